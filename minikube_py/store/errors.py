@@ -1,0 +1,37 @@
+"""The store's few named errors, checked by type; the apiserver maps them to API errors."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class KeyExists(StoreError):
+    """A create found the key already present."""
+
+
+class KeyNotFound(StoreError):
+    """An update or delete found no object at the key."""
+
+
+class RevisionMismatch(StoreError):
+    """Compare-and-swap failed: the object's mod revision is not the one expected."""
+
+    def __init__(self, key: str, expected: int, actual: int) -> None:
+        super().__init__(f"{key}: expected revision {expected}, found {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class Compacted(StoreError):
+    """A watch asked for events older than the oldest one the log still holds."""
+
+    def __init__(self, requested: int, compacted: int) -> None:
+        super().__init__(f"revision {requested} is compacted (oldest kept: {compacted})")
+        self.requested = requested
+        self.compacted = compacted
+
+
+class StoreClosed(StoreError):
+    """The store is shut down (or its writer died): no more writes."""

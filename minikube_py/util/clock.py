@@ -1,0 +1,53 @@
+"""Time as Kubernetes writes it: RFC 3339 timestamps in UTC with second precision."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def rfc3339(when: dt.datetime | None = None) -> str:
+    """``2026-11-23T11:34:51Z``: the form of creationTimestamp and deletionTimestamp."""
+    when = when or now()
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: str) -> dt.datetime:
+    """Parse a Kubernetes timestamp (``Z`` or an offset, optional fraction)."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def age(text: str | None, *, at: dt.datetime | None = None) -> str:
+    """The AGE column as kubectl prints it: ``5s``, ``3m12s``, ``4h``, ``2d3h``, ``<unknown>``."""
+    if not text:
+        return "<unknown>"
+    seconds = int(((at or now()) - parse_rfc3339(text)).total_seconds())
+    return human_duration(max(seconds, 0))
+
+
+def human_duration(seconds: int) -> str:
+    """kubectl's HumanDuration: precise when short, coarse when long."""
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 10:
+        rest = seconds % 60
+        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = seconds // 3600
+    if hours < 8:
+        rest = minutes % 60
+        return f"{hours}h{rest}m" if rest else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 8:
+        rest = hours % 24
+        return f"{days}d{rest}h" if rest else f"{days}d"
+    if days < 365 * 2:
+        return f"{days}d"
+    return f"{days // 365}y"
