@@ -1,0 +1,34 @@
+# minikube_py: `make demo` starts a cluster and deploys the demo; `make test` runs every check.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_HOME ?= $(CURDIR)/.data/demo
+
+.PHONY: venv test lint unit demo demo-down bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+lint: venv
+	$(VENV)/bin/ruff check minikube_py tests bench
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+demo: venv
+	MINIKUBE_PY_HOME=$(DEMO_HOME) PY=$(PY) bash scripts/demo.sh
+
+demo-down: venv
+	$(PY) -m minikube_py.cli.main down --data-dir $(DEMO_HOME)
+
+bench: venv
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .data build *.egg-info

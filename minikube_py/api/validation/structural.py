@@ -1,0 +1,118 @@
+"""Structural checks of an object against its kind's schema, before any per-kind rule.
+
+Kubernetes decodes a request body into Go structs: a value of the wrong type fails decoding
+(400 BadRequest), a field the struct does not have is dropped, and ``fieldValidation``
+decides whether dropping it is an error (Strict: 400 ``strict decoding error: unknown field``),
+a warning (Warn) or silent (Ignore). ``null`` decodes to the zero value. :func:`decode`
+reproduces that on our JSON dicts, in place, so what is stored has only known fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from minikube_py.api.schema import Schema
+
+QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE]|n|u)?$")
+
+_TYPE_NAMES = {"object": "object", "map": "object", "array": "array", "string": "string",
+               "integer": "integer", "number": "number", "boolean": "bool"}
+
+
+@dataclass
+class Decoded:
+    """What decoding found: type errors (fatal), unknown field paths, required-field misses."""
+
+    type_errors: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def decode(schema: Schema, obj: dict[str, Any]) -> Decoded:
+    """Check ``obj`` against ``schema`` and prune unknown fields and nulls from it in place."""
+    result = Decoded()
+    _walk(schema, obj, "", result, top=True)
+    return result
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = False) -> None:
+    kind = schema.type
+    if kind == "any" or schema.preserve_unknown and kind != "object":
+        return
+    if kind == "object":
+        if not isinstance(value, dict):
+            out.type_errors.append(_type_error(path, "object", value))
+            return
+        for name in list(value):
+            child = schema.fields.get(name)
+            if value[name] is None:
+                del value[name]  # null decodes to the zero value: as if absent
+                continue
+            if child is None:
+                if schema.preserve_unknown:
+                    continue
+                out.unknown.append(_join(path, name))
+                del value[name]
+                continue
+            _walk(child, value[name], _join(path, name), out)
+        for name in sorted(schema.required):
+            if name not in value and not (top and name in ("apiVersion", "kind")):
+                out.missing.append(_join(path, name))
+        return
+    if kind == "map":
+        if not isinstance(value, dict):
+            out.type_errors.append(_type_error(path, "object", value))
+            return
+        if schema.items is not None:
+            for key in list(value):
+                if value[key] is None and schema.items.type not in ("any",):
+                    continue  # validation of map values (e.g. labels) reports nulls itself
+                _walk(schema.items, value[key], f"{path}[{key}]", out)
+        return
+    if kind == "array":
+        if not isinstance(value, list):
+            out.type_errors.append(_type_error(path, "array", value))
+            return
+        if schema.items is not None:
+            for i, item in enumerate(value):
+                _walk(schema.items, item, f"{path}[{i}]", out)
+        return
+    if not _scalar_ok(kind, value):
+        out.type_errors.append(_type_error(path, kind, value))
+
+
+def _scalar_ok(kind: str, value: Any) -> bool:
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer())
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "int-or-string":
+        return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    if kind == "quantity":
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int | float):
+            return True
+        return isinstance(value, str) and bool(QUANTITY.match(value.strip()))
+    return True
+
+
+def _type_error(path: str, expected: str, value: Any) -> str:
+    got = type(value).__name__
+    got = {"str": "string", "int": "number", "float": "number", "bool": "bool", "dict": "object",
+           "list": "array", "NoneType": "null"}.get(got, got)
+    if expected == "quantity":
+        return f"{path}: quantities must match the regular expression " \
+               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    return f"{path}: cannot unmarshal {got} into a field of type {_TYPE_NAMES.get(expected, expected)}"

@@ -1,0 +1,47 @@
+"""One API request and its response, independent of HTTP.
+
+The apiserver's pipeline takes an :class:`ApiRequest` and returns an :class:`ApiResponse`;
+the aiohttp front end and the client's in-process transport both speak this, so a local
+component goes through the same validation, defaulting and admission as kubectl does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """Who is asking (authentication's result)."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+SYSTEM_ADMIN = UserInfo("system:admin", ("system:masters", "system:authenticated"))
+
+
+@dataclass
+class ApiRequest:
+    method: str  # GET, POST, PUT, PATCH, DELETE
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    content_type: str = ""
+    accept: str = ""
+    user: UserInfo = SYSTEM_ADMIN
+    query_all: Mapping[str, list[str]] = field(default_factory=dict)  # repeated params
+
+
+@dataclass
+class ApiResponse:
+    """A response: a JSON object, raw bytes (logs), or a stream of bytes (watch, follow)."""
+
+    status: int
+    body: Any = None  # a JSON-shaped value
+    raw: bytes | None = None
+    stream: AsyncIterator[bytes] | None = None
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,54 @@
+"""Authentication: bearer tokens, as a static token file does it in Kubernetes.
+
+The admin token is made at first start (``DATA_DIR/token``) and written into the kubeconfig.
+A request without a valid token gets 401 Unauthorized; ``/version``, ``/healthz``, ``/livez``
+and ``/readyz`` are open, as the ``system:public-info-viewer`` role opens them in Kubernetes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+
+from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
+
+PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+
+
+def ensure_token(data_dir: Path) -> str:
+    path = data_dir / "token"
+    if path.exists():
+        token = path.read_text().strip()
+        if token:
+            return token
+    token = secrets.token_urlsafe(32)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+class TokenAuthenticator:
+    def __init__(self, tokens: dict[str, UserInfo]) -> None:
+        self._tokens = tokens
+
+    @classmethod
+    def admin(cls, token: str) -> TokenAuthenticator:
+        return cls({token: SYSTEM_ADMIN})
+
+    def authenticate(self, authorization: str | None) -> UserInfo | None:
+        if not authorization:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        token = token.strip()
+        for known, user in self._tokens.items():
+            if hmac.compare_digest(known.encode(), token.encode()):
+                return user
+        return None
+
+    @staticmethod
+    def is_public(path: str) -> bool:
+        path = path.rstrip("/") or "/"
+        return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)

@@ -1,0 +1,32 @@
+"""Prometheus ``/metrics``: request counts, store revision and size, watchers, batches."""
+
+from __future__ import annotations
+
+from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver.server import ApiServer
+
+
+def install_metrics(server: ApiServer) -> None:
+    async def metrics(_: ApiRequest) -> ApiResponse:
+        store = server.store
+        lines = [
+            "# HELP apiserver_request_total Requests served since start.",
+            "# TYPE apiserver_request_total counter",
+            f"apiserver_request_total {server.requests_total}",
+            "# HELP etcd_current_revision The store's newest revision.",
+            "# TYPE etcd_current_revision gauge",
+            f"etcd_current_revision {store.revision}",
+            "# HELP etcd_compact_revision Oldest revision a watch can start from.",
+            "# TYPE etcd_compact_revision gauge",
+            f"etcd_compact_revision {store.compact_revision}",
+            "# HELP store_commit_batches_total Transactions committed (group commit).",
+            "# TYPE store_commit_batches_total counter",
+            f"store_commit_batches_total {store.batches}",
+            "# HELP apiserver_registered_watchers Open watches.",
+            "# TYPE apiserver_registered_watchers gauge",
+            f"apiserver_registered_watchers {store.broadcaster.watchers}",
+        ]
+        return ApiResponse(200, raw=("\n".join(lines) + "\n").encode(),
+                           content_type="text/plain; version=0.0.4")
+
+    server.non_resource["/metrics"] = metrics

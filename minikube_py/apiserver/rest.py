@@ -1,0 +1,448 @@
+"""Generic REST storage: the verbs every resource shares (Kubernetes' registry/generic).
+
+For each request the apiserver has already parsed the path and authenticated the user; this
+module decodes the body, applies defaults, validation, admission and metadata bookkeeping,
+then reads or writes the store. Kind-specific rules come from ``strategy.py``; the store's
+errors become API errors here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from minikube_py.api import defaults, validation
+from minikube_py.api import meta as metautil
+from minikube_py.api.errors import (
+    AlreadyExists,
+    BadRequest,
+    Conflict,
+    Invalid,
+    NotFound,
+    UnsupportedMediaType,
+)
+from minikube_py.api.patch import apply_patch
+from minikube_py.api.registry import ResourceType
+from minikube_py.api.selectors import FieldSelector, LabelSelector, object_fields
+from minikube_py.api.validation.base import required
+from minikube_py.api.validation.structural import decode
+from minikube_py.apiserver import strategy
+from minikube_py.apiserver.options import DeleteOptions, decode_continue, encode_continue
+from minikube_py.store.errors import KeyExists, KeyNotFound, RevisionMismatch
+from minikube_py.store.sqlite import Store
+from minikube_py.util import clock, jsonutil
+
+Admit = Callable[["WriteContext"], Awaitable[None]]
+
+GUARANTEED_UPDATE_RETRIES = 8
+
+
+@dataclass
+class WriteContext:
+    """What admission sees of a write."""
+
+    rt: ResourceType
+    operation: str  # CREATE, UPDATE, DELETE
+    namespace: str
+    name: str
+    obj: dict[str, Any] | None
+    old: dict[str, Any] | None
+    subresource: str = ""
+
+
+@dataclass
+class Written:
+    obj: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    created: bool = False
+
+
+def decode_body(body: bytes | None, content_type: str) -> Any:
+    """JSON or YAML request body -> value; 400 on a parse error, 415 on other media types."""
+    if not body:
+        raise BadRequest("request body is empty")
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype in ("", "application/json", "*/*"):
+        try:
+            return jsonutil.loads(body)
+        except ValueError as exc:
+            raise BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
+    if ctype in ("application/yaml", "application/apply-patch+yaml"):
+        try:
+            return yaml.safe_load(body)
+        except yaml.YAMLError as exc:
+            raise BadRequest(f"error converting YAML to JSON: {exc}") from exc
+    raise UnsupportedMediaType(
+        f'the body of the request was in an unknown format - accepted media types include: '
+        f'application/json, application/yaml (got "{ctype}")')
+
+
+class RestStorage:
+    """Verbs over the store for every registered kind."""
+
+    def __init__(self, store: Store, admit: list[Admit] | None = None) -> None:
+        self.store = store
+        self.admit: list[Admit] = admit or []
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
+        obj = self.store.get(rt.key(namespace, name))
+        if obj is None:
+            raise NotFound.of(rt.group, rt.plural, name)
+        return obj
+
+    def list(self, rt: ResourceType, namespace: str, *, label: LabelSelector,
+             fields: FieldSelector, limit: int | None = None,
+             continue_token: str = "") -> tuple[list[dict[str, Any]], int, str, int | None]:
+        """Matching objects (sorted by key), the list revision, a continue token, and how many
+        remain (None unless truncated)."""
+        prefix = rt.prefix(namespace)
+        name = _name_from_fields(fields)
+        entries, rev = self.store.list_entries(prefix)
+        if continue_token:
+            rev_cont, start = decode_continue(continue_token, self.store.compact_revision)
+            entries = [e for e in entries if e.key >= start]
+            rev = max(rev, rev_cont)
+        items: list[dict[str, Any]] = []
+        token, remaining = "", None
+        for i, entry in enumerate(entries):
+            if name is not None and not entry.key.endswith("/" + name):
+                continue
+            obj = entry.decode()
+            if not matches(rt, obj, label, fields):
+                continue
+            if limit is not None and len(items) >= limit:
+                token = encode_continue(rev, items[-1]["_key"])
+                remaining = len(entries) - i
+                break
+            obj["_key"] = entry.key
+            items.append(obj)
+        for obj in items:
+            del obj["_key"]
+        return items, rev, token, remaining
+
+    # -- create ------------------------------------------------------------------------------
+
+    async def create(self, rt: ResourceType, namespace: str, obj: Any, *,
+                     field_validation: str = "Warn", dry_run: bool = False) -> Written:
+        obj = self._check_kind(rt, obj)
+        meta = metautil.meta(obj)
+        self._check_namespace(rt, namespace, meta)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = f"{meta['generateName']}{metautil.random_suffix()}"
+        name = meta.get("name") or ""
+        warnings = self._decode(rt, obj, field_validation, name)
+        if not name:
+            raise Invalid.of(rt.group, rt.kind, "", [required(
+                "metadata.name", "name or generateName is required")])
+        for system_field in ("uid", "resourceVersion", "deletionTimestamp",
+                             "deletionGracePeriodSeconds", "selfLink"):
+            meta.pop(system_field, None)
+        meta["uid"] = metautil.new_uid()
+        meta["creationTimestamp"] = clock.rfc3339()
+        strategy.prepare_for_create(rt, obj)
+        defaults.apply_defaults(rt, obj)
+        self._validate(rt, obj, validation.validate(rt, obj))
+        if rt.kind == "Service" and rt.group == "":
+            strategy.allocate_cluster_ip(obj, self._all(rt))
+        await self._admit(WriteContext(rt, "CREATE", namespace, name, obj, None))
+        if dry_run:
+            return Written(obj, warnings, created=True)
+        try:
+            stored = await self.store.create(rt.key(namespace, name), obj)
+        except KeyExists as exc:
+            raise AlreadyExists.of(rt.group, rt.plural, name) from exc
+        return Written(stored, warnings, created=True)
+
+    # -- update ------------------------------------------------------------------------------
+
+    async def update(self, rt: ResourceType, namespace: str, name: str, obj: Any, *,
+                     subresource: str = "", field_validation: str = "Warn",
+                     dry_run: bool = False) -> Written:
+        """PUT: replace the object; a resourceVersion in the body is a precondition."""
+        obj = self._check_kind(rt, obj)
+        meta = metautil.meta(obj)
+        self._check_namespace(rt, namespace, meta)
+        if meta.get("name") and meta["name"] != name:
+            raise BadRequest(f"the name of the object ({meta['name']}) does not match the "
+                             f"name on the URL ({name})")
+        meta["name"] = name
+        warnings = self._decode(rt, obj, field_validation, name)
+        expected = meta.get("resourceVersion") or None
+        entry = self.store.get_entry(rt.key(namespace, name))
+        if entry is None:
+            raise NotFound.of(rt.group, rt.plural, name)
+        if expected is not None:
+            self._check_rv(rt, name, expected, entry.mod_rev)
+        written = await self._write_update(rt, namespace, name, obj, entry.decode(),
+                                           entry.mod_rev, subresource, dry_run)
+        written.warnings = warnings
+        return written
+
+    async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
+                    content_type: str, *, subresource: str = "",
+                    field_validation: str = "Warn", dry_run: bool = False) -> Written:
+        """PATCH: apply to the current state, retrying on a concurrent change (as Kubernetes'
+        GuaranteedUpdate) unless the patch itself pins a resourceVersion."""
+        for _ in range(GUARANTEED_UPDATE_RETRIES):
+            entry = self.store.get_entry(rt.key(namespace, name))
+            if entry is None:
+                raise NotFound.of(rt.group, rt.plural, name)
+            current = entry.decode()
+            patched = apply_patch(content_type, jsonutil.copy(current), body, rt.schema)
+            patched = self._check_kind(rt, patched)
+            meta = metautil.meta(patched)
+            if meta.get("name") != name:
+                raise BadRequest("metadata.name: the name of a patched object cannot change")
+            if rt.namespaced and meta.get("namespace") != namespace:
+                raise BadRequest("metadata.namespace: the namespace of a patched object "
+                                 "cannot change")
+            pinned = meta.get("resourceVersion")
+            if pinned and pinned != str(entry.mod_rev):
+                self._check_rv(rt, name, pinned, entry.mod_rev)
+            warnings = self._decode(rt, patched, field_validation, name)
+            try:
+                written = await self._write_update(rt, namespace, name, patched, current,
+                                                   entry.mod_rev, subresource, dry_run)
+            except Conflict:
+                if pinned:
+                    raise
+                continue
+            written.warnings = warnings
+            return written
+        raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
+
+    async def _write_update(self, rt: ResourceType, namespace: str, name: str,
+                            new: dict[str, Any], old: dict[str, Any], mod_rev: int,
+                            subresource: str, dry_run: bool) -> Written:
+        if subresource == "status":
+            new = strategy.prepare_for_status_update(rt, new, old)
+        else:
+            self._carry_system_meta(new, old)
+            strategy.prepare_for_update(rt, new, old)
+            defaults.apply_defaults(rt, new)
+            if rt.kind == "Service" and rt.group == "":
+                strategy.keep_cluster_ip(new, old)
+        self._validate(rt, new, validation.validate_update(rt, new, old))
+        await self._admit(WriteContext(rt, "UPDATE", namespace, name, new, old, subresource))
+        if dry_run:
+            return Written(new)
+        key = rt.key(namespace, name)
+        try:
+            if _finalized(rt, new):
+                return Written(await self.store.delete(key, expected_rev=mod_rev))
+            if _unchanged(new, old):
+                return Written(old)
+            return Written(await self.store.update(key, new, expected_rev=mod_rev))
+        except RevisionMismatch as exc:
+            raise Conflict.of(rt.group, rt.plural, name, "the object has been modified; "
+                              "please apply your changes to the latest version and try "
+                              "again") from exc
+        except KeyNotFound as exc:
+            raise NotFound.of(rt.group, rt.plural, name) from exc
+
+    @staticmethod
+    def _carry_system_meta(new: dict[str, Any], old: dict[str, Any]) -> None:
+        """Fields only the system sets come from the stored object (BeforeUpdate)."""
+        nm, om = new["metadata"], old.get("metadata") or {}
+        for key in ("creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                    "generation", "selfLink"):
+            if key in om:
+                nm[key] = om[key]
+            else:
+                nm.pop(key, None)
+        if not nm.get("uid"):
+            nm["uid"] = om.get("uid")
+
+    # -- delete ------------------------------------------------------------------------------
+
+    async def delete(self, rt: ResourceType, namespace: str, name: str,
+                     options: DeleteOptions) -> dict[str, Any]:
+        """Delete now, or begin a graceful/finalized deletion; returns the object's state."""
+        key = rt.key(namespace, name)
+        for _ in range(GUARANTEED_UPDATE_RETRIES):
+            entry = self.store.get_entry(key)
+            if entry is None:
+                raise NotFound.of(rt.group, rt.plural, name)
+            obj = entry.decode()
+            meta = obj["metadata"]
+            if options.precondition_uid and options.precondition_uid != meta.get("uid"):
+                raise Conflict.of(rt.group, rt.plural, name,
+                                  f"Precondition failed: UID in precondition: "
+                                  f"{options.precondition_uid}, UID in object meta: "
+                                  f"{meta.get('uid')}")
+            if options.precondition_rv and options.precondition_rv != str(entry.mod_rev):
+                raise Conflict.of(rt.group, rt.plural, name,
+                                  f"Precondition failed: ResourceVersion in precondition: "
+                                  f"{options.precondition_rv}, ResourceVersion in object meta: "
+                                  f"{entry.mod_rev}")
+            await self._admit(WriteContext(rt, "DELETE", namespace, name, None, obj))
+            pending = _begin_deletion(rt, obj, options)
+            if options.dry_run:
+                return obj
+            try:
+                if pending:
+                    return await self.store.update(key, obj, expected_rev=entry.mod_rev)
+                return await self.store.delete(key, expected_rev=entry.mod_rev)
+            except RevisionMismatch:
+                continue
+            except KeyNotFound as exc:
+                raise NotFound.of(rt.group, rt.plural, name) from exc
+        raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _all(self, rt: ResourceType) -> list[dict[str, Any]]:
+        return [e.decode() for e in self.store.list_entries(rt.prefix())[0]]
+
+    async def _admit(self, ctx: WriteContext) -> None:
+        for plugin in self.admit:
+            await plugin(ctx)
+
+    @staticmethod
+    def _check_kind(rt: ResourceType, obj: Any) -> dict[str, Any]:
+        if not isinstance(obj, dict):
+            raise BadRequest(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a "
+                             f"{rt.kind}: the object must be a JSON object")
+        kind, api_version = obj.get("kind"), obj.get("apiVersion")
+        if kind and kind != rt.kind:
+            raise BadRequest(f"the kind of the object ({kind}) does not match the kind of the "
+                             f"endpoint ({rt.kind})")
+        if api_version and api_version != rt.api_version:
+            raise BadRequest(f"the API version in the data ({api_version}) does not match the "
+                             f"expected API version ({rt.api_version})")
+        obj["kind"], obj["apiVersion"] = rt.kind, rt.api_version
+        return obj
+
+    @staticmethod
+    def _check_namespace(rt: ResourceType, namespace: str, meta: dict[str, Any]) -> None:
+        if not rt.namespaced:
+            meta.pop("namespace", None)
+            return
+        given = meta.get("namespace")
+        if given and given != namespace:
+            raise BadRequest("the namespace of the provided object does not match the "
+                             "namespace sent on the request")
+        meta["namespace"] = namespace
+
+    @staticmethod
+    def _decode(rt: ResourceType, obj: dict[str, Any], mode: str, name: str) -> list[str]:
+        """Structural decode: type errors are 400; unknown fields per ``fieldValidation``."""
+        if rt.schema is None:
+            return []
+        result = decode(rt.schema, obj)
+        if result.type_errors:
+            raise BadRequest(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a "
+                             f"{rt.kind}: " + "; ".join(result.type_errors))
+        unknown = [f'unknown field "{path}"' for path in result.unknown]
+        if unknown and mode == "Strict":
+            raise BadRequest("strict decoding error: " + ", ".join(unknown))
+        if result.missing:
+            raise Invalid.of(rt.group, rt.kind, name, [required(p) for p in result.missing])
+        return unknown if mode == "Warn" else []
+
+    @staticmethod
+    def _validate(rt: ResourceType, obj: dict[str, Any], causes: list[Any]) -> None:
+        if causes:
+            raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
+
+    @staticmethod
+    def _check_rv(rt: ResourceType, name: str, expected: str, actual: int) -> None:
+        if not expected.isdigit():
+            raise BadRequest(f"invalid resourceVersion {expected!r}")
+        if int(expected) != actual:
+            raise Conflict.of(rt.group, rt.plural, name, "the object has been modified; please "
+                              "apply your changes to the latest version and try again")
+
+
+def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,
+            fields: FieldSelector) -> bool:
+    if not label.empty() and not label.matches(metautil.labels_of(obj)):
+        return False
+    if not fields.empty() and not fields.matches(object_fields(rt.group, rt.kind, obj)):
+        return False
+    return True
+
+
+def _name_from_fields(fields: FieldSelector) -> str | None:
+    for field_name, op, value in fields.requirements():
+        if field_name == "metadata.name" and op in ("=", "=="):
+            return value
+    return None
+
+
+def _unchanged(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """A write that changes nothing is not written (no new resourceVersion), as Kubernetes."""
+    a = dict(new, metadata={k: v for k, v in new["metadata"].items() if k != "resourceVersion"})
+    b = dict(old, metadata={k: v for k, v in old["metadata"].items() if k != "resourceVersion"})
+    return a == b
+
+
+def _finalized(rt: ResourceType, obj: dict[str, Any]) -> bool:
+    """Deletion was requested and the last finalizer is gone: the object may go now."""
+    meta = obj["metadata"]
+    if not meta.get("deletionTimestamp") or meta.get("finalizers"):
+        return False
+    if rt.kind == "Namespace" and rt.group == "":
+        return not (obj.get("spec") or {}).get("finalizers")
+    if rt.kind == "Pod" and rt.group == "":
+        # A running pod goes when its kubelet confirms the stop (grace period 0).
+        return meta.get("deletionGracePeriodSeconds") == 0
+    return True
+
+
+def _begin_deletion(rt: ResourceType, obj: dict[str, Any], options: DeleteOptions) -> bool:
+    """Mark ``obj`` for deletion if it cannot go at once; True if it stays for now."""
+    meta = obj["metadata"]
+    finalizers: list[str] = list(meta.get("finalizers") or [])
+    policy = options.propagation_policy
+    if policy == "Orphan" and "orphan" not in finalizers:
+        finalizers.append("orphan")
+    elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
+        finalizers.append("foregroundDeletion")
+    is_namespace = rt.kind == "Namespace" and rt.group == ""
+    graceful = rt.kind == "Pod" and rt.group == "" and _pod_needs_grace(obj, options)
+    if not finalizers and not is_namespace and not graceful:
+        return False
+    if finalizers:
+        meta["finalizers"] = finalizers
+    now = clock.now()
+    if graceful:
+        grace = _pod_grace(obj, options)
+        existing = meta.get("deletionTimestamp")
+        when = clock.rfc3339(now + _seconds(grace))
+        if not existing or when < existing:
+            meta["deletionTimestamp"] = when
+            meta["deletionGracePeriodSeconds"] = grace
+    else:
+        meta.setdefault("deletionTimestamp", clock.rfc3339(now))
+        meta.setdefault("deletionGracePeriodSeconds", 0)
+    if is_namespace:
+        obj.setdefault("status", {})["phase"] = "Terminating"
+    return True
+
+
+def _seconds(n: int) -> dt.timedelta:
+    return dt.timedelta(seconds=n)
+
+
+def _pod_grace(obj: dict[str, Any], options: DeleteOptions) -> int:
+    if options.grace_period_seconds is not None:
+        return options.grace_period_seconds
+    spec_grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
+    return int(spec_grace if spec_grace is not None else 30)
+
+
+def _pod_needs_grace(obj: dict[str, Any], options: DeleteOptions) -> bool:
+    """Kubernetes deletes a pod at once if it never reached a node, has finished, or the
+    caller asked for grace 0; otherwise its kubelet stops it and finishes the delete."""
+    if not (obj.get("spec") or {}).get("nodeName"):
+        return False
+    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return False
+    return _pod_grace(obj, options) > 0

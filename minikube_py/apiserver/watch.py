@@ -1,0 +1,149 @@
+"""Watch streams: store events filtered and encoded as Kubernetes watch events.
+
+One JSON object per line, ``{"type": ADDED|MODIFIED|DELETED|BOOKMARK|ERROR, "object": ...}``.
+With a selector, an object that starts matching arrives as ADDED and one that stops matching
+as DELETED, as a Kubernetes watch cache does. ``timeoutSeconds`` ends the stream; bookmarks
+carry the newest revision when the client allows them (and tell us early when it is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from minikube_py.api.errors import BadRequest, Gone, StatusError
+from minikube_py.api.registry import ResourceType
+from minikube_py.apiserver.options import ListOptions
+from minikube_py.store.errors import Compacted
+from minikube_py.store.sqlite import Store
+from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, WatchOverflow
+from minikube_py.util import jsonutil
+
+BOOKMARK_INTERVAL = 10.0
+DEFAULT_TIMEOUT = 1800
+
+Match = Callable[[dict[str, Any]], bool]
+Render = Callable[[dict[str, Any], bool], dict[str, Any]]  # (object, first) -> wire object
+
+
+def line(event_type: str, obj: Any) -> bytes:
+    return jsonutil.dumps({"type": event_type, "object": obj}) + b"\n"
+
+
+def error_line(err: StatusError) -> bytes:
+    return line("ERROR", err.to_status())
+
+
+async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
+                     opts: ListOptions, match: Match, render: Render | None,
+                     ) -> AsyncIterator[bytes]:
+    """Start a watch (errors such as a bad resourceVersion raise here, before any byte is
+    sent) and return the stream of its lines."""
+    rv = opts.resource_version
+    initial: list[dict[str, Any]] = []
+    prefix = rt.prefix(namespace) + (name if name else "")
+    if rv in ("", "0") or opts.send_initial_events:
+        entries, after = store.list_entries(rt.prefix(namespace))
+        for entry in entries:
+            if name and not entry.key.endswith("/" + name):
+                continue
+            obj = entry.decode()
+            if match(obj):
+                initial.append(obj)
+    else:
+        if not rv.isdigit():
+            raise BadRequest(f"invalid resource version: {rv!r}")
+        after = int(rv)
+    try:
+        watcher = await store.watch(prefix, after)
+    except Compacted as exc:
+        return _single(error_line(Gone(f"too old resource version: {after} "
+                                        f"({exc.compacted})")))
+    return _stream(store, rt, watcher, initial, name, opts, match, render)
+
+
+async def _single(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _stream(store: Store, rt: ResourceType, watcher: Any, initial: list[dict[str, Any]],
+                  name: str, opts: ListOptions, match: Match, render: Render | None,
+                  ) -> AsyncIterator[bytes]:
+    first = True
+
+    def out(event_type: str, obj: dict[str, Any]) -> bytes:
+        nonlocal first
+        wire = render(obj, first) if render else obj
+        first = False
+        return line(event_type, wire)
+
+    loop = asyncio.get_running_loop()
+    nxt: asyncio.Task[Event] | None = None
+    timeout = opts.timeout_seconds if opts.timeout_seconds is not None else DEFAULT_TIMEOUT
+    deadline = loop.time() + timeout
+    try:
+        for obj in initial:
+            yield out(ADDED, obj)
+        if opts.send_initial_events and opts.allow_bookmarks:
+            yield line("BOOKMARK", _bookmark(rt, store.revision, initial_done=True))
+        filtered = not (name == "" and render is None and _matches_all(match))
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            if nxt is None:
+                nxt = asyncio.ensure_future(watcher.__anext__())
+            wait = min(remaining, BOOKMARK_INTERVAL) if opts.allow_bookmarks else remaining
+            done, _ = await asyncio.wait({nxt}, timeout=wait)
+            if not done:
+                if opts.allow_bookmarks and watcher.pending() == 0:
+                    # Nothing of ours is queued: every change up to now has been sent.
+                    yield line("BOOKMARK", _bookmark(rt, store.revision))
+                continue
+            task, nxt = nxt, None
+            try:
+                event = task.result()
+            except StopAsyncIteration:
+                return
+            except WatchOverflow:
+                yield error_line(Gone("watch closed: the client fell too far behind"))
+                return
+            if name and not event.key.endswith("/" + name):
+                continue
+            if not filtered:
+                yield event.wire
+                continue
+            translated = _translate(event, match)
+            if translated is not None:
+                yield out(*translated)
+    finally:
+        if nxt is not None:
+            nxt.cancel()
+            with contextlib.suppress(BaseException):
+                await nxt
+        watcher.close()
+
+
+def _matches_all(match: Match) -> bool:
+    return getattr(match, "everything", False)
+
+
+def _translate(event: Event, match: Match) -> tuple[str, dict[str, Any]] | None:
+    now_matches = match(event.object)
+    if event.type == DELETED:
+        return (DELETED, event.object) if now_matches else None
+    before = event.prev is not None and match(jsonutil.loads(event.prev))
+    if event.type == ADDED or not before:
+        return (ADDED, event.object) if now_matches else None
+    if now_matches:
+        return (MODIFIED, event.object)
+    return (DELETED, event.object)
+
+
+def _bookmark(rt: ResourceType, rev: int, *, initial_done: bool = False) -> dict[str, Any]:
+    meta: dict[str, Any] = {"resourceVersion": str(rev)}
+    if initial_done:
+        meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+    return {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}

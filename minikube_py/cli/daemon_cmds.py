@@ -1,0 +1,170 @@
+"""``up``, ``down``, ``status`` and ``snapshot``: the daemon's life cycle from the shell."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from minikube_py.cli.context import CliError, fail, run
+from minikube_py.config import DEFAULT_PORT, DaemonConfig, default_data_dir
+
+READY_TIMEOUT = 30.0
+
+
+def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
+            ) -> DaemonConfig:
+    base = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    return DaemonConfig(data_dir=base.resolve(), port=port, host=host)
+
+
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
+                               help="State directory (default $MINIKUBE_PY_HOME or "
+                                    "~/.minikube-py).")
+
+
+@click.command()
+@data_dir_option
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True,
+              help="HTTPS port of the apiserver (0 picks a free one).")
+@click.option("--listen", "host", default="127.0.0.1", show_default=True,
+              help="Address to listen on.")
+@click.option("--detach", is_flag=True, help="Run in the background; return once ready.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def up(data_dir: str | None, port: int, host: str, detach: bool, verbose: bool) -> None:
+    """Start the cluster (foreground unless --detach)."""
+    from minikube_py import daemon
+
+    config = _config(data_dir, port, host)
+    pid = daemon.running_pid(config)
+    if pid is not None:
+        if detach:
+            click.echo(f"minikube-py is already running (pid {pid}); "
+                       f"kubeconfig: {config.kubeconfig}")
+            return
+        fail(f"minikube-py is already running for {config.data_dir} (pid {pid})")
+    if detach:
+        _start_detached(config, verbose)
+        return
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(daemon.Daemon(config).run_until_signalled())
+    except daemon.DaemonError as exc:
+        fail(str(exc))
+
+
+def _start_detached(config: DaemonConfig, verbose: bool) -> None:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.pid_file.unlink(missing_ok=True)
+    args = [sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir",
+            str(config.data_dir), "--port", str(config.port), "--listen", config.host]
+    if verbose:
+        args.append("--verbose")
+    with open(config.log_file, "ab") as log_file:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log_file,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = config.log_file.read_text(errors="replace").strip().splitlines()[-1:]
+            fail(f"daemon exited ({proc.returncode}): {tail[0] if tail else 'see log'} "
+                 f"(log: {config.log_file})")
+        if config.pid_file.exists():
+            click.echo(f"minikube-py is up (pid {proc.pid}). kubeconfig: {config.kubeconfig}")
+            click.echo(f"  kubectl --kubeconfig {config.kubeconfig} get namespaces")
+            return
+        time.sleep(0.05)
+    proc.terminate()
+    fail(f"daemon did not become ready in {READY_TIMEOUT:.0f}s (log: {config.log_file})")
+
+
+@click.command()
+@data_dir_option
+@click.option("--timeout", type=float, default=30.0, show_default=True)
+def down(data_dir: str | None, timeout: float) -> None:
+    """Stop the cluster's daemon (its state stays in the data dir)."""
+    from minikube_py import daemon
+
+    config = _config(data_dir)
+    pid = daemon.running_pid(config)
+    if pid is None:
+        click.echo("minikube-py is not running")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            click.echo("minikube-py stopped")
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    click.echo("minikube-py did not stop in time; killed")
+
+
+@click.command()
+@data_dir_option
+def status(data_dir: str | None) -> None:
+    """Say whether the daemon runs and its apiserver answers."""
+    from minikube_py import daemon
+
+    config = _config(data_dir)
+    pid = daemon.running_pid(config)
+    if pid is None:
+        click.echo("minikube-py: Stopped")
+        sys.exit(1)
+
+    async def probe(session: object) -> dict[str, object]:
+        return await session.client.request("GET", "/version")  # type: ignore[attr-defined,no-any-return]
+
+    info = run(probe, kubeconfig_file=str(config.kubeconfig))
+    click.echo(f"minikube-py: Running (pid {pid})")
+    click.echo(f"apiserver: {info.get('gitVersion')} on port "
+               f"{(daemon.read_pid_file(config) or (0, 0))[1]}")
+    click.echo(f"kubeconfig: {config.kubeconfig}")
+
+
+@click.group()
+def snapshot() -> None:
+    """Save or restore the whole store (like etcdctl snapshot)."""
+
+
+@snapshot.command("save")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--kubeconfig", "kubeconfig_file", default=None)
+def snapshot_save(file: str, kubeconfig_file: str | None) -> None:
+    """Write a consistent copy of the running cluster's store to FILE."""
+
+    async def save(session: object) -> bytes:
+        return await session.client.request(  # type: ignore[attr-defined,no-any-return]
+            "GET", "/minikube-py/v1/snapshot", accept="application/octet-stream")
+
+    data = run(save, kubeconfig_file=kubeconfig_file)
+    Path(file).write_bytes(data)
+    size = len(data)
+    click.echo(f"Snapshot saved at {file} ({size} bytes)")
+
+
+@snapshot.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@data_dir_option
+def snapshot_restore(file: str, data_dir: str | None) -> None:
+    """Replace the store with FILE (stop the daemon first)."""
+    from minikube_py import daemon
+
+    config = _config(data_dir)
+    try:
+        rev = daemon.restore_snapshot(config, Path(file))
+    except (daemon.DaemonError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    click.echo(f"Restored {file} into {config.db_path} (revision {rev}); "
+               "start the cluster with: minikube-py up")

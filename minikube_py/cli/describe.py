@@ -1,0 +1,110 @@
+"""``describe``: an object in kubectl's describe layout, followed by its events.
+
+The header (Name, Namespace, Labels, Annotations, CreationTimestamp) is common to every kind;
+the rest of the object is printed as an indented tree; the events are those whose
+``involvedObject`` is this object, oldest first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.cli.apply import LAST_APPLIED
+from minikube_py.client.base import Client
+from minikube_py.util import clock
+
+
+def _pairs(mapping: dict[str, str] | None, indent: int) -> str:
+    if not mapping:
+        return "<none>"
+    items = [f"{k}={v}" if "=" not in k else f"{k}: {v}" for k, v in sorted(mapping.items())]
+    return ("\n" + " " * indent).join(items)
+
+
+def _tree(value: Any, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if isinstance(sub, dict | list) and sub:
+                lines.append(f"{pad}{_title(key)}:")
+                _tree(sub, indent + 2, lines)
+            else:
+                lines.append(f"{pad}{_title(key)}:  {_scalar(sub)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                first = True
+                for key, sub in item.items():
+                    lead = pad + ("- " if first else "  ")
+                    first = False
+                    if isinstance(sub, dict | list) and sub:
+                        lines.append(f"{lead}{_title(key)}:")
+                        _tree(sub, indent + 4, lines)
+                    else:
+                        lines.append(f"{lead}{_title(key)}:  {_scalar(sub)}")
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+
+
+def _title(key: str) -> str:
+    return key[:1].upper() + key[1:]
+
+
+def _scalar(value: Any) -> str:
+    if value is None or value == {} or value == []:
+        return "<none>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+async def describe_object(client: Client, rt: ResourceType, obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    lines = [f"Name:         {meta.get('name', '')}"]
+    if rt.namespaced:
+        lines.append(f"Namespace:    {meta.get('namespace', '')}")
+    lines.append(f"Labels:       {_pairs(meta.get('labels'), 14)}")
+    lines.append(f"Annotations:  {_pairs(annotations, 14)}")
+    lines.append(f"CreationTimestamp:  {meta.get('creationTimestamp', '')}")
+    if meta.get("deletionTimestamp"):
+        lines.append(f"DeletionTimestamp:  {meta['deletionTimestamp']}")
+    owner = next((o for o in meta.get("ownerReferences") or [] if o.get("controller")), None)
+    if owner:
+        lines.append(f"Controlled By:  {owner.get('kind')}/{owner.get('name')}")
+    body = {k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")}
+    _tree(body, 0, lines)
+    lines.append(await _events(client, rt, obj))
+    return "\n".join(lines)
+
+
+async def _events(client: Client, rt: ResourceType, obj: dict[str, Any]) -> str:
+    events_rt = REGISTRY.by_path("", "v1", "events")
+    assert events_rt is not None
+    meta = obj.get("metadata") or {}
+    selector = f"involvedObject.name={meta.get('name')},involvedObject.uid={meta.get('uid')}"
+    ns = meta.get("namespace") if rt.namespaced else None
+    if ns:
+        selector += f",involvedObject.namespace={ns}"
+    listing = await client.list(events_rt, ns, field_selector=selector)
+    events = listing.get("items") or []
+    if not events:
+        return "Events:       <none>"
+    events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+    rows = [("Type", "Reason", "Age", "From", "Message"),
+            ("----", "------", "----", "----", "-------")]
+    for e in events:
+        when = e.get("lastTimestamp") or e.get("eventTime") or e.get("firstTimestamp")
+        age = clock.age(when)
+        count = e.get("count") or 1
+        if count > 1:
+            age = f"{age} (x{count} over {clock.age(e.get('firstTimestamp') or when)})"
+        source = (e.get("source") or {}).get("component") or e.get("reportingComponent") or ""
+        rows.append((e.get("type", ""), e.get("reason", ""), age, source,
+                     (e.get("message") or "").strip()))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = ["Events:"]
+    for r in rows:
+        out.append("  " + "  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4])
+    return "\n".join(out)

@@ -1,0 +1,34 @@
+"""The ``minikube-py`` command: daemon life cycle and kubectl-like object commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from minikube_py import __version__
+from minikube_py.cli import daemon_cmds, resources
+from minikube_py.cli.context import CliError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="minikube-py")
+def cli() -> None:
+    """A whole Kubernetes cluster in one Python process, for your laptop."""
+
+
+for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmds.snapshot,
+                resources.get, resources.apply, resources.delete, resources.describe):
+    cli.add_command(command)
+
+
+def main() -> None:
+    try:
+        cli()
+    except CliError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

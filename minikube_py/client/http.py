@@ -1,0 +1,72 @@
+"""The HTTPS transport (aiohttp): for the CLI and for components in another process.
+
+Trusts exactly the cluster CA from the kubeconfig and sends its bearer token.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import AsyncIterator
+
+import aiohttp
+
+from minikube_py.api.errors import ServiceUnavailable
+from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.client.kubeconfig import KubeConfig
+
+
+class HttpTransport:
+    def __init__(self, config: KubeConfig, *, timeout: float = 60.0) -> None:
+        self.config = config
+        ctx = ssl.create_default_context()
+        if config.ca_pem:
+            ctx = ssl.create_default_context(cadata=config.ca_pem.decode())
+        self._ssl = ctx
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout,
+                                              sock_read=None)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            headers = {"User-Agent": "minikube-py"}
+            if self.config.token:
+                headers["Authorization"] = f"Bearer {self.config.token}"
+            self._session = aiohttp.ClientSession(
+                base_url=self.config.server, headers=headers, timeout=self._timeout,
+                connector=aiohttp.TCPConnector(ssl=self._ssl))
+        return self._session
+
+    async def send(self, req: ApiRequest) -> ApiResponse:
+        session = self._get_session()
+        headers = {"Accept": req.accept or "application/json"}
+        if req.content_type:
+            headers["Content-Type"] = req.content_type
+        try:
+            resp = await session.request(req.method, req.path, params=dict(req.query),
+                                         data=req.body, headers=headers)
+        except (aiohttp.ClientConnectionError, OSError) as exc:
+            raise ServiceUnavailable(
+                f"the connection to the server {self.config.server} was refused - is the "
+                f"cluster up? ({exc.__class__.__name__})") from exc
+        ctype = resp.headers.get("Content-Type", "application/json")
+        if req.query.get("watch") == "true" and resp.status == 200:
+            return ApiResponse(resp.status, stream=_iter_stream(resp), content_type=ctype)
+        try:
+            raw = await resp.read()
+        finally:
+            resp.release()
+        return ApiResponse(resp.status, raw=raw, content_type=ctype,
+                           headers=dict(resp.headers))
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+async def _iter_stream(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in resp.content.iter_any():
+            yield chunk
+    finally:
+        resp.close()

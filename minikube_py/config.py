@@ -1,0 +1,45 @@
+"""Settings of a daemon and where its files live.
+
+The data dir (``--data-dir``, else ``$MINIKUBE_PY_HOME``, else ``~/.minikube-py``) holds the
+store (``state.db``), the CA and serving certificate, the admin token, the kubeconfig, the pid
+file and, for a detached daemon, its log.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PORT = 6443
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("MINIKUBE_PY_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".minikube-py"
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    synchronous: str = "FULL"  # SQLite fsync per commit; NORMAL trades power-loss safety
+    compact_interval: float = 60.0
+    log_retain: int = 10_000  # revisions of watch history kept by compaction
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "state.db"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.data_dir / "kubeconfig"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "daemon.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "daemon.log"

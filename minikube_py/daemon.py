@@ -1,0 +1,183 @@
+"""The daemon: builds every component and runs them as named, guarded tasks of one loop.
+
+Start order: store (open, load), apiserver pipeline, bootstrap objects (system namespaces, the
+``kubernetes`` Service), HTTPS listener, kubeconfig and pid file, then background tasks
+(compaction). Stop order is the reverse; SIGINT/SIGTERM trigger it. Later issues add the
+controller manager, scheduler, kubelets and proxy here, each on an in-process client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from pathlib import Path
+
+from aiohttp import web
+
+from minikube_py.api.errors import AlreadyExists
+from minikube_py.api.registry import REGISTRY
+from minikube_py.apiserver.app import build_app
+from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
+from minikube_py.apiserver.metrics import install_metrics
+from minikube_py.apiserver.server import ApiServer
+from minikube_py.apiserver.snapshot import install_snapshot
+from minikube_py.apiserver.tls import server_context
+from minikube_py.client import kubeconfig
+from minikube_py.client.base import Client
+from minikube_py.client.local import LocalTransport
+from minikube_py.config import DaemonConfig
+from minikube_py.store.sqlite import Store, restore_file
+from minikube_py.util.tasks import TaskGroup
+
+log = logging.getLogger(__name__)
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class Daemon:
+    def __init__(self, config: DaemonConfig) -> None:
+        self.config = config
+        self.tasks = TaskGroup("daemon")
+        self.store: Store | None = None
+        self.server: ApiServer | None = None
+        self.client: Client | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = config.port
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        cfg = self.config
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = await Store.open(cfg.db_path, synchronous=cfg.synchronous,
+                                      retain=cfg.log_retain)
+        self.server = ApiServer(self.store, REGISTRY)
+        install_metrics(self.server)
+        install_snapshot(self.server)
+        self.client = Client(LocalTransport(self.server.handle))
+        await bootstrap(self.client, api_port=cfg.port or 6443)
+        token = ensure_token(cfg.data_dir)
+        hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
+        ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, hosts)
+        app = build_app(self.server, TokenAuthenticator.admin(token))
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = _listen(cfg.host, cfg.port)
+        self.port = sock.getsockname()[1]
+        site = web.SockSite(self._runner, sock, ssl_context=ssl_ctx)
+        await site.start()
+        host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
+                         ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
+        cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
+        self.tasks.spawn(self._compactor(), name="compactor")
+        log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
+                 self.port, self.store.revision)
+
+    async def _compactor(self) -> None:
+        assert self.store is not None
+        while True:
+            await asyncio.sleep(self.config.compact_interval)
+            rev = await self.store.compact()
+            log.debug("compacted store log up to revision %d", rev)
+
+    async def stop(self) -> None:
+        await self.tasks.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.client is not None:
+            await self.client.close()
+        if self.store is not None:
+            await self.store.close()
+        with contextlib.suppress(FileNotFoundError):
+            pid = self.config.pid_file.read_text().split()[0]
+            if pid == str(os.getpid()):
+                self.config.pid_file.unlink()
+        self._stopped.set()
+
+    async def run_until_signalled(self) -> None:
+        """Start, serve until SIGINT/SIGTERM, stop cleanly."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            await self.stop()
+
+
+async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
+    """Objects a cluster has from its first second, created if missing."""
+    namespaces = REGISTRY.resolve("namespaces")
+    services = REGISTRY.resolve("services")
+    assert namespaces is not None and services is not None
+    for name in SYSTEM_NAMESPACES:
+        with contextlib.suppress(AlreadyExists):
+            await client.create(namespaces, {"apiVersion": "v1", "kind": "Namespace",
+                                             "metadata": {"name": name}})
+    with contextlib.suppress(AlreadyExists):
+        await client.create(services, {
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "type": "ClusterIP",
+                     "ports": [{"name": "https", "port": 443, "protocol": "TCP",
+                                "targetPort": api_port}]}})
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise DaemonError(f"cannot listen on {host}:{port}: {exc.strerror} "
+                          f"(is another cluster running? try --port)") from exc
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+class DaemonError(Exception):
+    """The daemon cannot start; the message says why in one line."""
+
+
+def restore_snapshot(config: DaemonConfig, snapshot: Path) -> int:
+    """Replace the store with a snapshot (the daemon must be stopped); returns its revision."""
+    if running_pid(config) is not None:
+        raise DaemonError("the daemon is running: stop it first (minikube-py down)")
+    return restore_file(snapshot, config.db_path)
+
+
+def running_pid(config: DaemonConfig) -> int | None:
+    """The pid of a live daemon for this data dir, if any."""
+    info = read_pid_file(config)
+    if info is None:
+        return None
+    pid = info[0]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def read_pid_file(config: DaemonConfig) -> tuple[int, int] | None:
+    try:
+        pid, port = config.pid_file.read_text().split()[:2]
+        return int(pid), int(port)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
