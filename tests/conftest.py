@@ -91,7 +91,7 @@ def start_daemon(data_dir: Path, *, extra: tuple[str, ...] = ()) -> RunningDaemo
     data_dir.mkdir(parents=True, exist_ok=True)
     pid_file = data_dir / "daemon.pid"
     pid_file.unlink(missing_ok=True)
-    log = open(data_dir / "test-daemon.log", "ab")  # noqa: SIM115 - closed by the child's end
+    log = open(data_dir / "test-daemon.log", "ab")  # the child keeps its own copy
     proc = subprocess.Popen(
         [sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir", str(data_dir),
          "--port", "0", *extra], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -99,6 +99,7 @@ def start_daemon(data_dir: Path, *, extra: tuple[str, ...] = ()) -> RunningDaemo
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            proc.wait()
             raise RuntimeError(f"daemon exited: {(data_dir / 'test-daemon.log').read_text()}")
         if pid_file.exists():
             parts = pid_file.read_text().split()
@@ -106,6 +107,7 @@ def start_daemon(data_dir: Path, *, extra: tuple[str, ...] = ()) -> RunningDaemo
                 return RunningDaemon(data_dir, proc, int(parts[1]))
         time.sleep(0.02)
     proc.kill()
+    proc.wait()
     raise RuntimeError("daemon did not become ready in 30 s")
 
 

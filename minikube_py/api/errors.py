@@ -68,7 +68,7 @@ class StatusError(Exception):
         details: dict[str, Any] = {}
         if self.name is not None:
             details["name"] = self.name
-        if self.group is not None:
+        if self.group:  # omitted when empty (the core group), as Kubernetes does
             details["group"] = self.group
         if self.kind is not None:
             details["kind"] = self.kind

@@ -148,9 +148,11 @@ class RestStorage:
         strategy.prepare_for_create(rt, obj)
         defaults.apply_defaults(rt, obj)
         self._validate(rt, obj, validation.validate(rt, obj))
+        await self._admit(WriteContext(rt, "CREATE", namespace, name, obj, None))
+        if self.store.get_entry(rt.key(namespace, name)) is not None:
+            raise AlreadyExists.of(rt.group, rt.plural, name)
         if rt.kind == "Service" and rt.group == "":
             strategy.allocate_cluster_ip(obj, self._all(rt))
-        await self._admit(WriteContext(rt, "CREATE", namespace, name, obj, None))
         if dry_run:
             return Written(obj, warnings, created=True)
         try:

@@ -37,7 +37,9 @@ def with_last_applied(obj: dict[str, Any]) -> dict[str, Any]:
 
 def three_way_patch(last: dict[str, Any] | None, new: dict[str, Any],
                     live: dict[str, Any]) -> dict[str, Any]:
-    """A JSON merge patch taking ``live`` to ``new`` while keeping what others own."""
+    """A JSON merge patch taking ``live`` to ``new`` while keeping what others own: set what
+    ``new`` has and ``live`` lacks or holds differently; remove what ``last`` (the previous
+    apply) had and ``new`` dropped."""
     patch: dict[str, Any] = {}
     for key, value in new.items():
         live_value = live.get(key)
@@ -47,13 +49,24 @@ def three_way_patch(last: dict[str, Any] | None, new: dict[str, Any],
                                   value, live_value)
             if sub:
                 patch[key] = sub
-        elif value != live_value:
+        elif not _contained(value, live_value):
             patch[key] = value
     if isinstance(last, dict):
         for key in last:
             if key not in new and key in live:
                 patch[key] = None
     return patch
+
+
+def _contained(new: Any, live: Any) -> bool:
+    """``new`` is already in ``live``: the server may have added defaults, nothing else
+    differs (how kubectl's diff ignores fields only the live object has)."""
+    if isinstance(new, dict) and isinstance(live, dict):
+        return all(k in live and _contained(v, live[k]) for k, v in new.items())
+    if isinstance(new, list) and isinstance(live, list):
+        return len(new) == len(live) and all(
+            _contained(a, b) for a, b in zip(new, live, strict=True))
+    return bool(new == live)
 
 
 async def apply_one(client: Client, manifest: Manifest, namespace: str) -> str:

@@ -59,6 +59,9 @@ def up(data_dir: str | None, port: int, host: str, detach: bool, verbose: bool) 
         asyncio.run(daemon.Daemon(config).run_until_signalled())
     except daemon.DaemonError as exc:
         fail(str(exc))
+    except Exception as exc:  # logged with its traceback above; the user gets one line
+        logging.getLogger("minikube_py").exception("daemon failed")
+        fail(f"daemon failed: {exc}")
 
 
 def _start_detached(config: DaemonConfig, verbose: bool) -> None:

@@ -2,27 +2,32 @@
 
 ``validation/__init__.py`` calls these for every object before the kind's own rules. The
 apiserver has already turned ``generateName`` into a name, so a name is always required here.
-Label selectors and label maps, which every workload kind checks too, live here as well.
+The selectors built from the same label grammar live here as well: label maps and label
+selectors (every workload kind), node selector terms, tolerations and taints (pods and nodes).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from minikube_py.api.errors import Cause
 from minikube_py.api.validation import names
 from minikube_py.api.validation.base import (
+    duplicate,
     forbidden,
     immutable,
     invalid,
+    not_supported,
     required,
     too_long,
 )
 
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
-SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+NODE_SELECTOR_OPERATORS = ["DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"]
 
 NameCheck = Callable[[str], list[str]]
 
@@ -257,6 +262,206 @@ def _requirement_matches(expr: dict[str, Any], labels: dict[str, Any]) -> bool:
     if operator == "DoesNotExist":
         return key not in labels
     return False
+
+
+def validate_node_selector_term(term: Any, path: str) -> list[Cause]:
+    """A NodeSelectorTerm: In/NotIn need values, Exists/DoesNotExist none, Gt/Lt exactly one."""
+    term = term if isinstance(term, dict) else {}
+    causes = []
+    for i, req in enumerate(_dicts(term.get("matchExpressions"))):
+        here = f"{path}.matchExpressions[{i}]"
+        operator, values = req.get("operator"), _strings(req.get("values"))
+        if operator in ("In", "NotIn") and not values:
+            causes.append(required(f"{here}.values", "must be specified when `operator` is "
+                                   "'In' or 'NotIn'"))
+        elif operator in ("Exists", "DoesNotExist") and values:
+            causes.append(forbidden(f"{here}.values", "may not be specified when `operator` is "
+                                    "'Exists' or 'DoesNotExist'"))
+        elif operator in ("Gt", "Lt") and len(values) != 1:
+            causes.append(required(f"{here}.values", "must be specified single value when "
+                                   "`operator` is 'Lt' or 'Gt'"))
+        elif operator not in NODE_SELECTOR_OPERATORS:
+            causes.append(not_supported(f"{here}.operator", operator, NODE_SELECTOR_OPERATORS))
+        key = str(req.get("key") or "")
+        causes += [invalid(f"{here}.key", key, m) for m in names.is_qualified_name(key)]
+    return causes
+
+
+def validate_tolerations(tolerations: Any, path: str) -> list[Cause]:
+    causes: list[Cause] = []
+    for i, tol in enumerate(_dicts(tolerations)):
+        here = f"{path}[{i}]"
+        key, operator = tol.get("key") or "", tol.get("operator") or ""
+        value, effect = tol.get("value") or "", tol.get("effect") or ""
+        if key:
+            causes += [invalid(f"{here}.key", key, m) for m in names.is_qualified_name(key)]
+        if not key and operator != "Exists":
+            causes.append(invalid(f"{here}.operator", operator, "operator must be Exists when "
+                                  '`key` is empty, which means "match all values and all keys"'))
+        if tol.get("tolerationSeconds") is not None and effect != "NoExecute":
+            causes.append(invalid(f"{here}.effect", effect,
+                                  "effect must be 'NoExecute' when `tolerationSeconds` is set"))
+        if operator in ("Equal", ""):
+            msgs = names.is_label_value(str(value))
+            if msgs:
+                causes.append(invalid(f"{here}.operator", value, ";".join(msgs)))
+        elif operator == "Exists":
+            if value:
+                causes.append(invalid(f"{here}.operator", value,
+                                      "value must be empty when `operator` is 'Exists'"))
+        else:
+            causes.append(not_supported(f"{here}.operator", operator, ["Equal", "Exists"]))
+        if effect and effect not in TAINT_EFFECTS:
+            causes.append(not_supported(f"{here}.effect", effect, TAINT_EFFECTS))
+    return causes
+
+
+def validate_taints(taints: Any, path: str) -> list[Cause]:
+    """A node's taints: label-like key and value, a known effect, unique by key and effect."""
+    causes: list[Cause] = []
+    seen: set[tuple[str, str]] = set()
+    for i, taint in enumerate(_dicts(taints)):
+        here = f"{path}[{i}]"
+        key, value = str(taint.get("key") or ""), str(taint.get("value") or "")
+        effect = taint.get("effect") or ""
+        causes += [invalid(f"{here}.key", key, m) for m in names.is_qualified_name(key)]
+        msgs = names.is_label_value(value)
+        if msgs:
+            causes.append(invalid(f"{here}.value", value, ";".join(msgs)))
+        if not effect:
+            causes.append(required(f"{here}.effect"))
+        elif effect not in TAINT_EFFECTS:
+            causes.append(not_supported(f"{here}.effect", effect, TAINT_EFFECTS))
+        if (key, effect) in seen:
+            dup = duplicate(here, taint)
+            causes.append(Cause(dup.field, dup.message + ": taints must be unique by key and "
+                                "effect pair", dup.reason))
+            continue
+        seen.add((key, effect))
+    return causes
+
+
+def validate_affinity(affinity: Any, path: str) -> list[Cause]:
+    """A pod's node and pod (anti-)affinity: terms, weights and topology keys."""
+    affinity = affinity if isinstance(affinity, dict) else {}
+    node = affinity.get("nodeAffinity") if isinstance(affinity.get("nodeAffinity"), dict) else {}
+    here = f"{path}.nodeAffinity"
+    causes = []
+    hard = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if isinstance(hard, dict):
+        terms_path = f"{here}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
+        terms = hard.get("nodeSelectorTerms")
+        if not terms:
+            causes.append(required(terms_path, "must have at least one node selector term"))
+        for i, term in enumerate(terms if isinstance(terms, list) else []):
+            causes += validate_node_selector_term(term, f"{terms_path}[{i}]")
+    soft = f"{here}.preferredDuringSchedulingIgnoredDuringExecution"
+    for i, pref in enumerate(_dicts(node.get("preferredDuringSchedulingIgnoredDuringExecution"))):
+        causes += _weight(pref.get("weight"), f"{soft}[{i}].weight")
+        causes += validate_node_selector_term(pref.get("preference"), f"{soft}[{i}].preference")
+    for kind in ("podAffinity", "podAntiAffinity"):
+        if isinstance(affinity.get(kind), dict):
+            causes += _pod_affinity(affinity[kind], f"{path}.{kind}")
+    return causes
+
+
+def _pod_affinity(affinity: dict[str, Any], path: str) -> list[Cause]:
+    hard, soft = "requiredDuringSchedulingIgnoredDuringExecution", \
+        "preferredDuringSchedulingIgnoredDuringExecution"
+    causes = []
+    for i, term in enumerate(_dicts(affinity.get(hard))):
+        causes += _pod_affinity_term(term, f"{path}.{hard}[{i}]")
+    for i, pref in enumerate(_dicts(affinity.get(soft))):
+        term = pref.get("podAffinityTerm")
+        causes += _weight(pref.get("weight"), f"{path}.{soft}[{i}].weight")
+        causes += _pod_affinity_term(term if isinstance(term, dict) else {},
+                                     f"{path}.{soft}[{i}].podAffinityTerm")
+    return causes
+
+
+def _pod_affinity_term(term: dict[str, Any], path: str) -> list[Cause]:
+    causes = validate_label_selector(term.get("labelSelector"), f"{path}.labelSelector")
+    causes += validate_label_selector(term.get("namespaceSelector"), f"{path}.namespaceSelector")
+    topology = term.get("topologyKey")
+    if not topology:
+        causes.append(required(f"{path}.topologyKey", "can not be empty"))
+    else:
+        causes += [invalid(f"{path}.topologyKey", topology, m)
+                   for m in names.is_qualified_name(str(topology))]
+    return causes
+
+
+def _weight(weight: Any, path: str) -> list[Cause]:
+    if isinstance(weight, int) and not 1 <= weight <= 100:
+        return [invalid(path, weight, "must be in the range 1-100")]
+    return []
+
+
+def validate_topology_spread(constraints: Any, path: str) -> list[Cause]:
+    causes = []
+    for i, item in enumerate(_dicts(constraints)):
+        here = f"{path}[{i}]"
+        skew = item.get("maxSkew")
+        if isinstance(skew, int) and skew <= 0:
+            causes.append(invalid(f"{here}.maxSkew", skew, "must be greater than zero"))
+        if not item.get("topologyKey"):
+            causes.append(required(f"{here}.topologyKey", "can not be empty"))
+        when = item.get("whenUnsatisfiable")
+        if when not in ("DoNotSchedule", "ScheduleAnyway"):
+            causes.append(not_supported(f"{here}.whenUnsatisfiable", when,
+                                        ["DoNotSchedule", "ScheduleAnyway"]))
+        causes += validate_label_selector(item.get("labelSelector"), f"{here}.labelSelector")
+    return causes
+
+
+def validate_template_selector(selector: Any, template: Any, path: str) -> list[Cause]:
+    """A non-empty selector must select its pod template's labels (``path``: the template)."""
+    if not isinstance(selector, dict) or not (selector.get("matchLabels")
+                                              or selector.get("matchExpressions")):
+        return []
+    meta = template.get("metadata") if isinstance(template, dict) else None
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if selector_matches(selector, labels):
+        return []
+    return [invalid_go(f"{path}.metadata.labels", go_string_map(labels),
+                       "`selector` does not match template `labels`")]
+
+
+def invalid_go(path: str, shown: str, detail: str) -> Cause:
+    """An Invalid cause whose value is already printed (Go style, as Kubernetes shows maps)."""
+    return Cause(path, f"Invalid value: {shown}: {detail}", "FieldValueInvalid")
+
+
+def go_string_map(labels: Any) -> str:
+    """A label map as Go's ``%#v`` prints it: ``map[string]string{"app":"web"}``."""
+    if not isinstance(labels, dict):
+        return "map[string]string(nil)"
+    pairs = ", ".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(labels.items()))
+    return "map[string]string{" + pairs + "}"
+
+
+def go_label_selector(selector: Any) -> str:
+    """A LabelSelector as Go's ``%#v`` prints it (``spec.selector: ... field is immutable``)."""
+    selector = selector if isinstance(selector, dict) else {}
+    exprs = _dicts(selector.get("matchExpressions"))
+    shown = "[]v1.LabelSelectorRequirement(nil)"
+    if exprs:
+        shown = "[]v1.LabelSelectorRequirement{" + ", ".join(
+            f"v1.LabelSelectorRequirement{{Key:{json.dumps(e.get('key', ''))}, "
+            f"Operator:{json.dumps(e.get('operator', ''))}, Values:{_go_strings(e.get('values'))}}}"
+            for e in exprs) + "}"
+    return (f"v1.LabelSelector{{MatchLabels:{go_string_map(selector.get('matchLabels'))}, "
+            f"MatchExpressions:{shown}}}")
+
+
+def _go_strings(values: Any) -> str:
+    if not isinstance(values, list):
+        return "[]string(nil)"
+    return "[]string{" + ", ".join(json.dumps(str(v)) for v in values) + "}"
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _strings(value: Any) -> list[str]:

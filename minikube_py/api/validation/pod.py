@@ -1,11 +1,11 @@
 """PodSpec validation, shared by Pods and by every kind with a pod template.
 
-Kubernetes' ValidatePodSpec and its helpers (containers, volumes, env, probes, resources,
-tolerations, affinity), with a path prefix so that a Deployment's errors read
-``spec.template.spec.containers[0].image: Required value``. ``core.py`` calls it for Pods and
-ReplicationControllers, ``apps.py`` and ``batch.py`` for their templates. Objects arrive
-defaulted, so enums the defaulters fill (restartPolicy, imagePullPolicy, ...) are only checked
-when present.
+Kubernetes' ValidatePodSpec and its helpers (containers, volumes, env, probes, resources),
+with a path prefix so that a Deployment's errors read
+``spec.template.spec.containers[0].image: Required value``. ``core.py`` calls it for Pods,
+``apps.py`` and ``batch.py`` for their templates; tolerations and affinity, built on the label
+grammar, are checked by ``meta.py``. Objects arrive defaulted, so enums the defaulters fill
+(restartPolicy, imagePullPolicy, ...) are only checked when present.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from minikube_py.api.validation.base import (
     required,
 )
 from minikube_py.api.validation.meta import (
-    selector_matches,
+    validate_affinity,
     validate_annotations,
-    validate_label_selector,
     validate_labels,
+    validate_tolerations,
+    validate_topology_spread,
 )
 
 NEGATIVE = "must be greater than or equal to 0"
@@ -91,14 +92,6 @@ def dns_subdomain(value: Any, path: str) -> list[Cause]:
     return [invalid(path, value, msg) for msg in names.is_dns1123_subdomain(str(value))]
 
 
-def go_string_map(labels: Any) -> str:
-    """A label map the way Go's ``%#v`` prints it, as Kubernetes' messages show it."""
-    if not isinstance(labels, dict):
-        return "map[string]string(nil)"
-    pairs = ", ".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(labels.items()))
-    return "map[string]string{" + pairs + "}"
-
-
 # --- pod templates ---------------------------------------------------------------------------
 
 def validate_pod_template(template: Any, path: str, *,
@@ -116,19 +109,8 @@ def validate_pod_template(template: Any, path: str, *,
     return causes
 
 
-def validate_template_selector(selector: Any, template: Any, path: str) -> list[Cause]:
-    """The template's labels must be selected by a non-empty selector (``path``: the template)."""
-    selector = as_dict(selector)
-    if not (as_dict(selector.get("matchLabels")) or as_list(selector.get("matchExpressions"))):
-        return []
-    labels = as_dict(as_dict(template).get("metadata")).get("labels")
-    if selector_matches(selector, labels):
-        return []
-    message = f"Invalid value: {go_string_map(labels)}: `selector` does not match template `labels`"
-    return [Cause(f"{path}.metadata.labels", message, "FieldValueInvalid")]
-
-
 def validate_template_restart_policy(template: Any, path: str, allowed: list[str]) -> list[Cause]:
+    """Controllers accept only some restart policies (``Always`` for apps, a Job's two)."""
     policy = as_dict(as_dict(template).get("spec")).get("restartPolicy", "Always")
     if policy in allowed:
         return []
@@ -162,14 +144,14 @@ def validate_pod_spec(spec: Any, path: str, *, extra_volumes: Iterable[str] = ()
     causes += validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
     causes += _validate_pod_security_context(spec.get("securityContext"),
                                              f"{path}.securityContext")
-    causes += _validate_affinity(spec.get("affinity"), f"{path}.affinity")
+    causes += validate_affinity(spec.get("affinity"), f"{path}.affinity")
     causes += validate_tolerations(spec.get("tolerations"), f"{path}.tolerations")
     causes += _validate_spec_names(spec, path)
     deadline = as_int(spec.get("activeDeadlineSeconds"))
     if deadline is not None and not 1 <= deadline <= MAX_INT32:
         causes.append(invalid(f"{path}.activeDeadlineSeconds", deadline,
                               names.inclusive_range_error(1, MAX_INT32)))
-    causes += _validate_topology_spread(spec.get("topologySpreadConstraints"),
+    causes += validate_topology_spread(spec.get("topologySpreadConstraints"),
                                         f"{path}.topologySpreadConstraints")
     for i, alias in enumerate(as_list(spec.get("hostAliases"))):
         ip = str(as_dict(alias).get("ip") or "")
@@ -665,135 +647,6 @@ def _validate_source(kind: str, source: dict[str, Any], path: str) -> list[Cause
 
 
 # --- scheduling ------------------------------------------------------------------------------
-
-def validate_tolerations(tolerations: Any, path: str) -> list[Cause]:
-    causes: list[Cause] = []
-    for i, tol in enumerate(as_list(tolerations)):
-        tol, here = as_dict(tol), f"{path}[{i}]"
-        key, operator = tol.get("key") or "", tol.get("operator") or ""
-        value, effect = tol.get("value") or "", tol.get("effect") or ""
-        if key:
-            causes += [invalid(f"{here}.key", key, m) for m in names.is_qualified_name(key)]
-        if not key and operator != "Exists":
-            causes.append(invalid(f"{here}.operator", operator, "operator must be Exists when "
-                                  '`key` is empty, which means "match all values and all keys"'))
-        if tol.get("tolerationSeconds") is not None and effect != "NoExecute":
-            causes.append(invalid(f"{here}.effect", effect,
-                                  "effect must be 'NoExecute' when `tolerationSeconds` is set"))
-        if operator in ("Equal", ""):
-            msgs = names.is_label_value(str(value))
-            if msgs:
-                causes.append(invalid(f"{here}.operator", value, ";".join(msgs)))
-        elif operator == "Exists":
-            if value:
-                causes.append(invalid(f"{here}.operator", value,
-                                      "value must be empty when `operator` is 'Exists'"))
-        else:
-            causes.append(not_supported(f"{here}.operator", operator, ["Equal", "Exists"]))
-        if effect:
-            causes += enum(effect, TAINT_EFFECTS, f"{here}.effect")
-    return causes
-
-
-TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
-NODE_SELECTOR_OPERATORS = ["DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"]
-
-
-def _validate_affinity(affinity: Any, path: str) -> list[Cause]:
-    affinity = as_dict(affinity)
-    node = as_dict(affinity.get("nodeAffinity"))
-    here = f"{path}.nodeAffinity"
-    causes = []
-    hard = node.get("requiredDuringSchedulingIgnoredDuringExecution")
-    if isinstance(hard, dict):
-        req_path = f"{here}.requiredDuringSchedulingIgnoredDuringExecution"
-        terms = as_list(hard.get("nodeSelectorTerms"))
-        if not terms:
-            causes.append(required(f"{req_path}.nodeSelectorTerms",
-                                   "must have at least one node selector term"))
-        for i, term in enumerate(terms):
-            causes += _node_selector_term(term, f"{req_path}.nodeSelectorTerms[{i}]")
-    soft_path = f"{here}.preferredDuringSchedulingIgnoredDuringExecution"
-    for i, pref in enumerate(as_list(node.get("preferredDuringSchedulingIgnoredDuringExecution"))):
-        causes += _weight(as_dict(pref).get("weight"), f"{soft_path}[{i}].weight")
-        causes += _node_selector_term(as_dict(pref).get("preference"),
-                                      f"{soft_path}[{i}].preference")
-    for kind in ("podAffinity", "podAntiAffinity"):
-        causes += _pod_affinity(as_dict(affinity.get(kind)), f"{path}.{kind}")
-    return causes
-
-
-def _node_selector_term(term: Any, path: str) -> list[Cause]:
-    causes = []
-    for i, req in enumerate(as_list(as_dict(term).get("matchExpressions"))):
-        req, here = as_dict(req), f"{path}.matchExpressions[{i}]"
-        operator, values = req.get("operator"), as_list(req.get("values"))
-        if operator in ("In", "NotIn") and not values:
-            causes.append(required(f"{here}.values", "must be specified when `operator` is "
-                                   "'In' or 'NotIn'"))
-        elif operator in ("Exists", "DoesNotExist") and values:
-            causes.append(forbidden(f"{here}.values", "may not be specified when `operator` is "
-                                    "'Exists' or 'DoesNotExist'"))
-        elif operator in ("Gt", "Lt") and len(values) != 1:
-            causes.append(required(f"{here}.values", "must be specified single value when "
-                                   "`operator` is 'Lt' or 'Gt'"))
-        elif operator not in NODE_SELECTOR_OPERATORS:
-            causes.append(not_supported(f"{here}.operator", operator, NODE_SELECTOR_OPERATORS))
-        key = str(req.get("key") or "")
-        causes += [invalid(f"{here}.key", key, m) for m in names.is_qualified_name(key)]
-    return causes
-
-
-def _pod_affinity(affinity: dict[str, Any], path: str) -> list[Cause]:
-    causes = []
-    hard_path = f"{path}.requiredDuringSchedulingIgnoredDuringExecution"
-    for i, term in enumerate(as_list(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))):
-        causes += _pod_affinity_term(as_dict(term), f"{hard_path}[{i}]")
-    soft_path = f"{path}.preferredDuringSchedulingIgnoredDuringExecution"
-    for i, pref in enumerate(as_list(
-            affinity.get("preferredDuringSchedulingIgnoredDuringExecution"))):
-        pref = as_dict(pref)
-        causes += _weight(pref.get("weight"), f"{soft_path}[{i}].weight")
-        causes += _pod_affinity_term(as_dict(pref.get("podAffinityTerm")),
-                                     f"{soft_path}[{i}].podAffinityTerm")
-    return causes
-
-
-def _pod_affinity_term(term: dict[str, Any], path: str) -> list[Cause]:
-    causes = validate_label_selector(term.get("labelSelector"), f"{path}.labelSelector")
-    causes += validate_label_selector(term.get("namespaceSelector"), f"{path}.namespaceSelector")
-    topology = term.get("topologyKey")
-    if not topology:
-        causes.append(required(f"{path}.topologyKey", "can not be empty"))
-    else:
-        causes += [invalid(f"{path}.topologyKey", topology, m)
-                   for m in names.is_qualified_name(str(topology))]
-    return causes
-
-
-def _weight(weight: Any, path: str) -> list[Cause]:
-    value = as_int(weight)
-    if value is not None and not 1 <= value <= 100:
-        return [invalid(path, value, "must be in the range 1-100")]
-    return []
-
-
-def _validate_topology_spread(constraints: Any, path: str) -> list[Cause]:
-    causes = []
-    for i, item in enumerate(as_list(constraints)):
-        item, here = as_dict(item), f"{path}[{i}]"
-        skew = as_int(item.get("maxSkew"))
-        if skew is not None and skew <= 0:
-            causes.append(invalid(f"{here}.maxSkew", skew, "must be greater than zero"))
-        if not item.get("topologyKey"):
-            causes.append(required(f"{here}.topologyKey", "can not be empty"))
-        when = item.get("whenUnsatisfiable")
-        if when not in ("DoNotSchedule", "ScheduleAnyway"):
-            causes.append(not_supported(f"{here}.whenUnsatisfiable", when,
-                                        ["DoNotSchedule", "ScheduleAnyway"]))
-        causes += validate_label_selector(item.get("labelSelector"), f"{here}.labelSelector")
-    return causes
-
 
 def _validate_pod_security_context(context: Any, path: str) -> list[Cause]:
     context = as_dict(context)

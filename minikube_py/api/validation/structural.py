@@ -43,7 +43,7 @@ def _join(path: str, name: str) -> str:
 
 def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = False) -> None:
     kind = schema.type
-    if kind == "any" or schema.preserve_unknown and kind != "object":
+    if kind == "any" or (schema.preserve_unknown and kind != "object"):
         return
     if kind == "object":
         if not isinstance(value, dict):
@@ -115,4 +115,5 @@ def _type_error(path: str, expected: str, value: Any) -> str:
     if expected == "quantity":
         return f"{path}: quantities must match the regular expression " \
                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-    return f"{path}: cannot unmarshal {got} into a field of type {_TYPE_NAMES.get(expected, expected)}"
+    wanted = _TYPE_NAMES.get(expected, expected)
+    return f"{path}: cannot unmarshal {got} into a field of type {wanted}"

@@ -1,0 +1,74 @@
+"""HTTPS throughput of a real daemon: creates/s and gets/s with 32 concurrent clients.
+
+Starts ``minikube-py up`` on a free port in a temp dir, drives it over TLS with the admin
+token from the generated kubeconfig, prints the figures, stops the daemon."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, percentile, start_daemon
+
+CONCURRENCY = 32
+CREATES = 4000
+GETS = 8000
+
+
+async def drive(port: int, data: Path) -> None:
+    token = (data / "token").read_text().strip()
+    ctx = ssl.create_default_context(cafile=str(data / "ca.crt"))
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    base = f"https://127.0.0.1:{port}/api/v1/namespaces/default/configmaps"
+    connector = aiohttp.TCPConnector(ssl=ctx, limit=CONCURRENCY)
+    async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
+        async def run(n: int, make: object) -> tuple[float, list[float]]:
+            queue = iter(range(n))
+            lat: list[float] = []
+
+            async def worker() -> None:
+                for i in queue:
+                    t = time.perf_counter()
+                    async with make(i) as resp:  # type: ignore[operator]
+                        await resp.read()
+                        assert resp.status < 300, resp.status
+                    lat.append(time.perf_counter() - t)
+
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+            return n / (time.perf_counter() - start), lat
+
+        def create(i: int) -> object:
+            body = {"metadata": {"name": f"b{i}"}, "data": {"k": "v" * 100}}
+            return session.post(base, data=json.dumps(body))
+
+        def get(i: int) -> object:
+            return session.get(f"{base}/b{i % CREATES}")
+
+        rate, lat = await run(CREATES, create)
+        print(f"https creates/s ({CONCURRENCY} clients): {rate:,.0f} "
+              f"(p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms)")
+        rate, lat = await run(GETS, get)
+        print(f"https gets/s ({CONCURRENCY} clients): {rate:,.0f} "
+              f"(p50 {percentile(lat, 50) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms)")
+
+
+def main() -> None:
+    print(f"# https benchmark on {machine()}")
+    proc, data, port, _ = start_daemon()
+    try:
+        asyncio.run(drive(port, data))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()

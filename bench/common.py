@@ -1,0 +1,52 @@
+"""Helpers shared by the benchmarks: percentiles, a machine line, a daemon in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    return f"{platform.system()} {platform.machine()}, {cpus} cores, Python " \
+           f"{platform.python_version()}"
+
+
+def start_daemon(data_dir: Path | None = None) -> tuple[subprocess.Popen[bytes], Path, int,
+                                                        float]:
+    """Start a daemon in the foreground; return (process, data dir, port, seconds to ready)."""
+    data = data_dir or Path(tempfile.mkdtemp(prefix="minikube-py-bench-"))
+    pid_file = data / "daemon.pid"
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "minikube_py.cli.main", "up",
+                             "--data-dir", str(data), "--port", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    while not pid_file.exists():
+        if proc.poll() is not None:
+            raise RuntimeError("daemon exited during start")
+        time.sleep(0.002)
+    ready = time.perf_counter() - started
+    port = int(pid_file.read_text().split()[1])
+    return proc, data, port, ready
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

@@ -1,0 +1,242 @@
+"""API discovery: which groups, versions and resources the apiserver serves.
+
+Generated from the resource registry on every request, so a kind added to the registry (or a
+custom resource, later) shows up at once. Clients read it to map ``po`` or ``deploy`` to a
+REST path, to list ``kubectl api-resources`` and to expand ``get all``. Two shapes, as
+Kubernetes serves them:
+
+- legacy discovery: ``/api`` (APIVersions), ``/apis`` (APIGroupList), ``/apis/{group}``
+  (APIGroup), ``/api/v1`` and ``/apis/{group}/{version}`` (APIResourceList);
+- aggregated discovery (``apidiscovery.k8s.io`` v2 and v2beta1): one APIGroupDiscoveryList at
+  ``/api`` (the core group) and one at ``/apis`` (every other group), chosen by the ``Accept``
+  header. kubectl 1.30+ offers v2 first, 1.27-1.29 offer only v2beta1.
+
+The daemon calls :func:`install_discovery` to register the handlers on the ``ApiServer``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any
+
+from minikube_py.api.errors import MethodNotAllowed, NotFound
+from minikube_py.api.registry import SUBRESOURCE_KINDS, SUBRESOURCE_VERBS, Registry, ResourceType
+from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver.negotiation import parse_accept
+from minikube_py.apiserver.server import ApiServer
+
+AGGREGATED_GROUP = "apidiscovery.k8s.io"
+AGGREGATED_KIND = "APIGroupDiscoveryList"
+AGGREGATED_VERSIONS = ("v2", "v2beta1")
+SERVER_ADDRESS = "127.0.0.1:6443"
+
+_VERSION_RE = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+_STABILITY = {None: 0, "beta": 1, "alpha": 2}
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Sort key putting the preferred version first, as Kubernetes orders versions:
+    GA before beta before alpha, then higher major, then higher minor; other names last."""
+    match = _VERSION_RE.match(version)
+    if match is None:
+        return (3, 0, 0, version)
+    major, stability, minor = match.groups()
+    return (_STABILITY[stability], -int(major), -int(minor or 0), "")
+
+
+def group_versions(registry: Registry) -> dict[str, list[str]]:
+    """Group ("" for core) -> served versions, the preferred one first."""
+    return {group: sorted(versions, key=version_priority)
+            for group, versions in registry.groups().items()}
+
+
+def storage_version_hash(group: str, version: str, kind: str) -> str:
+    """Kubernetes' opaque storage-version hash: the first 8 bytes of sha256("g/v/Kind")."""
+    digest = hashlib.sha256(f"{group}/{version}/{kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
+
+
+def _group_version(group: str, version: str) -> str:
+    return f"{group}/{version}" if group else version
+
+
+def _served(registry: Registry, group: str, version: str) -> list[ResourceType]:
+    return [rt for rt in registry if rt.group == group and rt.version == version]
+
+
+def _subresource_kind(rt: ResourceType, sub: str) -> tuple[str, str, str]:
+    """(group, version, kind) a subresource speaks; the parent's own for status and finalize."""
+    return SUBRESOURCE_KINDS.get(sub) or (rt.group, rt.version, rt.kind)
+
+
+# -- legacy discovery ------------------------------------------------------------------------
+
+def api_versions() -> dict[str, Any]:
+    """``/api``: the core group's versions and where clients reach the server."""
+    return {"kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
+                                            "serverAddress": SERVER_ADDRESS}]}
+
+
+def _api_group(group: str, versions: list[str]) -> dict[str, Any]:
+    entries = [{"groupVersion": _group_version(group, v), "version": v} for v in versions]
+    return {"name": group, "versions": entries, "preferredVersion": entries[0]}
+
+
+def api_group_list(registry: Registry) -> dict[str, Any]:
+    """``/apis``: every named group (core is at ``/api``) with its versions."""
+    groups = [_api_group(g, vs) for g, vs in group_versions(registry).items() if g]
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+
+def api_group(registry: Registry, group: str) -> dict[str, Any]:
+    """``/apis/{group}``: one group's versions."""
+    versions = group_versions(registry).get(group) if group else None
+    if not versions:
+        raise NotFound("the server could not find the requested resource")
+    return {"kind": "APIGroup", "apiVersion": "v1", **_api_group(group, versions)}
+
+
+def _legacy_resource(rt: ResourceType) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": rt.plural, "singularName": rt.singular,
+                             "namespaced": rt.namespaced, "kind": rt.kind,
+                             "verbs": list(rt.verbs)}
+    if rt.short_names:
+        entry["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        entry["categories"] = list(rt.categories)
+    entry["storageVersionHash"] = storage_version_hash(rt.group, rt.version, rt.kind)
+    return entry
+
+
+def _legacy_subresource(rt: ResourceType, sub: str) -> dict[str, Any]:
+    group, version, kind = _subresource_kind(rt, sub)
+    entry: dict[str, Any] = {"name": f"{rt.plural}/{sub}", "singularName": "",
+                             "namespaced": rt.namespaced}
+    if (group, version) != (rt.group, rt.version):
+        entry["group"], entry["version"] = group, version
+    entry["kind"] = kind
+    entry["verbs"] = list(SUBRESOURCE_VERBS.get(sub, ("get",)))
+    return entry
+
+
+def api_resource_list(registry: Registry, group: str, version: str) -> dict[str, Any]:
+    """``/api/v1`` or ``/apis/{group}/{version}``: the resources and subresources served."""
+    served = _served(registry, group, version)
+    if not served:
+        raise NotFound("the server could not find the requested resource")
+    resources = []
+    for rt in served:
+        resources.append(_legacy_resource(rt))
+        resources.extend(_legacy_subresource(rt, sub) for sub in rt.subresources)
+    resources.sort(key=lambda r: r["name"])
+    return {"kind": "APIResourceList", "apiVersion": "v1",
+            "groupVersion": _group_version(group, version), "resources": resources}
+
+
+# -- aggregated discovery --------------------------------------------------------------------
+
+def aggregated_version(accept: str) -> str | None:
+    """The apidiscovery version of the first ``as=APIGroupDiscoveryList`` media type the client
+    offers that we serve (v2 or v2beta1); None when it asks for legacy discovery only."""
+    for mt in parse_accept(accept):
+        if (mt.type in ("application/json", "*/*") and mt.as_ == AGGREGATED_KIND
+                and mt.params.get("g") == AGGREGATED_GROUP
+                and mt.params.get("v") in AGGREGATED_VERSIONS):
+            return mt.params["v"]
+    return None
+
+
+def aggregated_content_type(version: str) -> str:
+    return f"application/json;g={AGGREGATED_GROUP};v={version};as={AGGREGATED_KIND}"
+
+
+def _response_kind(group: str, version: str, kind: str) -> dict[str, str]:
+    return {"group": group, "version": version, "kind": kind}
+
+
+def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "resource": rt.plural,
+        "responseKind": _response_kind(rt.group, rt.version, rt.kind),
+        "scope": "Namespaced" if rt.namespaced else "Cluster",
+        "singularResource": rt.singular,
+        "verbs": list(rt.verbs),
+    }
+    if rt.short_names:
+        entry["shortNames"] = list(rt.short_names)
+    if rt.categories:
+        entry["categories"] = list(rt.categories)
+    if rt.subresources:
+        entry["subresources"] = [
+            {"subresource": sub, "responseKind": _response_kind(*_subresource_kind(rt, sub)),
+             "verbs": list(SUBRESOURCE_VERBS.get(sub, ("get",)))}
+            for sub in sorted(rt.subresources)]
+    return entry
+
+
+def _aggregated_group(registry: Registry, group: str, versions: list[str]) -> dict[str, Any]:
+    return {
+        "metadata": {"name": group},
+        "versions": [
+            {"version": v,
+             "resources": sorted((_aggregated_resource(rt) for rt in _served(registry, group, v)),
+                                 key=lambda r: r["resource"]),
+             "freshness": "Current"}
+            for v in versions],
+    }
+
+
+def aggregated_discovery(registry: Registry, *, core: bool, version: str) -> dict[str, Any]:
+    """The APIGroupDiscoveryList of ``/api`` (``core=True``) or of ``/apis``."""
+    items = [_aggregated_group(registry, g, vs) for g, vs in group_versions(registry).items()
+             if (g == "") == core]
+    return {"kind": AGGREGATED_KIND, "apiVersion": f"{AGGREGATED_GROUP}/{version}",
+            "metadata": {}, "items": items}
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+def _reply(body: dict[str, Any], content_type: str = "application/json") -> ApiResponse:
+    # The answer depends on Accept (aggregated or legacy): caches must key on it.
+    return ApiResponse(200, body, content_type=content_type, headers={"Vary": "Accept"})
+
+
+def _root(registry: Registry, req: ApiRequest, *, core: bool) -> ApiResponse:
+    version = aggregated_version(req.accept)
+    if version is not None:
+        return _reply(aggregated_discovery(registry, core=core, version=version),
+                      aggregated_content_type(version))
+    return _reply(api_versions() if core else api_group_list(registry))
+
+
+def serve(registry: Registry, req: ApiRequest) -> ApiResponse:
+    """Answer a discovery request under ``/api`` or ``/apis``."""
+    if req.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(f"the server does not allow this method on the requested "
+                               f"resource ({req.method})")
+    parts = [p for p in req.path.split("/") if p]
+    if parts == ["api"]:
+        return _root(registry, req, core=True)
+    if parts == ["apis"]:
+        return _root(registry, req, core=False)
+    if len(parts) == 2 and parts[0] == "api":
+        return _reply(api_resource_list(registry, "", parts[1]))
+    if len(parts) == 2 and parts[0] == "apis":
+        return _reply(api_group(registry, parts[1]))
+    if len(parts) == 3 and parts[0] == "apis":
+        return _reply(api_resource_list(registry, parts[1], parts[2]))
+    raise NotFound("the server could not find the requested resource")
+
+
+def install_discovery(server: ApiServer) -> None:
+    """Register the discovery handlers for ``/api`` and ``/apis`` and everything below them
+    that is not a resource path (the server routes resource paths first)."""
+
+    async def discovery(req: ApiRequest) -> ApiResponse:
+        return serve(server.registry, req)
+
+    for path in ("/api", "/api/*", "/apis", "/apis/*"):
+        server.non_resource[path] = discovery

@@ -1,0 +1,828 @@
+"""Server-side apply and field ownership: who set which field (``metadata.managedFields``).
+
+The apiserver's PATCH handler calls :func:`server_side_apply` for
+``application/apply-patch+yaml`` (``kubectl apply --server-side``); create, update and every
+other patch call :func:`record_update` on the object they are about to store. Both are pure:
+plain JSON-shaped dicts in, plain dicts out, no store and no clock (the caller passes ``now``).
+
+The semantics are those of Kubernetes' structured-merge-diff (``merge/update.go``) as the
+apiserver's field manager wraps it, in a simplified form:
+
+- a field set is a set of paths; a path element is a field ``f:<name>``, the item of a keyed
+  list ``k:{"name":"c"}`` (keys from the schema's ``list_map_keys``), or a value of a set list
+  ``v:"x"``. In ``fieldsV1`` a node that is itself owned and has owned children carries ``.``;
+- **Apply**: the applied configuration is merged into the live object (maps merge, keyed lists
+  merge per key, set lists unite, every other list is atomic and replaced); its field set
+  becomes the manager's ``Apply`` entry; fields the manager applied last time but omits now are
+  removed unless some manager (the applier included) still owns them;
+- changes are compared with the live object: a field that is added or changed and owned by
+  another manager is a conflict (:class:`ApplyConflict`, 409) unless ``force``, which moves it to
+  the applier; the same value applied twice is shared ownership; removed fields leave every
+  other manager's set;
+- **Update** (every write but apply) never conflicts: the writer takes the fields it added or
+  changed from everyone else;
+- ``apiVersion``, ``kind``, ``metadata.name``/``namespace`` and the server-set metadata are
+  never owned; ``status`` belongs to the ``status`` subresource and is left alone otherwise.
+
+Also as Kubernetes: a first ``kubectl apply --server-side`` after client-side ``kubectl apply``
+does not conflict on the fields of the ``last-applied-configuration`` annotation, and keeps that
+annotation in step; at most ten ``Update`` entries are kept (older ones merge into
+``ancient-changes``); a no-op apply returns the live object untouched.
+
+Deliberate simplifications: one version per kind (no conversion of field sets), the order of
+merged lists follows the configuration only approximately, and a configuration whose keyed list
+lacks a key is a 400 (Kubernetes answers 500, kubernetes/kubernetes#122480).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+from minikube_py.api.errors import BadRequest, Cause, Conflict
+from minikube_py.api.schema import Schema
+
+APPLY = "Apply"
+UPDATE = "Update"
+FIELDS_V1 = "FieldsV1"
+LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
+KUBECTL_MANAGER = "kubectl"  # the only manager whose apply honours last-applied (as Kubernetes)
+ANCIENT_CHANGES_MANAGER = "ancient-changes"
+MAX_UPDATE_MANAGERS = 10
+CONFLICT_CAUSE = "FieldManagerConflict"
+
+# Metadata the server sets; nobody owns it (structured-merge-diff's "strip meta" manager).
+SERVER_METADATA = frozenset({
+    "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
+    "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields",
+})
+# ObjectMeta in the order Kubernetes serialises it.
+METADATA_ORDER = (
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "ownerReferences", "finalizers", "managedFields",
+)
+# Structs Kubernetes marks ``+structType=atomic`` (x-kubernetes-map-type: atomic): owned whole.
+ATOMIC_STRUCTS = frozenset({
+    "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+    "io.k8s.api.core.v1.ConfigMapKeySelector",
+    "io.k8s.api.core.v1.FileKeySelector",
+    "io.k8s.api.core.v1.LocalObjectReference",
+    "io.k8s.api.core.v1.NodeSelector",
+    "io.k8s.api.core.v1.NodeSelectorTerm",
+    "io.k8s.api.core.v1.ObjectFieldSelector",
+    "io.k8s.api.core.v1.ObjectReference",
+    "io.k8s.api.core.v1.ResourceFieldSelector",
+    "io.k8s.api.core.v1.ScopeSelector",
+    "io.k8s.api.core.v1.SecretKeySelector",
+    "io.k8s.api.core.v1.SecretReference",
+    "io.k8s.api.core.v1.TypedLocalObjectReference",
+})
+# Defaults of list-map key fields (their OpenAPI ``default``, which the schema DSL does not
+# carry): an item may omit such a key, e.g. a container port without ``protocol`` is TCP.
+KEY_DEFAULTS = {"protocol": "TCP"}
+
+_MISSING: Any = object()
+
+
+class PathElement(NamedTuple):
+    """One step of a field path: ``kind`` f (field), k (keyed item), v (set value), i (index).
+
+    ``text`` is the field name, or the compact JSON of the item's keys or of the value.
+    """
+
+    kind: str
+    text: str
+
+
+Path = tuple[PathElement, ...]
+
+
+class ApplyConflict(Conflict):
+    """409 Conflict: the apply would change fields that other managers own.
+
+    ``conflicts`` lists ``(manager, path)`` with the path as Kubernetes prints it
+    (``.spec.replicas``, ``.spec.containers[name="web"].image``). ``printed_managers`` gives
+    the managers as Kubernetes names them in the message (``"kubectl" using apps/v1``).
+    """
+
+    conflicts: list[tuple[str, str]]
+
+    def __init__(self, conflicts: list[tuple[str, str]], *,
+                 printed_managers: list[str] | None = None) -> None:
+        printed = printed_managers or [_quote(manager) for manager, _ in conflicts]
+        pairs = [(who, path) for who, (_, path) in zip(printed, conflicts, strict=True)]
+        causes = [Cause(field=path, message=f"conflict with {who}", reason=CONFLICT_CAUSE)
+                  for who, path in pairs]
+        super().__init__(_conflict_message(pairs), causes=causes)
+        self.conflicts = conflicts
+
+
+def _conflict_message(pairs: list[tuple[str, str]]) -> str:
+    """Kubernetes' words: ``Apply failed with 1 conflict: conflict with "x": .spec.replicas``."""
+    if len(pairs) == 1:
+        return f"Apply failed with 1 conflict: conflict with {pairs[0][0]}: {pairs[0][1]}"
+    lines: list[str] = []
+    for who in sorted({who for who, _ in pairs}):
+        lines.append(f"conflicts with {who}:")
+        lines.extend(f"- {path}" for other, path in pairs if other == who)
+    return f"Apply failed with {len(pairs)} conflicts: " + "\n".join(lines)
+
+
+# --- public entry points --------------------------------------------------------------------------
+
+
+def server_side_apply(live: dict | None, applied: dict, *, manager: str, force: bool,
+                      schema: Schema | None, now: str) -> dict:
+    """The object after ``manager`` applies ``applied`` to ``live`` (None: create).
+
+    Raises :class:`ApplyConflict` when the apply would change another manager's fields and
+    ``force`` is False, :class:`BadRequest` for a configuration that cannot be applied.
+    """
+    _check_applied(applied, manager, schema)
+    config = _content(applied)
+    live_content = _content(live)
+    entries = _decode_entries((live or {}).get("metadata", {}).get("managedFields"))
+    me = _Entry(manager=manager, operation=APPLY, api_version=applied.get("apiVersion", ""),
+                time=now)
+    previous = _find(entries, me.identity)
+    last_set = previous.fields if previous is not None else frozenset()
+    me.fields = frozenset(_field_set(config, schema))
+    others = [e for e in entries if e.identity != me.identity]
+
+    merged = _merge(copy.deepcopy(live_content), config, schema)
+    owned = frozenset().union(me.fields, *(e.fields for e in others))
+    _prune(merged, last_set, owned, schema)
+    change = _compare(live_content, merged, schema)
+
+    conflicts = _conflicts(others, change)
+    if conflicts and not force:
+        conflicts = _not_excused_by_last_applied(conflicts, manager, live, live_content, schema)
+        if conflicts:
+            raise ApplyConflict([(e.manager, path_string(p)) for e, p in conflicts],
+                                printed_managers=[e.printed() for e, _ in conflicts])
+    others = [replace(e, fields=e.fields - change.added - change.modified - change.removed)
+              for e in others]
+    new_entries = _cap_update_managers([*others, me])
+
+    _drop_applied_nulls(merged, config, schema)
+    result = _assemble(live, applied, merged)
+    _sync_last_applied(result, applied, manager)
+    result["metadata"]["managedFields"] = _encode_entries(new_entries)
+    if not result["metadata"]["managedFields"]:
+        del result["metadata"]["managedFields"]
+    if live is not None and _is_noop(live, result):
+        return copy.deepcopy(live)
+    return result
+
+
+def record_update(live: dict | None, new: dict, *, manager: str, operation: str = UPDATE,
+                  schema: Schema | None, now: str, subresource: str = "") -> None:
+    """Give ``manager`` the fields that ``new`` adds or changes over ``live`` (None: create).
+
+    Writes ``new["metadata"]["managedFields"]`` in place. The fields move away from every other
+    manager; removed fields leave every set. ``managedFields`` that ``new`` carries (a client
+    that edits them, e.g. ``[{}]`` to reset them) replace the live ones, as in Kubernetes.
+    ``subresource`` ("status", "scale") is recorded in the entry; ``status`` changes are only
+    recorded for the status subresource.
+    """
+    metadata = new.setdefault("metadata", {})
+    sent = metadata.get("managedFields")
+    if isinstance(sent, list) and sent:
+        entries = _decode_entries(sent)
+    else:
+        entries = _decode_entries((live or {}).get("metadata", {}).get("managedFields"))
+    change = _compare(_content(live, subresource), _content(new, subresource), schema)
+    me = _Entry(manager=manager, operation=operation, api_version=new.get("apiVersion", ""),
+                time=now, subresource=subresource)
+    previous = _find(entries, me.identity)
+    taken = change.added | change.modified
+    kept = (previous.fields - change.removed) if previous is not None else frozenset()
+    if taken:
+        me.fields = kept | taken
+    elif previous is not None:
+        me = replace(previous, fields=kept)
+    others = [replace(e, fields=e.fields - taken - change.removed)
+              for e in entries if e.identity != me.identity]
+    encoded = _encode_entries(_cap_update_managers([*others, me]))
+    if encoded:
+        metadata["managedFields"] = encoded
+    else:
+        metadata.pop("managedFields", None)
+
+
+# --- managedFields entries ------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One ``managedFields`` entry, with its field set decoded."""
+
+    manager: str
+    operation: str
+    api_version: str
+    time: str | None
+    fields: frozenset[Path] = field(default_factory=frozenset)
+    subresource: str = ""
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        """Who this entry belongs to: appliers keep one entry whatever apiVersion they use."""
+        version = "" if self.operation == APPLY else self.api_version
+        return (self.manager, self.operation, self.subresource, version)
+
+    def printed(self) -> str:
+        """The manager as a conflict message names it: ``"kubectl" using apps/v1``."""
+        text = _quote(self.manager)
+        if self.subresource:
+            text += f" with subresource {_quote(self.subresource)}"
+        if self.operation == UPDATE:
+            text += f" using {self.api_version}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"manager": self.manager, "operation": self.operation,
+                               "apiVersion": self.api_version}
+        if self.time is not None:
+            out["time"] = self.time
+        out["fieldsType"] = FIELDS_V1
+        out["fieldsV1"] = fields_to_v1(self.fields)
+        if self.subresource:
+            out["subresource"] = self.subresource
+        return out
+
+
+def _find(entries: list[_Entry], identity: tuple[str, str, str, str]) -> _Entry | None:
+    return next((e for e in entries if e.identity == identity), None)
+
+
+def _decode_entries(raw: Any) -> list[_Entry]:
+    """Entries of a stored ``managedFields``; malformed or anonymous entries are dropped."""
+    entries: list[_Entry] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict) or not item.get("manager") or not item.get("operation"):
+            continue
+        fields_v1 = item.get("fieldsV1")
+        entries.append(_Entry(
+            manager=item["manager"], operation=item["operation"],
+            api_version=item.get("apiVersion", ""), time=item.get("time"),
+            fields=frozenset(fields_from_v1(fields_v1 if isinstance(fields_v1, dict) else {})),
+            subresource=item.get("subresource", ""),
+        ))
+    return entries
+
+
+def _encode_entries(entries: list[_Entry]) -> list[dict[str, Any]]:
+    """Non-empty entries in Kubernetes' order: Apply before Update, then oldest first."""
+    kept = [e for e in entries if e.fields]
+    kept.sort(key=lambda e: (e.operation, e.time or "", e.manager, e.api_version, e.subresource))
+    return [e.to_dict() for e in kept]
+
+
+def _cap_update_managers(entries: list[_Entry]) -> list[_Entry]:
+    """Merge the oldest Update entries into ``ancient-changes`` until ten are left."""
+    updaters = sorted((e for e in entries if e.operation == UPDATE and e.fields),
+                      key=lambda e: (e.time or "", e.identity))
+    excess = len(updaters) - MAX_UPDATE_MANAGERS
+    if excess <= 0:
+        return entries
+    oldest = updaters[:excess + 1]
+    oldest += [e for e in updaters[excess + 1:] if e.manager == ANCIENT_CHANGES_MANAGER
+               and e.api_version == oldest[-1].api_version]
+    bucket = _Entry(manager=ANCIENT_CHANGES_MANAGER, operation=UPDATE,
+                    api_version=oldest[-1].api_version, time=oldest[-1].time,
+                    fields=frozenset().union(*(e.fields for e in oldest)))
+    merged_away = {id(e) for e in oldest}
+    return [e for e in entries if id(e) not in merged_away] + [bucket]
+
+
+# --- fieldsV1 -------------------------------------------------------------------------------------
+
+
+def fields_to_v1(paths: Iterable[Path]) -> dict[str, Any]:
+    """The ``fieldsV1`` tree of a field set, keys in structured-merge-diff's order."""
+    root: dict[PathElement, Any] = {}
+    members: set[Path] = set()
+    for path in paths:
+        node = root
+        for element in path:
+            node = node.setdefault(element, {})
+        members.add(path)
+    return _emit(root, (), members)
+
+
+def _emit(node: dict[PathElement, Any], prefix: Path, members: set[Path]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if prefix and node and prefix in members:
+        out["."] = {}
+    for element in sorted(node, key=_element_order):
+        out[f"{element.kind}:{element.text}"] = _emit(node[element], (*prefix, element), members)
+    return out
+
+
+def fields_from_v1(tree: dict[str, Any], prefix: Path = ()) -> set[Path]:
+    """The field set a ``fieldsV1`` tree describes."""
+    paths: set[Path] = set()
+    for key, child in tree.items():
+        if key == ".":
+            if prefix:
+                paths.add(prefix)
+            continue
+        kind, _, text = key.partition(":")
+        if kind in ("k", "v"):
+            text = _compact(json.loads(text))
+        path = (*prefix, PathElement(kind, text))
+        if not isinstance(child, dict) or not child:
+            paths.add(path)
+        else:
+            paths |= fields_from_v1(child, path)
+    return paths
+
+
+def path_string(path: Path) -> str:
+    """A path as Kubernetes prints it: ``.spec.containers[name="web"].image``."""
+    parts: list[str] = []
+    for element in path:
+        if element.kind == "f":
+            parts.append("." + element.text)
+        elif element.kind == "k":
+            keys = json.loads(element.text)
+            parts.append("[" + ",".join(f"{k}={_compact(v)}" for k, v in keys.items()) + "]")
+        elif element.kind == "v":
+            parts.append(f"[={element.text}]")
+        else:
+            parts.append(f"[{element.text}]")
+    return "".join(parts)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _value_order(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, int | float):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    return (4, _compact(value))
+
+
+def _element_order(element: PathElement) -> tuple[int, Any]:
+    if element.kind == "f":
+        return (0, element.text)
+    if element.kind == "k":
+        keys = json.loads(element.text)
+        return (1, tuple((name, _value_order(keys[name])) for name in sorted(keys)))
+    if element.kind == "v":
+        return (2, _value_order(json.loads(element.text)))
+    return (3, int(element.text) if element.text.isdigit() else 0)
+
+
+def _iteration_order(path: Path) -> tuple[tuple[int, tuple[int, Any]], ...]:
+    """structured-merge-diff's set order: at each level the leaves before the subtrees."""
+    last = len(path) - 1
+    return tuple((0 if i == last else 1, _element_order(e)) for i, e in enumerate(path))
+
+
+# --- what the schema says -------------------------------------------------------------------------
+
+
+def _child(schema: Schema | None, key: str) -> Schema | None:
+    if schema is None or schema.type not in ("object", "map"):
+        return None
+    return schema.field(key)
+
+
+def _is_declared(schema: Schema | None, key: str) -> bool:
+    """A named field of a struct (as opposed to a map key); untyped parts count as structs."""
+    if schema is None or schema.type == "any":
+        return True
+    return schema.type == "object" and key in schema.fields
+
+
+def _is_atomic_struct(schema: Schema | None) -> bool:
+    return schema is not None and schema.name in ATOMIC_STRUCTS
+
+
+def _is_granular_map(schema: Schema | None, *values: Any) -> bool:
+    present = [v for v in values if v is not _MISSING]
+    return (bool(present) and all(isinstance(v, dict) for v in present)
+            and not _is_atomic_struct(schema))
+
+
+def _list_kind(schema: Schema | None, *values: Any) -> str:
+    """``map`` (keyed), ``set`` or ``atomic``; lists whose items do not fit are atomic."""
+    present = [v for v in values if v is not _MISSING]
+    if not present or not all(isinstance(v, list) for v in present) or schema is None:
+        return "atomic"
+    items = [item for value in present for item in value]
+    if schema.list_type == "map" and schema.list_map_keys:
+        if all(not _missing_keys(schema, item) for item in items):
+            return "map"
+    if schema.list_type == "set" and not any(isinstance(i, dict | list) for i in items):
+        return "set"
+    return "atomic"
+
+
+def _missing_keys(schema: Schema, item: Any) -> list[str]:
+    """Key fields that a keyed-list item lacks and that have no default."""
+    return [k for k in schema.list_map_keys
+            if (not isinstance(item, dict) or item.get(k) is None) and k not in KEY_DEFAULTS]
+
+
+def _item_element(kind: str, schema: Schema, item: Any) -> PathElement:
+    if kind == "map":
+        keys = {k: item[k] if item.get(k) is not None else KEY_DEFAULTS[k]
+                for k in schema.list_map_keys}
+        return PathElement("k", _compact(keys))
+    return PathElement("v", _compact(item))
+
+
+def _items_by_element(kind: str, schema: Schema, items: list[Any]) -> dict[PathElement, Any]:
+    """The first item of each element (later duplicates are ignored, as they are rare)."""
+    out: dict[PathElement, Any] = {}
+    for item in items:
+        out.setdefault(_item_element(kind, schema, item), item)
+    return out
+
+
+# --- the applied configuration --------------------------------------------------------------------
+
+
+def _check_applied(applied: dict, manager: str, schema: Schema | None) -> None:
+    if not manager:
+        raise BadRequest("PATCH requests with apply content type must provide field manager")
+    if applied.get("metadata", {}).get("managedFields"):
+        raise BadRequest("metadata.managedFields must be nil")
+    try:
+        _check_lists(applied, schema, ())
+    except ValueError as err:
+        meta = applied.get("metadata", {})
+        group_version = applied.get("apiVersion", "")
+        if "/" not in group_version:
+            group_version = "/" + group_version
+        raise BadRequest(
+            f"failed to create typed patch object ({meta.get('namespace', '')}/"
+            f"{meta.get('name', '')}; {group_version}, Kind={applied.get('kind', '')}): {err}"
+        ) from None
+
+
+def _check_lists(value: Any, schema: Schema | None, path: Path) -> None:
+    """Every item of a keyed list has its keys, and no list repeats an item."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _check_lists(child, _child(schema, key), (*path, PathElement("f", key)))
+        return
+    if not isinstance(value, list) or schema is None or schema.type != "array":
+        return
+    if schema.list_type == "map" and schema.list_map_keys:
+        for index, item in enumerate(value):
+            missing = _missing_keys(schema, item)
+            if missing:
+                raise ValueError(
+                    f"{path_string(path)}: element {index}: associative list with keys has an "
+                    f'element that omits key field "{missing[0]}" (and doesn\'t have default '
+                    "value)")
+    kind = _list_kind(schema, value)
+    if kind == "atomic":
+        return
+    seen: set[PathElement] = set()
+    for item in value:
+        element = _item_element(kind, schema, item)
+        if element in seen:
+            raise ValueError(f"{path_string(path)}: duplicate entries for key "
+                             f"{path_string((element,))}")
+        seen.add(element)
+        if kind == "map":
+            _check_lists(item, schema.items, (*path, element))
+
+
+def _field_set(value: Any, schema: Schema | None, path: Path = ()) -> set[Path]:
+    """The paths a configuration sets (structured-merge-diff's ``ToFieldSet``)."""
+    out: set[Path] = set()
+    if _is_granular_map(schema, value):
+        for key, child in value.items():
+            child_path = (*path, PathElement("f", key))
+            out |= _field_set(child, _child(schema, key), child_path)
+            if child is None or child == {} or not _is_declared(schema, key):
+                out.add(child_path)
+        return out
+    kind = _list_kind(schema, value)
+    if kind == "atomic" or schema is None:
+        if path:
+            out.add(path)
+        return out
+    for item in value:
+        item_path = (*path, _item_element(kind, schema, item))
+        if kind == "map":
+            out |= _field_set(item, schema.items, item_path)
+        out.add(item_path)
+    return out
+
+
+# --- merge ----------------------------------------------------------------------------------------
+
+
+def _merge(live: Any, config: Any, schema: Schema | None) -> Any:
+    """``config`` merged into ``live`` (which is changed); structured-merge-diff's ``Merge``."""
+    if isinstance(live, dict) and _is_granular_map(schema, live, config):
+        for key, value in config.items():
+            current = live.get(key, _MISSING)
+            if current is _MISSING:
+                live[key] = copy.deepcopy(value)
+            else:
+                live[key] = _merge(current, value, _child(schema, key))
+        return live
+    kind = _list_kind(schema, live, config)
+    if kind == "atomic" or schema is None:
+        return copy.deepcopy(config)
+    return _merge_items(kind, schema, live, config)
+
+
+def _merge_items(kind: str, schema: Schema, live: list[Any], config: list[Any]) -> list[Any]:
+    """Keyed or set lists: shared items take the configuration's order in the live slots;
+    new items go just before the next shared item (or last); live-only items stay put."""
+    config_by = _items_by_element(kind, schema, config)
+    live_elements = [_item_element(kind, schema, item) for item in live]
+    first_slot = {e: i for i, e in reversed(list(enumerate(live_elements)))}
+    shared = [e for e in config_by if e in first_slot]
+    new_before: dict[PathElement, list[PathElement]] = {}
+    pending: list[PathElement] = []
+    for element in config_by:
+        if element in first_slot:
+            new_before[element], pending = pending, []
+        else:
+            pending.append(element)
+    out: list[Any] = []
+    shared_iter = iter(shared)
+    for index, element in enumerate(live_elements):
+        if element not in config_by or first_slot[element] != index:
+            out.append(live[index])
+            continue
+        taker = next(shared_iter)
+        out.extend(copy.deepcopy(config_by[e]) for e in new_before[taker])
+        merged = _merge(live[first_slot[taker]], config_by[taker], schema.items)
+        out.append(merged if kind == "map" else config_by[taker])
+    out.extend(copy.deepcopy(config_by[e]) for e in pending)
+    return out
+
+
+def _drop_applied_nulls(merged: Any, config: Any, schema: Schema | None) -> None:
+    """A ``null`` in the configuration is owned but stored as an absent field."""
+    if isinstance(merged, dict) and isinstance(config, dict):
+        for key, value in config.items():
+            if value is None:
+                merged.pop(key, None)
+            elif key in merged:
+                _drop_applied_nulls(merged[key], value, _child(schema, key))
+        return
+    if _list_kind(schema, merged, config) == "map" and schema is not None:
+        merged_by = _items_by_element("map", schema, merged)
+        for element, item in _items_by_element("map", schema, config).items():
+            if element in merged_by:
+                _drop_applied_nulls(merged_by[element], item, schema.items)
+
+
+# --- prune ----------------------------------------------------------------------------------------
+
+
+def _prune(merged: dict, last: frozenset[Path], owned: frozenset[Path],
+           schema: Schema | None) -> None:
+    """Remove what the applier applied last time, omits now, and nobody else owns."""
+    if not last:
+        return
+    doomed = _with_named_fields(last, schema) - _with_named_fields(owned, schema)
+    for path in sorted(doomed, key=len):
+        _remove(merged, path, schema)
+
+
+def _with_named_fields(paths: Iterable[Path], schema: Schema | None) -> set[Path]:
+    """``paths`` plus their ancestors that are named fields (``EnsureNamedFieldsAreMembers``):
+    owning ``spec.replicas`` keeps ``spec``, owning ``labels.app`` keeps ``labels``."""
+    out = set(paths)
+    for path in paths:
+        node = schema
+        for depth, element in enumerate(path[:-1]):
+            if element.kind == "f":
+                if _is_declared(node, element.text):
+                    out.add(path[:depth + 1])
+                node = _child(node, element.text)
+            else:
+                node = node.items if node is not None and node.type == "array" else None
+    return out
+
+
+def _remove(container: Any, path: Path, schema: Schema | None) -> None:
+    """Remove ``path`` from ``container``; a map or list it leaves empty goes with it."""
+    if not path:
+        return
+    element, rest = path[0], path[1:]
+    if element.kind == "f":
+        if not isinstance(container, dict) or element.text not in container:
+            return
+        if not rest:
+            del container[element.text]
+            return
+        child = container[element.text]
+        _remove(child, rest, _child(schema, element.text))
+        if child in ({}, []) and len(rest) == 1:
+            del container[element.text]
+        return
+    kind = _list_kind(schema, container)
+    if kind == "atomic" or schema is None:
+        return
+    for index, item in enumerate(container):
+        if _item_element(kind, schema, item) == element:
+            if rest:
+                _remove(item, rest, schema.items)
+            else:
+                del container[index]
+            return
+
+
+# --- compare --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Change:
+    """Paths added, changed and removed between two objects (``typed.Comparison``)."""
+
+    added: set[Path] = field(default_factory=set)
+    modified: set[Path] = field(default_factory=set)
+    removed: set[Path] = field(default_factory=set)
+
+
+def _compare(live: dict, new: dict, schema: Schema | None) -> _Change:
+    change = _Change()
+    _diff(live, new, schema, (), change, member=False)
+    return change
+
+
+def _diff(lhs: Any, rhs: Any, schema: Schema | None, path: Path, change: _Change, *,
+          member: bool) -> None:
+    """Record how ``rhs`` differs from ``lhs`` at ``path``; ``member`` says whether a new map
+    at ``path`` counts as a field of its own (map entries and list items do, structs do not)."""
+    if _is_granular_map(schema, lhs, rhs):
+        _mark_node(lhs, rhs, path, change, member=member or rhs == {})
+        left = lhs if lhs is not _MISSING else {}
+        right = rhs if rhs is not _MISSING else {}
+        for key in [*left, *(k for k in right if k not in left)]:
+            child = _child(schema, key)
+            _diff(left.get(key, _MISSING), right.get(key, _MISSING), child,
+                  (*path, PathElement("f", key)), change,
+                  member=not _is_declared(schema, key) or (child is not None
+                                                           and child.type == "map"))
+        return
+    kind = _list_kind(schema, lhs, rhs)
+    if kind != "atomic" and schema is not None:
+        _mark_node(lhs, rhs, path, change, member=True)
+        left = _items_by_element(kind, schema, lhs if lhs is not _MISSING else [])
+        right = _items_by_element(kind, schema, rhs if rhs is not _MISSING else [])
+        for element in [*left, *(e for e in right if e not in left)]:
+            _diff(left.get(element, _MISSING), right.get(element, _MISSING), schema.items,
+                  (*path, element), change, member=True)
+        return
+    if lhs is _MISSING:
+        change.added.add(path)
+    elif rhs is _MISSING:
+        change.removed.add(path)
+    elif not _equal(lhs, rhs):
+        change.modified.add(path)
+
+
+def _mark_node(lhs: Any, rhs: Any, path: Path, change: _Change, *, member: bool) -> None:
+    if not path:
+        return
+    if lhs is _MISSING and member:
+        change.added.add(path)
+    elif rhs is _MISSING:
+        change.removed.add(path)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """JSON equality: ``true`` is not ``1``, ``1`` is ``1.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and a.keys() == b.keys()
+                and all(_equal(a[k], b[k]) for k in a))
+    if isinstance(a, list):
+        return (isinstance(b, list) and len(a) == len(b)
+                and all(_equal(x, y) for x, y in zip(a, b, strict=True)))
+    return bool(a == b)
+
+
+def _conflicts(others: list[_Entry], change: _Change) -> list[tuple[_Entry, Path]]:
+    """Other managers' fields that the apply adds or changes, sorted as Kubernetes lists them."""
+    touched = change.added | change.modified
+    found = [(e, p) for e in others for p in e.fields & touched]
+    found.sort(key=lambda c: (c[0].identity, _iteration_order(c[1])))
+    return found
+
+
+def _not_excused_by_last_applied(conflicts: list[tuple[_Entry, Path]], manager: str,
+                                 live: dict | None, live_content: dict,
+                                 schema: Schema | None) -> list[tuple[_Entry, Path]]:
+    """kubectl's first server-side apply may take over what client-side apply last applied
+    (the fields of the annotation whose value is still live): conflicts on those are forced."""
+    if manager != KUBECTL_MANAGER or live is None:
+        return conflicts
+    text = live.get("metadata", {}).get("annotations", {}).get(LAST_APPLIED_ANNOTATION)
+    try:
+        last_applied = json.loads(text) if text else None
+    except ValueError:
+        last_applied = None
+    if not isinstance(last_applied, dict):
+        return conflicts
+    content = _content(last_applied)
+    drift = _compare(content, live_content, schema)
+    allowed = _field_set(content, schema) - drift.added - drift.modified - drift.removed
+    remaining = [(e, p) for e, p in conflicts if p not in allowed]
+    return remaining
+
+
+# --- whole objects --------------------------------------------------------------------------------
+
+
+def _content(obj: dict | None, subresource: str = "") -> dict:
+    """The part of an object that managers own: no apiVersion/kind, no server-set metadata, and
+    ``status`` only for the status subresource (where it is all there is)."""
+    if obj is None:
+        return {}
+    if subresource == "status":
+        return {"status": copy.deepcopy(obj["status"])} if "status" in obj else {}
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key in ("apiVersion", "kind", "status"):
+            continue
+        if key == "metadata" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in SERVER_METADATA}
+            if not value:
+                continue
+        out[key] = copy.deepcopy(value)
+    return out
+
+
+def _assemble(live: dict | None, applied: dict, content: dict) -> dict:
+    """The stored object: identity and server metadata from ``live`` (or, when creating, the
+    name and namespace of ``applied``), the owned ``content``, and the live ``status``."""
+    source = live if live is not None else applied
+    source_meta = source.get("metadata", {})
+    server_meta = {k: copy.deepcopy(v) for k, v in source_meta.items()
+                   if k in SERVER_METADATA and k != "managedFields"
+                   and (live is not None or k in ("name", "namespace"))}
+    metadata = {**server_meta, **content.get("metadata", {})}
+    rank = {name: i for i, name in enumerate(METADATA_ORDER)}
+    ordered = dict(sorted(metadata.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    out: dict[str, Any] = {"apiVersion": applied.get("apiVersion", source.get("apiVersion")),
+                           "kind": applied.get("kind", source.get("kind")),
+                           "metadata": ordered}
+    out.update((k, v) for k, v in content.items() if k != "metadata")
+    if live is not None and "status" in live:
+        out["status"] = copy.deepcopy(live["status"])
+    return out
+
+
+def _sync_last_applied(result: dict, applied: dict, manager: str) -> None:
+    """kubectl's server-side apply keeps an existing client-side annotation current."""
+    annotations = result["metadata"].get("annotations")
+    if manager != KUBECTL_MANAGER or not annotations or LAST_APPLIED_ANNOTATION not in annotations:
+        return
+    config = copy.deepcopy(applied)
+    config_annotations = config.get("metadata", {}).get("annotations")
+    if isinstance(config_annotations, dict):
+        config_annotations.pop(LAST_APPLIED_ANNOTATION, None)
+        if not config_annotations:
+            del config["metadata"]["annotations"]
+    annotations[LAST_APPLIED_ANNOTATION] = _compact(config) + "\n"
+
+
+def _is_noop(live: dict, result: dict) -> bool:
+    """Nothing changed but the applier's timestamp (Kubernetes then keeps the live object)."""
+    def without_times(obj: dict) -> list[Any]:
+        meta = {k: v for k, v in obj.get("metadata", {}).items() if k != "managedFields"}
+        entries = {_compact([e.get("manager"), e.get("operation"), e.get("apiVersion"),
+                             e.get("subresource")]): {k: v for k, v in e.items() if k != "time"}
+                   for e in obj.get("metadata", {}).get("managedFields", [])}
+        return [{**obj, "metadata": meta}, entries]
+
+    return _equal(without_times(live), without_times(result))
+
+
+def iter_paths(fields_v1: dict[str, Any]) -> Iterator[str]:
+    """The paths of a ``fieldsV1`` tree as Kubernetes prints them, in its order (for describe
+    and for tests)."""
+    for path in sorted(fields_from_v1(fields_v1), key=_iteration_order):
+        yield path_string(path)

@@ -1,0 +1,146 @@
+"""Our CLI against a real daemon: apply (create, then update with the same uid), get, delete,
+describe, errors as one readable line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import RunningDaemon
+
+MANIFEST = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cli-config
+  namespace: default
+data:
+  greeting: {greeting}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cli-web
+  labels: {{app: cli-web}}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: cli-web}}
+  template:
+    metadata:
+      labels: {{app: cli-web}}
+    spec:
+      containers:
+        - name: web
+          image: busybox:1.36
+"""
+
+
+def _write(tmp_path: Path, greeting: str, replicas: int) -> Path:
+    path = tmp_path / "app.yaml"
+    path.write_text(MANIFEST.format(greeting=greeting, replicas=replicas))
+    return path
+
+
+def _uid(daemon: RunningDaemon, kind: str, name: str) -> str:
+    out = daemon.cli("get", kind, name, "-o", "json", check=True).stdout
+    return str(json.loads(out)["metadata"]["uid"])
+
+
+def test_apply_twice_updates_in_place(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """apply -f of a multi-document file creates; applying a change updates the same objects
+    (same uid); applying it again reports unchanged."""
+    first = daemon.cli("apply", "-f", str(_write(tmp_path, "hello", 1)), check=True)
+    assert first.stdout.splitlines() == ["configmap/cli-config created",
+                                         "deployment.apps/cli-web created"]
+    uids = (_uid(daemon, "cm", "cli-config"), _uid(daemon, "deploy", "cli-web"))
+    second = daemon.cli("apply", "-f", str(_write(tmp_path, "bonjour", 3)), check=True)
+    assert second.stdout.splitlines() == ["configmap/cli-config configured",
+                                          "deployment.apps/cli-web configured"]
+    assert (_uid(daemon, "cm", "cli-config"), _uid(daemon, "deploy", "cli-web")) == uids
+    cm = json.loads(daemon.cli("get", "configmap", "cli-config", "-o", "json").stdout)
+    assert cm["data"] == {"greeting": "bonjour"}
+    third = daemon.cli("apply", "-f", str(tmp_path / "app.yaml"), check=True)
+    assert third.stdout.splitlines() == ["configmap/cli-config unchanged",
+                                         "deployment.apps/cli-web unchanged"]
+
+
+def test_apply_removes_fields_dropped_from_the_manifest(daemon: RunningDaemon,
+                                                        tmp_path: Path) -> None:
+    """A key removed from the manifest is removed from the object on the next apply."""
+    path = tmp_path / "cm.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cli-drop}\n"
+                    "data: {a: '1', b: '2'}\n")
+    daemon.cli("apply", "-f", str(path), check=True)
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cli-drop}\n"
+                    "data: {a: '1'}\n")
+    daemon.cli("apply", "-f", str(path), check=True)
+    cm = json.loads(daemon.cli("get", "cm", "cli-drop", "-o", "json").stdout)
+    assert cm["data"] == {"a": "1"}
+
+
+def test_get_prints_a_table(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """get prints kubectl's columns; -o wide adds the wide ones; -l filters."""
+    daemon.cli("apply", "-f", str(_write(tmp_path, "hi", 2)), check=True)
+    out = daemon.cli("get", "deployments", check=True).stdout.splitlines()
+    assert out[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert out[1].split()[:2] == ["cli-web", "0/2"]
+    wide = daemon.cli("get", "deploy", "-o", "wide", check=True).stdout.splitlines()
+    assert wide[0].split()[-3:] == ["CONTAINERS", "IMAGES", "SELECTOR"]
+    names = daemon.cli("get", "cm", "-l", "app=none", check=True)
+    assert names.stdout == "" and "No resources found" in names.stderr
+    ns = daemon.cli("get", "ns", check=True).stdout
+    assert "kube-system" in ns and "Active" in ns
+
+
+def test_get_yaml_and_name_output(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """-o yaml prints the object; -o name prints kind/name."""
+    daemon.cli("apply", "-f", str(_write(tmp_path, "hi", 1)), check=True)
+    yaml_out = daemon.cli("get", "cm", "cli-config", "-o", "yaml", check=True).stdout
+    assert "kind: ConfigMap" in yaml_out and "name: cli-config" in yaml_out
+    names = daemon.cli("get", "deploy", "-o", "name", check=True).stdout.split()
+    assert "deployment.apps/cli-web" in names
+
+
+def test_describe_and_delete(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """describe shows the object's header; delete -f removes what the file defines."""
+    path = _write(tmp_path, "hi", 1)
+    daemon.cli("apply", "-f", str(path), check=True)
+    described = daemon.cli("describe", "deploy", "cli-web", check=True).stdout
+    assert "Name:         cli-web" in described and "Events:" in described
+    deleted = daemon.cli("delete", "-f", str(path), check=True).stdout.splitlines()
+    assert deleted == ['configmap "cli-config" deleted', 'deployment.apps "cli-web" deleted']
+    missing = daemon.cli("get", "cm", "cli-config")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == \
+        'Error from server (NotFound): configmaps "cli-config" not found'
+
+
+def test_bad_input_is_one_line_and_changes_nothing(daemon: RunningDaemon,
+                                                   tmp_path: Path) -> None:
+    """Bad YAML, unknown kinds and invalid objects print one line, exit 1, store nothing."""
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n")
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cli-ok}\n---\n"
+                       "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    invalid = tmp_path / "invalid.yaml"
+    invalid.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n")
+    for path, needle in ((bad_yaml, "error parsing"), (unknown, "Widget"),
+                         (invalid, "is invalid")):
+        result = daemon.cli("apply", "-f", str(path))
+        assert result.returncode == 1, path
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert needle in result.stderr and "Traceback" not in result.stderr
+    assert daemon.cli("get", "cm", "cli-ok").returncode == 1, "nothing of a bad file is applied"
+    result = daemon.cli("get", "widgets")
+    assert result.returncode == 1 and result.stderr.startswith("error: the server doesn't have")
+
+
+def test_status_and_cluster_down_message(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """status reports a running daemon; a CLI pointed at a stopped cluster says so in one line."""
+    result = daemon.cli("status", "--data-dir", str(daemon.data_dir), check=True)
+    assert "Running" in result.stdout
+    empty = tmp_path / "nowhere"
+    result = daemon.cli("get", "pods", "--kubeconfig", str(empty / "kubeconfig"))
+    assert result.returncode == 1 and "no kubeconfig" in result.stderr
