@@ -44,12 +44,14 @@ async def main() -> None:
             "watch": "true", "resourceVersion": rv, "timeoutSeconds": "60"}))
         assert resp.stream is not None
         seen = 0
-        async for line in resp.stream:
-            # A byte scan, not a JSON decode: measure the server, not this client.
-            name = line.split(b'"name":"', 1)[1].split(b'"', 1)[0].decode()
-            latencies.append(time.perf_counter() - sent[name])
-            seen += 1
-            if seen == total:
+        async for chunk in resp.stream:
+            now = time.perf_counter()
+            for line in chunk.splitlines():
+                # A byte scan, not a JSON decode: measure the server, not this client.
+                name = line.split(b'"name":"', 1)[1].split(b'"', 1)[0].decode()
+                latencies.append(now - sent[name])
+                seen += 1
+            if seen >= total:
                 break
         await resp.stream.aclose()  # type: ignore[attr-defined]
 

@@ -22,7 +22,9 @@ from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.apiserver.app import build_app
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
+from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
+from minikube_py.apiserver.openapi import install_openapi
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import server_context
@@ -56,6 +58,8 @@ class Daemon:
                                       retain=cfg.log_retain)
         self.server = ApiServer(self.store, REGISTRY)
         install_metrics(self.server)
+        install_discovery(self.server)
+        install_openapi(self.server)
         install_snapshot(self.server)
         self.client = Client(LocalTransport(self.server.handle))
         await bootstrap(self.client, api_port=cfg.port or 6443)

@@ -76,18 +76,16 @@ def _plain(response: ApiResponse) -> web.Response:
         body = response.raw
     else:
         body = jsonutil.dumps(response.body) if response.body is not None else b""
-    resp = web.Response(status=response.status, body=body, headers=response.headers)
-    resp.content_type = response.content_type.split(";")[0]
-    if "charset" in response.content_type:
-        resp.charset = "utf-8"
-    return resp
+    # The full media type goes out as given: discovery's parameters (g=, v=, as=) matter.
+    headers = {**response.headers, "Content-Type": response.content_type}
+    return web.Response(status=response.status, body=body, headers=headers)
 
 
 async def _send(request: web.Request, response: ApiResponse) -> web.StreamResponse:
     if response.stream is None:
         return _plain(response)
-    resp = web.StreamResponse(status=response.status, headers=response.headers)
-    resp.content_type = response.content_type.split(";")[0]
+    headers = {**response.headers, "Content-Type": response.content_type}
+    resp = web.StreamResponse(status=response.status, headers=headers)
     resp.enable_chunked_encoding()
     stream = response.stream
     try:

@@ -141,7 +141,9 @@ def server_side_apply(live: dict | None, applied: dict, *, manager: str, force: 
     """The object after ``manager`` applies ``applied`` to ``live`` (None: create).
 
     Raises :class:`ApplyConflict` when the apply would change another manager's fields and
-    ``force`` is False, :class:`BadRequest` for a configuration that cannot be applied.
+    ``force`` is False, :class:`BadRequest` for a configuration that cannot be applied. The
+    result already carries its ``managedFields``: do not call :func:`record_update` on it.
+    Neither input is changed.
     """
     _check_applied(applied, manager, schema)
     config = _content(applied)
@@ -267,11 +269,14 @@ def _decode_entries(raw: Any) -> list[_Entry]:
         if not isinstance(item, dict) or not item.get("manager") or not item.get("operation"):
             continue
         fields_v1 = item.get("fieldsV1")
+        try:
+            fields = fields_from_v1(fields_v1 if isinstance(fields_v1, dict) else {})
+        except ValueError:  # a corrupt key; the entry is lost rather than the write
+            continue
         entries.append(_Entry(
             manager=item["manager"], operation=item["operation"],
             api_version=item.get("apiVersion", ""), time=item.get("time"),
-            fields=frozenset(fields_from_v1(fields_v1 if isinstance(fields_v1, dict) else {})),
-            subresource=item.get("subresource", ""),
+            fields=frozenset(fields), subresource=item.get("subresource", ""),
         ))
     return entries
 

@@ -9,7 +9,6 @@ carry the newest revision when the client allows them (and tell us early when it
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from minikube_py.api.registry import ResourceType
 from minikube_py.apiserver.options import ListOptions
 from minikube_py.store.errors import Compacted
 from minikube_py.store.sqlite import Store
-from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, WatchOverflow
+from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, Watcher, WatchOverflow
 from minikube_py.util import jsonutil
 
 BOOKMARK_INTERVAL = 10.0
@@ -68,9 +67,10 @@ async def _single(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def _stream(store: Store, rt: ResourceType, watcher: Any, initial: list[dict[str, Any]],
-                  name: str, opts: ListOptions, match: Match, render: Render | None,
-                  ) -> AsyncIterator[bytes]:
+async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
+                  initial: list[dict[str, Any]], name: str, opts: ListOptions, match: Match,
+                  render: Render | None) -> AsyncIterator[bytes]:
+    """The lines of one watch; events that arrive together leave as one chunk."""
     first = True
 
     def out(event_type: str, obj: dict[str, Any]) -> bytes:
@@ -80,49 +80,45 @@ async def _stream(store: Store, rt: ResourceType, watcher: Any, initial: list[di
         return line(event_type, wire)
 
     loop = asyncio.get_running_loop()
-    nxt: asyncio.Task[Event] | None = None
     timeout = opts.timeout_seconds if opts.timeout_seconds is not None else DEFAULT_TIMEOUT
     deadline = loop.time() + timeout
+    # Without a selector, name or table, the stored bytes go out as they are.
+    filtered = not (name == "" and render is None and _matches_all(match))
     try:
-        for obj in initial:
-            yield out(ADDED, obj)
+        if initial:
+            yield b"".join(out(ADDED, obj) for obj in initial)
         if opts.send_initial_events and opts.allow_bookmarks:
             yield line("BOOKMARK", _bookmark(rt, store.revision, initial_done=True))
-        filtered = not (name == "" and render is None and _matches_all(match))
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            if nxt is None:
-                nxt = asyncio.ensure_future(watcher.__anext__())
             wait = min(remaining, BOOKMARK_INTERVAL) if opts.allow_bookmarks else remaining
-            done, _ = await asyncio.wait({nxt}, timeout=wait)
-            if not done:
+            try:
+                batch = await watcher.next_batch(wait)
+            except WatchOverflow:
+                yield error_line(Gone("watch closed: the client fell too far behind"))
+                return
+            if batch is None:
+                return
+            if not batch:
                 if opts.allow_bookmarks and watcher.pending() == 0:
                     # Nothing of ours is queued: every change up to now has been sent.
                     yield line("BOOKMARK", _bookmark(rt, store.revision))
                 continue
-            task, nxt = nxt, None
-            try:
-                event = task.result()
-            except StopAsyncIteration:
-                return
-            except WatchOverflow:
-                yield error_line(Gone("watch closed: the client fell too far behind"))
-                return
-            if name and not event.key.endswith("/" + name):
-                continue
-            if not filtered:
-                yield event.wire
-                continue
-            translated = _translate(event, match)
-            if translated is not None:
-                yield out(*translated)
+            chunk: list[bytes] = []
+            for event in batch:
+                if name and not event.key.endswith("/" + name):
+                    continue
+                if not filtered:
+                    chunk.append(event.wire)
+                    continue
+                translated = _translate(event, match)
+                if translated is not None:
+                    chunk.append(out(*translated))
+            if chunk:
+                yield b"".join(chunk)
     finally:
-        if nxt is not None:
-            nxt.cancel()
-            with contextlib.suppress(BaseException):
-                await nxt
         watcher.close()
 
 

@@ -122,6 +122,7 @@ class Watcher:
         self._replay = replay
         self._replay.reverse()  # pop() from the end yields them in revision order
         self.last_rev = after
+        self._done = False
 
     def __aiter__(self) -> Watcher:
         return self
@@ -142,6 +143,42 @@ class Watcher:
                 continue  # already replayed from the log
             self.last_rev = item.rev
             return item  # type: ignore[no-any-return]
+
+    async def next_batch(self, wait: float | None) -> list[Event] | None:
+        """Every event ready now (waiting up to ``timeout`` for the first): one wake-up serves
+        a burst. ``[]`` when ``wait`` seconds passed, ``None`` when the watcher is closed."""
+        if self._done:
+            return None
+        batch: list[Event] = []
+        while self._replay:
+            event = self._replay.pop()
+            if event.rev > self.last_rev:
+                self.last_rev = event.rev
+                batch.append(event)
+        if batch:
+            return batch
+        queue = self._sub.queue
+        if queue.empty():
+            try:
+                async with asyncio.timeout(wait):
+                    first = await queue.get()
+            except TimeoutError:
+                return []
+            items = [first]
+        else:
+            items = []
+        while not queue.empty():
+            items.append(queue.get_nowait())
+        for item in items:
+            if item is _CLOSED:
+                self._done = True
+                if self._sub.overflowed:
+                    raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
+                return batch or None
+            if item.rev > self.last_rev:
+                self.last_rev = item.rev
+                batch.append(item)
+        return batch
 
     def pending(self) -> int:
         return len(self._replay) + self._sub.queue.qsize()

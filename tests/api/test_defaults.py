@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 from typing import Any
 
@@ -176,12 +175,10 @@ def test_namespace_defaults() -> None:
 
 
 def test_secret_defaults() -> None:
-    """Secrets are Opaque by default and stringData is folded into data."""
-    secret = defaulted("Secret", {"data": {"a": "YQ=="}, "stringData": {"b": "hunter2"}})
+    """Secrets are Opaque unless typed; their data is left alone."""
+    secret = defaulted("Secret", {"data": {"a": "YQ=="}})
     assert secret["type"] == "Opaque"
-    assert "stringData" not in secret
-    assert base64.b64decode(secret["data"]["b"]) == b"hunter2"
-    assert secret["data"]["a"] == "YQ=="
+    assert secret["data"] == {"a": "YQ=="}
     typed = defaulted("Secret", {"type": "kubernetes.io/tls"})
     assert typed["type"] == "kubernetes.io/tls"
 
@@ -318,7 +315,7 @@ SAMPLES = {
     "Deployment": {"spec": {"template": template()}},
     "StatefulSet": {"spec": {"template": template(), "volumeClaimTemplates": [{"spec": {}}]}},
     "Job": {"spec": {"template": template(restartPolicy="Never")}},
-    "Secret": {"stringData": {"a": "b"}},
+    "Secret": {"data": {"a": "Yg=="}},
     "Namespace": {},
 }
 

@@ -352,6 +352,9 @@ def test_pod_update_allows_image_and_tolerations() -> None:
     pytest.param(lambda s: s.update(activeDeadlineSeconds=100), "spec.activeDeadlineSeconds",
                  "Invalid value: 100: must be less than or equal to previous value",
                  id="deadline-up"),
+    pytest.param(lambda s: s.update(schedulingGates=[{"name": "wait"}]),
+                 "spec.schedulingGates[0].name", "Forbidden: only deletion is allowed, but found "
+                 "new scheduling gate 'wait'", id="gate-added"),
     pytest.param(lambda s: s.update(tolerations=[]), "spec.tolerations",
                  "Forbidden: existing toleration can not be modified except its "
                  "tolerationSeconds", id="toleration-removed"),

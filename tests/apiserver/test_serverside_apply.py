@@ -198,6 +198,30 @@ def test_server_metadata_is_kept_and_never_owned() -> None:
     assert not any(path.startswith(".metadata.uid") for path in owned(result, "kubectl"))
 
 
+def test_inputs_are_not_changed() -> None:
+    """Neither the live object nor the configuration is modified by an apply."""
+    live = created()
+    config = deployment(3, containers=[{"name": "web", "image": "nginx:1.26"}])
+    live_before, config_before = copy.deepcopy(live), copy.deepcopy(config)
+
+    result = apply(live, config, "other", force=True)
+
+    assert (live, config) == (live_before, config_before)
+    assert result["spec"]["replicas"] == 3
+
+
+def test_corrupt_managed_fields_entry_is_dropped() -> None:
+    """A stored entry whose fieldsV1 cannot be read is dropped instead of failing the write."""
+    live = created()
+    live["metadata"]["managedFields"].append({
+        "manager": "broken", "operation": "Update", "apiVersion": "apps/v1",
+        "fieldsType": "FieldsV1", "fieldsV1": {"k:{not json": {}}})
+
+    result = apply(live, deployment(3))
+
+    assert managers(result) == [("kubectl", "Apply")]
+
+
 # --- apply: removing what the applier no longer applies -------------------------------------------
 
 

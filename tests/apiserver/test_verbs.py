@@ -19,6 +19,11 @@ CM = "/api/v1/namespaces/default/configmaps"
 DEPLOY = "/apis/apps/v1/namespaces/default/deployments"
 
 
+async def lines(stream: Any) -> list[dict[str, Any]]:
+    """All watch events of a stream (a chunk may hold several lines)."""
+    return [json.loads(x) async for chunk in stream for x in chunk.splitlines() if x]
+
+
 async def call(server: ApiServer, method: str, path: str, body: Any = None, *,
                ctype: str = "application/json", accept: str = "application/json",
                **query: str) -> tuple[int, Any]:
@@ -404,10 +409,10 @@ async def test_watch_from_resource_version(apiserver: ApiServer) -> None:
     await call(apiserver, "PATCH", f"{CM}/w1", {"data": {"a": "b"}},
                ctype="application/merge-patch+json")
     await call(apiserver, "DELETE", f"{CM}/w1")
-    events = []
-    async for line in resp.stream:
-        events.append(json.loads(line))
-        if len(events) == 3:
+    events: list[dict[str, Any]] = []
+    async for chunk in resp.stream:
+        events += [json.loads(x) for x in chunk.splitlines()]
+        if len(events) >= 3:
             break
     await resp.stream.aclose()  # type: ignore[attr-defined]
     assert [e["type"] for e in events] == ["ADDED", "MODIFIED", "DELETED"]
@@ -421,9 +426,9 @@ async def test_watch_compacted_revision_is_gone(apiserver: ApiServer) -> None:
     await apiserver.store.compact(apiserver.store.revision - 1)
     resp = await apiserver.handle(ApiRequest("GET", CM, query={"watch": "true",
                                                                "resourceVersion": "1"}))
-    lines = [json.loads(chunk) async for chunk in resp.stream]  # type: ignore[union-attr]
-    assert len(lines) == 1 and lines[0]["type"] == "ERROR"
-    assert lines[0]["object"]["code"] == 410 and lines[0]["object"]["reason"] == "Expired"
+    events = await lines(resp.stream)
+    assert len(events) == 1 and events[0]["type"] == "ERROR"
+    assert events[0]["object"]["code"] == 410 and events[0]["object"]["reason"] == "Expired"
 
 
 async def test_watch_selector_transitions_and_timeout(apiserver: ApiServer) -> None:
@@ -438,7 +443,7 @@ async def test_watch_selector_transitions_and_timeout(apiserver: ApiServer) -> N
                ctype="application/merge-patch+json")
     await call(apiserver, "PATCH", f"{CM}/t", {"metadata": {"labels": {"tier": "db"}}},
                ctype="application/merge-patch+json")
-    events = [json.loads(chunk) async for chunk in resp.stream]  # type: ignore[union-attr]
+    events = await lines(resp.stream)
     assert [e["type"] for e in events] == ["ADDED", "DELETED"]
 
 

@@ -8,7 +8,6 @@ Go strings, and the probe numbers Kubernetes treats the same way) the zero value
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from minikube_py.api.defaults.base import defaulter
@@ -264,14 +263,8 @@ def default_node(node: dict[str, Any]) -> None:
 
 @defaulter("", "Secret")
 def default_secret(secret: dict[str, Any]) -> None:
-    """Type Opaque; ``stringData`` folded into ``data`` (base64), as the API's conversion does,
-    so it is never stored."""
+    # stringData is folded into data by the apiserver's Secret strategy, before defaulting.
     default(secret, "type", "Opaque")
-    strings = secret.pop("stringData", None)
-    if isinstance(strings, dict) and strings:
-        data = section(secret, "data")
-        for key, value in strings.items():
-            data[key] = base64.b64encode(str(value).encode()).decode()
 
 
 @defaulter("", "LimitRange")

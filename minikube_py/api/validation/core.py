@@ -11,6 +11,7 @@ import base64
 import binascii
 import copy
 import ipaddress
+import json
 from typing import Any
 
 from minikube_py.api.errors import Cause
@@ -81,6 +82,12 @@ def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]
     if causes:
         return causes
     causes += _only_added_tolerations(new_spec.get("tolerations"), old_spec.get("tolerations"))
+    old_gates = [as_dict(g).get("name") for g in as_list(old_spec.get("schedulingGates"))]
+    for i, gate in enumerate(as_list(new_spec.get("schedulingGates"))):
+        if as_dict(gate).get("name") not in old_gates:
+            causes.append(forbidden(f"spec.schedulingGates[{i}].name", "only deletion is "
+                                    f"allowed, but found new scheduling gate "
+                                    f"'{as_dict(gate).get('name')}'"))
     munged = _munge_updatable(new_spec, old_spec)
     if munged != old_spec:
         diff = "\n".join(_diff(old_spec, munged, "spec")[:20])
@@ -146,7 +153,9 @@ def _diff(old: Any, new: Any, path: str) -> list[str]:
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [line for i, (a, b) in enumerate(zip(old, new, strict=True))
                 for line in _diff(a, b, f"{path}[{i}]")]
-    return [] if old == new else [f"  {path}: {old!r} -> {new!r}"]
+    if old == new:
+        return []
+    return [f"  {path}: {json.dumps(old, sort_keys=True)} -> {json.dumps(new, sort_keys=True)}"]
 
 
 # --- Service ---------------------------------------------------------------------------------
