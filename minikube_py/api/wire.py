@@ -33,6 +33,16 @@ class ApiRequest:
     accept: str = ""
     user: UserInfo = SYSTEM_ADMIN
     query_all: Mapping[str, list[str]] = field(default_factory=dict)  # repeated params
+    user_agent: str = ""
+
+    @property
+    def field_manager(self) -> str:
+        """Who owns the fields this write sets: ``fieldManager``, else the user agent's
+        program name (``kubectl/v1.32 ...`` -> ``kubectl``), as Kubernetes derives it."""
+        explicit = self.query.get("fieldManager")
+        if explicit:
+            return explicit
+        return self.user_agent.split("/", 1)[0].strip() or "unknown"
 
 
 @dataclass

@@ -68,7 +68,8 @@ async def _to_api_request(request: web.Request,
     return ApiRequest(method=request.method, path=request.path,
                       query={k: v[0] for k, v in query_all.items()}, body=body,
                       content_type=request.headers.get("Content-Type", ""),
-                      accept=request.headers.get("Accept", ""), query_all=query_all, **kwargs)
+                      accept=request.headers.get("Accept", ""), query_all=query_all,
+                      user_agent=request.headers.get("User-Agent", ""), **kwargs)
 
 
 def _plain(response: ApiResponse) -> web.Response:

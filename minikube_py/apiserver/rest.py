@@ -25,13 +25,18 @@ from minikube_py.api.errors import (
     NotFound,
     UnsupportedMediaType,
 )
-from minikube_py.api.patch import apply_patch
+from minikube_py.api.patch import APPLY, apply_patch
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.selectors import FieldSelector, LabelSelector, object_fields
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import strategy
 from minikube_py.apiserver.options import DeleteOptions, decode_continue, encode_continue
+from minikube_py.apiserver.serverside_apply import (
+    ApplyConflict,
+    record_update,
+    server_side_apply,
+)
 from minikube_py.store.errors import KeyExists, KeyNotFound, RevisionMismatch
 from minikube_py.store.sqlite import Store
 from minikube_py.util import clock, jsonutil
@@ -165,7 +170,7 @@ class RestStorage:
 
     async def update(self, rt: ResourceType, namespace: str, name: str, obj: Any, *,
                      subresource: str = "", field_validation: str = "Warn",
-                     dry_run: bool = False) -> Written:
+                     dry_run: bool = False, field_manager: str = "") -> Written:
         """PUT: replace the object; a resourceVersion in the body is a precondition."""
         obj = self._check_kind(rt, obj)
         meta = metautil.meta(obj)
@@ -182,15 +187,21 @@ class RestStorage:
         if expected is not None:
             self._check_rv(rt, name, expected, entry.mod_rev)
         written = await self._write_update(rt, namespace, name, obj, entry.decode(),
-                                           entry.mod_rev, subresource, dry_run)
+                                           entry.mod_rev, subresource, dry_run,
+                                           manager=field_manager or "unknown")
         written.warnings = warnings
         return written
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
                     content_type: str, *, subresource: str = "",
-                    field_validation: str = "Warn", dry_run: bool = False) -> Written:
+                    field_validation: str = "Warn", dry_run: bool = False,
+                    field_manager: str = "", force: bool = False) -> Written:
         """PATCH: apply to the current state, retrying on a concurrent change (as Kubernetes'
         GuaranteedUpdate) unless the patch itself pins a resourceVersion."""
+        if content_type == APPLY:
+            return await self.apply(rt, namespace, name, body, field_manager=field_manager,
+                                    force=force, field_validation=field_validation,
+                                    dry_run=dry_run)
         for _ in range(GUARANTEED_UPDATE_RETRIES):
             entry = self.store.get_entry(rt.key(namespace, name))
             if entry is None:
@@ -210,7 +221,8 @@ class RestStorage:
             warnings = self._decode(rt, patched, field_validation, name)
             try:
                 written = await self._write_update(rt, namespace, name, patched, current,
-                                                   entry.mod_rev, subresource, dry_run)
+                                                   entry.mod_rev, subresource, dry_run,
+                                                   manager=field_manager or "unknown")
             except Conflict:
                 if pinned:
                     raise
@@ -219,9 +231,51 @@ class RestStorage:
             return written
         raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
 
+    async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
+                    field_manager: str, force: bool, field_validation: str = "Strict",
+                    dry_run: bool = False) -> Written:
+        """Server-side apply: merge the configuration into the live object (creating it when
+        missing) and track field owners; another manager's field set to a different value is
+        a 409 conflict unless forced."""
+        if not field_manager:
+            raise BadRequest("PATCH requests with apply content type require fieldManager")
+        applied = self._check_kind(rt, decode_body(body, APPLY))
+        meta = metautil.meta(applied)
+        if meta.get("name") and meta["name"] != name:
+            raise BadRequest(f"the name of the object ({meta['name']}) does not match the "
+                             f"name on the URL ({name})")
+        meta["name"] = name
+        self._check_namespace(rt, namespace, meta)
+        warnings = self._decode(rt, applied, field_validation, name)
+        for _ in range(GUARANTEED_UPDATE_RETRIES):
+            entry = self.store.get_entry(rt.key(namespace, name))
+            live = entry.decode() if entry else None
+            new = server_side_apply(live, jsonutil.copy(applied), manager=field_manager,
+                                    force=force, schema=rt.schema, now=clock.rfc3339())
+            if entry is None:
+                written = await self.create(rt, namespace, new, field_validation="Ignore",
+                                            dry_run=dry_run)
+                written.warnings = warnings
+                return written
+            assert live is not None
+            try:
+                written = await self._write_update(rt, namespace, name, new, live,
+                                                   entry.mod_rev, "", dry_run)
+            except Conflict as err:
+                if isinstance(err, ApplyConflict):
+                    raise
+                continue
+            written.warnings = warnings
+            return written
+        raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
+
     async def _write_update(self, rt: ResourceType, namespace: str, name: str,
                             new: dict[str, Any], old: dict[str, Any], mod_rev: int,
-                            subresource: str, dry_run: bool) -> Written:
+                            subresource: str, dry_run: bool,
+                            manager: str | None = None) -> Written:
+        """The shared tail of update, patch and apply. ``manager`` takes ownership of the
+        fields it changed, once server-side apply tracks the object's fields (the apply
+        path passes None: its result already carries its managedFields)."""
         if subresource == "status":
             new = strategy.prepare_for_status_update(rt, new, old)
         else:
@@ -231,6 +285,9 @@ class RestStorage:
             if rt.kind == "Service" and rt.group == "":
                 strategy.keep_cluster_ip(new, old)
         self._validate(rt, new, validation.validate_update(rt, new, old))
+        if manager is not None and (old.get("metadata") or {}).get("managedFields"):
+            record_update(old, new, manager=manager, schema=rt.schema, now=clock.rfc3339(),
+                          subresource=subresource)
         await self._admit(WriteContext(rt, "UPDATE", namespace, name, new, old, subresource))
         if dry_run:
             return Written(new)

@@ -157,7 +157,8 @@ class ApiServer:
             body = decode_body(req.body, req.content_type)
             written = await self.rest.update(rt, ns, info.name, body,
                                              field_validation=field_validation(req.query),
-                                             dry_run=dry_run(req.query))
+                                             dry_run=dry_run(req.query),
+                                             field_manager=req.field_manager)
             return self._written(req, rt, written.obj, written.warnings, 200)
         if verb == "patch":
             return await self._patch(req, rt, ns, info.name, "")
@@ -267,8 +268,11 @@ class ApiServer:
         written = await self.rest.patch(rt, ns, name, req.body or b"", ctype,
                                         subresource=subresource,
                                         field_validation=field_validation(req.query),
-                                        dry_run=dry_run(req.query))
-        return self._written(req, rt, written.obj, written.warnings, 200)
+                                        dry_run=dry_run(req.query),
+                                        field_manager=req.field_manager,
+                                        force=req.query.get("force", "") == "true")
+        return self._written(req, rt, written.obj, written.warnings,
+                             201 if written.created else 200)
 
     async def _delete_collection(self, req: ApiRequest, rt: ResourceType,
                                  ns: str) -> ApiResponse:
@@ -356,7 +360,8 @@ class ApiServer:
                 updated["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             try:
                 written = await self.rest.update(rt, ns, name, updated,
-                                                 dry_run=dry_run(req.query))
+                                                 dry_run=dry_run(req.query),
+                                                 field_manager=req.field_manager)
             except StatusError as err:
                 if err.reason == "Conflict" and not pinned:
                     continue
