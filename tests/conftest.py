@@ -64,10 +64,10 @@ class RunningDaemon:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
-    def cli(self, *args: str, input: str | None = None,
-            check: bool = False) -> subprocess.CompletedProcess[str]:
-        """Run our CLI against this daemon."""
-        env = dict(os.environ, MINIKUBE_PY_HOME=str(self.data_dir))
+    def cli(self, *args: str, input: str | None = None, check: bool = False,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run our CLI against this daemon (``env`` adds variables)."""
+        env = dict(os.environ, MINIKUBE_PY_HOME=str(self.data_dir), **(env or {}))
         env.pop("KUBECONFIG", None)
         result = subprocess.run([sys.executable, "-m", "minikube_py.cli.main", *args],
                                 capture_output=True, text=True, input=input, env=env,

@@ -7,7 +7,7 @@ import sys
 import click
 
 from minikube_py import __version__
-from minikube_py.cli import daemon_cmds, resources
+from minikube_py.cli import daemon_cmds, discovery_cmds, edits, resources
 from minikube_py.cli.context import CliError
 
 
@@ -18,7 +18,9 @@ def cli() -> None:
 
 
 for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmds.snapshot,
-                resources.get, resources.apply, resources.delete, resources.describe):
+                resources.get, resources.apply, resources.delete, resources.describe,
+                edits.scale, edits.label, edits.annotate, edits.edit,
+                discovery_cmds.api_resources, discovery_cmds.explain):
     cli.add_command(command)
 
 

@@ -144,3 +144,52 @@ def test_status_and_cluster_down_message(daemon: RunningDaemon, tmp_path: Path) 
     empty = tmp_path / "nowhere"
     result = daemon.cli("get", "pods", "--kubeconfig", str(empty / "kubeconfig"))
     assert result.returncode == 1 and "no kubeconfig" in result.stderr
+
+
+def test_scale_label_annotate_and_jsonpath(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """scale, label (refusing to overwrite without --overwrite), annotate, read back with
+    -o jsonpath."""
+    daemon.cli("apply", "-f", str(_write(tmp_path, "hi", 1)), check=True)
+    assert daemon.cli("scale", "deploy", "cli-web", "--replicas=3", check=True).stdout == \
+        "deployment.apps/cli-web scaled\n"
+    stale = daemon.cli("scale", "deploy/cli-web", "--current-replicas=9", "--replicas=1")
+    assert stale.returncode == 1 and "Expected replicas to be 9, was 3" in stale.stderr
+    daemon.cli("label", "deploy", "cli-web", "tier=front", check=True)
+    refused = daemon.cli("label", "deploy", "cli-web", "tier=back")
+    assert refused.returncode == 1 and "--overwrite is false" in refused.stderr
+    daemon.cli("label", "deploy/cli-web", "tier=back", "--overwrite", check=True)
+    daemon.cli("annotate", "deploy", "cli-web", "note=hello", check=True)
+    out = daemon.cli("get", "deploy", "cli-web", "-o",
+                     "jsonpath={.spec.replicas} {.metadata.labels.tier} "
+                     "{.metadata.annotations.note}", check=True).stdout
+    assert out.strip() == "3 back hello"
+    daemon.cli("label", "deploy", "cli-web", "tier-", check=True)
+    out = daemon.cli("get", "deploy", "cli-web", "-o", "jsonpath={.metadata.labels}").stdout
+    assert "tier" not in out
+
+
+def test_edit_replaces_with_the_edited_object(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """edit opens $EDITOR on the YAML and PUTs the result; no change means no write."""
+    daemon.cli("apply", "-f", str(_write(tmp_path, "hi", 1)), check=True)
+    script = tmp_path / "editor.sh"
+    script.write_text("#!/bin/sh\nsed -i 's/greeting: hi/greeting: edited/' \"$1\"\n")
+    script.chmod(0o755)
+    out = daemon.cli("edit", "cm", "cli-config", check=True,
+                     env={"EDITOR": str(script)}).stdout
+    assert out.strip() == "configmap/cli-config edited"
+    out = daemon.cli("edit", "cm/cli-config", check=True, env={"EDITOR": "true"}).stdout
+    assert "no changes made" in out
+    cm = json.loads(daemon.cli("get", "cm", "cli-config", "-o", "json").stdout)
+    assert cm["data"]["greeting"] == "edited"
+
+
+def test_api_resources_and_explain(daemon: RunningDaemon) -> None:
+    """api-resources lists served kinds from discovery; explain reads the OpenAPI schema."""
+    rows = daemon.cli("api-resources", check=True).stdout.splitlines()
+    assert rows[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    assert ["deployments", "deploy", "apps/v1", "true", "Deployment"] in [r.split() for r in rows]
+    explained = daemon.cli("explain", "deployment.spec", check=True).stdout
+    assert "KIND:       Deployment" in explained and "replicas\t<integer>" in explained
+    assert "selector\t<LabelSelector> -required-" in explained
+    missing = daemon.cli("explain", "deployment.spec.nope")
+    assert missing.returncode == 1 and 'field "nope" does not exist' in missing.stderr
