@@ -32,6 +32,7 @@ from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
+from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.store.sqlite import Store, restore_file
 from minikube_py.util.tasks import TaskGroup
 
@@ -79,6 +80,7 @@ class Daemon:
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         self.tasks.spawn(self._compactor(), name="compactor")
+        self.tasks.spawn(NamespaceController(self.client).run(), name="controller/namespace")
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 

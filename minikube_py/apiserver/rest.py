@@ -278,6 +278,8 @@ class RestStorage:
         path passes None: its result already carries its managedFields)."""
         if subresource == "status":
             new = strategy.prepare_for_status_update(rt, new, old)
+        elif subresource == "finalize":
+            new = strategy.prepare_for_finalize(new, old)
         else:
             self._carry_system_meta(new, old)
             strategy.prepare_for_update(rt, new, old)

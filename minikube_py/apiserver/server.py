@@ -307,7 +307,7 @@ class ApiServer:
             if info.verb == "update":
                 body = decode_body(req.body, req.content_type)
                 written = await self.rest.update(
-                    rt, ns, name, body, subresource="status" if sub == "status" else "",
+                    rt, ns, name, body, subresource=sub,
                     field_validation=field_validation(req.query), dry_run=dry_run(req.query))
                 return self._written(req, rt, written.obj, written.warnings, 200)
             if info.verb == "patch" and sub == "status":

@@ -69,6 +69,14 @@ def prepare_for_status_update(rt: ResourceType, new: dict[str, Any],
     return result
 
 
+def prepare_for_finalize(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """``namespaces/{name}/finalize`` changes only ``spec.finalizers``."""
+    result = jsonutil.copy(old)
+    result.setdefault("spec", {})["finalizers"] = list(
+        (new.get("spec") or {}).get("finalizers") or [])
+    return result
+
+
 def _bump_generation(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> None:
     meta = new["metadata"]
     old_gen = (old.get("metadata") or {}).get("generation")
