@@ -58,6 +58,7 @@ class Daemon:
         self.store = await Store.open(cfg.db_path, synchronous=cfg.synchronous,
                                       retain=cfg.log_retain)
         self.server = ApiServer(self.store, REGISTRY)
+        self.server.health_checks["background-tasks"] = self._task_health
         install_metrics(self.server)
         install_discovery(self.server)
         install_openapi(self.server)
@@ -83,6 +84,12 @@ class Daemon:
         self.tasks.spawn(NamespaceController(self.client).run(), name="controller/namespace")
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
+
+    def _task_health(self) -> str | None:
+        """A crashed background task makes the daemon unhealthy, with the task's name."""
+        if not self.tasks.failed:
+            return None
+        return "; ".join(f"{name}: {exc!r}" for name, exc in self.tasks.failed)
 
     async def _compactor(self) -> None:
         assert self.store is not None

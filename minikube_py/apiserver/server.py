@@ -87,6 +87,8 @@ class ApiServer:
         self.registry = registry
         self.rest = RestStorage(store, admit=[NamespaceLifecycle(store)])
         self.non_resource: dict[str, NonResourceHandler] = {}
+        # name -> check returning None when healthy, else why not (for /healthz, /readyz).
+        self.health_checks: dict[str, Callable[[], str | None]] = {}
         self.ready = True
         self.requests_total = 0
 
@@ -111,9 +113,7 @@ class ApiServer:
             return ApiResponse(200, version_info())
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(
                 ("/healthz/", "/livez/", "/readyz/")):
-            ok = self.ready or path.startswith("/livez")
-            return ApiResponse(200 if ok else 500, raw=b"ok" if ok else b"not ready",
-                               content_type="text/plain; charset=utf-8")
+            return self._health(path, verbose="verbose" in req.query)
         handler = self.non_resource.get(path)
         if handler is None:
             for prefix, candidate in self.non_resource.items():
@@ -123,6 +123,23 @@ class ApiServer:
         if handler is not None:
             return await handler(req)
         raise NotFound("the server could not find the requested resource")
+
+    def _health(self, path: str, *, verbose: bool) -> ApiResponse:
+        """``[+]name ok`` / ``[-]name failed: why`` per check, as Kubernetes prints them; any
+        failure makes the answer 500."""
+        results = [("ping", None)] + [(name, check()) for name, check in
+                                      self.health_checks.items()]
+        failed = [(n, why) for n, why in results if why is not None]
+        if not self.ready and not path.startswith("/livez"):
+            failed.append(("ready", "the apiserver is starting or stopping"))
+        if not failed and not verbose:
+            return ApiResponse(200, raw=b"ok", content_type="text/plain; charset=utf-8")
+        lines = [f"[+]{n} ok" if why is None else f"[-]{n} failed: {why}"
+                 for n, why in results]
+        status = "check failed" if failed else "check passed"
+        lines.append(f"{path.strip('/').split('/')[0]} {status}")
+        return ApiResponse(500 if failed else 200, raw=("\n".join(lines) + "\n").encode(),
+                           content_type="text/plain; charset=utf-8")
 
     # -- resources ---------------------------------------------------------------------------
 

@@ -486,3 +486,15 @@ async def test_system_namespaces_and_version(apiserver: ApiServer) -> None:
     assert {"default", "kube-system", "kube-public", "kube-node-lease"} <= names
     code, version = await call(apiserver, "GET", "/version")
     assert version["major"] == "1" and version["minor"] == "32"
+
+
+async def test_health_reports_failed_checks(apiserver: ApiServer) -> None:
+    """/healthz answers ok; a failing check makes it 500 naming the check and the reason."""
+    resp = await apiserver.handle(ApiRequest("GET", "/healthz"))
+    assert resp.status == 200 and resp.raw == b"ok"
+    apiserver.health_checks["background-tasks"] = lambda: "daemon/compactor: boom"
+    resp = await apiserver.handle(ApiRequest("GET", "/readyz"))
+    assert resp.status == 500 and resp.raw is not None
+    assert b"[-]background-tasks failed: daemon/compactor: boom" in resp.raw
+    resp = await apiserver.handle(ApiRequest("GET", "/livez", query={"verbose": "1"}))
+    assert resp.status == 500 and b"[+]ping ok" in (resp.raw or b"")

@@ -187,16 +187,16 @@ WIDE_WORKLOAD = ["CONTAINERS", "IMAGES", "SELECTOR"]
 @pytest.mark.parametrize("args, header, row", [
     pytest.param(["pods"], POD_COLUMNS, ["pod1", "0/1", "Pending", "0"], id="pods"),
     pytest.param(["po", "-o", "wide"],
-                 POD_COLUMNS + ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+                 [*POD_COLUMNS, "IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
                  ["pod1", "0/1", "Pending", "0"], id="pods-wide"),
     pytest.param(["deployments"], DEPLOY_COLUMNS, ["web1", "0/2", "0", "0"], id="deployments"),
-    pytest.param(["deploy", "-o", "wide"], DEPLOY_COLUMNS + WIDE_WORKLOAD,
+    pytest.param(["deploy", "-o", "wide"], [*DEPLOY_COLUMNS, *WIDE_WORKLOAD],
                  ["web1", "0/2", "0", "0"], id="deployments-wide"),
     pytest.param(["replicasets"], RS_COLUMNS, ["rs1", "2", "0", "0"], id="replicasets"),
-    pytest.param(["rs", "-o", "wide"], RS_COLUMNS + WIDE_WORKLOAD, ["rs1", "2", "0", "0"],
+    pytest.param(["rs", "-o", "wide"], [*RS_COLUMNS, *WIDE_WORKLOAD], ["rs1", "2", "0", "0"],
                  id="replicasets-wide"),
     pytest.param(["services"], SVC_COLUMNS, ["svc1", "ClusterIP"], id="services"),
-    pytest.param(["svc", "-o", "wide"], SVC_COLUMNS + ["SELECTOR"], ["svc1", "ClusterIP"],
+    pytest.param(["svc", "-o", "wide"], [*SVC_COLUMNS, "SELECTOR"], ["svc1", "ClusterIP"],
                  id="services-wide"),
     pytest.param(["configmaps"], ["NAME", "DATA", "AGE"], ["cm1", "2"], id="configmaps"),
     pytest.param(["secrets"], ["NAME", "TYPE", "DATA", "AGE"], ["sec1", "Opaque", "1"],
@@ -257,7 +257,7 @@ def test_get_all_namespaces_adds_the_namespace_column(daemon: RunningDaemon,
                                                       workloads: str) -> None:
     """`get -A` prefixes a NAMESPACE column, filled from each row's metadata."""
     rows = table(ok(daemon, "get", "pods", "-A"))
-    assert rows[0] == ["NAMESPACE"] + POD_COLUMNS
+    assert rows[0] == ["NAMESPACE", *POD_COLUMNS]
     assert [workloads, "pod1", "0/1", "Pending", "0"] == rows[1:][
         [r[:2] for r in rows[1:]].index([workloads, "pod1"])][:5]
 
