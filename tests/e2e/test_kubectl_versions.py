@@ -2,9 +2,9 @@
 each, so a change to discovery, OpenAPI or the wire formats that breaks an older or newer client
 shows up here.
 
-kubectl 1.27 and 1.28 validate client-side apply against /openapi/v2, which the daemon does not
-serve, so they apply (client- and server-side) with
-`--validate=false`; 1.29 and later use /openapi/v3 and need no flag.
+kubectl 1.27 and 1.28 validate `apply` (client- and server-side) against /openapi/v2, which the
+daemon does not serve, so they apply with `--validate=false`; 1.29 and later validate against
+/openapi/v3 and need no flag.
 """
 
 from __future__ import annotations
