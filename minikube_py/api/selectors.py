@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.api import errors
+from minikube_py.api.validation.names import is_label_value as label_value_errors
+from minikube_py.api.validation.names import is_qualified_name as qualified_name_errors
 
 # --- validation of keys and values (k8s.io/apimachinery/pkg/util/validation) ----------------
 
@@ -54,65 +56,6 @@ _QUALIFIED_NAME_RE = re.compile(_QUALIFIED_NAME_FMT)
 _LABEL_VALUE_RE = re.compile(_LABEL_VALUE_FMT)
 _DNS1123_SUBDOMAIN_RE = re.compile(_DNS1123_SUBDOMAIN_FMT)
 _INT64_RE = re.compile(r"[+-]?[0-9]+")
-
-
-def _regex_error(message: str, fmt: str, *examples: str) -> str:
-    """The message of a failed regex check, word for word as Kubernetes builds it."""
-    shown = "".join(f"{' or ' if i else ''}'{example}', " for i, example in enumerate(examples))
-    return f"{message} (e.g. {shown}regex used for validation is '{fmt}')"
-
-
-def _max_len_error(length: int) -> str:
-    return f"must be no more than {length} characters"
-
-
-def _dns1123_subdomain_errors(value: str) -> list[str]:
-    errs = []
-    if len(value) > _MAX_SUBDOMAIN_LEN:
-        errs.append(_max_len_error(_MAX_SUBDOMAIN_LEN))
-    if not _DNS1123_SUBDOMAIN_RE.fullmatch(value):
-        errs.append(_regex_error(_DNS1123_SUBDOMAIN_ERR, _DNS1123_SUBDOMAIN_FMT, "example.com"))
-    return errs
-
-
-def qualified_name_errors(key: str) -> list[str]:
-    """Why ``key`` is not a label key (``[prefix/]name``); empty when it is one."""
-    parts = key.split("/")
-    errs: list[str] = []
-    if len(parts) > 2:
-        return [
-            "a qualified name "
-            + _regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
-        ]
-    name = parts[-1]
-    if len(parts) == 2:
-        prefix = parts[0]
-        if not prefix:
-            errs.append("prefix part must be non-empty")
-        else:
-            errs.extend("prefix part " + e for e in _dns1123_subdomain_errors(prefix))
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > _MAX_NAME_LEN:
-        errs.append("name part " + _max_len_error(_MAX_NAME_LEN))
-    if not _QUALIFIED_NAME_RE.fullmatch(name):
-        errs.append(
-            "name part "
-            + _regex_error(_QUALIFIED_NAME_ERR, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
-        )
-    return errs
-
-
-def label_value_errors(value: str) -> list[str]:
-    """Why ``value`` is not a label value; empty when it is one."""
-    errs = []
-    if len(value) > _MAX_NAME_LEN:
-        errs.append(_max_len_error(_MAX_NAME_LEN))
-    if not _LABEL_VALUE_RE.fullmatch(value):
-        errs.append(
-            _regex_error(_LABEL_VALUE_ERR, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
 
 
 def _go_quote(value: str) -> str:

@@ -80,7 +80,7 @@ def assert_one(found: list[tuple[str, str]], field: str, start: str) -> None:
     pytest.param(names.is_dns1123_subdomain, "Foo_Bar", [SUBDOMAIN_ERROR], id="subdomain-bad"),
     pytest.param(names.is_dns1035_label, "1web", [
         "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
-        "with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name' "
+        "with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  "
         "or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"],
         id="dns1035-digit-first"),
     pytest.param(names.is_qualified_name, "example.com/app", [], id="qualified-prefixed"),
@@ -92,7 +92,7 @@ def assert_one(found: list[tuple[str, str]], field: str, start: str) -> None:
                  id="env-var-dotdot"),
     pytest.param(names.is_config_map_key, "a/b", [
         "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
-        "'key.name' or 'KEY_NAME' or 'key-name', regex used for validation is "
+        "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
         "'[-._a-zA-Z0-9]+')"], id="config-key-slash"),
     pytest.param(names.is_valid_port_name, "HTTP", [
         "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",

@@ -73,11 +73,13 @@ def max_len_error(length: int) -> str:
 
 
 def regex_error(msg: str, fmt: str, *examples: str) -> str:
-    """``msg (e.g. 'a' or 'b', regex used for validation is 'fmt')`` as apimachinery's."""
+    """``msg (e.g. 'a',  or 'b', regex used for validation is 'fmt')``, word for word as
+    apimachinery's RegexError builds it (each example is followed by ", " and joined by
+    " or ", hence the double space users see in real cluster messages)."""
     if not examples:
         return f"{msg} (regex used for validation is '{fmt}')"
-    shown = " or ".join(f"'{e}'" for e in examples)
-    return f"{msg} (e.g. {shown}, regex used for validation is '{fmt}')"
+    shown = " or ".join(f"'{e}', " for e in examples)
+    return f"{msg} (e.g. {shown}regex used for validation is '{fmt}')"
 
 
 def inclusive_range_error(lo: int, hi: int) -> str:
