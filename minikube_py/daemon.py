@@ -24,7 +24,7 @@ from minikube_py.apiserver.app import build_app
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
-from minikube_py.apiserver.openapi import install_openapi
+from minikube_py.apiserver.openapi import install_openapi, install_openapi_v2
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import server_context
@@ -62,6 +62,7 @@ class Daemon:
         install_metrics(self.server)
         install_discovery(self.server)
         install_openapi(self.server)
+        install_openapi_v2(self.server)
         install_snapshot(self.server)
         self.client = Client(LocalTransport(self.server.handle))
         await bootstrap(self.client, api_port=cfg.port or 6443)

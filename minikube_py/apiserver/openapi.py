@@ -661,3 +661,28 @@ def install_openapi(server: ApiServer) -> None:
 
     server.non_resource["/openapi/v3"] = openapi_v3
     server.non_resource["/openapi/v3/*"] = openapi_v3
+
+
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def install_openapi_v2(server: ApiServer) -> None:
+    """``/openapi/v2``: an empty document — no definitions, v3 is where the schemas are.
+
+    kubectl 1.27/1.28 fetch v2 (as protobuf) before every apply, and newer ones for a
+    ``kind: List`` file; a 404 makes them fail, while an empty document makes them skip their
+    client-side checks and leave validation to the server (``fieldValidation``), which has the
+    complete schemas. An empty protobuf message is zero bytes.
+    """
+
+    async def openapi_v2(req: ApiRequest) -> ApiResponse:
+        if req.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed(f"the server does not allow this method on the requested "
+                                   f"resource ({req.method})")
+        if "protobuf" in req.accept:
+            return ApiResponse(200, raw=b"", content_type=OPENAPI_V2_PROTOBUF)
+        return ApiResponse(200, {"swagger": "2.0", "info": {"title": "minikube-py",
+                                                            "version": "v1.32"},
+                                 "paths": {}, "definitions": {}})
+
+    server.non_resource["/openapi/v2"] = openapi_v2

@@ -2,9 +2,8 @@
 each, so a change to discovery, OpenAPI or the wire formats that breaks an older or newer client
 shows up here.
 
-kubectl 1.27 and 1.28 validate `apply` (client- and server-side) against /openapi/v2, which the
-daemon does not serve, so they apply with `--validate=false`; 1.29 and later validate against
-/openapi/v3 and need no flag.
+kubectl 1.27 and 1.28 fetch /openapi/v2 before every apply; the daemon serves an empty v2
+document there (the schemas are in v3), so every minor applies without flags.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from tests.e2e.test_kubectl import kubectl, table
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
 
 MINORS = range(27, 34)
-NEEDS_OPENAPI_V2 = {27, 28}
 
 
 def binary(minor: int) -> str:
@@ -52,10 +50,9 @@ def test_get_apply_delete(daemon: RunningDaemon, ns: str, minor: int) -> None:
     assert ["default", "Active"] == next(r[:2] for r in rows if r[0] == "default")
     name = f"smoke-{minor}"
     manifest = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{a: '1'}}\n"
-    flags = ["--validate=false"] if minor in NEEDS_OPENAPI_V2 else []
-    assert ok(daemon, minor, "-n", ns, "apply", *flags, "-f", "-", input=manifest) == \
+    assert ok(daemon, minor, "-n", ns, "apply", "-f", "-", input=manifest) == \
         f"configmap/{name} created\n"
-    assert ok(daemon, minor, "-n", ns, "apply", *flags, "-f", "-", input=manifest) == \
+    assert ok(daemon, minor, "-n", ns, "apply", "-f", "-", input=manifest) == \
         f"configmap/{name} unchanged\n"
     got = ok(daemon, minor, "-n", ns, "get", "cm", name, "-o", "jsonpath={.data.a}")
     assert got == "1"
@@ -70,8 +67,7 @@ def test_version_and_server_side_apply(daemon: RunningDaemon, ns: str, minor: in
     assert (server["major"], server["minor"]) == ("1", "32")
     name = f"ssa-{minor}"
     manifest = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{a: '1'}}\n"
-    flags = ["--validate=false"] if minor in NEEDS_OPENAPI_V2 else []
-    out = ok(daemon, minor, "-n", ns, "apply", "--server-side", *flags, "-f", "-", input=manifest)
+    out = ok(daemon, minor, "-n", ns, "apply", "--server-side", "-f", "-", input=manifest)
     assert out == f"configmap/{name} serverside-applied\n"
 
 
@@ -83,3 +79,17 @@ def test_create_configmap_imperatively(daemon: RunningDaemon, ns: str, minor: in
     out = ok(daemon, minor, "-n", ns, "create", "configmap", name, "--from-literal=k=v")
     assert out == f"configmap/{name} created\n"
     assert ok(daemon, minor, "-n", ns, "get", "cm", name, "-o", "jsonpath={.data.k}") == "v"
+
+
+@pytest.mark.parametrize("minor", [pytest.param(m, id=f"1.{m}") for m in (27, 32, 33)])
+def test_reapply_a_list_from_get_output(daemon: RunningDaemon, ns: str, minor: int) -> None:
+    """`kubectl get -o yaml` output (a `kind: List`) applies back unchanged: kubectl fetches
+    /openapi/v2 for it, which must not fail."""
+    name = f"lst-{minor}"
+    manifest = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{k: v}}\n"
+    ok(daemon, minor, "-n", ns, "apply", "-f", "-", input=manifest)
+    listed = ok(daemon, minor, "-n", ns, "get", "cm", "--field-selector",
+                f"metadata.name={name}", "-o", "yaml")
+    assert "kind: List" in listed
+    out = ok(daemon, minor, "-n", ns, "apply", "-f", "-", input=listed)
+    assert out.strip() in (f"configmap/{name} configured", f"configmap/{name} unchanged")
