@@ -89,6 +89,8 @@ class ApiServer:
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).
         self.health_checks: dict[str, Callable[[], str | None]] = {}
+        # subresource name -> handler, for components that serve one (logs, exec, ...).
+        self.subresource_handlers: dict[str, Callable[..., Awaitable[ApiResponse]]] = {}
         self.ready = True
         self.requests_total = 0
 
@@ -334,8 +336,6 @@ class ApiServer:
         if sub == "binding" and info.verb == "create":
             return await self._bind(req, rt, ns, name)
         raise MethodNotAllowed(f"{info.verb} is not supported on {rt.plural}/{sub}")
-
-    subresource_handlers: dict[str, Callable[..., Awaitable[ApiResponse]]] = {}
 
     def upgrade_handler(self, req: ApiRequest, http_request: Any) -> Awaitable[Any] | None:
         """A connection upgrade (exec, port-forward websockets) handled by a component that
