@@ -13,7 +13,7 @@ bound.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -52,26 +52,34 @@ class WatchOverflow(Exception):
     """The watcher fell too far behind and was closed; re-watch from the last revision seen."""
 
 
-_CLOSED = object()
-
-
 @dataclass(eq=False)
 class Subscription:
+    """One watcher's inbox: events appended by the broadcaster, drained in bulk by the
+    watcher. A future wakes the watcher; no per-event queue operations."""
+
     prefix: str
-    queue: asyncio.Queue[Any]
     max_pending: int
+    pending: deque[Event] = field(default_factory=deque)
+    waiter: asyncio.Future[None] | None = None
     closed: bool = False
     overflowed: bool = False
 
-    def offer(self, event: Event) -> None:
-        if self.closed:
+    def offer(self, events: list[Event]) -> None:
+        if self.closed or not events:
             return
-        if self.queue.qsize() >= self.max_pending:
+        self.pending.extend(events)
+        if len(self.pending) > self.max_pending:
             self.overflowed = True
             self.closed = True
-            self.queue.put_nowait(_CLOSED)
-            return
-        self.queue.put_nowait(event)
+        self.wake()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake()
+
+    def wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 @dataclass
@@ -82,22 +90,18 @@ class Broadcaster:
     _subs: set[Subscription] = field(default_factory=set)
 
     def subscribe(self, prefix: str) -> Subscription:
-        sub = Subscription(prefix, asyncio.Queue(), self.max_pending)
+        sub = Subscription(prefix, self.max_pending)
         self._subs.add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         self._subs.discard(sub)
-        if not sub.closed:
-            sub.closed = True
-            sub.queue.put_nowait(_CLOSED)
+        sub.close()
 
-    def publish(self, events: Iterable[Event]) -> None:
-        subs = list(self._subs)
-        for event in events:
-            for sub in subs:
-                if event.key.startswith(sub.prefix):
-                    sub.offer(event)
+    def publish(self, events: list[Event]) -> None:
+        for sub in list(self._subs):
+            prefix = sub.prefix
+            sub.offer([e for e in events if e.key.startswith(prefix)])
 
     def close_all(self) -> None:
         for sub in list(self._subs):
@@ -112,7 +116,8 @@ class Watcher:
     """An async iterator of events with revision > ``after``: replayed ones first, then live.
 
     Built by ``Store.watch``; iteration ends when the watcher is closed (by its owner or the
-    store) and raises :class:`WatchOverflow` if it fell behind.
+    store) and raises :class:`WatchOverflow` if it fell behind. :meth:`next_batch` hands out
+    everything ready at once, for streams that send bursts as one chunk.
     """
 
     def __init__(self, broadcaster: Broadcaster, sub: Subscription, replay: list[Event],
@@ -120,68 +125,54 @@ class Watcher:
         self._broadcaster = broadcaster
         self._sub = sub
         self._replay = replay
-        self._replay.reverse()  # pop() from the end yields them in revision order
         self.last_rev = after
-        self._done = False
+        self._ready: deque[Event] = deque()
 
     def __aiter__(self) -> Watcher:
         return self
 
     async def __anext__(self) -> Event:
-        while self._replay:
-            event = self._replay.pop()
-            if event.rev > self.last_rev:
-                self.last_rev = event.rev
-                return event
-        while True:
-            item = await self._sub.queue.get()
-            if item is _CLOSED:
-                if self._sub.overflowed:
-                    raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
+        while not self._ready:
+            batch = await self.next_batch(None)
+            if batch is None:
                 raise StopAsyncIteration
-            if item.rev <= self.last_rev:
-                continue  # already replayed from the log
-            self.last_rev = item.rev
-            return item  # type: ignore[no-any-return]
+            self._ready.extend(batch)
+        return self._ready.popleft()
 
     async def next_batch(self, wait: float | None) -> list[Event] | None:
-        """Every event ready now (waiting up to ``timeout`` for the first): one wake-up serves
-        a burst. ``[]`` when ``wait`` seconds passed, ``None`` when the watcher is closed."""
-        if self._done:
-            return None
-        batch: list[Event] = []
-        while self._replay:
-            event = self._replay.pop()
-            if event.rev > self.last_rev:
-                self.last_rev = event.rev
-                batch.append(event)
-        if batch:
-            return batch
-        queue = self._sub.queue
-        if queue.empty():
+        """Every event ready now (waiting up to ``wait`` seconds for the first): one wake-up
+        serves a burst. ``[]`` when the wait passed, ``None`` when the watcher is closed."""
+        if self._replay:
+            batch = [e for e in self._replay if e.rev > self.last_rev]
+            self._replay = []
+            if batch:
+                self.last_rev = batch[-1].rev
+                return batch
+        sub = self._sub
+        while True:
+            if sub.overflowed:
+                raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
+            if sub.pending:
+                # Live events replayed from the log already are dropped here.
+                batch = [e for e in sub.pending if e.rev > self.last_rev]
+                sub.pending.clear()
+                if batch:
+                    self.last_rev = batch[-1].rev
+                    return batch
+                continue
+            if sub.closed:
+                return None
+            sub.waiter = asyncio.get_running_loop().create_future()
             try:
                 async with asyncio.timeout(wait):
-                    first = await queue.get()
+                    await sub.waiter
             except TimeoutError:
                 return []
-            items = [first]
-        else:
-            items = []
-        while not queue.empty():
-            items.append(queue.get_nowait())
-        for item in items:
-            if item is _CLOSED:
-                self._done = True
-                if self._sub.overflowed:
-                    raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
-                return batch or None
-            if item.rev > self.last_rev:
-                self.last_rev = item.rev
-                batch.append(item)
-        return batch
+            finally:
+                sub.waiter = None
 
     def pending(self) -> int:
-        return len(self._replay) + self._sub.queue.qsize()
+        return len(self._replay) + len(self._ready) + len(self._sub.pending)
 
     def close(self) -> None:
         self._broadcaster.unsubscribe(self._sub)
