@@ -1846,10 +1846,8 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
     "io.k8s.api.scheduling.v1alpha3.TopologyConstraint": {
         1: ("key", "string"),
     },
-    "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupAllDisruptionMode": {
-    },
-    "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupBasicSchedulingPolicy": {
-    },
+    "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupAllDisruptionMode": {},
+    "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupBasicSchedulingPolicy": {},
     "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupDisruptionMode": {
         1: ("single", "*io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSingleDisruptionMode"),
         2: ("all", "*io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupAllDisruptionMode"),
@@ -1869,8 +1867,7 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("basic", "*io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupBasicSchedulingPolicy"),
         2: ("gang", "*io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupGangSchedulingPolicy"),
     },
-    "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSingleDisruptionMode": {
-    },
+    "io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSingleDisruptionMode": {},
     "io.k8s.apimachinery.pkg.apis.meta.v1.Condition": {
         1: ("type", "string"),
         2: ("status", "string"),

@@ -26,7 +26,9 @@ from minikube_py.api.errors import (
     UnsupportedMediaType,
 )
 from minikube_py.api.patch import APPLY, apply_patch
+from minikube_py.api.protobuf import decode_protobuf
 from minikube_py.api.registry import ResourceType
+from minikube_py.api.schema import Schema
 from minikube_py.api.selectors import FieldSelector, LabelSelector, object_fields
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
@@ -44,6 +46,7 @@ from minikube_py.util import clock, jsonutil
 Admit = Callable[["WriteContext"], Awaitable[None]]
 
 GUARANTEED_UPDATE_RETRIES = 8
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
 @dataclass
@@ -66,8 +69,9 @@ class Written:
     created: bool = False
 
 
-def decode_body(body: bytes | None, content_type: str) -> Any:
-    """JSON or YAML request body -> value; 400 on a parse error, 415 on other media types."""
+def decode_body(body: bytes | None, content_type: str, schema: Schema | None = None) -> Any:
+    """A JSON, YAML or Kubernetes-protobuf request body -> value; 400 on a parse error, 415 on
+    other media types. Protobuf needs the schema of the kind the body should hold."""
     if not body:
         raise BadRequest("request body is empty")
     ctype = content_type.split(";")[0].strip().lower()
@@ -81,9 +85,11 @@ def decode_body(body: bytes | None, content_type: str) -> Any:
             return yaml.safe_load(body)
         except yaml.YAMLError as exc:
             raise BadRequest(f"error converting YAML to JSON: {exc}") from exc
+    if ctype == PROTOBUF and schema is not None:
+        return decode_protobuf(body, schema)
     raise UnsupportedMediaType(
         f'the body of the request was in an unknown format - accepted media types include: '
-        f'application/json, application/yaml (got "{ctype}")')
+        f'application/json, application/yaml, {PROTOBUF} (got "{ctype}")')
 
 
 class RestStorage:

@@ -29,6 +29,8 @@ from minikube_py.api.patch import apply_patch
 from minikube_py.api.printers import selector_string
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.schemas.autoscaling import SCALE
+from minikube_py.api.schemas.core import BINDING
+from minikube_py.api.schemas.meta import DELETE_OPTIONS
 from minikube_py.api.selectors import check_field_selector
 from minikube_py.api.validation.base import invalid
 from minikube_py.api.wire import ApiRequest, ApiResponse
@@ -167,13 +169,13 @@ class ApiServer:
         if verb == "watch":
             return await self._watch(req, rt, ns, info.name)
         if verb == "create":
-            body = decode_body(req.body, req.content_type)
+            body = decode_body(req.body, req.content_type, rt.schema)
             written = await self.rest.create(rt, ns, body,
                                              field_validation=field_validation(req.query),
                                              dry_run=dry_run(req.query))
             return self._written(req, rt, written.obj, written.warnings, 201)
         if verb == "update":
-            body = decode_body(req.body, req.content_type)
+            body = decode_body(req.body, req.content_type, rt.schema)
             written = await self.rest.update(rt, ns, info.name, body,
                                              field_validation=field_validation(req.query),
                                              dry_run=dry_run(req.query),
@@ -214,7 +216,7 @@ class ApiServer:
     def _delete_body(req: ApiRequest) -> dict[str, Any] | None:
         if not req.body:
             return None
-        body = decode_body(req.body, req.content_type)
+        body = decode_body(req.body, req.content_type, DELETE_OPTIONS)
         if not isinstance(body, dict):
             raise BadRequest("DeleteOptions must be a JSON object")
         return body
@@ -324,7 +326,7 @@ class ApiServer:
             if info.verb == "get":
                 return self._object_response(req, rt, self.rest.get(rt, ns, name))
             if info.verb == "update":
-                body = decode_body(req.body, req.content_type)
+                body = decode_body(req.body, req.content_type, rt.schema)
                 written = await self.rest.update(
                     rt, ns, name, body, subresource=sub,
                     field_validation=field_validation(req.query), dry_run=dry_run(req.query))
@@ -354,7 +356,8 @@ class ApiServer:
             current = self.rest.get(rt, ns, name)
             scale = to_scale(current)
             if info.verb == "update":
-                new_scale = decode_body(req.body, req.content_type or "application/json")
+                new_scale = decode_body(req.body, req.content_type or "application/json",
+                                        SCALE)
             else:
                 ctype = req.content_type.split(";")[0].strip().lower()
                 new_scale = apply_patch(ctype, scale, req.body or b"", SCALE)
@@ -389,7 +392,7 @@ class ApiServer:
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str,
                     name: str) -> ApiResponse:
         """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write)."""
-        body = decode_body(req.body, req.content_type)
+        body = decode_body(req.body, req.content_type, BINDING)
         target = (body or {}).get("target") or {}
         node = target.get("name")
         if not node:
