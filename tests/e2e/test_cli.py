@@ -4,6 +4,10 @@ describe, errors as one readable line."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from tests.conftest import RunningDaemon
@@ -193,3 +197,49 @@ def test_api_resources_and_explain(daemon: RunningDaemon) -> None:
     assert "selector\t<LabelSelector> -required-" in explained
     missing = daemon.cli("explain", "deployment.spec.nope")
     assert missing.returncode == 1 and 'field "nope" does not exist' in missing.stderr
+
+
+def test_get_watch_prints_a_row_per_change(daemon: RunningDaemon) -> None:
+    """get -w prints the table, then one row for each change as it happens."""
+    env = dict(os.environ, MINIKUBE_PY_HOME=str(daemon.data_dir))
+    env.pop("KUBECONFIG", None)
+    with subprocess.Popen([sys.executable, "-m", "minikube_py.cli.main", "get", "cm", "-w",
+                           "-l", "watched=yes"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, env=env) as proc:
+        assert proc.stdout is not None
+        try:
+            time.sleep(1.0)  # let the watch start before the change
+            manifest = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cli-watched\n"
+                        "  labels: {watched: 'yes'}\ndata: {a: '1'}\n")
+            daemon.cli("apply", "-f", "-", input=manifest, check=True)
+            header = proc.stdout.readline()
+            row = proc.stdout.readline()
+        finally:
+            proc.terminate()
+    assert header.split() == ["NAME", "DATA", "AGE"]
+    assert row.split()[:2] == ["cli-watched", "1"]
+
+
+def test_up_detach_status_down(tmp_path: Path) -> None:
+    """up --detach returns once the API answers; status says Running; down stops it."""
+    home = tmp_path / "home"
+    env = dict(os.environ, MINIKUBE_PY_HOME=str(home))
+    env.pop("KUBECONFIG", None)
+
+    def mk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "minikube_py.cli.main", *args],
+                              capture_output=True, text=True, env=env, timeout=60, check=False)
+
+    up = mk("up", "--detach", "--port", "0")
+    try:
+        assert up.returncode == 0 and "is up" in up.stdout, up.stderr
+        assert (home / "kubeconfig").exists()
+        assert mk("get", "ns").returncode == 0
+        status = mk("status")
+        assert status.returncode == 0 and "Running" in status.stdout
+    finally:
+        down = mk("down")
+    assert down.returncode == 0 and "stopped" in down.stdout
+    stopped = mk("status")
+    assert stopped.returncode == 1 and "Stopped" in stopped.stdout
+    assert not (home / "daemon.pid").exists(), "a clean shutdown removes the pid file"
