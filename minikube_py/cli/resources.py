@@ -28,6 +28,16 @@ namespace_option = click.option("-n", "--namespace", default=None,
                                 help="Namespace (default: default).")
 
 
+OUTPUTS = ("", "wide", "yaml", "json", "name")
+
+
+def check_output(output: str) -> None:
+    """Refuse an unknown ``-o`` before anything is sent, in kubectl's words."""
+    if output not in OUTPUTS and not output.startswith("jsonpath="):
+        fail(f'unable to match a printer suitable for the output format "{output}", allowed '
+             'formats are: json,jsonpath,name,wide,yaml')
+
+
 def _kinds(spec: str) -> list[ResourceType]:
     result: list[ResourceType] = []
     for part in spec.split(","):
@@ -61,6 +71,7 @@ def get(args: tuple[str, ...], namespace: str | None, all_namespaces: bool, sele
         field_selector: str, output: str, watch: bool, show_labels: bool,
         kubeconfig_file: str | None) -> None:
     """Display one or many resources."""
+    check_output(output)
     groups = _split_targets(args)
     run(_get, groups, all_namespaces, selector, field_selector, output, watch, show_labels,
         kubeconfig_file=kubeconfig_file, namespace=namespace)

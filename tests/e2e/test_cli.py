@@ -139,6 +139,9 @@ def test_bad_input_is_one_line_and_changes_nothing(daemon: RunningDaemon,
     assert daemon.cli("get", "cm", "cli-ok").returncode == 1, "nothing of a bad file is applied"
     result = daemon.cli("get", "widgets")
     assert result.returncode == 1 and result.stderr.startswith("error: the server doesn't have")
+    result = daemon.cli("get", "pods", "-o", "bogus")
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert 'output format "bogus"' in result.stderr
 
 
 def test_status_and_cluster_down_message(daemon: RunningDaemon, tmp_path: Path) -> None:
