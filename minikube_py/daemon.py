@@ -59,6 +59,8 @@ class Daemon:
                                       retain=cfg.log_retain)
         self.server = ApiServer(self.store, REGISTRY)
         self.server.health_checks["background-tasks"] = self._task_health
+        self.server.health_checks["store-writer"] = lambda: self.store.writer_error \
+            if self.store else "store not open"
         install_metrics(self.server)
         install_discovery(self.server)
         install_openapi(self.server)

@@ -23,6 +23,7 @@ from minikube_py.api.errors import (
     Invalid,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     StatusError,
 )
 from minikube_py.api.patch import apply_patch
@@ -46,7 +47,7 @@ from minikube_py.apiserver.options import (
 from minikube_py.apiserver.rest import RestStorage, decode_body, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
 from minikube_py.apiserver.watch import open_watch
-from minikube_py.store.errors import RevisionMismatch
+from minikube_py.store.errors import RevisionMismatch, StoreClosed, Unencodable
 from minikube_py.store.sqlite import Store
 from minikube_py.util import clock, jsonutil
 
@@ -105,6 +106,10 @@ class ApiServer:
             return await self._resource(req, info)
         except StatusError as err:
             return status_response(err)
+        except Unencodable as exc:
+            return status_response(BadRequest(f"the object cannot be stored as JSON: {exc}"))
+        except StoreClosed as exc:
+            return status_response(ServiceUnavailable(f"the store is not taking writes: {exc}"))
         except Exception as exc:  # a bug: answer 500 with the reason, log the traceback
             log.exception("internal error serving %s %s", req.method, req.path)
             return status_response(InternalError(f"Internal error occurred: {exc!r}"))

@@ -35,3 +35,7 @@ class Compacted(StoreError):
 
 class StoreClosed(StoreError):
     """The store is shut down (or its writer died): no more writes."""
+
+
+class Unencodable(StoreError):
+    """The object cannot be stored as JSON (e.g. a map with non-string keys)."""

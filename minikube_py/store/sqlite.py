@@ -36,6 +36,7 @@ from minikube_py.store.errors import (
     KeyNotFound,
     RevisionMismatch,
     StoreClosed,
+    Unencodable,
 )
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Broadcaster, Event, Watcher
 from minikube_py.util import jsonutil
@@ -219,9 +220,7 @@ class Store:
         """Drop log rows at or below ``revision`` (default: all but the last ``retain``
         revisions) and checkpoint the WAL. Returns the new compact revision."""
         target = revision if revision is not None else self._rev - self._retain
-        result = await self._submit("compact", "", None, max(target, 0))
-        await self._checkpoint()
-        return result  # type: ignore[no-any-return]
+        return await self._submit("compact", "", None, max(target, 0))  # type: ignore[no-any-return]
 
     async def _submit(self, kind: str, key: str, obj: dict[str, Any] | None,
                       expected_rev: int | None) -> Any:
@@ -234,23 +233,42 @@ class Store:
         return await future
 
     async def _write_loop(self) -> None:
-        while True:
-            op = await self._queue.get()
-            batch = [op]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            stop = any(o.kind == "stop" for o in batch)
-            writes = [o for o in batch if o.kind not in ("stop", "compact")]
-            if writes:
-                await self._commit(writes)
-            for o in batch:
-                if o.kind == "compact":
-                    await self._run_compaction(o)
-            if stop:
-                for o in batch:
-                    if o.kind == "stop" and not o.future.done():
-                        o.future.set_result(None)
-                return
+        batch: list[_Op] = []
+        try:
+            while True:
+                op = await self._queue.get()
+                batch = [op]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                stop = any(o.kind == "stop" for o in batch)
+                writes = [o for o in batch if o.kind not in ("stop", "compact")]
+                try:
+                    if writes:
+                        await self._commit(writes)
+                    for o in batch:
+                        if o.kind == "compact":
+                            await self._run_compaction(o)
+                except Exception as exc:  # a bug: fail this batch, keep serving the next
+                    log.exception("store writer: batch failed")
+                    _fail(batch, StoreClosed(f"write failed: {exc!r}"))
+                if stop:
+                    _fail(batch, None)
+                    return
+                batch = []
+        finally:
+            # Whatever ends the writer, no caller waits forever on a write it will not do.
+            _fail(batch, StoreClosed("store writer stopped"))
+            while not self._queue.empty():
+                _fail([self._queue.get_nowait()], StoreClosed("store writer stopped"))
+
+    @property
+    def writer_error(self) -> str | None:
+        """Why the writer is not running (for health checks); None while it is."""
+        if self._writer is None or not self._writer.done() or self._closed:
+            return None
+        if self._writer.cancelled():
+            return "store writer was cancelled"
+        return f"store writer crashed: {self._writer.exception()!r}"
 
     async def _commit(self, batch: list[_Op]) -> None:
         """Apply one batch: check preconditions, write in one transaction, then publish."""
@@ -268,20 +286,23 @@ class Store:
                 if not op.future.done():
                     op.future.set_exception(error)
                 continue
+            try:
+                encoded = self._encode(op, current, rev + 1)
+            except (TypeError, ValueError) as exc:  # not JSON-encodable: refuse this op only
+                if not op.future.done():
+                    op.future.set_exception(Unencodable(f"{op.key}: {exc}"))
+                continue
             rev += 1
             if op.kind == "delete":
                 assert current is not None
-                last = current.decode()
-                last.setdefault("metadata", {})["resourceVersion"] = str(rev)
-                value = jsonutil.dumps(last)
+                last, value = encoded
                 overlay[op.key] = None
                 deletes.append((op.key,))
                 events.append(Event(rev, DELETED, op.key, value, current.value))
                 done.append((op, last))
             else:
                 assert op.obj is not None
-                op.obj.setdefault("metadata", {})["resourceVersion"] = str(rev)
-                value = jsonutil.dumps(op.obj)
+                value = encoded[1]
                 create_rev = rev if current is None else current.create_rev
                 overlay[op.key] = Entry(op.key, value, create_rev, rev)
                 upserts.append((op.key, value, create_rev, rev))
@@ -325,7 +346,18 @@ class Store:
         # Events leave strictly in revision order, and only after their commit.
         self.broadcaster.publish(events)
         for hook in self.on_commit:
-            hook(events)
+            try:
+                hook(events)
+            except Exception:  # an observer's bug must not stop the writer
+                log.exception("store on_commit hook failed")
+
+    @staticmethod
+    def _encode(op: _Op, current: Entry | None, rev: int) -> tuple[dict[str, Any], bytes]:
+        """The object to store, stamped with ``rev``, and its bytes."""
+        obj = current.decode() if op.kind == "delete" and current is not None else op.obj
+        assert obj is not None
+        obj.setdefault("metadata", {})["resourceVersion"] = str(rev)
+        return obj, jsonutil.dumps(obj)
 
     async def _run_compaction(self, op: _Op) -> None:
         target = min(int(op.expected_rev or 0), self._rev)
@@ -346,11 +378,11 @@ class Store:
                 await self._db.execute("ROLLBACK")
             op.future.set_exception(exc)
             return
-        op.future.set_result(target)
-
-    async def _checkpoint(self) -> None:
+        # On the writer's own connection, between its transactions; PASSIVE never waits for
+        # readers, so writes are not stalled by a slow watch replay.
         with contextlib.suppress(sqlite3.OperationalError):
-            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        op.future.set_result(target)
 
     # -- watch -------------------------------------------------------------------------------
 
@@ -385,6 +417,17 @@ class Store:
     async def backup(self, dest: str | Path) -> None:
         """A consistent copy of the whole store at ``dest`` (SQLite online backup)."""
         await asyncio.to_thread(backup_file, self.path, Path(dest))
+
+
+def _fail(batch: list[_Op], error: Exception | None) -> None:
+    """Resolve every unresolved future of ``batch``: with ``error``, or None for a stop."""
+    for op in batch:
+        if op.future.done():
+            continue
+        if error is None or op.kind == "stop":
+            op.future.set_result(None)
+        else:
+            op.future.set_exception(error)
 
 
 def _precondition(op: _Op, current: Entry | None) -> Exception | None:

@@ -498,3 +498,13 @@ async def test_health_reports_failed_checks(apiserver: ApiServer) -> None:
     assert b"[-]background-tasks failed: daemon/compactor: boom" in resp.raw
     resp = await apiserver.handle(ApiRequest("GET", "/livez", query={"verbose": "1"}))
     assert resp.status == 500 and b"[+]ping ok" in (resp.raw or b"")
+
+
+async def test_yaml_with_integer_keys_is_400_and_store_keeps_working(
+        apiserver: ApiServer) -> None:
+    """A YAML body with a non-string map key is 400; writes after it still succeed."""
+    body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  labels:\n    1: a\n"
+    code, status = await call(apiserver, "POST", CM, body, ctype="application/yaml")
+    assert code == 400 and "map keys must be strings" in status["message"]
+    code, _ = await call(apiserver, "POST", CM, configmap("after"))
+    assert code == 201

@@ -191,3 +191,18 @@ def test_restore_rejects_a_file_that_is_not_a_snapshot(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not"):
         restore_file(bogus, target)
     assert target.read_bytes() == b"original"
+
+
+async def test_unencodable_write_fails_alone(store: Store) -> None:
+    """An object that cannot be encoded fails its own write; the batch around it and every
+    later write still commit."""
+    from minikube_py.store.errors import Unencodable
+
+    good = store.create("/registry/configmaps/default/a", cm("a"))
+    bad = store.create("/registry/configmaps/default/b", {"metadata": {}, "data": {1: "x"}})
+    results = await asyncio.gather(good, bad, return_exceptions=True)
+    assert isinstance(results[1], Unencodable)
+    assert results[0]["metadata"]["resourceVersion"] == "1"
+    later = await store.create("/registry/configmaps/default/c", cm("c"))
+    assert later["metadata"]["resourceVersion"] == "2"
+    assert store.writer_error is None

@@ -45,6 +45,11 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
     kind = schema.type
     if kind == "any" or (schema.preserve_unknown and kind != "object"):
         return
+    if kind in ("object", "map") and isinstance(value, dict):
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:  # YAML allows 1: a; JSON objects have string keys only
+            out.type_errors.append(f"{path or '<root>'}: map keys must be strings, got {bad[0]!r}")
+            return
     if kind == "object":
         if not isinstance(value, dict):
             out.type_errors.append(_type_error(path, "object", value))
