@@ -35,7 +35,6 @@ from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import strategy
 from minikube_py.apiserver.options import DeleteOptions, decode_continue, encode_continue
 from minikube_py.apiserver.serverside_apply import (
-    ApplyConflict,
     record_update,
     server_side_apply,
 )
@@ -45,8 +44,14 @@ from minikube_py.util import clock, jsonutil
 
 Admit = Callable[["WriteContext"], Awaitable[None]]
 
-GUARANTEED_UPDATE_RETRIES = 8
+MAX_ATTEMPTS = 1000
+_MODIFIED = ("the object has been modified; please apply your changes to the latest version "
+             "and try again")
 PROTOBUF = "application/vnd.kubernetes.protobuf"
+
+
+class _Stale(Exception):
+    """The object changed between our read and our write: read again and retry."""
 
 
 @dataclass
@@ -98,6 +103,7 @@ class RestStorage:
     def __init__(self, store: Store, admit: list[Admit] | None = None) -> None:
         self.store = store
         self.admit: list[Admit] = admit or []
+        self._reserved_ips: set[Any] = set()
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -162,14 +168,21 @@ class RestStorage:
         await self._admit(WriteContext(rt, "CREATE", namespace, name, obj, None))
         if self.store.get_entry(rt.key(namespace, name)) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
+        reserved = None
         if rt.kind == "Service" and rt.group == "":
-            strategy.allocate_cluster_ip(obj, self._all(rt))
-        if dry_run:
-            return Written(obj, warnings, created=True)
+            # Reserved until the create is committed, so concurrent creates cannot both take
+            # an address neither has stored yet.
+            strategy.allocate_cluster_ip(obj, self._all(rt), self._reserved_ips)
+            reserved = (obj.get("spec") or {}).get("clusterIP")
+            self._reserved_ips.add(reserved)
         try:
+            if dry_run:
+                return Written(obj, warnings, created=True)
             stored = await self.store.create(rt.key(namespace, name), obj)
         except KeyExists as exc:
             raise AlreadyExists.of(rt.group, rt.plural, name) from exc
+        finally:
+            self._reserved_ips.discard(reserved)
         return Written(stored, warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
@@ -187,14 +200,20 @@ class RestStorage:
         meta["name"] = name
         warnings = self._decode(rt, obj, field_validation, name)
         expected = meta.get("resourceVersion") or None
-        entry = self.store.get_entry(rt.key(namespace, name))
-        if entry is None:
-            raise NotFound.of(rt.group, rt.plural, name)
-        if expected is not None:
-            self._check_rv(rt, name, expected, entry.mod_rev)
-        written = await self._write_update(rt, namespace, name, obj, entry.decode(),
-                                           entry.mod_rev, subresource, dry_run,
-                                           manager=field_manager or "unknown")
+
+        async def attempt() -> Written:
+            entry = self.store.get_entry(rt.key(namespace, name))
+            if entry is None:
+                raise NotFound.of(rt.group, rt.plural, name)
+            if expected is not None:
+                self._check_rv(rt, name, str(expected), entry.mod_rev)
+            return await self._write_update(rt, namespace, name, jsonutil.copy(obj),
+                                            entry.decode(), entry.mod_rev, subresource,
+                                            dry_run, manager=field_manager or "unknown")
+
+        # With a resourceVersion the client asked for compare-and-swap: a change in between
+        # is its conflict. Without one the update is unconditional and simply tried again.
+        written = await self._retrying(rt, name, attempt, retry=expected is None)
         written.warnings = warnings
         return written
 
@@ -208,7 +227,9 @@ class RestStorage:
             return await self.apply(rt, namespace, name, body, field_manager=field_manager,
                                     force=force, field_validation=field_validation,
                                     dry_run=dry_run)
-        for _ in range(GUARANTEED_UPDATE_RETRIES):
+        warnings: list[str] = []
+
+        async def attempt() -> Written:
             entry = self.store.get_entry(rt.key(namespace, name))
             if entry is None:
                 raise NotFound.of(rt.group, rt.plural, name)
@@ -221,21 +242,20 @@ class RestStorage:
             if rt.namespaced and meta.get("namespace") != namespace:
                 raise BadRequest("metadata.namespace: the namespace of a patched object "
                                  "cannot change")
-            pinned = meta.get("resourceVersion")
+            # A patch that sets metadata.resourceVersion is a precondition; one that does not
+            # leaves the current value in place and is re-applied after a concurrent change
+            # (where a pinned one then no longer matches and conflicts).
+            pinned = str(meta.get("resourceVersion") or "")
             if pinned and pinned != str(entry.mod_rev):
                 self._check_rv(rt, name, pinned, entry.mod_rev)
-            warnings = self._decode(rt, patched, field_validation, name)
-            try:
-                written = await self._write_update(rt, namespace, name, patched, current,
-                                                   entry.mod_rev, subresource, dry_run,
-                                                   manager=field_manager or "unknown")
-            except Conflict:
-                if pinned:
-                    raise
-                continue
-            written.warnings = warnings
-            return written
-        raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
+            warnings[:] = self._decode(rt, patched, field_validation, name)
+            return await self._write_update(rt, namespace, name, patched, current,
+                                            entry.mod_rev, subresource, dry_run,
+                                            manager=field_manager or "unknown")
+
+        written = await self._retrying(rt, name, attempt)
+        written.warnings = warnings
+        return written
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
                     field_manager: str, force: bool, field_validation: str = "Strict",
@@ -252,27 +272,38 @@ class RestStorage:
                              f"name on the URL ({name})")
         meta["name"] = name
         self._check_namespace(rt, namespace, meta)
-        warnings = self._decode(rt, applied, field_validation, name)
-        for _ in range(GUARANTEED_UPDATE_RETRIES):
+        warnings = self._decode(rt, applied, field_validation, name, check_required=False)
+
+        async def attempt() -> Written:
             entry = self.store.get_entry(rt.key(namespace, name))
             live = entry.decode() if entry else None
             new = server_side_apply(live, jsonutil.copy(applied), manager=field_manager,
                                     force=force, schema=rt.schema, now=clock.rfc3339())
             if entry is None:
-                written = await self.create(rt, namespace, new, field_validation="Ignore",
-                                            dry_run=dry_run)
-                written.warnings = warnings
-                return written
+                try:
+                    return await self.create(rt, namespace, new, field_validation="Ignore",
+                                             dry_run=dry_run)
+                except AlreadyExists as exc:  # created meanwhile: apply to it instead
+                    raise _Stale from exc
             assert live is not None
+            return await self._write_update(rt, namespace, name, new, live, entry.mod_rev,
+                                            "", dry_run)
+
+        written = await self._retrying(rt, name, attempt)
+        written.warnings = warnings
+        return written
+
+    @staticmethod
+    async def _retrying(rt: ResourceType, name: str, attempt: Callable[[], Awaitable[Written]],
+                        *, retry: bool = True) -> Written:
+        """Run ``attempt`` until it is not undone by a concurrent write (Kubernetes'
+        GuaranteedUpdate). Each round one of the racing writers wins, so this ends."""
+        for _ in range(MAX_ATTEMPTS):
             try:
-                written = await self._write_update(rt, namespace, name, new, live,
-                                                   entry.mod_rev, "", dry_run)
-            except Conflict as err:
-                if isinstance(err, ApplyConflict):
-                    raise
-                continue
-            written.warnings = warnings
-            return written
+                return await attempt()
+            except _Stale as exc:
+                if not retry:
+                    raise Conflict.of(rt.group, rt.plural, name, _MODIFIED) from exc
         raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
 
     async def _write_update(self, rt: ResourceType, namespace: str, name: str,
@@ -287,9 +318,11 @@ class RestStorage:
         elif subresource == "finalize":
             new = strategy.prepare_for_finalize(new, old)
         else:
+            # Defaults first, so an update that only restates defaulted fields changes
+            # nothing (no generation bump, no write).
+            defaults.apply_defaults(rt, new)
             self._carry_system_meta(new, old)
             strategy.prepare_for_update(rt, new, old)
-            defaults.apply_defaults(rt, new)
             if rt.kind == "Service" and rt.group == "":
                 strategy.keep_cluster_ip(new, old)
         self._validate(rt, new, validation.validate_update(rt, new, old))
@@ -307,9 +340,7 @@ class RestStorage:
                 return Written(old)
             return Written(await self.store.update(key, new, expected_rev=mod_rev))
         except RevisionMismatch as exc:
-            raise Conflict.of(rt.group, rt.plural, name, "the object has been modified; "
-                              "please apply your changes to the latest version and try "
-                              "again") from exc
+            raise _Stale from exc
         except KeyNotFound as exc:
             raise NotFound.of(rt.group, rt.plural, name) from exc
 
@@ -332,7 +363,7 @@ class RestStorage:
                      options: DeleteOptions) -> dict[str, Any]:
         """Delete now, or begin a graceful/finalized deletion; returns the object's state."""
         key = rt.key(namespace, name)
-        for _ in range(GUARANTEED_UPDATE_RETRIES):
+        for _ in range(MAX_ATTEMPTS):
             entry = self.store.get_entry(key)
             if entry is None:
                 raise NotFound.of(rt.group, rt.plural, name)
@@ -349,9 +380,14 @@ class RestStorage:
                                   f"{options.precondition_rv}, ResourceVersion in object meta: "
                                   f"{entry.mod_rev}")
             await self._admit(WriteContext(rt, "DELETE", namespace, name, None, obj))
+            if rt.kind == "Namespace" and rt.group == "" and meta.get("deletionTimestamp"):
+                raise Conflict.of("", "namespaces", name, "The system is ensuring all content "
+                                  "is removed from this namespace.  Upon completion, this "
+                                  "namespace will automatically be purged by the system.")
+            before = jsonutil.copy(obj)
             pending = _begin_deletion(rt, obj, options)
-            if options.dry_run:
-                return obj
+            if options.dry_run or (pending and obj == before):
+                return obj  # already being deleted as asked: nothing to write
             try:
                 if pending:
                     return await self.store.update(key, obj, expected_rev=entry.mod_rev)
@@ -398,7 +434,8 @@ class RestStorage:
         meta["namespace"] = namespace
 
     @staticmethod
-    def _decode(rt: ResourceType, obj: dict[str, Any], mode: str, name: str) -> list[str]:
+    def _decode(rt: ResourceType, obj: dict[str, Any], mode: str, name: str, *,
+                check_required: bool = True) -> list[str]:
         """Structural decode: type errors are 400; unknown fields per ``fieldValidation``."""
         if rt.schema is None:
             return []
@@ -409,7 +446,7 @@ class RestStorage:
         unknown = [f'unknown field "{path}"' for path in result.unknown]
         if unknown and mode == "Strict":
             raise BadRequest("strict decoding error: " + ", ".join(unknown))
-        if result.missing:
+        if result.missing and check_required:  # an apply configuration may be partial
             raise Invalid.of(rt.group, rt.kind, name, [required(p) for p in result.missing])
         return unknown if mode == "Warn" else []
 
@@ -419,12 +456,12 @@ class RestStorage:
             raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
 
     @staticmethod
-    def _check_rv(rt: ResourceType, name: str, expected: str, actual: int) -> None:
+    def _check_rv(rt: ResourceType, name: str, expected: Any, actual: int) -> None:
+        expected = str(expected)
         if not expected.isdigit():
             raise BadRequest(f"invalid resourceVersion {expected!r}")
         if int(expected) != actual:
-            raise Conflict.of(rt.group, rt.plural, name, "the object has been modified; please "
-                              "apply your changes to the latest version and try again")
+            raise Conflict.of(rt.group, rt.plural, name, _MODIFIED)
 
 
 def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,
@@ -486,6 +523,13 @@ def _begin_deletion(rt: ResourceType, obj: dict[str, Any], options: DeleteOption
         if not existing or when < existing:
             meta["deletionTimestamp"] = when
             meta["deletionGracePeriodSeconds"] = grace
+    elif rt.kind == "Pod" and rt.group == "":
+        # Deleted at once (unscheduled, finished, or grace 0) but held by finalizers: a grace
+        # of 0 replaces any longer one, so the pod goes when its finalizers do.
+        when = clock.rfc3339(now)
+        if not meta.get("deletionTimestamp") or when < meta["deletionTimestamp"]:
+            meta["deletionTimestamp"] = when
+        meta["deletionGracePeriodSeconds"] = 0
     else:
         meta.setdefault("deletionTimestamp", clock.rfc3339(now))
         meta.setdefault("deletionGracePeriodSeconds", 0)

@@ -26,7 +26,7 @@ from minikube_py.api.errors import (
     ServiceUnavailable,
     StatusError,
 )
-from minikube_py.api.patch import apply_patch
+from minikube_py.api.patch import APPLY, MERGE, apply_patch
 from minikube_py.api.printers import selector_string
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.schemas.autoscaling import SCALE
@@ -34,6 +34,8 @@ from minikube_py.api.schemas.core import BINDING
 from minikube_py.api.schemas.meta import DELETE_OPTIONS
 from minikube_py.api.selectors import check_field_selector
 from minikube_py.api.validation.base import invalid
+from minikube_py.api.validation.names import is_dns1123_subdomain
+from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import NamespaceLifecycle
@@ -44,7 +46,7 @@ from minikube_py.apiserver.options import (
     dry_run,
     field_validation,
 )
-from minikube_py.apiserver.rest import RestStorage, decode_body, matches
+from minikube_py.apiserver.rest import MAX_ATTEMPTS, RestStorage, decode_body, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
 from minikube_py.apiserver.watch import open_watch
 from minikube_py.store.errors import RevisionMismatch, StoreClosed, Unencodable
@@ -224,6 +226,11 @@ class ApiServer:
         body = decode_body(req.body, req.content_type, DELETE_OPTIONS)
         if not isinstance(body, dict):
             raise BadRequest("DeleteOptions must be a JSON object")
+        body.setdefault("kind", "DeleteOptions")
+        result = decode(DELETE_OPTIONS, body)
+        if result.type_errors:
+            raise BadRequest("DeleteOptions in version \"v1\" cannot be handled as a "
+                             "DeleteOptions: " + "; ".join(result.type_errors))
         return body
 
     def _list_options(self, req: ApiRequest, rt: ResourceType) -> ListOptions:
@@ -295,7 +302,9 @@ class ApiServer:
                                         subresource=subresource,
                                         field_validation=field_validation(req.query),
                                         dry_run=dry_run(req.query),
-                                        field_manager=req.field_manager,
+                                        # apply names its manager; other writes may not
+                                        field_manager=req.query.get("fieldManager", "")
+                                        if ctype == APPLY else req.field_manager,
                                         force=req.query.get("force", "") == "true")
         return self._written(req, rt, written.obj, written.warnings,
                              201 if written.created else 200)
@@ -357,52 +366,51 @@ class ApiServer:
             return ApiResponse(200, to_scale(self.rest.get(rt, ns, name)))
         if info.verb not in ("update", "patch"):
             raise MethodNotAllowed(f"{info.verb} is not supported on {rt.plural}/scale")
-        for _ in range(8):
-            current = self.rest.get(rt, ns, name)
-            scale = to_scale(current)
-            if info.verb == "update":
-                new_scale = decode_body(req.body, req.content_type or "application/json",
-                                        SCALE)
-            else:
-                ctype = req.content_type.split(";")[0].strip().lower()
-                new_scale = apply_patch(ctype, scale, req.body or b"", SCALE)
-            if not isinstance(new_scale, dict):
-                raise BadRequest("Scale must be a JSON object")
-            replicas = (new_scale.get("spec") or {}).get("replicas", 0)
-            if not isinstance(replicas, int) or isinstance(replicas, bool):
-                raise BadRequest("Scale in version \"v1\" cannot be handled as a Scale: "
-                                 "spec.replicas must be an integer")
-            if replicas < 0:
-                raise Invalid.of("autoscaling", "Scale", name, [
-                    invalid("spec.replicas", replicas,
-                            "must be greater than or equal to 0")])
-            pinned = (new_scale.get("metadata") or {}).get("resourceVersion")
-            updated = jsonutil.copy(current)
-            updated.setdefault("spec", {})["replicas"] = replicas
-            if pinned:
-                updated["metadata"]["resourceVersion"] = pinned
-            else:
-                updated["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-            try:
-                written = await self.rest.update(rt, ns, name, updated,
-                                                 dry_run=dry_run(req.query),
-                                                 field_manager=req.field_manager)
-            except StatusError as err:
-                if err.reason == "Conflict" and not pinned:
-                    continue
-                raise
-            return ApiResponse(200, to_scale(written.obj))
-        raise InternalError("could not update scale after retries")
+        scale = to_scale(self.rest.get(rt, ns, name))
+        if info.verb == "update":
+            new_scale = decode_body(req.body, req.content_type or "application/json", SCALE)
+        else:
+            # Patched without its resourceVersion, so one shows only if the patch set it.
+            del scale["metadata"]["resourceVersion"]
+            ctype = req.content_type.split(";")[0].strip().lower()
+            new_scale = apply_patch(ctype, scale, req.body or b"", SCALE)
+        if not isinstance(new_scale, dict):
+            raise BadRequest("Scale must be a JSON object")
+        result = decode(SCALE, new_scale)
+        if result.type_errors:
+            raise BadRequest('Scale in version "v1" cannot be handled as a Scale: '
+                             + "; ".join(result.type_errors))
+        replicas = (new_scale.get("spec") or {}).get("replicas", 0)
+        if replicas < 0:
+            raise Invalid.of("autoscaling", "Scale", name, [
+                invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+        given = (new_scale.get("metadata") or {}).get("name")
+        if given and given != name:
+            raise BadRequest(f"the name of the object ({given}) does not match the name on "
+                             f"the URL ({name})")
+        # A resourceVersion in the Scale is a precondition; without one the new replicas
+        # apply to whatever the object is by then.
+        pinned = (new_scale.get("metadata") or {}).get("resourceVersion")
+        patch = {"spec": {"replicas": replicas}}
+        if pinned:
+            patch["metadata"] = {"resourceVersion": str(pinned)}
+        written = await self.rest.patch(rt, ns, name, jsonutil.dumps(patch), MERGE,
+                                        dry_run=dry_run(req.query),
+                                        field_manager=req.field_manager)
+        return ApiResponse(200, to_scale(written.obj))
 
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str,
                     name: str) -> ApiResponse:
         """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write)."""
         body = decode_body(req.body, req.content_type, BINDING)
-        target = (body or {}).get("target") or {}
-        node = target.get("name")
-        if not node:
-            raise BadRequest("Binding must name a target node")
-        for _ in range(8):
+        if not isinstance(body, dict):
+            raise BadRequest("Binding must be a JSON object")
+        target = body.get("target") or {}
+        node = target.get("name") if isinstance(target, dict) else None
+        if not isinstance(node, str) or not node or is_dns1123_subdomain(node):
+            raise BadRequest(f"Binding must name a target node by a valid node name, got "
+                             f"{node!r}")
+        for _ in range(MAX_ATTEMPTS):
             pod = self.rest.get(rt, ns, name)
             if (pod.get("spec") or {}).get("nodeName"):
                 raise Conflict.of("", "pods", name,

@@ -175,13 +175,14 @@ _UPDATE_HOOKS: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], 
 
 # -- Services: cluster IP allocation -----------------------------------------------------------
 
-def allocate_cluster_ip(obj: dict[str, Any], existing: list[dict[str, Any]]) -> None:
+def allocate_cluster_ip(obj: dict[str, Any], existing: list[dict[str, Any]],
+                        reserved: set[Any] | None = None) -> None:
     """Give a Service a free cluster IP from 10.96.0.0/16 (unless headless or ExternalName);
-    a requested IP must be in range and free."""
+    a requested IP must be in range and free. ``reserved`` are taken by creates in flight."""
     spec = obj.setdefault("spec", {})
     if spec.get("type") == "ExternalName":
         return
-    taken = {(s.get("spec") or {}).get("clusterIP") for s in existing}
+    taken = {(s.get("spec") or {}).get("clusterIP") for s in existing} | (reserved or set())
     requested = spec.get("clusterIP")
     if requested == "None":
         spec["clusterIPs"] = ["None"]
