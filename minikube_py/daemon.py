@@ -103,6 +103,8 @@ class Daemon:
 
     async def stop(self) -> None:
         await self.tasks.stop()
+        if self.store is not None:
+            self.store.broadcaster.close_all()  # watch streams end cleanly before the socket
         if self._runner is not None:
             await self._runner.cleanup()
         if self.client is not None:
@@ -121,7 +123,11 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # close what did open (the store's thread keeps us alive)
+            raise
         try:
             await stop.wait()
         finally:

@@ -17,7 +17,8 @@ The tree::
     ├── Invalid                      422 Invalid (details.causes: one per field)
     ├── TooManyRequests              429 TooManyRequests
     ├── InternalError                500 InternalError
-    └── ServiceUnavailable           503 ServiceUnavailable
+    ├── ServiceUnavailable           503 ServiceUnavailable
+    └── Timeout                      504 Timeout
 
 Lower layers raise their own few errors (the store's ``KeyExists``, ``Compacted``...); the
 apiserver turns them into these at one place. Clients turn a received Status back into the same
@@ -199,11 +200,16 @@ class ServiceUnavailable(StatusError):
     reason = "ServiceUnavailable"
 
 
+class Timeout(StatusError):
+    code = 504
+    reason = "Timeout"
+
+
 _BY_REASON: dict[str, type[StatusError]] = {
     cls.reason: cls
     for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
                 AlreadyExists, Conflict, Gone, RequestEntityTooLarge, UnsupportedMediaType,
-                Invalid, TooManyRequests, InternalError, ServiceUnavailable)
+                Invalid, TooManyRequests, InternalError, ServiceUnavailable, Timeout)
 }
 _BY_CODE: dict[int, type[StatusError]] = {}
 for _cls in _BY_REASON.values():

@@ -7,7 +7,7 @@ component goes through the same validation, defaulting and admission as kubectl 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,8 @@ class ApiRequest:
     user: UserInfo = SYSTEM_ADMIN
     query_all: Mapping[str, list[str]] = field(default_factory=dict)  # repeated params
     user_agent: str = ""
+    # True once the client has gone away (set by the HTTP front end; a stream checks it).
+    disconnected: Callable[[], bool] = lambda: False
 
     @property
     def field_manager(self) -> str:

@@ -65,6 +65,11 @@ async def _to_api_request(request: web.Request,
     kwargs: dict[str, Any] = {}
     if user is not None:
         kwargs["user"] = user
+    def disconnected() -> bool:
+        transport = request.transport
+        return transport is None or transport.is_closing()
+
+    kwargs["disconnected"] = disconnected
     return ApiRequest(method=request.method, path=request.path,
                       query={k: v[0] for k, v in query_all.items()}, body=body,
                       content_type=request.headers.get("Content-Type", ""),

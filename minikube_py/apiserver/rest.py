@@ -50,6 +50,18 @@ _MODIFIED = ("the object has been modified; please apply your changes to the lat
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases: a few nested ``*refs`` in a small body can expand to gigabytes
+    once encoded (a "billion laughs"), past every body-size limit."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not accepted in request bodies", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 class _Stale(Exception):
     """The object changed between our read and our write: read again and retry."""
 
@@ -87,7 +99,7 @@ def decode_body(body: bytes | None, content_type: str, schema: Schema | None = N
             raise BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
     if ctype in ("application/yaml", "application/apply-patch+yaml"):
         try:
-            return yaml.safe_load(body)
+            return yaml.load(body, Loader=_NoAliasLoader)
         except yaml.YAMLError as exc:
             raise BadRequest(f"error converting YAML to JSON: {exc}") from exc
     if ctype == PROTOBUF and schema is not None:

@@ -292,7 +292,8 @@ class ApiServer:
                                 include_object=include, with_columns=first,
                                 api_version=api_version)
 
-        stream = await open_watch(self.store, rt, ns, name, opts, match, render)
+        stream = await open_watch(self.store, rt, ns, name, opts, match, render,
+                                  req.disconnected)
         return ApiResponse(200, stream=stream)
 
     async def _patch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from minikube_py.api.errors import BadRequest, Gone, StatusError
+from minikube_py.api.errors import BadRequest, Cause, Gone, StatusError, Timeout
 from minikube_py.api.registry import ResourceType
 from minikube_py.apiserver.options import ListOptions
 from minikube_py.store.errors import Compacted
@@ -22,6 +22,8 @@ from minikube_py.util import jsonutil
 
 BOOKMARK_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1800
+LIVENESS_INTERVAL = 5.0  # how often a quiet stream checks that its client is still there
+TOO_LARGE_WAIT = 3.0  # a watch from a future revision waits this long for it, as Kubernetes
 
 Match = Callable[[dict[str, Any]], bool]
 Render = Callable[[dict[str, Any], bool], dict[str, Any]]  # (object, first) -> wire object
@@ -37,6 +39,7 @@ def error_line(err: StatusError) -> bytes:
 
 async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
                      opts: ListOptions, match: Match, render: Render | None,
+                     disconnected: Callable[[], bool] = lambda: False,
                      ) -> AsyncIterator[bytes]:
     """Start a watch (errors such as a bad resourceVersion raise here, before any byte is
     sent) and return the stream of its lines."""
@@ -55,12 +58,13 @@ async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
         if not rv.isdigit():
             raise BadRequest(f"invalid resource version: {rv!r}")
         after = int(rv)
+        await _wait_for_revision(store, after)
     try:
         watcher = await store.watch(prefix, after)
     except Compacted as exc:
         return _single(error_line(Gone(f"too old resource version: {after} "
                                         f"({exc.compacted})")))
-    return _stream(store, rt, watcher, initial, name, opts, match, render)
+    return _stream(store, rt, watcher, initial, name, opts, match, render, disconnected)
 
 
 async def _single(data: bytes) -> AsyncIterator[bytes]:
@@ -69,7 +73,8 @@ async def _single(data: bytes) -> AsyncIterator[bytes]:
 
 async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
                   initial: list[dict[str, Any]], name: str, opts: ListOptions, match: Match,
-                  render: Render | None) -> AsyncIterator[bytes]:
+                  render: Render | None, disconnected: Callable[[], bool],
+                  ) -> AsyncIterator[bytes]:
     """The lines of one watch; events that arrive together leave as one chunk."""
     first = True
 
@@ -80,7 +85,7 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
         return line(event_type, wire)
 
     loop = asyncio.get_running_loop()
-    timeout = opts.timeout_seconds if opts.timeout_seconds is not None else DEFAULT_TIMEOUT
+    timeout = opts.timeout_seconds or DEFAULT_TIMEOUT  # 0 means the default, as Kubernetes
     deadline = loop.time() + timeout
     # Without a selector, name or table, the stored bytes go out as they are.
     filtered = not (name == "" and render is None and _matches_all(match))
@@ -93,7 +98,8 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            wait = min(remaining, BOOKMARK_INTERVAL) if opts.allow_bookmarks else remaining
+            wait = min(remaining, BOOKMARK_INTERVAL if opts.allow_bookmarks
+                       else LIVENESS_INTERVAL)
             try:
                 batch = await watcher.next_batch(wait)
             except WatchOverflow:
@@ -102,6 +108,8 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
             if batch is None:
                 return
             if not batch:
+                if disconnected():
+                    return  # the client left: free the subscription now, not at timeout
                 if opts.allow_bookmarks and watcher.pending() == 0:
                     # Nothing of ours is queued: every change up to now has been sent.
                     yield line("BOOKMARK", _bookmark(rt, store.revision))
@@ -122,6 +130,20 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
         watcher.close()
 
 
+async def _wait_for_revision(store: Store, rev: int) -> None:
+    """A watch from a revision the store has not reached waits a little for it, then is
+    refused (504, ResourceVersionTooLarge) rather than silently skipping what comes first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TOO_LARGE_WAIT
+    while store.revision < rev:
+        if loop.time() >= deadline:
+            raise Timeout(f"Too large resource version: {rev}, current: {store.revision}",
+                          causes=[Cause("", f"Too large resource version: {rev}, current: "
+                                        f"{store.revision}", "ResourceVersionTooLarge")],
+                          retry_after=1)
+        await asyncio.sleep(0.05)
+
+
 def _matches_all(match: Match) -> bool:
     return getattr(match, "everything", False)
 
@@ -130,12 +152,16 @@ def _translate(event: Event, match: Match) -> tuple[str, dict[str, Any]] | None:
     now_matches = match(event.object)
     if event.type == DELETED:
         return (DELETED, event.object) if now_matches else None
-    before = event.prev is not None and match(jsonutil.loads(event.prev))
+    previous = jsonutil.loads(event.prev) if event.prev is not None else None
+    before = previous is not None and match(previous)
     if event.type == ADDED or not before:
         return (ADDED, event.object) if now_matches else None
     if now_matches:
         return (MODIFIED, event.object)
-    return (DELETED, event.object)
+    # It stopped matching: the last state the watcher was entitled to, at this revision.
+    assert previous is not None
+    previous.setdefault("metadata", {})["resourceVersion"] = str(event.rev)
+    return (DELETED, previous)
 
 
 def _bookmark(rt: ResourceType, rev: int, *, initial_done: bool = False) -> dict[str, Any]:

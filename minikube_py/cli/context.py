@@ -61,7 +61,7 @@ def resolve_kind(name: str) -> ResourceType:
 def error_line(err: StatusError) -> str:
     if err.code == 401:
         return "error: You must be logged in to the server (Unauthorized)"
-    if err.reason == "ServiceUnavailable" and "refused" in err.message:
+    if err.reason == "ServiceUnavailable" and "the connection to the server" in err.message:
         return err.message
     return f"Error from server ({err.reason}): {err.message}"
 

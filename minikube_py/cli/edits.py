@@ -148,8 +148,11 @@ def edit(kind: str, name: str | None, namespace: str | None,
         obj = yaml.safe_load(edited)
     except yaml.YAMLError as exc:
         fail(f"the edited file is not valid YAML: {str(exc).splitlines()[0]}")
-    if not isinstance(obj, dict):
-        fail("the edited file must hold one object")
+    if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict) or \
+            not obj["metadata"].get("name"):
+        fail("the edited file must hold one object with metadata.name")
+    if rt.namespaced:
+        obj["metadata"].setdefault("namespace", live["metadata"].get("namespace"))
 
     async def replace(s: Session) -> None:
         await s.client.update(rt, obj)

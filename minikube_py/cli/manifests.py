@@ -16,6 +16,7 @@ import yaml
 
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.cli.context import fail
+from minikube_py.util import jsonutil
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -34,10 +35,19 @@ def _files(path: str, recursive: bool) -> list[tuple[str, str]]:
     if p.is_dir():
         pattern = "**/*" if recursive else "*"
         found = sorted(f for f in p.glob(pattern) if f.is_file() and f.suffix in SUFFIXES)
-        return [(str(f), f.read_text()) for f in found]
+        return [(str(f), _read(f)) for f in found]
     if not p.exists():
         fail(f'the path "{path}" does not exist')
-    return [(str(p), p.read_text())]
+    return [(str(p), _read(p))]
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"error reading {path}: not UTF-8 text")
+    except OSError as exc:
+        fail(f"error reading {path}: {exc.strerror}")
 
 
 def load(paths: tuple[str, ...], recursive: bool = False) -> list[Manifest]:
@@ -64,6 +74,8 @@ def _flatten(source: str, doc: Any) -> list[Manifest]:
     if not isinstance(doc, dict):
         fail(f"error validating {source}: a manifest must be a YAML mapping")
     kind, api_version = doc.get("kind"), doc.get("apiVersion")
+    if not isinstance(kind, str | None) or not isinstance(api_version, str | None):
+        fail(f"error validating data in {source}: kind and apiVersion must be strings")
     if kind and kind.endswith("List") and isinstance(doc.get("items"), list):
         return [m for item in doc["items"] for m in _flatten(source, item)]
     if not kind or not api_version:
@@ -76,4 +88,8 @@ def _flatten(source: str, doc: Any) -> list[Manifest]:
     if not isinstance(doc.get("metadata"), dict) or not (
             doc["metadata"].get("name") or doc["metadata"].get("generateName")):
         fail(f"error validating {source}: {kind} has no metadata.name")
+    try:
+        jsonutil.dumps(doc)
+    except (TypeError, ValueError) as exc:
+        fail(f"error converting {source} to JSON: {exc} (map keys must be strings)")
     return [Manifest(source, rt, doc)]

@@ -10,6 +10,7 @@ import click
 import yaml
 
 from minikube_py.api.registry import ResourceType
+from minikube_py.cli.context import CliError
 
 
 def to_yaml(obj: Any) -> str:
@@ -71,7 +72,7 @@ def echo_object(obj: Any, output: str) -> None:
     elif output.startswith("jsonpath="):
         click.echo(jsonpath(obj, output[len("jsonpath="):]))
     else:
-        raise click.BadParameter(f"unknown output format {output!r}")
+        raise CliError(f"unknown output format {output!r}")
 
 
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
@@ -101,8 +102,10 @@ def _render(obj: Any, template: str) -> str:
                 out.append(_render(item, body))
             pos = end + len("{end}")
             continue
-        values = _select(obj, expr)
-        out.append(" ".join(_text(v) for v in values))
+        if len(expr) >= 2 and expr[0] == expr[-1] and expr[0] in "'\"":
+            out.append(_unescape(expr[1:-1]))  # {"\n"}: a literal
+        else:
+            out.append(" ".join(_text(v) for v in _select(obj, expr)))
         pos = m.end()
     return "".join(out)
 
@@ -117,7 +120,7 @@ def _find_end(template: str, start: int) -> int:
             depth -= 1
             if depth == 0:
                 return m.start()
-    raise click.BadParameter("unclosed {range} in jsonpath template")
+    raise CliError("error parsing jsonpath: unclosed {range}")
 
 
 def _unescape(text: str) -> str:
@@ -132,7 +135,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-_STEP = re.compile(r"\.([A-Za-z0-9_\-/$]+)|\[(\*|-?\d+|'[^']*'|\"[^\"]*\")\]|\.\.")
+_STEP = re.compile(r"\.\.([A-Za-z0-9_\-/$]+)|\.([A-Za-z0-9_\-/$]+)"
+                   r"|\[(\*|-?\d+|'[^']*'|\"[^\"]*\")\]")
+
+
+def _descend(value: Any, key: str) -> list[Any]:
+    """``..key``: every value of ``key`` at any depth, in document order."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        if key in value:
+            found.append(value[key])
+        for child in value.values():
+            found += _descend(child, key)
+    elif isinstance(value, list):
+        for child in value:
+            found += _descend(child, key)
+    return found
 
 
 def _select(obj: Any, expr: str) -> list[Any]:
@@ -145,15 +163,18 @@ def _select(obj: Any, expr: str) -> list[Any]:
     while pos < len(expr):
         m = _STEP.match(expr, pos)
         if m is None:
-            raise click.BadParameter(f"unrecognized jsonpath expression at {expr[pos:]!r}")
+            raise CliError(f"error parsing jsonpath: unrecognized expression at {expr[pos:]!r}")
         pos = m.end()
         nxt: list[Any] = []
         if m.group(1) is not None:
             for c in current:
-                if isinstance(c, dict) and m.group(1) in c:
-                    nxt.append(c[m.group(1)])
+                nxt += _descend(c, m.group(1))
+        elif m.group(2) is not None:
+            for c in current:
+                if isinstance(c, dict) and m.group(2) in c:
+                    nxt.append(c[m.group(2)])
         else:
-            sel = m.group(2)
+            sel = m.group(3)
             for c in current:
                 if sel == "*":
                     nxt.extend(c.values() if isinstance(c, dict) else c or [])

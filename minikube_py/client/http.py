@@ -48,11 +48,16 @@ class HttpTransport:
             raise ServiceUnavailable(
                 f"the connection to the server {self.config.server} was refused - is the "
                 f"cluster up? ({exc.__class__.__name__})") from exc
+        except aiohttp.ClientError as exc:
+            raise _lost(self.config.server, exc) from exc
         ctype = resp.headers.get("Content-Type", "application/json")
         if req.query.get("watch") == "true" and resp.status == 200:
-            return ApiResponse(resp.status, stream=_iter_stream(resp), content_type=ctype)
+            return ApiResponse(resp.status, stream=_iter_stream(resp, self.config.server),
+                               content_type=ctype)
         try:
             raw = await resp.read()
+        except aiohttp.ClientError as exc:
+            raise _lost(self.config.server, exc) from exc
         finally:
             resp.release()
         return ApiResponse(resp.status, raw=raw, content_type=ctype,
@@ -64,9 +69,16 @@ class HttpTransport:
             self._session = None
 
 
-async def _iter_stream(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+def _lost(server: str, exc: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable(f"the connection to the server {server} was lost "
+                              f"({exc.__class__.__name__})")
+
+
+async def _iter_stream(resp: aiohttp.ClientResponse, server: str) -> AsyncIterator[bytes]:
     try:
         async for chunk in resp.content.iter_any():
             yield chunk
+    except aiohttp.ClientError as exc:
+        raise _lost(server, exc) from exc
     finally:
         resp.close()

@@ -19,6 +19,7 @@ from typing import Any
 from minikube_py.api.errors import Conflict, NotFound, StatusError
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client.base import Client
+from minikube_py.util.tasks import spawn
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class NamespaceController:
 
     async def run(self) -> None:
         """Watch namespaces and work the queue until cancelled."""
-        worker = asyncio.create_task(self._worker(), name="controller/namespace/worker")
+        worker = spawn(self._worker(), name="controller/namespace/worker")
         try:
             await self._watch_loop()
         finally:
@@ -77,6 +78,9 @@ class NamespaceController:
                 done = await self.reconcile(name)
             except StatusError as err:
                 log.warning("namespace %s: %s; retrying", name, err.message)
+                done = False
+            except Exception:  # a bug in one reconcile must not stop the controller
+                log.exception("namespace %s: reconcile failed; retrying", name)
                 done = False
             if not done:
                 asyncio.get_running_loop().call_later(RECHECK_SECONDS, self.enqueue, name)

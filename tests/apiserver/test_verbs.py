@@ -445,6 +445,10 @@ async def test_watch_selector_transitions_and_timeout(apiserver: ApiServer) -> N
                ctype="application/merge-patch+json")
     events = await lines(resp.stream)
     assert [e["type"] for e in events] == ["ADDED", "DELETED"]
+    deleted = events[1]["object"]["metadata"]
+    assert deleted["labels"] == {"tier": "web"}, "DELETED carries the last matching state"
+    assert int(deleted["resourceVersion"]) > int(events[0]["object"]["metadata"][
+        "resourceVersion"])
 
 
 async def test_watch_bookmarks(apiserver: ApiServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -508,3 +512,32 @@ async def test_yaml_with_integer_keys_is_400_and_store_keeps_working(
     assert code == 400 and "map keys must be strings" in status["message"]
     code, _ = await call(apiserver, "POST", CM, configmap("after"))
     assert code == 201
+
+
+async def test_watch_from_a_future_revision_is_504(apiserver: ApiServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A watch from a revision the store has not reached is refused with 504 Timeout
+    (ResourceVersionTooLarge), not left to skip events silently."""
+    from minikube_py.apiserver import watch
+
+    monkeypatch.setattr(watch, "TOO_LARGE_WAIT", 0.1)
+    code, status = await call(apiserver, "GET", CM, watch="true",
+                              resourceVersion=str(apiserver.store.revision + 100))
+    assert code == 504 and status["reason"] == "Timeout"
+    assert status["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+
+
+async def test_watch_ends_when_the_client_is_gone(apiserver: ApiServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quiet watch whose client disconnected ends and frees its subscription."""
+    from minikube_py.apiserver import watch
+
+    monkeypatch.setattr(watch, "LIVENESS_INTERVAL", 0.05)
+    gone = False
+    resp = await apiserver.handle(ApiRequest(
+        "GET", CM, query={"watch": "true", "resourceVersion": str(apiserver.store.revision)},
+        disconnected=lambda: gone))
+    assert apiserver.store.broadcaster.watchers == 1
+    gone = True
+    events = await asyncio.wait_for(lines(resp.stream), 2)
+    assert events == [] and apiserver.store.broadcaster.watchers == 0

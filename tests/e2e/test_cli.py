@@ -246,3 +246,14 @@ def test_up_detach_status_down(tmp_path: Path) -> None:
     stopped = mk("status")
     assert stopped.returncode == 1 and "Stopped" in stopped.stdout
     assert not (home / "daemon.pid").exists(), "a clean shutdown removes the pid file"
+
+
+def test_up_on_a_busy_port_fails_in_one_line(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """up on a port already in use exits at once with one line, leaving no process behind."""
+    env = dict(os.environ)
+    env.pop("KUBECONFIG", None)
+    result = subprocess.run([sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir",
+                             str(tmp_path / "other"), "--port", str(daemon.port)],
+                            capture_output=True, text=True, env=env, timeout=30, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot listen on")
