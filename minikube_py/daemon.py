@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import signal
@@ -51,10 +52,12 @@ class Daemon:
         self._runner: web.AppRunner | None = None
         self.port = config.port
         self._stopped = asyncio.Event()
+        self._lock: int | None = None
 
     async def start(self) -> None:
         cfg = self.config
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock_data_dir(cfg)
         self.store = await Store.open(cfg.db_path, synchronous=cfg.synchronous,
                                       retain=cfg.log_retain)
         self.server = ApiServer(self.store, REGISTRY)
@@ -115,6 +118,9 @@ class Daemon:
             pid = self.config.pid_file.read_text().split()[0]
             if pid == str(os.getpid()):
                 self.config.pid_file.unlink()
+        if self._lock is not None:
+            os.close(self._lock)  # releases the data dir lock
+            self._lock = None
         self._stopped.set()
 
     async def run_until_signalled(self) -> None:
@@ -180,19 +186,40 @@ def restore_snapshot(config: DaemonConfig, snapshot: Path) -> int:
     return restore_file(snapshot, config.db_path)
 
 
-def running_pid(config: DaemonConfig) -> int | None:
-    """The pid of a live daemon for this data dir, if any."""
-    info = read_pid_file(config)
-    if info is None:
-        return None
-    pid = info[0]
+def _lock_data_dir(config: DaemonConfig) -> int:
+    """Hold an exclusive lock on the data dir for the daemon's life: two daemons must never
+    write one store. The kernel drops the lock when the process dies, even by SIGKILL."""
+    fd = os.open(config.data_dir / "daemon.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise DaemonError(f"another minikube-py daemon is running for {config.data_dir}") \
+            from exc
+    return fd
+
+
+def _data_dir_locked(config: DaemonConfig) -> bool:
+    try:
+        fd = os.open(config.data_dir / "daemon.lock", os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def running_pid(config: DaemonConfig) -> int | None:
+    """The pid of the live daemon of this data dir, if any: its pid file is trusted only
+    while the data dir lock is held, so a stale file never names an unrelated process."""
+    info = read_pid_file(config)
+    if info is None or not _data_dir_locked(config):
         return None
-    except PermissionError:
-        return pid
-    return pid
+    return info[0]
 
 
 def read_pid_file(config: DaemonConfig) -> tuple[int, int] | None:

@@ -26,7 +26,6 @@ MAX_BODY = 3 * 1024 * 1024  # as Kubernetes' default max request body (3 MiB)
 
 def build_app(server: ApiServer, authenticator: TokenAuthenticator | None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    app["api_server"] = server
 
     async def handle(request: web.Request) -> web.StreamResponse:
         try:

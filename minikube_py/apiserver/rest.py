@@ -163,7 +163,8 @@ class RestStorage:
         meta = metautil.meta(obj)
         self._check_namespace(rt, namespace, meta)
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = f"{meta['generateName']}{metautil.random_suffix()}"
+            # As Kubernetes' SimpleNameGenerator: the base is cut to 58 so the name fits 63.
+            meta["name"] = f"{str(meta['generateName'])[:58]}{metautil.random_suffix()}"
         name = meta.get("name") or ""
         warnings = self._decode(rt, obj, field_validation, name)
         if not name:
