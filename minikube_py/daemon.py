@@ -33,6 +33,7 @@ from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
+from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.store.sqlite import Store, restore_file
 from minikube_py.util.tasks import TaskGroup
@@ -88,6 +89,7 @@ class Daemon:
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         self.tasks.spawn(self._compactor(), name="compactor")
         self.tasks.spawn(NamespaceController(self.client).run(), name="controller/namespace")
+        self.tasks.spawn(GarbageCollector(self.client).run(), name="controller/garbagecollector")
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 
