@@ -139,6 +139,7 @@ class RestStorage:
             rev = max(rev, rev_cont)
         items: list[dict[str, Any]] = []
         token, remaining = "", None
+        last_key = ""
         for i, entry in enumerate(entries):
             if name is not None and not entry.key.endswith("/" + name):
                 continue
@@ -146,13 +147,11 @@ class RestStorage:
             if not matches(rt, obj, label, fields):
                 continue
             if limit is not None and len(items) >= limit:
-                token = encode_continue(rev, items[-1]["_key"])
+                token = encode_continue(rev, last_key)
                 remaining = len(entries) - i
                 break
-            obj["_key"] = entry.key
             items.append(obj)
-        for obj in items:
-            del obj["_key"]
+            last_key = entry.key
         return items, rev, token, remaining
 
     # -- create ------------------------------------------------------------------------------

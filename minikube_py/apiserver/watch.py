@@ -9,16 +9,26 @@ carry the newest revision when the client allows them (and tell us early when it
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from minikube_py.api.errors import BadRequest, Cause, Gone, StatusError, Timeout
+from minikube_py.api.errors import (
+    BadRequest,
+    Cause,
+    Gone,
+    InternalError,
+    StatusError,
+    Timeout,
+)
 from minikube_py.api.registry import ResourceType
 from minikube_py.apiserver.options import ListOptions
 from minikube_py.store.errors import Compacted
 from minikube_py.store.sqlite import Store
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, Watcher, WatchOverflow
 from minikube_py.util import jsonutil
+
+log = logging.getLogger(__name__)
 
 BOOKMARK_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1800
@@ -126,6 +136,9 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
                     chunk.append(out(*translated))
             if chunk:
                 yield b"".join(chunk)
+    except Exception as exc:  # a bug while rendering: end with an ERROR event, not a cut
+        log.exception("watch of %s failed", rt.group_resource)
+        yield error_line(InternalError(f"Internal error occurred: {exc!r}"))
     finally:
         watcher.close()
 
