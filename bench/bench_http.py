@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import ssl
 import sys
 import time
@@ -68,6 +69,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

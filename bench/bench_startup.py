@@ -5,6 +5,7 @@ kubeconfig is written; the figure is confirmed by one authenticated request."""
 
 from __future__ import annotations
 
+import shutil
 import ssl
 import sys
 import time
@@ -30,6 +31,7 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=15)
+            shutil.rmtree(data, ignore_errors=True)
     print(f"daemon start-to-ready: median {percentile(ready_times, 50):.2f} s, "
           f"max {max(ready_times):.2f} s (cold, new data dir incl. CA and certificate)")
     print(f"daemon idle RSS: median {percentile(rss, 50):.0f} MB, max {max(rss):.0f} MB")

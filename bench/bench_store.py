@@ -6,6 +6,7 @@ daemon's default: fsync per commit)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import tempfile
 import time
@@ -16,6 +17,9 @@ from common import machine, percentile
 
 from minikube_py.store.sqlite import Store
 
+TMP = tempfile.TemporaryDirectory(prefix="minikube-py-bench-")  # removed at exit
+_N = itertools.count()
+
 
 def obj(i: int) -> dict:
     return {"apiVersion": "v1", "kind": "ConfigMap",
@@ -23,7 +27,7 @@ def obj(i: int) -> dict:
 
 
 async def throughput(writers: int, total: int, sync: str) -> tuple[float, list[float]]:
-    store = await Store.open(Path(tempfile.mkdtemp()) / "s.db", synchronous=sync)
+    store = await Store.open(Path(TMP.name) / f"s{next(_N)}.db", synchronous=sync)
     latencies: list[float] = []
     per = total // writers
 
@@ -41,7 +45,7 @@ async def throughput(writers: int, total: int, sync: str) -> tuple[float, list[f
 
 
 async def paced(rate: float, seconds: float, sync: str) -> list[float]:
-    store = await Store.open(Path(tempfile.mkdtemp()) / "s.db", synchronous=sync)
+    store = await Store.open(Path(TMP.name) / f"s{next(_N)}.db", synchronous=sync)
     latencies: list[float] = []
     n = int(rate * seconds)
     for i in range(n):

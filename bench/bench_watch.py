@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,8 @@ PATH = "/api/v1/namespaces/default/configmaps"
 
 async def main() -> None:
     print(f"# watch benchmark on {machine()}")
-    store = await Store.open(Path(tempfile.mkdtemp()) / "s.db", synchronous="FULL")
+    tmp = tempfile.TemporaryDirectory(prefix="minikube-py-bench-")
+    store = await Store.open(Path(tmp.name) / "s.db", synchronous="FULL")
     server = ApiServer(store)
     await bootstrap(Client(LocalTransport(server.handle)))
     sent: dict[str, float] = {}
@@ -89,6 +89,7 @@ async def main() -> None:
     print(f"watch delivery after commit (same run): p50 {percentile(after_commit, 50) * 1000:.1f}"
           f" ms, p99 {percentile(after_commit, 99) * 1000:.1f} ms")
     await store.close()
+    tmp.cleanup()
 
 
 if __name__ == "__main__":
