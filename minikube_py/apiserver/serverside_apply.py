@@ -38,12 +38,22 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from minikube_py.api.errors import BadRequest, Cause, Conflict
 from minikube_py.api.schema import Schema
+from minikube_py.apiserver.fieldpath import (
+    Path,
+    PathElement,
+    compact,
+    fields_from_v1,
+    fields_to_v1,
+    iteration_order,
+    path_string,
+    quote,
+)
 
 APPLY = "Apply"
 UPDATE = "Update"
@@ -89,17 +99,6 @@ KEY_DEFAULTS = {"protocol": "TCP"}
 _MISSING: Any = object()
 
 
-class PathElement(NamedTuple):
-    """One step of a field path: ``kind`` f (field), k (keyed item), v (set value), i (index).
-
-    ``text`` is the field name, or the compact JSON of the item's keys or of the value.
-    """
-
-    kind: str
-    text: str
-
-
-Path = tuple[PathElement, ...]
 
 
 class ApplyConflict(Conflict):
@@ -114,7 +113,7 @@ class ApplyConflict(Conflict):
 
     def __init__(self, conflicts: list[tuple[str, str]], *,
                  printed_managers: list[str] | None = None) -> None:
-        printed = printed_managers or [_quote(manager) for manager, _ in conflicts]
+        printed = printed_managers or [quote(manager) for manager, _ in conflicts]
         pairs = [(who, path) for who, (_, path) in zip(printed, conflicts, strict=True)]
         causes = [Cause(field=path, message=f"conflict with {who}", reason=CONFLICT_CAUSE)
                   for who, path in pairs]
@@ -239,9 +238,9 @@ class _Entry:
 
     def printed(self) -> str:
         """The manager as a conflict message names it: ``"kubectl" using apps/v1``."""
-        text = _quote(self.manager)
+        text = quote(self.manager)
         if self.subresource:
-            text += f" with subresource {_quote(self.subresource)}"
+            text += f" with subresource {quote(self.subresource)}"
         if self.operation == UPDATE:
             text += f" using {self.api_version}"
         return text
@@ -305,102 +304,6 @@ def _cap_update_managers(entries: list[_Entry]) -> list[_Entry]:
     return [e for e in entries if id(e) not in merged_away] + [bucket]
 
 
-# --- fieldsV1 -------------------------------------------------------------------------------------
-
-
-def fields_to_v1(paths: Iterable[Path]) -> dict[str, Any]:
-    """The ``fieldsV1`` tree of a field set, keys in structured-merge-diff's order."""
-    root: dict[PathElement, Any] = {}
-    members: set[Path] = set()
-    for path in paths:
-        node = root
-        for element in path:
-            node = node.setdefault(element, {})
-        members.add(path)
-    return _emit(root, (), members)
-
-
-def _emit(node: dict[PathElement, Any], prefix: Path, members: set[Path]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if prefix and node and prefix in members:
-        out["."] = {}
-    for element in sorted(node, key=_element_order):
-        out[f"{element.kind}:{element.text}"] = _emit(node[element], (*prefix, element), members)
-    return out
-
-
-def fields_from_v1(tree: dict[str, Any], prefix: Path = ()) -> set[Path]:
-    """The field set a ``fieldsV1`` tree describes."""
-    paths: set[Path] = set()
-    for key, child in tree.items():
-        if key == ".":
-            if prefix:
-                paths.add(prefix)
-            continue
-        kind, _, text = key.partition(":")
-        if kind in ("k", "v"):
-            text = _compact(json.loads(text))
-        path = (*prefix, PathElement(kind, text))
-        if not isinstance(child, dict) or not child:
-            paths.add(path)
-        else:
-            paths |= fields_from_v1(child, path)
-    return paths
-
-
-def path_string(path: Path) -> str:
-    """A path as Kubernetes prints it: ``.spec.containers[name="web"].image``."""
-    parts: list[str] = []
-    for element in path:
-        if element.kind == "f":
-            parts.append("." + element.text)
-        elif element.kind == "k":
-            keys = json.loads(element.text)
-            parts.append("[" + ",".join(f"{k}={_compact(v)}" for k, v in keys.items()) + "]")
-        elif element.kind == "v":
-            parts.append(f"[={element.text}]")
-        else:
-            parts.append(f"[{element.text}]")
-    return "".join(parts)
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _value_order(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, 0)
-    if isinstance(value, bool):
-        return (1, value)
-    if isinstance(value, int | float):
-        return (2, value)
-    if isinstance(value, str):
-        return (3, value)
-    return (4, _compact(value))
-
-
-def _element_order(element: PathElement) -> tuple[int, Any]:
-    if element.kind == "f":
-        return (0, element.text)
-    if element.kind == "k":
-        keys = json.loads(element.text)
-        return (1, tuple((name, _value_order(keys[name])) for name in sorted(keys)))
-    if element.kind == "v":
-        return (2, _value_order(json.loads(element.text)))
-    return (3, int(element.text) if element.text.isdigit() else 0)
-
-
-def _iteration_order(path: Path) -> tuple[tuple[int, tuple[int, Any]], ...]:
-    """structured-merge-diff's set order: at each level the leaves before the subtrees."""
-    last = len(path) - 1
-    return tuple((0 if i == last else 1, _element_order(e)) for i, e in enumerate(path))
-
-
 # --- what the schema says -------------------------------------------------------------------------
 
 
@@ -451,8 +354,8 @@ def _item_element(kind: str, schema: Schema, item: Any) -> PathElement:
     if kind == "map":
         keys = {k: item[k] if item.get(k) is not None else KEY_DEFAULTS[k]
                 for k in schema.list_map_keys}
-        return PathElement("k", _compact(keys))
-    return PathElement("v", _compact(item))
+        return PathElement("k", compact(keys))
+    return PathElement("v", compact(item))
 
 
 def _items_by_element(kind: str, schema: Schema, items: list[Any]) -> dict[PathElement, Any]:
@@ -733,7 +636,7 @@ def _conflicts(others: list[_Entry], change: _Change) -> list[tuple[_Entry, Path
     """Other managers' fields that the apply adds or changes, sorted as Kubernetes lists them."""
     touched = change.added | change.modified
     found = [(e, p) for e in others for p in e.fields & touched]
-    found.sort(key=lambda c: (c[0].identity, _iteration_order(c[1])))
+    found.sort(key=lambda c: (c[0].identity, iteration_order(c[1])))
     return found
 
 
@@ -811,23 +714,16 @@ def _sync_last_applied(result: dict, applied: dict, manager: str) -> None:
         config_annotations.pop(LAST_APPLIED_ANNOTATION, None)
         if not config_annotations:
             del config["metadata"]["annotations"]
-    annotations[LAST_APPLIED_ANNOTATION] = _compact(config) + "\n"
+    annotations[LAST_APPLIED_ANNOTATION] = compact(config) + "\n"
 
 
 def _is_noop(live: dict, result: dict) -> bool:
     """Nothing changed but the applier's timestamp (Kubernetes then keeps the live object)."""
     def without_times(obj: dict) -> list[Any]:
         meta = {k: v for k, v in obj.get("metadata", {}).items() if k != "managedFields"}
-        entries = {_compact([e.get("manager"), e.get("operation"), e.get("apiVersion"),
+        entries = {compact([e.get("manager"), e.get("operation"), e.get("apiVersion"),
                              e.get("subresource")]): {k: v for k, v in e.items() if k != "time"}
                    for e in obj.get("metadata", {}).get("managedFields", [])}
         return [{**obj, "metadata": meta}, entries]
 
     return _equal(without_times(live), without_times(result))
-
-
-def iter_paths(fields_v1: dict[str, Any]) -> Iterator[str]:
-    """The paths of a ``fieldsV1`` tree as Kubernetes prints them, in its order (for describe
-    and for tests)."""
-    for path in sorted(fields_from_v1(fields_v1), key=_iteration_order):
-        yield path_string(path)

@@ -16,13 +16,15 @@ import pytest
 
 from minikube_py.api.errors import BadRequest
 from minikube_py.api.schema import Schema, array, integer, map_of, obj, string, string_map
-from minikube_py.apiserver.serverside_apply import (
-    LAST_APPLIED_ANNOTATION,
-    ApplyConflict,
+from minikube_py.apiserver.fieldpath import (
     fields_from_v1,
     fields_to_v1,
     iter_paths,
     path_string,
+)
+from minikube_py.apiserver.serverside_apply import (
+    LAST_APPLIED_ANNOTATION,
+    ApplyConflict,
     record_update,
     server_side_apply,
 )

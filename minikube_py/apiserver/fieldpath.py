@@ -1,0 +1,127 @@
+"""Field paths and their ``fieldsV1`` form: the vocabulary of field ownership.
+
+A path is a tuple of :class:`PathElement`; a field set is a set of paths. ``fieldsV1`` is the
+JSON tree Kubernetes keeps in ``metadata.managedFields`` (``f:spec``, ``k:{"name":"c"}``,
+``v:"x"``, ``.``). Server-side apply (``serverside_apply.py``) computes with sets of paths and
+stores them as ``fieldsV1``; conflict messages print paths as Kubernetes does
+(``.spec.containers[name="web"].image``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+
+class PathElement(NamedTuple):
+    """One step of a field path: ``kind`` f (field), k (keyed item), v (set value), i (index).
+
+    ``text`` is the field name, or the compact JSON of the item's keys or of the value.
+    """
+
+    kind: str
+    text: str
+
+
+Path = tuple[PathElement, ...]
+
+
+def fields_to_v1(paths: Iterable[Path]) -> dict[str, Any]:
+    """The ``fieldsV1`` tree of a field set, keys in structured-merge-diff's order."""
+    root: dict[PathElement, Any] = {}
+    members: set[Path] = set()
+    for path in paths:
+        node = root
+        for element in path:
+            node = node.setdefault(element, {})
+        members.add(path)
+    return _emit(root, (), members)
+
+
+def _emit(node: dict[PathElement, Any], prefix: Path, members: set[Path]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if prefix and node and prefix in members:
+        out["."] = {}
+    for element in sorted(node, key=_element_order):
+        out[f"{element.kind}:{element.text}"] = _emit(node[element], (*prefix, element), members)
+    return out
+
+
+def fields_from_v1(tree: dict[str, Any], prefix: Path = ()) -> set[Path]:
+    """The field set a ``fieldsV1`` tree describes."""
+    paths: set[Path] = set()
+    for key, child in tree.items():
+        if key == ".":
+            if prefix:
+                paths.add(prefix)
+            continue
+        kind, _, text = key.partition(":")
+        if kind in ("k", "v"):
+            text = compact(json.loads(text))
+        path = (*prefix, PathElement(kind, text))
+        if not isinstance(child, dict) or not child:
+            paths.add(path)
+        else:
+            paths |= fields_from_v1(child, path)
+    return paths
+
+
+def path_string(path: Path) -> str:
+    """A path as Kubernetes prints it: ``.spec.containers[name="web"].image``."""
+    parts: list[str] = []
+    for element in path:
+        if element.kind == "f":
+            parts.append("." + element.text)
+        elif element.kind == "k":
+            keys = json.loads(element.text)
+            parts.append("[" + ",".join(f"{k}={compact(v)}" for k, v in keys.items()) + "]")
+        elif element.kind == "v":
+            parts.append(f"[={element.text}]")
+        else:
+            parts.append(f"[{element.text}]")
+    return "".join(parts)
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _value_order(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, int | float):
+        return (2, value)
+    if isinstance(value, str):
+        return (3, value)
+    return (4, compact(value))
+
+
+def _element_order(element: PathElement) -> tuple[int, Any]:
+    if element.kind == "f":
+        return (0, element.text)
+    if element.kind == "k":
+        keys = json.loads(element.text)
+        return (1, tuple((name, _value_order(keys[name])) for name in sorted(keys)))
+    if element.kind == "v":
+        return (2, _value_order(json.loads(element.text)))
+    return (3, int(element.text) if element.text.isdigit() else 0)
+
+
+def iteration_order(path: Path) -> tuple[tuple[int, tuple[int, Any]], ...]:
+    """structured-merge-diff's set order: at each level the leaves before the subtrees."""
+    last = len(path) - 1
+    return tuple((0 if i == last else 1, _element_order(e)) for i, e in enumerate(path))
+
+
+def iter_paths(fields_v1: dict[str, Any]) -> Iterator[str]:
+    """The paths of a ``fieldsV1`` tree as Kubernetes prints them, in its order (for describe
+    and for tests)."""
+    for path in sorted(fields_from_v1(fields_v1), key=iteration_order):
+        yield path_string(path)
