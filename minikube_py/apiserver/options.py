@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.api.errors import BadRequest, Gone
-from minikube_py.api.selectors import FieldSelector, LabelSelector
+from minikube_py.api.fieldselectors import FieldSelector
+from minikube_py.api.selectors import LabelSelector
 from minikube_py.util import jsonutil
 
 

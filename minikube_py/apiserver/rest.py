@@ -25,11 +25,12 @@ from minikube_py.api.errors import (
     NotFound,
     UnsupportedMediaType,
 )
+from minikube_py.api.fieldselectors import FieldSelector, object_fields
 from minikube_py.api.patch import APPLY, apply_patch
 from minikube_py.api.protobuf import decode_protobuf
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.schema import Schema
-from minikube_py.api.selectors import FieldSelector, LabelSelector, object_fields
+from minikube_py.api.selectors import LabelSelector
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import strategy

@@ -26,13 +26,13 @@ from minikube_py.api.errors import (
     ServiceUnavailable,
     StatusError,
 )
+from minikube_py.api.fieldselectors import check_field_selector
 from minikube_py.api.patch import APPLY, MERGE, apply_patch
 from minikube_py.api.printers import selector_string
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.schemas.autoscaling import SCALE
 from minikube_py.api.schemas.core import BINDING
 from minikube_py.api.schemas.meta import DELETE_OPTIONS
-from minikube_py.api.selectors import check_field_selector
 from minikube_py.api.validation.base import invalid
 from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode

@@ -8,12 +8,8 @@ from typing import Any
 import pytest
 
 from minikube_py.api import errors
-from minikube_py.api.selectors import (
-    FieldSelector,
-    LabelSelector,
-    check_field_selector,
-    object_fields,
-)
+from minikube_py.api.fieldselectors import FieldSelector, check_field_selector, object_fields
+from minikube_py.api.selectors import LabelSelector
 
 # --- LabelSelector.parse -----------------------------------------------------------------------
 
