@@ -71,7 +71,6 @@ class Daemon:
         install_openapi_v2(self.server)
         install_snapshot(self.server)
         self.client = Client(LocalTransport(self.server.handle))
-        await bootstrap(self.client, api_port=cfg.port or 6443)
         token = ensure_token(cfg.data_dir)
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
         ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, hosts)
@@ -83,6 +82,9 @@ class Daemon:
         self.port = sock.getsockname()[1]
         site = web.SockSite(self._runner, sock, ssl_context=ssl_ctx)
         await site.start()
+        # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
+        # from a client's first request; the kubernetes Service names the real port.
+        await bootstrap(self.client, api_port=self.port)
         host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
         kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
@@ -152,7 +154,7 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
         with contextlib.suppress(AlreadyExists):
             await client.create(namespaces, {"apiVersion": "v1", "kind": "Namespace",
                                              "metadata": {"name": name}})
-    with contextlib.suppress(AlreadyExists):
+    try:
         await client.create(services, {
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": "kubernetes", "namespace": "default",
@@ -160,6 +162,13 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
             "spec": {"clusterIP": "10.96.0.1", "type": "ClusterIP",
                      "ports": [{"name": "https", "port": 443, "protocol": "TCP",
                                 "targetPort": api_port}]}})
+    except AlreadyExists:
+        current = await client.get(services, "kubernetes", "default")
+        ports = (current.get("spec") or {}).get("ports") or []
+        if [p.get("targetPort") for p in ports] != [api_port]:  # the port changed: follow it
+            await client.patch(services, "kubernetes", {"spec": {"ports": [
+                {"name": "https", "port": 443, "protocol": "TCP", "targetPort": api_port}]}},
+                "default")
 
 
 def _listen(host: str, port: int) -> socket.socket:

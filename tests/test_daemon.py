@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from minikube_py.api.registry import REGISTRY
 from minikube_py.api.wire import ApiRequest
 from minikube_py.config import DaemonConfig
 from minikube_py.daemon import Daemon, DaemonError, running_pid
@@ -30,3 +31,23 @@ async def test_one_daemon_per_data_dir(tmp_path: Path) -> None:
     again = Daemon(config)
     await again.start()
     await again.stop()
+
+
+async def test_kubernetes_service_follows_the_api_port(tmp_path: Path) -> None:
+    """The default/kubernetes Service targets the port the apiserver really listens on, also
+    after a restart on another port."""
+    services = REGISTRY.resolve("services")
+    assert services is not None
+    ports = []
+    for _ in range(2):
+        daemon = Daemon(DaemonConfig(data_dir=tmp_path, port=0))
+        await daemon.start()
+        try:
+            assert daemon.client is not None
+            svc = await daemon.client.get(services, "kubernetes", "default")
+            assert svc["spec"]["ports"][0]["targetPort"] == daemon.port
+            assert svc["spec"]["clusterIP"] == "10.96.0.1"
+            ports.append(daemon.port)
+        finally:
+            await daemon.stop()
+    assert len(set(ports)) == 2
