@@ -32,9 +32,6 @@ def build_app(server: ApiServer, authenticator: TokenAuthenticator | None) -> we
             api_request = await _to_api_request(request, authenticator)
         except StatusError as err:
             return _plain(status_response(err))
-        upgrade = server.upgrade_handler(api_request, request)
-        if upgrade is not None:
-            return await upgrade
         response = await server.handle(api_request)
         return await _send(request, response)
 

@@ -354,11 +354,6 @@ class ApiServer:
             return await self._bind(req, rt, ns, name)
         raise MethodNotAllowed(f"{info.verb} is not supported on {rt.plural}/{sub}")
 
-    def upgrade_handler(self, req: ApiRequest, http_request: Any) -> Awaitable[Any] | None:
-        """A connection upgrade (exec, port-forward websockets) handled by a component that
-        registered for it; None for ordinary requests."""
-        return None
-
     async def _scale(self, req: ApiRequest, info: requestinfo.RequestInfo,
                      rt: ResourceType) -> ApiResponse:
         """``autoscaling/v1 Scale`` view of a workload's replicas."""
