@@ -52,7 +52,6 @@ class Daemon:
         self.client: Client | None = None
         self._runner: web.AppRunner | None = None
         self.port = config.port
-        self._stopped = asyncio.Event()
         self._lock: int | None = None
 
     async def start(self) -> None:
@@ -125,7 +124,6 @@ class Daemon:
         if self._lock is not None:
             os.close(self._lock)  # releases the data dir lock
             self._lock = None
-        self._stopped.set()
 
     async def run_until_signalled(self) -> None:
         """Start, serve until SIGINT/SIGTERM, stop cleanly."""

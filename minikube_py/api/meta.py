@@ -42,10 +42,3 @@ def labels_of(obj: dict[str, Any]) -> dict[str, str]:
 def resource_version(obj: dict[str, Any]) -> str:
     return str((obj.get("metadata") or {}).get("resourceVersion") or "")
 
-
-def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """The ownerReference with ``controller: true``, if any."""
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
-        if ref.get("controller"):
-            return ref  # type: ignore[no-any-return]
-    return None

@@ -15,7 +15,6 @@ from functools import cached_property
 from minikube_py.api.schema import Schema
 from minikube_py.api.schemas import apps, autoscaling, batch, coordination, core
 
-READ_VERBS = ("get", "list", "watch")
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 # Subresources and the kind each one speaks (for discovery): None means the parent's kind.

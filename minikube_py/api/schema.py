@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,3 @@ def walk(schema: Schema | None, path: Iterable[str]) -> Schema | None:
         node = node.field(part)
     return node
 
-
-def to_jsonable(schema: Schema) -> dict[str, Any]:
-    """A plain dict view of a schema node (no recursion into children): for debugging."""
-    return {"type": schema.type, "name": schema.name, "fields": sorted(schema.fields)}

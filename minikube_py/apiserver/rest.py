@@ -132,7 +132,7 @@ class RestStorage:
         """Matching objects (sorted by key), the list revision, a continue token, and how many
         remain (None unless truncated)."""
         prefix = rt.prefix(namespace)
-        name = _name_from_fields(fields)
+        name = fields.requires_exact_match("metadata.name")
         entries, rev = self.store.list_entries(prefix)
         if continue_token:
             rev_cont, start = decode_continue(continue_token, self.store.compact_revision)
@@ -484,13 +484,6 @@ def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,
     if not fields.empty() and not fields.matches(object_fields(rt.group, rt.kind, obj)):
         return False
     return True
-
-
-def _name_from_fields(fields: FieldSelector) -> str | None:
-    for field_name, op, value in fields.requirements():
-        if field_name == "metadata.name" and op in ("=", "=="):
-            return value
-    return None
 
 
 def _unchanged(new: dict[str, Any], old: dict[str, Any]) -> bool:

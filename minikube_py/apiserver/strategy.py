@@ -20,11 +20,7 @@ from minikube_py.api.registry import ResourceType
 from minikube_py.api.validation.base import invalid
 from minikube_py.util import jsonutil
 
-# Kinds whose create keeps a client-sent status (no status subresource semantics for them).
 _SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/16")
-KUBERNETES_SERVICE_IP = "10.96.0.1"
-
-ListServices = Callable[[], list[dict[str, Any]]]
 
 
 def spec_of(obj: dict[str, Any]) -> dict[str, Any]:
@@ -114,11 +110,6 @@ def _pod_create(obj: dict[str, Any]) -> None:
     obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj.get("spec") or {})}
 
 
-def _pod_update(new: dict[str, Any], old: dict[str, Any]) -> None:
-    # Pods carry no generation in the kinds kubectl prints; keep Kubernetes' older behaviour.
-    pass
-
-
 # -- Secrets -----------------------------------------------------------------------------------
 
 def _secret_write(obj: dict[str, Any]) -> None:
@@ -167,7 +158,6 @@ _CREATE_HOOKS: dict[tuple[str, str], Callable[[dict[str, Any]], None]] = {
     ("", "Namespace"): _namespace_create,
 }
 _UPDATE_HOOKS: dict[tuple[str, str], Callable[[dict[str, Any], dict[str, Any]], None]] = {
-    ("", "Pod"): _pod_update,
     ("", "Secret"): _secret_update,
     ("", "Namespace"): _namespace_update,
 }

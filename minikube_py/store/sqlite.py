@@ -194,10 +194,6 @@ class Store:
         entries.sort(key=lambda e: e.key)
         return entries, self._rev
 
-    def count(self, prefix: str) -> int:
-        bucket = self._buckets.get(bucket_of(prefix), {})
-        return sum(1 for k in bucket if k.startswith(prefix))
-
     # -- writes (through the writer) ---------------------------------------------------------
 
     async def create(self, key: str, obj: dict[str, Any]) -> dict[str, Any]:
