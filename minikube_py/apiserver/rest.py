@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -44,6 +44,8 @@ from minikube_py.store.sqlite import Store
 from minikube_py.util import clock, jsonutil
 
 Admit = Callable[["WriteContext"], Awaitable[None]]
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 1000
 _MODIFIED = ("the object has been modified; please apply your changes to the latest version "
@@ -307,8 +309,8 @@ class RestStorage:
         return written
 
     @staticmethod
-    async def _retrying(rt: ResourceType, name: str, attempt: Callable[[], Awaitable[Written]],
-                        *, retry: bool = True) -> Written:
+    async def _retrying(rt: ResourceType, name: str, attempt: Callable[[], Awaitable[T]],
+                        *, retry: bool = True) -> T:
         """Run ``attempt`` until it is not undone by a concurrent write (Kubernetes'
         GuaranteedUpdate). Each round one of the racing writers wins, so this ends."""
         for _ in range(MAX_ATTEMPTS):
@@ -376,7 +378,8 @@ class RestStorage:
                      options: DeleteOptions) -> dict[str, Any]:
         """Delete now, or begin a graceful/finalized deletion; returns the object's state."""
         key = rt.key(namespace, name)
-        for _ in range(MAX_ATTEMPTS):
+
+        async def attempt() -> dict[str, Any]:
             entry = self.store.get_entry(key)
             if entry is None:
                 raise NotFound.of(rt.group, rt.plural, name)
@@ -405,11 +408,44 @@ class RestStorage:
                 if pending:
                     return await self.store.update(key, obj, expected_rev=entry.mod_rev)
                 return await self.store.delete(key, expected_rev=entry.mod_rev)
-            except RevisionMismatch:
-                continue
+            except RevisionMismatch as exc:
+                raise _Stale from exc
             except KeyNotFound as exc:
                 raise NotFound.of(rt.group, rt.plural, name) from exc
-        raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
+
+        return await self._retrying(rt, name, attempt)
+
+    async def bind(self, rt: ResourceType, namespace: str, name: str,
+                   node: str) -> dict[str, Any]:
+        """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write).
+
+        Written without the pod update rules, which forbid changing ``spec.nodeName``: this
+        subresource is the one way to set it, as in Kubernetes."""
+        key = rt.key(namespace, name)
+
+        async def attempt() -> dict[str, Any]:
+            entry = self.store.get_entry(key)
+            if entry is None:
+                raise NotFound.of(rt.group, rt.plural, name)
+            pod = entry.decode()
+            bound = (pod.get("spec") or {}).get("nodeName")
+            if bound:
+                raise Conflict.of("", "pods", name,
+                                  f'pod {name} is already assigned to node "{bound}"')
+            if pod["metadata"].get("deletionTimestamp"):
+                raise Conflict.of("", "pods", name, "pod is being deleted, cannot be assigned "
+                                  "to a host")
+            pod.setdefault("spec", {})["nodeName"] = node
+            conditions = pod.setdefault("status", {}).setdefault("conditions", [])
+            conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
+            conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                               "lastTransitionTime": clock.rfc3339()})
+            try:
+                return await self.store.update(key, pod, expected_rev=entry.mod_rev)
+            except RevisionMismatch as exc:
+                raise _Stale from exc
+
+        return await self._retrying(rt, name, attempt)
 
     # -- helpers -----------------------------------------------------------------------------
 

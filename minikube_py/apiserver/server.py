@@ -18,7 +18,6 @@ from minikube_py import __version__
 from minikube_py.api import meta as metautil
 from minikube_py.api.errors import (
     BadRequest,
-    Conflict,
     InternalError,
     Invalid,
     MethodNotAllowed,
@@ -46,12 +45,12 @@ from minikube_py.apiserver.options import (
     dry_run,
     field_validation,
 )
-from minikube_py.apiserver.rest import MAX_ATTEMPTS, RestStorage, decode_body, matches
+from minikube_py.apiserver.rest import RestStorage, decode_body, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
 from minikube_py.apiserver.watch import open_watch
-from minikube_py.store.errors import RevisionMismatch, StoreClosed, Unencodable
+from minikube_py.store.errors import StoreClosed, Unencodable
 from minikube_py.store.sqlite import Store
-from minikube_py.util import clock, jsonutil
+from minikube_py.util import jsonutil
 
 log = logging.getLogger(__name__)
 
@@ -406,29 +405,8 @@ class ApiServer:
         if not isinstance(node, str) or not node or is_dns1123_subdomain(node):
             raise BadRequest(f"Binding must name a target node by a valid node name, got "
                              f"{node!r}")
-        for _ in range(MAX_ATTEMPTS):
-            pod = self.rest.get(rt, ns, name)
-            if (pod.get("spec") or {}).get("nodeName"):
-                raise Conflict.of("", "pods", name,
-                                  f"pod {name} is already assigned to node "
-                                  f"\"{pod['spec']['nodeName']}\"")
-            if pod["metadata"].get("deletionTimestamp"):
-                raise Conflict.of("", "pods", name, "pod is being deleted, cannot be assigned "
-                                  "to a host")
-            pod["spec"]["nodeName"] = node
-            conditions = pod.setdefault("status", {}).setdefault("conditions", [])
-            conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
-            conditions.append({"type": "PodScheduled", "status": "True",
-                               "lastProbeTime": None,
-                               "lastTransitionTime": clock.rfc3339()})
-            try:
-                await self.rest.store.update(rt.key(ns, name), pod,
-                                             expected_rev=int(pod["metadata"]["resourceVersion"]))
-            except RevisionMismatch:
-                continue
-            return ApiResponse(201, success_status())
-        raise Conflict.of("", "pods", name, "too many concurrent updates")
-
+        await self.rest.bind(rt, ns, name, node)
+        return ApiResponse(201, success_status())
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
