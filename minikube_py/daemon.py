@@ -21,7 +21,7 @@ from aiohttp import web
 
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
-from minikube_py.apiserver.app import build_app
+from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
@@ -50,7 +50,7 @@ class Daemon:
         self.store: Store | None = None
         self.server: ApiServer | None = None
         self.client: Client | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self.port = config.port
         self._lock: int | None = None
 
@@ -73,9 +73,7 @@ class Daemon:
         token = ensure_token(cfg.data_dir)
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
         ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, hosts)
-        app = build_app(self.server, TokenAuthenticator.admin(token))
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=1.0)
+        self._runner = build_runner(self.server, TokenAuthenticator.admin(token))
         await self._runner.setup()
         sock = _listen(cfg.host, cfg.port)
         self.port = sock.getsockname()[1]

@@ -40,7 +40,9 @@ class Cause:
     reason: str = "FieldValueInvalid"
 
     def to_dict(self) -> dict[str, str]:
-        return {"reason": self.reason, "message": self.message, "field": self.field}
+        """As Kubernetes encodes a StatusCause: empty members are left out."""
+        whole = {"reason": self.reason, "message": self.message, "field": self.field}
+        return {k: v for k, v in whole.items() if v}
 
 
 class StatusError(Exception):
@@ -59,6 +61,7 @@ class StatusError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.metadata: dict[str, Any] = {}  # ListMeta of the Status (e.g. a fresh continue)
         self.name = name
         self.group = group
         self.kind = kind
@@ -77,17 +80,18 @@ class StatusError(Exception):
             details["causes"] = [c.to_dict() for c in self.causes]
         if self.retry_after is not None:
             details["retryAfterSeconds"] = self.retry_after
+        # The field order of Kubernetes' encoding: clients that compare bodies see the same.
         status: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": dict(self.metadata),
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         if details:
             status["details"] = details
+        status["code"] = self.code
         return status
 
 

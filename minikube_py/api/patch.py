@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonpatch
-
-from minikube_py.api.errors import BadRequest, Invalid, UnsupportedMediaType
+from minikube_py.api.codec import decode_json
+from minikube_py.api.errors import BadRequest, UnsupportedMediaType
+from minikube_py.api.jsonpatch import apply_json_patch
 from minikube_py.api.schema import Schema
 from minikube_py.api.strategicmerge import strategic_merge_patch
-from minikube_py.util import jsonutil
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -24,10 +23,18 @@ APPLY = "application/apply-patch+yaml"
 PATCH_TYPES = (JSON_PATCH, MERGE, STRATEGIC, APPLY)
 
 
+def check_patch_type(content_type: str) -> None:
+    """415 for a PATCH whose Content-Type names no patch type we apply."""
+    if content_type not in PATCH_TYPES:
+        raise UnsupportedMediaType(
+            f"the body of the request was in an unknown format - accepted media types "
+            f"include: {', '.join(PATCH_TYPES)}")
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: objects merge recursively, ``null`` removes, anything else replaces."""
     if not isinstance(patch, dict):
-        return jsonutil.copy(patch)
+        return patch
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -38,35 +45,25 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def apply_patch(content_type: str, current: dict[str, Any], body: bytes,
-                schema: Schema | None) -> dict[str, Any]:
-    """Apply a patch body of ``content_type`` to ``current`` and return the new object."""
-    try:
-        patch = jsonutil.loads(body)
-    except ValueError as exc:
-        raise BadRequest(f"error decoding patch: {exc}") from exc
+                schema: Schema | None) -> tuple[dict[str, Any], list[str]]:
+    """Apply a patch body of ``content_type`` to ``current``; the new object, and the paths
+    of keys the patch gave twice (for fieldValidation). ``current`` is not changed."""
+    check_patch_type(content_type)
+    if not body:
+        raise BadRequest("error decoding patch: the patch is empty")
+    decoded = decode_json(body)
+    patch = decoded.value
     if content_type == MERGE:
         if not isinstance(patch, dict):
             raise BadRequest("error decoding patch: a merge patch must be a JSON object")
-        return merge_patch(current, patch)  # type: ignore[no-any-return]
+        return merge_patch(current, patch), decoded.duplicates
     if content_type == JSON_PATCH:
-        if not isinstance(patch, list):
-            raise BadRequest("error decoding patch: a JSON patch must be a JSON array")
-        try:
-            result = jsonpatch.JsonPatch(patch).apply(jsonutil.copy(current))
-        except jsonpatch.JsonPatchTestFailed as exc:
-            raise Invalid(f"the server rejected our request due to an error in our request: "
-                          f"{exc}") from exc
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, KeyError,
-                IndexError, TypeError) as exc:
-            raise BadRequest(f"the server rejected our request due to an error in our request:"
-                             f" {exc}") from exc
+        result = apply_json_patch(current, patch)
         if not isinstance(result, dict):
             raise BadRequest("a JSON patch must leave an object")
-        return result
+        return result, decoded.duplicates
     if content_type == STRATEGIC:
         if not isinstance(patch, dict):
             raise BadRequest("error decoding patch: a strategic merge patch must be an object")
-        return strategic_merge_patch(current, patch, schema)
-    raise UnsupportedMediaType(
-        f"the body of the request was in an unknown format - accepted media types include: "
-        f"{', '.join(PATCH_TYPES)}")
+        return strategic_merge_patch(current, patch, schema), decoded.duplicates
+    raise UnsupportedMediaType(f"{content_type} is applied by server-side apply, not here")

@@ -54,7 +54,9 @@ class ResourceType:
     categories: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
-    has_spec: bool = True  # generation is bumped on spec changes only for kinds with a spec
+    # What a change of bumps metadata.generation (top-level fields; "annotations" means
+    # metadata.annotations); empty for kinds Kubernetes keeps no generation for.
+    generation: tuple[str, ...] = ()
     singular_name: str = ""
 
     @property
@@ -172,6 +174,7 @@ class Registry:
 _GROUP_PRIORITY = {"": 0, "apps": 1, "batch": 2, "autoscaling": 3}
 
 WORKLOAD_SUBRESOURCES = ("status", "scale")
+SPEC_GENERATION = ("spec",)
 
 
 def _builtin() -> Registry:
@@ -186,16 +189,15 @@ def _builtin() -> Registry:
     add(ResourceType("", "v1", "Service", "services", True, core.SERVICE, short_names=("svc",),
                      categories=("all",), subresources=("status",)))
     add(ResourceType("", "v1", "Endpoints", "endpoints", True, core.ENDPOINTS,
-                     short_names=("ep",), has_spec=False, singular_name="endpoints"))
+                     short_names=("ep",), singular_name="endpoints"))
     add(ResourceType("", "v1", "Node", "nodes", False, core.NODE, short_names=("no",),
                      subresources=("status",)))
     add(ResourceType("", "v1", "ConfigMap", "configmaps", True, core.CONFIG_MAP,
-                     short_names=("cm",), has_spec=False))
-    add(ResourceType("", "v1", "Secret", "secrets", True, core.SECRET, has_spec=False))
-    add(ResourceType("", "v1", "Event", "events", True, core.EVENT, short_names=("ev",),
-                     has_spec=False))
+                     short_names=("cm",)))
+    add(ResourceType("", "v1", "Secret", "secrets", True, core.SECRET))
+    add(ResourceType("", "v1", "Event", "events", True, core.EVENT, short_names=("ev",)))
     add(ResourceType("", "v1", "ServiceAccount", "serviceaccounts", True, core.SERVICE_ACCOUNT,
-                     short_names=("sa",), has_spec=False))
+                     short_names=("sa",)))
     add(ResourceType("", "v1", "ResourceQuota", "resourcequotas", True, core.RESOURCE_QUOTA,
                      short_names=("quota",), subresources=("status",)))
     add(ResourceType("", "v1", "LimitRange", "limitranges", True, core.LIMIT_RANGE,
@@ -207,24 +209,28 @@ def _builtin() -> Registry:
                      subresources=("status",)))
     add(ResourceType("", "v1", "ReplicationController", "replicationcontrollers", True,
                      core.REPLICATION_CONTROLLER, short_names=("rc",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES))
+                     subresources=WORKLOAD_SUBRESOURCES, generation=SPEC_GENERATION))
     add(ResourceType("apps", "v1", "Deployment", "deployments", True, apps.DEPLOYMENT,
                      short_names=("deploy",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES))
+                     subresources=WORKLOAD_SUBRESOURCES,
+                     # annotations too: the controller copies them to its ReplicaSets
+                     generation=("spec", "annotations")))
     add(ResourceType("apps", "v1", "ReplicaSet", "replicasets", True, apps.REPLICA_SET,
                      short_names=("rs",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES))
+                     subresources=WORKLOAD_SUBRESOURCES, generation=SPEC_GENERATION))
     add(ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, apps.STATEFUL_SET,
                      short_names=("sts",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES))
+                     subresources=WORKLOAD_SUBRESOURCES, generation=SPEC_GENERATION))
     add(ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, apps.DAEMON_SET,
-                     short_names=("ds",), categories=("all",), subresources=("status",)))
+                     short_names=("ds",), categories=("all",), subresources=("status",),
+                     generation=SPEC_GENERATION))
     add(ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True,
-                     apps.CONTROLLER_REVISION, has_spec=False))
+                     apps.CONTROLLER_REVISION))
     add(ResourceType("batch", "v1", "Job", "jobs", True, batch.JOB, categories=("all",),
-                     subresources=("status",)))
+                     subresources=("status",), generation=SPEC_GENERATION))
     add(ResourceType("batch", "v1", "CronJob", "cronjobs", True, batch.CRON_JOB,
-                     short_names=("cj",), categories=("all",), subresources=("status",)))
+                     short_names=("cj",), categories=("all",), subresources=("status",),
+                     generation=SPEC_GENERATION))
     add(ResourceType("autoscaling", "v2", "HorizontalPodAutoscaler",
                      "horizontalpodautoscalers", True, autoscaling.HORIZONTAL_POD_AUTOSCALER,
                      short_names=("hpa",), categories=("all",), subresources=("status",)))

@@ -41,10 +41,16 @@ class ApiRequest:
     def field_manager(self) -> str:
         """Who owns the fields this write sets: ``fieldManager``, else the user agent's
         program name (``kubectl/v1.32 ...`` -> ``kubectl``), as Kubernetes derives it."""
-        explicit = self.query.get("fieldManager")
+        return self.manager_for(self.query.get("fieldManager", ""))
+
+    def manager_for(self, explicit: str) -> str:
+        """``explicit`` if given, else the program name of the user agent: printable and at
+        most 128 characters, as a field manager must be; ``unknown`` without either."""
         if explicit:
             return explicit
-        return self.user_agent.split("/", 1)[0].strip() or "unknown"
+        program = self.user_agent.split("/", 1)[0].strip()
+        program = "".join(ch for ch in program if ch.isprintable())[:128]
+        return program or "unknown"
 
 
 @dataclass
@@ -57,3 +63,4 @@ class ApiResponse:
     stream: AsyncIterator[bytes] | None = None
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # texts of Warning headers

@@ -1,20 +1,112 @@
-"""Admission plugins: checks every write passes after validation, before the store.
+"""Admission plugins: what every write passes through after decoding and defaulting.
 
-NamespaceLifecycle (as Kubernetes'): no new content in a namespace that does not exist or is
-terminating; the namespaces the system needs cannot be deleted. Later issues add LimitRanger,
-ResourceQuota and ServiceAccount here.
+As in Kubernetes, mutating plugins run first (they may change the object), then validation,
+then validating plugins (they may only refuse). The chain the apiserver uses:
+
+- mutating: DefaultTolerationSeconds (pods tolerate ``not-ready``/``unreachable`` for 300 s)
+  and Priority (a pod's ``priority`` from its PriorityClass, 0 without one);
+- validating: NamespaceLifecycle (no new content in a namespace that is missing or
+  terminating; the system namespaces cannot be deleted).
+
+Later issues add LimitRanger, ResourceQuota and ServiceAccount here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
 from minikube_py.api.errors import Forbidden, NotFound
 from minikube_py.api.registry import REGISTRY
-from minikube_py.apiserver.rest import WriteContext
 from minikube_py.store.sqlite import Store
 
+if TYPE_CHECKING:
+    from minikube_py.apiserver.rest import WriteContext
+
+Admit = Callable[["WriteContext"], Awaitable[None]]
+
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
+DEFAULT_TOLERATION_SECONDS = 300
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
+UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
+# The two classes every cluster has (scheduling.k8s.io); user classes come with that group.
+SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2_000_000_000,
+                           "system-node-critical": 2_000_001_000}
+DEFAULT_PREEMPTION_POLICY = "PreemptLowerPriority"
 
 _NAMESPACES = REGISTRY.by_path("", "v1", "namespaces")
+_PODS = REGISTRY.by_path("", "v1", "pods")
+
+
+@dataclass
+class AdmissionChain:
+    mutating: list[Admit] = field(default_factory=list)
+    validating: list[Admit] = field(default_factory=list)
+
+    async def mutate(self, ctx: WriteContext) -> None:
+        for plugin in self.mutating:
+            await plugin(ctx)
+
+    async def validate(self, ctx: WriteContext) -> None:
+        for plugin in self.validating:
+            await plugin(ctx)
+
+
+def default_admission(store: Store) -> AdmissionChain:
+    return AdmissionChain(mutating=[default_toleration_seconds, priority],
+                          validating=[NamespaceLifecycle(store)])
+
+
+def _pod_create(ctx: WriteContext) -> dict[str, Any] | None:
+    """The spec of a pod being created (not through a subresource), else None."""
+    if ctx.rt is not _PODS or ctx.operation != "CREATE" or ctx.subresource or ctx.obj is None:
+        return None
+    spec = ctx.obj.setdefault("spec", {})
+    return spec if isinstance(spec, dict) else None
+
+
+async def default_toleration_seconds(ctx: WriteContext) -> None:
+    """A new pod tolerates the not-ready and unreachable taints for 300 s (unless it says
+    otherwise), so a node that goes away evicts its pods after five minutes."""
+    spec = _pod_create(ctx)
+    if spec is None:
+        return
+    tolerations = spec.get("tolerations")
+    if not isinstance(tolerations, list):
+        tolerations = spec["tolerations"] = []
+    for taint in (NOT_READY_TAINT, UNREACHABLE_TAINT):
+        if not any(_tolerates_no_execute(t, taint) for t in tolerations):
+            tolerations.append({"key": taint, "operator": "Exists", "effect": "NoExecute",
+                                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+
+
+def _tolerates_no_execute(toleration: Any, taint: str) -> bool:
+    if not isinstance(toleration, dict):
+        return False
+    return toleration.get("key", "") in (taint, "") and \
+        toleration.get("effect", "") in ("NoExecute", "")
+
+
+async def priority(ctx: WriteContext) -> None:
+    """A new pod's ``priority`` comes from its PriorityClass (0 without one); a priority the
+    client set that differs is refused, as Kubernetes' Priority admission refuses it."""
+    spec = _pod_create(ctx)
+    if spec is None:
+        return
+    class_name = spec.get("priorityClassName") or ""
+    if class_name and class_name not in SYSTEM_PRIORITY_CLASSES:
+        raise Forbidden(f'pods "{ctx.name}" is forbidden: no PriorityClass with name '
+                        f'{class_name} was found', name=ctx.name, kind="pods")
+    value = SYSTEM_PRIORITY_CLASSES.get(class_name, 0)
+    given = spec.get("priority")
+    if given is not None and given != value:
+        raise Forbidden(f'pods "{ctx.name}" is forbidden: the integer value of priority '
+                        f'({given}) must not be provided in pod spec; priority admission '
+                        f'controller computed {value} from the given PriorityClass name',
+                        name=ctx.name, kind="pods")
+    spec["priority"] = value
+    spec.setdefault("preemptionPolicy", DEFAULT_PREEMPTION_POLICY)
 
 
 class NamespaceLifecycle:

@@ -1,44 +1,104 @@
-"""Content negotiation: what representation the client asked for in ``Accept``.
+"""Content negotiation: which representation the client asked for in ``Accept``.
 
 kubectl asks for ``application/json;as=Table;v=v1;g=meta.k8s.io, application/json`` to get
 server-side tables; controllers may ask for ``as=PartialObjectMetadata(List)``; discovery
-clients for ``as=APIGroupDiscoveryList``. We answer JSON always, in the first shape offered
-that we serve.
+clients for ``as=APIGroupDiscoveryList``. Media ranges are tried in the client's order of
+preference (``q``); the first one we can produce wins. Nothing acceptable is 406
+NotAcceptable, decided before the request does anything, so a write is never committed and then
+answered with an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from minikube_py.api.errors import NotAcceptable
+
+JSON = "application/json"
+YAML = "application/yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+META_GROUP = "meta.k8s.io"
+# The representations of a resource besides the object itself, per kind of request.
+CONVERSIONS = {
+    "object": ("Table", "PartialObjectMetadata"),
+    "list": ("Table", "PartialObjectMetadataList"),
+    "watch": ("Table", "PartialObjectMetadata"),
+}
+CONVERSION_VERSIONS = ("v1", "v1beta1")
 
 
 @dataclass(frozen=True)
 class MediaType:
     type: str
-    params: dict[str, str]
+    params: dict[str, str] = field(default_factory=dict)
 
     @property
     def as_(self) -> str:
         return self.params.get("as", "")
 
+    @property
+    def version(self) -> str:
+        return self.params.get("v", "v1")
+
 
 def parse_accept(accept: str) -> list[MediaType]:
-    result = []
-    for part in accept.split(","):
+    """Media ranges in order of preference (higher ``q`` first, then as written); ``q=0``
+    ranges are dropped."""
+    ranked: list[tuple[float, int, MediaType]] = []
+    for index, part in enumerate(accept.split(",")):
         pieces = [p.strip() for p in part.split(";") if p.strip()]
         if not pieces:
             continue
-        params = {}
+        params: dict[str, str] = {}
         for p in pieces[1:]:
             k, _, v = p.partition("=")
-            params[k.strip()] = v.strip()
-        result.append(MediaType(pieces[0].lower(), params))
-    return result
+            params[k.strip().lower()] = v.strip().strip('"')
+        try:
+            q = float(params.pop("q", "1"))
+        except ValueError:
+            q = 1.0
+        if q <= 0:
+            continue
+        ranked.append((-q, index, MediaType(pieces[0].lower(), params)))
+    ranked.sort(key=lambda t: (t[0], t[1]))
+    return [mt for _, _, mt in ranked]
 
 
-def wants(accept: str, shape: str, group: str = "meta.k8s.io") -> MediaType | None:
+def wants(accept: str, shape: str, group: str = META_GROUP) -> MediaType | None:
     """The first offered media type asking for ``as=shape`` of ``group``, if any."""
     for mt in parse_accept(accept):
         if mt.as_ == shape and mt.params.get("g", group) == group and mt.type in (
-                "application/json", "*/*", "application/yaml"):
+                JSON, "*/*", YAML):
             return mt
     return None
+
+
+def negotiate(accept: str, request_kind: str = "object") -> MediaType:
+    """The representation to answer a resource request with (``request_kind``: object, list
+    or watch). Raises 406 when nothing offered can be produced."""
+    serializers = (JSON,) if request_kind == "watch" else (JSON, YAML)
+    offers = parse_accept(accept) if accept.strip() else [MediaType(JSON)]
+    for mt in offers:
+        chosen = _serializer(mt.type, serializers)
+        if chosen is None:
+            continue
+        if not mt.as_:
+            if mt.type in ("*/*", "application/*") and mt.params:
+                continue  # parameters on a wildcard ask for something we cannot tell
+            return MediaType(chosen)
+        if _convertible(mt, request_kind):
+            return MediaType(chosen, {k: v for k, v in mt.params.items()
+                                      if k in ("as", "v", "g")})
+    accepted = ", ".join(serializers)
+    raise NotAcceptable(f"only the following media types are accepted: {accepted}")
+
+
+def _serializer(media: str, serializers: tuple[str, ...]) -> str | None:
+    if media in ("*/*", "application/*"):
+        return JSON
+    return media if media in serializers else None
+
+
+def _convertible(mt: MediaType, request_kind: str) -> bool:
+    return (mt.params.get("g", "") == META_GROUP and mt.version in CONVERSION_VERSIONS
+            and mt.as_ in CONVERSIONS[request_kind])

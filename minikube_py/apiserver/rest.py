@@ -8,61 +8,61 @@ errors become API errors here and nowhere else.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import yaml
-
 from minikube_py.api import defaults, validation
 from minikube_py.api import meta as metautil
+from minikube_py.api.codec import decode_yaml
 from minikube_py.api.errors import (
     AlreadyExists,
     BadRequest,
     Conflict,
+    Gone,
     Invalid,
     NotFound,
-    UnsupportedMediaType,
+    RequestEntityTooLarge,
 )
 from minikube_py.api.fieldselectors import FieldSelector, object_fields
-from minikube_py.api.patch import APPLY, apply_patch
-from minikube_py.api.protobuf import decode_protobuf
+from minikube_py.api.patch import apply_patch
 from minikube_py.api.registry import ResourceType
-from minikube_py.api.schema import Schema
 from minikube_py.api.selectors import LabelSelector
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import strategy
-from minikube_py.apiserver.options import DeleteOptions, decode_continue, encode_continue
+from minikube_py.apiserver.admission import AdmissionChain
+from minikube_py.apiserver.freshness import require_revision
+from minikube_py.apiserver.options import (
+    EXACT,
+    DeleteOptions,
+    ListOptions,
+    WriteOptions,
+    parse_resource_version,
+)
+from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
 from minikube_py.apiserver.serverside_apply import (
     record_update,
     server_side_apply,
 )
-from minikube_py.store.errors import KeyExists, KeyNotFound, RevisionMismatch
-from minikube_py.store.sqlite import Store
+from minikube_py.store.errors import (
+    Compacted,
+    KeyExists,
+    KeyNotFound,
+    RevisionMismatch,
+    ValueTooLarge,
+)
+from minikube_py.store.sqlite import Entry, Store
 from minikube_py.util import clock, jsonutil
-
-Admit = Callable[["WriteContext"], Awaitable[None]]
+from minikube_py.util.textsafe import go_quote
 
 T = TypeVar("T")
 
 MAX_ATTEMPTS = 1000
 _MODIFIED = ("the object has been modified; please apply your changes to the latest version "
              "and try again")
-PROTOBUF = "application/vnd.kubernetes.protobuf"
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """YAML without aliases: a few nested ``*refs`` in a small body can expand to gigabytes
-    once encoded (a "billion laughs"), past every body-size limit."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases are not accepted in request bodies", event.start_mark)
-        return super().compose_node(parent, index)
 
 
 class _Stale(Exception):
@@ -89,35 +89,32 @@ class Written:
     created: bool = False
 
 
-def decode_body(body: bytes | None, content_type: str, schema: Schema | None = None) -> Any:
-    """A JSON, YAML or Kubernetes-protobuf request body -> value; 400 on a parse error, 415 on
-    other media types. Protobuf needs the schema of the kind the body should hold."""
-    if not body:
-        raise BadRequest("request body is empty")
-    ctype = content_type.split(";")[0].strip().lower()
-    if ctype in ("", "application/json", "*/*"):
-        try:
-            return jsonutil.loads(body)
-        except ValueError as exc:
-            raise BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
-    if ctype in ("application/yaml", "application/apply-patch+yaml"):
-        try:
-            return yaml.load(body, Loader=_NoAliasLoader)
-        except yaml.YAMLError as exc:
-            raise BadRequest(f"error converting YAML to JSON: {exc}") from exc
-    if ctype == PROTOBUF and schema is not None:
-        return decode_protobuf(body, schema)
-    raise UnsupportedMediaType(
-        f'the body of the request was in an unknown format - accepted media types include: '
-        f'application/json, application/yaml, {PROTOBUF} (got "{ctype}")')
+@dataclass
+class Listed:
+    """A page of a list: stored entries (and their decoded objects, when a selector had to
+    decode them), the revision it was read at, and where the next page starts."""
+
+    entries: list[Entry]
+    decoded: list[dict[str, Any]] | None
+    revision: int
+    continue_token: str = ""
+    remaining: int | None = None
+
+    def objects(self) -> list[dict[str, Any]]:
+        if self.decoded is not None:
+            return self.decoded
+        return [e.decode() for e in self.entries]
+
+    def raw_items(self) -> list[bytes]:
+        return [e.value for e in self.entries]
 
 
 class RestStorage:
     """Verbs over the store for every registered kind."""
 
-    def __init__(self, store: Store, admit: list[Admit] | None = None) -> None:
+    def __init__(self, store: Store, admission: AdmissionChain | None = None) -> None:
         self.store = store
-        self.admit: list[Admit] = admit or []
+        self.admission = admission or AdmissionChain()
         self._reserved_ips: set[Any] = set()
 
     # -- reads -------------------------------------------------------------------------------
@@ -128,39 +125,74 @@ class RestStorage:
             raise NotFound.of(rt.group, rt.plural, name)
         return obj
 
-    def list(self, rt: ResourceType, namespace: str, *, label: LabelSelector,
-             fields: FieldSelector, limit: int | None = None,
-             continue_token: str = "") -> tuple[list[dict[str, Any]], int, str, int | None]:
-        """Matching objects (sorted by key), the list revision, a continue token, and how many
-        remain (None unless truncated)."""
+    async def list(self, rt: ResourceType, namespace: str, opts: ListOptions) -> Listed:
+        """Matching objects in key order, read at the revision the options ask for: the
+        latest; exactly N (``resourceVersionMatch=Exact``, while the log keeps N); or, for a
+        continued list, the revision of its first page, so that all pages are one snapshot."""
         prefix = rt.prefix(namespace)
+        rev, start = await self._list_revision(opts, prefix)
+        entries, rev = await self._entries_at(prefix, rev)
+        if start:
+            entries = entries[bisect.bisect_left([e.key for e in entries], start):]
+        label, fields = opts.label_selector, opts.field_selector
+        selecting = not (label.empty() and fields.empty())
         name = fields.requires_exact_match("metadata.name")
-        entries, rev = self.store.list_entries(prefix)
-        if continue_token:
-            rev_cont, start = decode_continue(continue_token, self.store.compact_revision)
-            entries = [e for e in entries if e.key >= start]
-            rev = max(rev, rev_cont)
-        items: list[dict[str, Any]] = []
-        token, remaining = "", None
-        last_key = ""
+        page: list[Entry] = []
+        decoded: list[dict[str, Any]] = []
         for i, entry in enumerate(entries):
             if name is not None and not entry.key.endswith("/" + name):
                 continue
-            obj = entry.decode()
-            if not matches(rt, obj, label, fields):
-                continue
-            if limit is not None and len(items) >= limit:
-                token = encode_continue(rev, last_key)
-                remaining = len(entries) - i
-                break
-            items.append(obj)
-            last_key = entry.key
-        return items, rev, token, remaining
+            obj = None
+            if selecting:
+                obj = entry.decode()
+                if not matches(rt, obj, label, fields):
+                    continue
+            if opts.limit is not None and len(page) >= opts.limit:
+                token = encode_continue(rev, page[-1].key, prefix)
+                # As Kubernetes: a count of what is left only when nothing is filtered out.
+                remaining = None if selecting else len(entries) - i
+                return Listed(page, decoded if selecting else None, rev, token, remaining)
+            page.append(entry)
+            if obj is not None:
+                decoded.append(obj)
+        return Listed(page, decoded if selecting else None, rev)
+
+    async def _list_revision(self, opts: ListOptions, prefix: str) -> tuple[int | None, str]:
+        """The revision to list at (None: the latest) and the key to start from."""
+        if opts.continue_token:
+            token = decode_continue(opts.continue_token)
+            if token.revision == LATEST:
+                return None, prefix + token.start
+            if token.revision > self.store.revision:
+                raise BadRequest("continue key is not valid: its resourceVersion is newer "
+                                 "than the store's")
+            if token.revision < self.store.compact_revision:
+                raise expired(token.start, prefix)
+            return token.revision, prefix + token.start
+        rv = opts.resource_version
+        if rv in ("", "0"):
+            return None, ""
+        wanted = parse_resource_version(rv)
+        await require_revision(self.store, wanted)
+        if opts.resource_version_match == EXACT:
+            return wanted, ""
+        return None, ""  # NotOlderThan: the latest state is not older than ``wanted``
+
+    async def _entries_at(self, prefix: str, rev: int | None) -> tuple[list[Entry], int]:
+        if rev is None or rev >= self.store.revision:
+            entries, now = self.store.list_entries(prefix)
+            return entries, (now if rev is None else rev)
+        try:
+            return await self.store.list_at(prefix, rev), rev
+        except Compacted as exc:
+            raise Gone("The resourceVersion for the provided list is too old.") from exc
 
     # -- create ------------------------------------------------------------------------------
 
-    async def create(self, rt: ResourceType, namespace: str, obj: Any, *,
-                     field_validation: str = "Warn", dry_run: bool = False) -> Written:
+    async def create(self, rt: ResourceType, namespace: str, obj: Any, *, opts: WriteOptions,
+                     manager: str | None, duplicates: Iterable[str] = ()) -> Written:
+        """POST. ``manager`` records an ``Update`` entry in managedFields (None: the object
+        already carries its managedFields, as server-side apply's result does)."""
         obj = self._check_kind(rt, obj)
         meta = metautil.meta(obj)
         self._check_namespace(rt, namespace, meta)
@@ -168,7 +200,7 @@ class RestStorage:
             # As Kubernetes' SimpleNameGenerator: the base is cut to 58 so the name fits 63.
             meta["name"] = f"{str(meta['generateName'])[:58]}{metautil.random_suffix()}"
         name = meta.get("name") or ""
-        warnings = self._decode(rt, obj, field_validation, name)
+        warnings = self._decode(rt, obj, opts.field_validation or "Warn", name, duplicates)
         if not name:
             raise Invalid.of(rt.group, rt.kind, "", [required(
                 "metadata.name", "name or generateName is required")])
@@ -179,8 +211,13 @@ class RestStorage:
         meta["creationTimestamp"] = clock.rfc3339()
         strategy.prepare_for_create(rt, obj)
         defaults.apply_defaults(rt, obj)
+        if manager is not None:
+            meta.pop("managedFields", None)
+            record_update(None, obj, manager=manager, schema=rt.schema, now=clock.rfc3339())
+        ctx = WriteContext(rt, "CREATE", namespace, name, obj, None)
+        await self.admission.mutate(ctx)
         self._validate(rt, obj, validation.validate(rt, obj))
-        await self._admit(WriteContext(rt, "CREATE", namespace, name, obj, None))
+        await self.admission.validate(ctx)
         if self.store.get_entry(rt.key(namespace, name)) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
         reserved = None
@@ -191,11 +228,14 @@ class RestStorage:
             reserved = (obj.get("spec") or {}).get("clusterIP")
             self._reserved_ips.add(reserved)
         try:
-            if dry_run:
+            if opts.dry_run:
+                self.store.check_size(obj)
                 return Written(obj, warnings, created=True)
             stored = await self.store.create(rt.key(namespace, name), obj)
         except KeyExists as exc:
             raise AlreadyExists.of(rt.group, rt.plural, name) from exc
+        except ValueTooLarge as exc:
+            raise _too_large(exc) from exc
         finally:
             self._reserved_ips.discard(reserved)
         return Written(stored, warnings, created=True)
@@ -203,8 +243,8 @@ class RestStorage:
     # -- update ------------------------------------------------------------------------------
 
     async def update(self, rt: ResourceType, namespace: str, name: str, obj: Any, *,
-                     subresource: str = "", field_validation: str = "Warn",
-                     dry_run: bool = False, field_manager: str = "") -> Written:
+                     opts: WriteOptions, manager: str, subresource: str = "",
+                     duplicates: Iterable[str] = ()) -> Written:
         """PUT: replace the object; a resourceVersion in the body is a precondition."""
         obj = self._check_kind(rt, obj)
         meta = metautil.meta(obj)
@@ -213,7 +253,7 @@ class RestStorage:
             raise BadRequest(f"the name of the object ({meta['name']}) does not match the "
                              f"name on the URL ({name})")
         meta["name"] = name
-        warnings = self._decode(rt, obj, field_validation, name)
+        warnings = self._decode(rt, obj, opts.field_validation or "Warn", name, duplicates)
         expected = meta.get("resourceVersion") or None
 
         async def attempt() -> Written:
@@ -224,7 +264,7 @@ class RestStorage:
                 self._check_rv(rt, name, str(expected), entry.mod_rev)
             return await self._write_update(rt, namespace, name, jsonutil.copy(obj),
                                             entry.decode(), entry.mod_rev, subresource,
-                                            dry_run, manager=field_manager or "unknown")
+                                            opts.dry_run, manager=manager)
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
@@ -233,15 +273,10 @@ class RestStorage:
         return written
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
-                    content_type: str, *, subresource: str = "",
-                    field_validation: str = "Warn", dry_run: bool = False,
-                    field_manager: str = "", force: bool = False) -> Written:
+                    content_type: str, *, opts: WriteOptions, manager: str,
+                    subresource: str = "") -> Written:
         """PATCH: apply to the current state, retrying on a concurrent change (as Kubernetes'
         GuaranteedUpdate) unless the patch itself pins a resourceVersion."""
-        if content_type == APPLY:
-            return await self.apply(rt, namespace, name, body, field_manager=field_manager,
-                                    force=force, field_validation=field_validation,
-                                    dry_run=dry_run)
         warnings: list[str] = []
 
         async def attempt() -> Written:
@@ -249,7 +284,7 @@ class RestStorage:
             if entry is None:
                 raise NotFound.of(rt.group, rt.plural, name)
             current = entry.decode()
-            patched = apply_patch(content_type, jsonutil.copy(current), body, rt.schema)
+            patched, duplicates = apply_patch(content_type, current, body, rt.schema)
             patched = self._check_kind(rt, patched)
             meta = metautil.meta(patched)
             if meta.get("name") != name:
@@ -263,46 +298,52 @@ class RestStorage:
             pinned = str(meta.get("resourceVersion") or "")
             if pinned and pinned != str(entry.mod_rev):
                 self._check_rv(rt, name, pinned, entry.mod_rev)
-            warnings[:] = self._decode(rt, patched, field_validation, name)
+            warnings[:] = self._decode(rt, patched, opts.field_validation or "Warn", name,
+                                       [f"patch: {d}" for d in duplicates])
             return await self._write_update(rt, namespace, name, patched, current,
-                                            entry.mod_rev, subresource, dry_run,
-                                            manager=field_manager or "unknown")
+                                            entry.mod_rev, subresource, opts.dry_run,
+                                            manager=manager)
 
         written = await self._retrying(rt, name, attempt)
         written.warnings = warnings
         return written
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
-                    field_manager: str, force: bool, field_validation: str = "Strict",
-                    dry_run: bool = False) -> Written:
+                    opts: WriteOptions, subresource: str = "") -> Written:
         """Server-side apply: merge the configuration into the live object (creating it when
         missing) and track field owners; another manager's field set to a different value is
         a 409 conflict unless forced."""
-        if not field_manager:
-            raise BadRequest("PATCH requests with apply content type require fieldManager")
-        applied = self._check_kind(rt, decode_body(body, APPLY))
+        if subresource:
+            raise BadRequest(f"server-side apply of the {subresource} subresource is not "
+                             "supported")
+        manager = opts.field_manager
+        decoded = decode_yaml(body)  # the body is JSON or YAML; JSON is YAML
+        applied = self._check_kind(rt, decoded.value)
         meta = metautil.meta(applied)
         if meta.get("name") and meta["name"] != name:
             raise BadRequest(f"the name of the object ({meta['name']}) does not match the "
                              f"name on the URL ({name})")
         meta["name"] = name
         self._check_namespace(rt, namespace, meta)
-        warnings = self._decode(rt, applied, field_validation, name, check_required=False)
+        warnings = self._decode(rt, applied, opts.field_validation or "Strict", name,
+                                decoded.duplicates, check_required=False)
 
         async def attempt() -> Written:
             entry = self.store.get_entry(rt.key(namespace, name))
             live = entry.decode() if entry else None
-            new = server_side_apply(live, jsonutil.copy(applied), manager=field_manager,
-                                    force=force, schema=rt.schema, now=clock.rfc3339())
+            new = server_side_apply(live, jsonutil.copy(applied), manager=manager,
+                                    force=bool(opts.force), schema=rt.schema,
+                                    now=clock.rfc3339())
             if entry is None:
                 try:
-                    return await self.create(rt, namespace, new, field_validation="Ignore",
-                                             dry_run=dry_run)
+                    return await self.create(rt, namespace, new, manager=None, opts=WriteOptions(
+                        dry_run=opts.dry_run, field_validation="Ignore",
+                        field_manager=manager, force=None))
                 except AlreadyExists as exc:  # created meanwhile: apply to it instead
                     raise _Stale from exc
             assert live is not None
             return await self._write_update(rt, namespace, name, new, live, entry.mod_rev,
-                                            "", dry_run)
+                                            "", opts.dry_run, manager=None)
 
         written = await self._retrying(rt, name, attempt)
         written.warnings = warnings
@@ -324,10 +365,10 @@ class RestStorage:
     async def _write_update(self, rt: ResourceType, namespace: str, name: str,
                             new: dict[str, Any], old: dict[str, Any], mod_rev: int,
                             subresource: str, dry_run: bool,
-                            manager: str | None = None) -> Written:
+                            manager: str | None) -> Written:
         """The shared tail of update, patch and apply. ``manager`` takes ownership of the
-        fields it changed, once server-side apply tracks the object's fields (the apply
-        path passes None: its result already carries its managedFields)."""
+        fields it changed (the apply path passes None: its result already carries its
+        managedFields). ``subresource`` is status, finalize, scale or "" (the object)."""
         if subresource == "status":
             new = strategy.prepare_for_status_update(rt, new, old)
         elif subresource == "finalize":
@@ -340,15 +381,18 @@ class RestStorage:
             strategy.prepare_for_update(rt, new, old)
             if rt.kind == "Service" and rt.group == "":
                 strategy.keep_cluster_ip(new, old)
-        self._validate(rt, new, validation.validate_update(rt, new, old))
-        if manager is not None and (old.get("metadata") or {}).get("managedFields"):
+        if manager is not None:
             record_update(old, new, manager=manager, schema=rt.schema, now=clock.rfc3339(),
                           subresource=subresource)
-        await self._admit(WriteContext(rt, "UPDATE", namespace, name, new, old, subresource))
-        if dry_run:
-            return Written(new)
+        ctx = WriteContext(rt, "UPDATE", namespace, name, new, old, subresource)
+        await self.admission.mutate(ctx)
+        self._validate(rt, new, validation.validate_update(rt, new, old))
+        await self.admission.validate(ctx)
         key = rt.key(namespace, name)
         try:
+            if dry_run:
+                self.store.check_size(new)
+                return Written(new)
             if _finalized(rt, new):
                 return Written(await self.store.delete(key, expected_rev=mod_rev))
             if _unchanged(new, old):
@@ -358,6 +402,8 @@ class RestStorage:
             raise _Stale from exc
         except KeyNotFound as exc:
             raise NotFound.of(rt.group, rt.plural, name) from exc
+        except ValueTooLarge as exc:
+            raise _too_large(exc) from exc
 
     @staticmethod
     def _carry_system_meta(new: dict[str, Any], old: dict[str, Any]) -> None:
@@ -395,7 +441,7 @@ class RestStorage:
                                   f"Precondition failed: ResourceVersion in precondition: "
                                   f"{options.precondition_rv}, ResourceVersion in object meta: "
                                   f"{entry.mod_rev}")
-            await self._admit(WriteContext(rt, "DELETE", namespace, name, None, obj))
+            await self.admission.validate(WriteContext(rt, "DELETE", namespace, name, None, obj))
             if rt.kind == "Namespace" and rt.group == "" and meta.get("deletionTimestamp"):
                 raise Conflict.of("", "namespaces", name, "The system is ensuring all content "
                                   "is removed from this namespace.  Upon completion, this "
@@ -414,6 +460,19 @@ class RestStorage:
                 raise NotFound.of(rt.group, rt.plural, name) from exc
 
         return await self._retrying(rt, name, attempt)
+
+    async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
+                                options: DeleteOptions) -> list[dict[str, Any]]:
+        """Delete every object the list options select (one delete each, as Kubernetes)."""
+        listed = await self.list(rt, namespace, opts)
+        deleted = []
+        for obj in listed.objects():
+            try:
+                deleted.append(await self.delete(
+                    rt, metautil.namespace_of(obj), metautil.name_of(obj), options))
+            except NotFound:
+                continue
+        return deleted
 
     async def bind(self, rt: ResourceType, namespace: str, name: str,
                    node: str) -> dict[str, Any]:
@@ -452,10 +511,6 @@ class RestStorage:
     def _all(self, rt: ResourceType) -> list[dict[str, Any]]:
         return [e.decode() for e in self.store.list_entries(rt.prefix())[0]]
 
-    async def _admit(self, ctx: WriteContext) -> None:
-        for plugin in self.admit:
-            await plugin(ctx)
-
     @staticmethod
     def _check_kind(rt: ResourceType, obj: Any) -> dict[str, Any]:
         if not isinstance(obj, dict):
@@ -483,16 +538,18 @@ class RestStorage:
         meta["namespace"] = namespace
 
     @staticmethod
-    def _decode(rt: ResourceType, obj: dict[str, Any], mode: str, name: str, *,
-                check_required: bool = True) -> list[str]:
-        """Structural decode: type errors are 400; unknown fields per ``fieldValidation``."""
+    def _decode(rt: ResourceType, obj: dict[str, Any], mode: str, name: str,
+                duplicates: Iterable[str] = (), *, check_required: bool = True) -> list[str]:
+        """Structural decode: type errors are 400; unknown and duplicated fields per
+        ``fieldValidation`` (Strict: 400, Warn: warnings, Ignore: dropped silently)."""
         if rt.schema is None:
             return []
         result = decode(rt.schema, obj)
         if result.type_errors:
             raise BadRequest(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a "
                              f"{rt.kind}: " + "; ".join(result.type_errors))
-        unknown = [f'unknown field "{path}"' for path in result.unknown]
+        unknown = [f"duplicate field {go_quote(path)}" for path in duplicates]
+        unknown += [f"unknown field {go_quote(path)}" for path in result.unknown]
         if unknown and mode == "Strict":
             raise BadRequest("strict decoding error: " + ", ".join(unknown))
         if result.missing and check_required:  # an apply configuration may be partial
@@ -520,6 +577,11 @@ def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,
     if not fields.empty() and not fields.matches(object_fields(rt.group, rt.kind, obj)):
         return False
     return True
+
+
+def _too_large(exc: ValueTooLarge) -> RequestEntityTooLarge:
+    return RequestEntityTooLarge(f"Request entity too large: the object is {exc.size} bytes "
+                                 f"encoded, the limit per object is {exc.limit}")
 
 
 def _unchanged(new: dict[str, Any], old: dict[str, Any]) -> bool:
@@ -557,6 +619,10 @@ def _begin_deletion(rt: ResourceType, obj: dict[str, Any], options: DeleteOption
         return False
     if finalizers:
         meta["finalizers"] = finalizers
+    if not meta.get("deletionTimestamp") and int(meta.get("generation") or 0) > 0:
+        # A controller's object changes behaviour once it is being deleted: as Kubernetes,
+        # the start of a deletion is a new generation.
+        meta["generation"] = int(meta["generation"]) + 1
     now = clock.now()
     if graceful:
         grace = _pod_grace(obj, options)

@@ -23,16 +23,18 @@ from minikube_py.util import jsonutil
 _SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/16")
 
 
-def spec_of(obj: dict[str, Any]) -> dict[str, Any]:
-    """Everything but metadata and status: what a change of bumps ``generation``."""
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+def generation_view(rt: ResourceType, obj: dict[str, Any]) -> list[Any]:
+    """The parts of ``obj`` whose change bumps ``generation`` for its kind."""
+    meta = obj.get("metadata") or {}
+    return [(meta.get("annotations") or {}) if part == "annotations" else obj.get(part)
+            for part in rt.generation]
 
 
 def prepare_for_create(rt: ResourceType, obj: dict[str, Any]) -> None:
     if rt.has_status and rt.kind not in ("Namespace", "Node", "PersistentVolume"):
         obj.pop("status", None)
     meta = obj["metadata"]
-    if rt.has_spec:
+    if rt.generation:
         meta["generation"] = 1
     else:
         meta.pop("generation", None)
@@ -76,11 +78,11 @@ def prepare_for_finalize(new: dict[str, Any], old: dict[str, Any]) -> dict[str, 
 def _bump_generation(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> None:
     meta = new["metadata"]
     old_gen = (old.get("metadata") or {}).get("generation")
-    if not rt.has_spec:
+    if not rt.generation:
         meta.pop("generation", None)
         return
     generation = int(old_gen or 1)
-    if spec_of(new) != spec_of(old):
+    if generation_view(rt, new) != generation_view(rt, old):
         generation += 1
     meta["generation"] = generation
 

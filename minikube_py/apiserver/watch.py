@@ -13,16 +13,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from minikube_py.api.errors import (
-    BadRequest,
-    Cause,
-    Gone,
-    InternalError,
-    StatusError,
-    Timeout,
-)
+from minikube_py.api.errors import Gone, InternalError, StatusError
 from minikube_py.api.registry import ResourceType
-from minikube_py.apiserver.options import ListOptions
+from minikube_py.apiserver.freshness import require_revision
+from minikube_py.apiserver.options import ListOptions, parse_resource_version
 from minikube_py.store.errors import Compacted
 from minikube_py.store.sqlite import Store
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, Watcher, WatchOverflow
@@ -33,7 +27,6 @@ log = logging.getLogger(__name__)
 BOOKMARK_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1800
 LIVENESS_INTERVAL = 5.0  # how often a quiet stream checks that its client is still there
-TOO_LARGE_WAIT = 3.0  # a watch from a future revision waits this long for it, as Kubernetes
 
 Match = Callable[[dict[str, Any]], bool]
 Render = Callable[[dict[str, Any], bool], dict[str, Any]]  # (object, first) -> wire object
@@ -52,11 +45,19 @@ async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
                      disconnected: Callable[[], bool] = lambda: False,
                      ) -> AsyncIterator[bytes]:
     """Start a watch (errors such as a bad resourceVersion raise here, before any byte is
-    sent) and return the stream of its lines."""
+    sent) and return the stream of its lines.
+
+    Where it starts: with the current state as ADDED events when the client wants initial
+    events (``sendInitialEvents=true``, or by the legacy rule, no resourceVersion or "0");
+    else after the given resourceVersion, or now (``sendInitialEvents=false`` without one)."""
     rv = opts.resource_version
     initial: list[dict[str, Any]] = []
     prefix = rt.prefix(namespace) + (name if name else "")
-    if rv in ("", "0") or opts.send_initial_events:
+    after = store.revision
+    if rv not in ("", "0"):
+        after = parse_resource_version(rv)
+        await require_revision(store, after)
+    if opts.wants_initial_events:
         entries, after = store.list_entries(rt.prefix(namespace))
         for entry in entries:
             if name and not entry.key.endswith("/" + name):
@@ -64,11 +65,6 @@ async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
             obj = entry.decode()
             if match(obj):
                 initial.append(obj)
-    else:
-        if not rv.isdigit():
-            raise BadRequest(f"invalid resource version: {rv!r}")
-        after = int(rv)
-        await _wait_for_revision(store, after)
     try:
         watcher = await store.watch(prefix, after)
     except Compacted as exc:
@@ -113,7 +109,9 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
             try:
                 batch = await watcher.next_batch(wait)
             except WatchOverflow:
-                yield error_line(Gone("watch closed: the client fell too far behind"))
+                # As Kubernetes' watch cache drops an unresponsive watcher: the stream just
+                # ends, and the client watches again from the last resourceVersion it saw.
+                log.info("watch of %s closed: the client stopped reading", rt.group_resource)
                 return
             if batch is None:
                 return
@@ -141,20 +139,6 @@ async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
         yield error_line(InternalError(f"Internal error occurred: {exc!r}"))
     finally:
         watcher.close()
-
-
-async def _wait_for_revision(store: Store, rev: int) -> None:
-    """A watch from a revision the store has not reached waits a little for it, then is
-    refused (504, ResourceVersionTooLarge) rather than silently skipping what comes first."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + TOO_LARGE_WAIT
-    while store.revision < rev:
-        if loop.time() >= deadline:
-            raise Timeout(f"Too large resource version: {rev}, current: {store.revision}",
-                          causes=[Cause("", f"Too large resource version: {rev}, current: "
-                                        f"{store.revision}", "ResourceVersionTooLarge")],
-                          retry_after=1)
-        await asyncio.sleep(0.05)
 
 
 def _matches_all(match: Match) -> bool:

@@ -39,3 +39,12 @@ class StoreClosed(StoreError):
 
 class Unencodable(StoreError):
     """The object cannot be stored as JSON (e.g. a map with non-string keys)."""
+
+
+class ValueTooLarge(StoreError):
+    """The encoded object is larger than the store takes (etcd's 1.5 MiB request limit)."""
+
+    def __init__(self, key: str, size: int, limit: int) -> None:
+        super().__init__(f"{key}: {size} bytes encoded, the limit is {limit}")
+        self.size = size
+        self.limit = limit

@@ -37,6 +37,7 @@ from minikube_py.store.errors import (
     RevisionMismatch,
     StoreClosed,
     Unencodable,
+    ValueTooLarge,
 )
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Broadcaster, Event, Watcher
 from minikube_py.util import jsonutil
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 MAX_BATCH = 1024
+MAX_VALUE_BYTES = 1536 * 1024  # per object, as etcd's default --max-request-bytes (1.5 MiB)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class Store:
         self._writer: asyncio.Task[None] | None = None
         self.batches = 0  # committed transactions, for metrics and tests of group commit
         self.on_commit: list[Callable[[list[Event]], None]] = []
+        self.max_value_bytes = MAX_VALUE_BYTES
+        self._revision_waiters: list[tuple[int, asyncio.Future[None]]] = []
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -193,6 +197,51 @@ class Store:
         entries = [e for k, e in bucket.items() if k.startswith(prefix)]
         entries.sort(key=lambda e: e.key)
         return entries, self._rev
+
+    async def list_at(self, prefix: str, revision: int) -> list[Entry]:
+        """Entries under ``prefix`` as they were at ``revision``, sorted by key: today's state
+        with every later change undone from the log, newest first. Raises
+        :class:`Compacted` once the log no longer holds what came after ``revision``.
+
+        Entries restored from the log carry ``create_rev`` and ``mod_rev`` 0 (the log keeps
+        the bytes, not the revisions); their resourceVersion is inside the bytes."""
+        if revision < self._compact_rev:
+            raise Compacted(revision, self._compact_rev)
+        state = {e.key: e for e in self.list_entries(prefix)[0]}
+        async with self._reader.execute(
+                "SELECT key, prev_value FROM log WHERE rev > ? AND key >= ? AND key < ? "
+                "ORDER BY rev DESC", (revision, prefix, _prefix_end(prefix))) as cur:
+            async for key, prev in cur:
+                if prev is None:
+                    state.pop(key, None)  # created after ``revision``
+                else:
+                    state[key] = Entry(key, bytes(prev), 0, 0)
+        if revision < self._compact_rev:  # compacted while we read
+            raise Compacted(revision, self._compact_rev)
+        return sorted(state.values(), key=lambda e: e.key)
+
+    async def wait_for_revision(self, revision: int, within: float) -> bool:
+        """Wait until the store has committed ``revision`` (True), or ``within`` seconds pass
+        (False). Woken by the commit itself, not by polling."""
+        if self._rev >= revision:
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = (revision, future)
+        self._revision_waiters.append(waiter)
+        try:
+            await asyncio.wait_for(future, within)
+            return True
+        except TimeoutError:
+            return self._rev >= revision
+        finally:
+            with contextlib.suppress(ValueError):
+                self._revision_waiters.remove(waiter)
+
+    def check_size(self, obj: dict[str, Any], key: str = "") -> None:
+        """Raise :class:`ValueTooLarge` if ``obj`` would not be stored (for dry runs)."""
+        size = len(jsonutil.dumps(obj))
+        if size > self.max_value_bytes:
+            raise ValueTooLarge(key, size, self.max_value_bytes)
 
     # -- writes (through the writer) ---------------------------------------------------------
 
@@ -288,6 +337,11 @@ class Store:
                 if not op.future.done():
                     op.future.set_exception(Unencodable(f"{op.key}: {exc}"))
                 continue
+            if op.kind != "delete" and len(encoded[1]) > self.max_value_bytes:
+                if not op.future.done():
+                    op.future.set_exception(
+                        ValueTooLarge(op.key, len(encoded[1]), self.max_value_bytes))
+                continue
             rev += 1
             if op.kind == "delete":
                 assert current is not None
@@ -339,6 +393,9 @@ class Store:
         for op, result in done:
             if not op.future.done():
                 op.future.set_result(result)
+        for waited, future in self._revision_waiters:
+            if waited <= rev and not future.done():
+                future.set_result(None)
         # Events leave strictly in revision order, and only after their commit.
         self.broadcaster.publish(events)
         for hook in self.on_commit:

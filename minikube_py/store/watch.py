@@ -5,14 +5,17 @@ The store publishes each committed batch of events here, in revision order, afte
 the log, then drops live events it already replayed, so there is no gap and no duplicate at
 the seam between replay and live.
 
-A watcher that falls more than ``max_pending`` events behind is closed with an overflow error
-(the client re-watches from its last revision), so one stuck client cannot grow memory without
-bound.
+A watcher that stops taking its events is dropped, as Kubernetes' watch cache drops an
+unresponsive watcher: when the bytes waiting for it pass ``max_pending_bytes``, or when events
+have waited for it longer than ``stall_seconds``. Its queue is freed at once and its stream
+ends; the client watches again from the last revision it saw. So one stuck client costs a
+bounded amount of memory, and never slows the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,8 +61,11 @@ class Subscription:
     watcher. A future wakes the watcher; no per-event queue operations."""
 
     prefix: str
-    max_pending: int
+    max_pending_bytes: int
+    stall_seconds: float
     pending: deque[Event] = field(default_factory=deque)
+    pending_bytes: int = 0
+    waiting_since: float = 0.0  # when the oldest pending event arrived
     waiter: asyncio.Future[None] | None = None
     closed: bool = False
     overflowed: bool = False
@@ -67,10 +73,32 @@ class Subscription:
     def offer(self, events: list[Event]) -> None:
         if self.closed or not events:
             return
+        now = time.monotonic()
+        if not self.pending:
+            self.waiting_since = now
+        elif now - self.waiting_since > self.stall_seconds:
+            self.drop()
+            return
         self.pending.extend(events)
-        if len(self.pending) > self.max_pending:
-            self.overflowed = True
-            self.closed = True
+        self.pending_bytes += sum(len(e.value) for e in events)
+        if self.pending_bytes > self.max_pending_bytes:
+            self.drop()
+            return
+        self.wake()
+
+    def take(self) -> list[Event]:
+        """Everything pending, now; the subscription is empty afterwards."""
+        events = list(self.pending)
+        self.pending.clear()
+        self.pending_bytes = 0
+        return events
+
+    def drop(self) -> None:
+        """Stop feeding an unresponsive watcher and free what waited for it."""
+        self.pending.clear()
+        self.pending_bytes = 0
+        self.overflowed = True
+        self.closed = True
         self.wake()
 
     def close(self) -> None:
@@ -86,11 +114,13 @@ class Subscription:
 class Broadcaster:
     """Delivers committed events to the subscriptions whose key prefix they fall under."""
 
-    max_pending: int = 100_000
+    max_pending_bytes: int = 16 * 1024 * 1024
+    stall_seconds: float = 10.0
     _subs: set[Subscription] = field(default_factory=set)
+    dropped: int = 0  # watchers dropped for not reading (for metrics)
 
     def subscribe(self, prefix: str) -> Subscription:
-        sub = Subscription(prefix, self.max_pending)
+        sub = Subscription(prefix, self.max_pending_bytes, self.stall_seconds)
         self._subs.add(sub)
         return sub
 
@@ -102,6 +132,9 @@ class Broadcaster:
         for sub in list(self._subs):
             prefix = sub.prefix
             sub.offer([e for e in events if e.key.startswith(prefix)])
+            if sub.overflowed:
+                self.dropped += 1
+                self._subs.discard(sub)
 
     def close_all(self) -> None:
         for sub in list(self._subs):
@@ -154,8 +187,7 @@ class Watcher:
                 raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
             if sub.pending:
                 # Live events replayed from the log already are dropped here.
-                batch = [e for e in sub.pending if e.rev > self.last_rev]
-                sub.pending.clear()
+                batch = [e for e in sub.take() if e.rev > self.last_rev]
                 if batch:
                     self.last_rev = batch[-1].rev
                     return batch

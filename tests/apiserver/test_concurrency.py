@@ -67,7 +67,8 @@ async def test_partial_server_side_apply(apiserver: ApiServer) -> None:
     assert obj["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
     code, status = await call(apiserver, "PATCH", f"{DEPLOY}/web",
                               json.dumps(partial).encode(), ctype=APPLY)
-    assert code == 400 and "fieldManager" in status["message"]
+    # As Kubernetes' ValidatePatchOptions: 422 PatchOptions "fieldManager: Required value".
+    assert code == 422 and "fieldManager" in status["message"]
 
 
 async def test_concurrent_services_get_distinct_cluster_ips(apiserver: ApiServer) -> None:

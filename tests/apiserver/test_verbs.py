@@ -113,7 +113,7 @@ async def test_unknown_fields_by_field_validation(apiserver: ApiServer) -> None:
     assert code == 400 and 'unknown field "bogus"' in status["message"]
     resp = await apiserver.handle(ApiRequest("POST", CM, query={"fieldValidation": "Warn"},
                                              body=json.dumps(body).encode()))
-    assert resp.status == 201 and 'unknown field "bogus"' in resp.headers["Warning"]
+    assert resp.status == 201 and 'unknown field "bogus"' in resp.warnings
     assert "bogus" not in resp.body
     body["metadata"]["name"] = "i"
     code, obj = await call(apiserver, "POST", CM, body, fieldValidation="Ignore")
@@ -337,7 +337,7 @@ async def test_propagation_policy_is_recorded(apiserver: ApiServer, policy: str,
     assert code == 200 and finalizer in obj["metadata"]["finalizers"]
     code, status = await call(apiserver, "DELETE", f"{DEPLOY}/web",
                               {"propagationPolicy": "Sideways"})
-    assert code == 400
+    assert code == 422 and status["details"]["kind"] == "DeleteOptions"
 
 
 async def test_pod_graceful_deletion(apiserver: ApiServer) -> None:
@@ -518,9 +518,9 @@ async def test_watch_from_a_future_revision_is_504(apiserver: ApiServer,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A watch from a revision the store has not reached is refused with 504 Timeout
     (ResourceVersionTooLarge), not left to skip events silently."""
-    from minikube_py.apiserver import watch
+    from minikube_py.apiserver import freshness
 
-    monkeypatch.setattr(watch, "TOO_LARGE_WAIT", 0.1)
+    monkeypatch.setattr(freshness, "TOO_LARGE_WAIT", 0.1)
     code, status = await call(apiserver, "GET", CM, watch="true",
                               resourceVersion=str(apiserver.store.revision + 100))
     assert code == 504 and status["reason"] == "Timeout"

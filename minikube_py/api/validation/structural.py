@@ -3,8 +3,14 @@
 Kubernetes decodes a request body into Go structs: a value of the wrong type fails decoding
 (400 BadRequest), a field the struct does not have is dropped, and ``fieldValidation``
 decides whether dropping it is an error (Strict: 400 ``strict decoding error: unknown field``),
-a warning (Warn) or silent (Ignore). ``null`` decodes to the zero value. :func:`decode`
-reproduces that on our JSON dicts, in place, so what is stored has only known fields.
+a warning (Warn) or silent (Ignore). :func:`decode` reproduces that on our JSON dicts, in
+place, so what is stored has only known fields and values Go could hold:
+
+- integers must fit their format (``int32``, ``int64``), and a number with a fraction or an
+  exponent is not an integer (``1e308`` in ``spec.replicas`` is refused, as Go refuses it);
+- ``null`` decodes to the zero value: an object's field is dropped (as if absent), a map
+  value or list item becomes ``""``, ``0``, ``false`` or ``{}`` (so ``labels: {a: null}`` is
+  stored as ``a: ""``, as Kubernetes stores it).
 """
 
 from __future__ import annotations
@@ -19,6 +25,16 @@ QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTP
 
 _TYPE_NAMES = {"object": "object", "map": "object", "array": "array", "string": "string",
                "integer": "integer", "number": "number", "boolean": "bool"}
+INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+# What null becomes where Go has no "absent": a map value or a list item.
+_ZERO: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": False,
+                         "int-or-string": 0, "quantity": "0"}
+
+
+def _zero(schema: Schema) -> Any:
+    if schema.type in ("object", "map"):
+        return {}
+    return _ZERO.get(schema.type)
 
 
 @dataclass
@@ -76,8 +92,8 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
             return
         if schema.items is not None:
             for key in list(value):
-                if value[key] is None and schema.items.type not in ("any",):
-                    continue  # validation of map values (e.g. labels) reports nulls itself
+                if value[key] is None:
+                    value[key] = _zero(schema.items)
                 _walk(schema.items, value[key], f"{path}[{key}]", out)
         return
     if kind == "array":
@@ -86,24 +102,27 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
             return
         if schema.items is not None:
             for i, item in enumerate(value):
+                if item is None:
+                    item = value[i] = _zero(schema.items)
                 _walk(schema.items, item, f"{path}[{i}]", out)
         return
-    if not _scalar_ok(kind, value):
-        out.type_errors.append(_type_error(path, kind, value))
+    if not _scalar_ok(kind, value, schema.format):
+        out.type_errors.append(_type_error(path, kind, value, schema.format))
 
 
-def _scalar_ok(kind: str, value: Any) -> bool:
+def _scalar_ok(kind: str, value: Any, fmt: str | None = None) -> bool:
+    if value is None:
+        return True  # a null the walk could not turn into a zero value ("any" items)
     if kind == "string":
         return isinstance(value, str)
     if kind == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer())
+        return _int_in_range(value, fmt or "int64")
     if kind == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "int-or-string":
-        return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+        return isinstance(value, str) or _int_in_range(value, "int32")
     if kind == "quantity":
         if isinstance(value, bool):
             return False
@@ -113,7 +132,19 @@ def _scalar_ok(kind: str, value: Any) -> bool:
     return True
 
 
-def _type_error(path: str, expected: str, value: Any) -> str:
+def _int_in_range(value: Any, fmt: str) -> bool:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    low, high = INT_RANGES.get(fmt, INT_RANGES["int64"])
+    return low <= value <= high
+
+
+def _type_error(path: str, expected: str, value: Any, fmt: str | None = None) -> str:
+    if expected in ("integer", "int-or-string") and isinstance(value, int | float) and \
+            not isinstance(value, bool):
+        go_type = fmt if expected == "integer" and fmt in INT_RANGES else "int32"
+        shown = repr(value) if isinstance(value, float) else str(value)
+        return f"{path}: cannot unmarshal number {shown} into a field of type {go_type}"
     got = type(value).__name__
     got = {"str": "string", "int": "number", "float": "number", "bool": "bool", "dict": "object",
            "list": "array", "NoneType": "null"}.get(got, got)

@@ -1,0 +1,21 @@
+"""Reads at a revision the store has not reached yet (``resourceVersion`` in the future).
+
+Kubernetes' watch cache waits up to three seconds for such a revision, then answers 504 with
+reason ``ResourceVersionTooLarge`` (and ``Retry-After``) rather than serve older data or skip
+what comes first. Lists and watches both go through :func:`require_revision`.
+"""
+
+from __future__ import annotations
+
+from minikube_py.api.errors import Cause, Timeout
+from minikube_py.store.sqlite import Store
+
+TOO_LARGE_WAIT = 3.0
+
+
+async def require_revision(store: Store, revision: int, *, wait: float | None = None) -> None:
+    if await store.wait_for_revision(revision, TOO_LARGE_WAIT if wait is None else wait):
+        return
+    message = f"Too large resource version: {revision}, current: {store.revision}"
+    raise Timeout(message, causes=[Cause("", message, "ResourceVersionTooLarge")],
+                  retry_after=1)

@@ -1,0 +1,319 @@
+"""The verbs of a resource path (Kubernetes' endpoints/handlers): one method per verb.
+
+Each handler works in the order Kubernetes' handlers do, so that nothing can fail after a
+write has been committed: negotiate the answer's representation (406 before anything
+happens), decode and validate the request's options (400/422), decode the body, and only then
+call ``rest.py``, whose result is shaped into an object, list, Table, watch stream or Status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minikube_py.api import meta as metautil
+from minikube_py.api.codec import decode_body
+from minikube_py.api.errors import BadRequest, Invalid, MethodNotAllowed
+from minikube_py.api.fieldselectors import check_field_selector
+from minikube_py.api.patch import APPLY, MERGE, apply_patch, check_patch_type
+from minikube_py.api.printers import selector_string
+from minikube_py.api.registry import ResourceType
+from minikube_py.api.schemas.autoscaling import SCALE
+from minikube_py.api.schemas.core import BINDING
+from minikube_py.api.schemas.meta import DELETE_OPTIONS
+from minikube_py.api.validation.base import invalid
+from minikube_py.api.validation.names import is_dns1123_subdomain
+from minikube_py.api.validation.structural import decode
+from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver.negotiation import YAML, MediaType, negotiate
+from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
+from minikube_py.apiserver.rest import Listed, RestStorage, matches
+from minikube_py.apiserver.tables import partial_metadata, to_table
+from minikube_py.apiserver.watch import open_watch
+from minikube_py.util import jsonutil, yamlutil
+
+NOT_ALLOWED = "the server does not allow this method on the requested resource"
+_REQUEST_KINDS = {"list": "list", "deletecollection": "list", "watch": "watch"}
+
+
+class ResourceHandlers:
+    """The verb handlers over one :class:`RestStorage`."""
+
+    def __init__(self, rest: RestStorage) -> None:
+        self.rest = rest
+
+    async def serve(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                    query: Query) -> ApiResponse:
+        media = negotiate(req.accept, _REQUEST_KINDS.get(verb, "object"))
+        handler = getattr(self, f"_{verb}")
+        response: ApiResponse = await handler(req, rt, ns, name, query, media)
+        return response
+
+    async def serve_subresource(self, sub: str, verb: str, req: ApiRequest, rt: ResourceType,
+                                ns: str, name: str, query: Query) -> ApiResponse:
+        media = negotiate(req.accept)
+        if sub in ("status", "finalize"):
+            if verb == "get" and sub == "status":
+                return render(media, rt, self.rest.get(rt, ns, name))
+            if verb == "update":
+                return await self._update(req, rt, ns, name, query, media, subresource=sub)
+            if verb == "patch" and sub == "status":
+                return await self._patch(req, rt, ns, name, query, media, subresource=sub)
+        if sub == "scale" and verb in ("get", "update", "patch"):
+            return await self._scale(verb, req, rt, ns, name, query)
+        if sub == "binding" and verb == "create":
+            return await self._bind(req, rt, ns, name, query)
+        raise MethodNotAllowed(NOT_ALLOWED)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def _get(self, req: ApiRequest, rt: ResourceType, ns: str, name: str, query: Query,
+                   media: MediaType) -> ApiResponse:
+        return render(media, rt, self.rest.get(rt, ns, name))
+
+    def _list_options(self, rt: ResourceType, query: Query, *, watch: bool) -> ListOptions:
+        opts = ListOptions.parse(query, watch=watch)
+        check_field_selector(rt.group, rt.kind, opts.field_selector)
+        return opts
+
+    async def _list(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                    query: Query, media: MediaType) -> ApiResponse:
+        opts = self._list_options(rt, query, watch=False)
+        listed = await self.rest.list(rt, ns, opts)
+        return render_list(media, rt, listed, include=query.get("includeObject", "Metadata"))
+
+    async def _watch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                     query: Query, media: MediaType) -> ApiResponse:
+        opts = self._list_options(rt, query, watch=True)
+
+        def match(obj: dict[str, Any]) -> bool:
+            return matches(rt, obj, opts.label_selector, opts.field_selector)
+
+        match.everything = opts.label_selector.empty() and opts.field_selector.empty()  # type: ignore[attr-defined]
+        render_event = None
+        if media.as_ == "Table":
+            include = query.get("includeObject", "Metadata")
+            api_version = f"meta.k8s.io/{media.version}"
+
+            def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
+                if obj.get("kind") != rt.kind:  # bookmarks pass through as they are
+                    return obj
+                return to_table(rt, [obj], resource_version=metautil.resource_version(obj),
+                                include_object=include, with_columns=first,
+                                api_version=api_version)
+        elif media.as_ == "PartialObjectMetadata":
+            def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
+                return partial_metadata(obj) if obj.get("kind") == rt.kind else obj
+
+        stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
+                                  req.disconnected)
+        if req.method == "HEAD":
+            await stream.aclose()  # type: ignore[attr-defined]
+            return ApiResponse(200, raw=b"")
+        return ApiResponse(200, stream=stream)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def _create(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                      query: Query, media: MediaType) -> ApiResponse:
+        opts = WriteOptions.parse(query, "CreateOptions")
+        body = decode_body(req.body, req.content_type, rt.schema)
+        written = await self.rest.create(rt, ns, body.value, opts=opts,
+                                         manager=req.manager_for(opts.field_manager),
+                                         duplicates=body.duplicates)
+        return written_response(media, rt, written.obj, written.warnings, 201)
+
+    async def _update(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                      query: Query, media: MediaType, *, subresource: str = "") -> ApiResponse:
+        opts = WriteOptions.parse(query, "UpdateOptions")
+        body = decode_body(req.body, req.content_type, rt.schema)
+        written = await self.rest.update(rt, ns, name, body.value, opts=opts,
+                                         subresource=subresource, duplicates=body.duplicates,
+                                         manager=req.manager_for(opts.field_manager))
+        return written_response(media, rt, written.obj, written.warnings, 200)
+
+    async def _patch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                     query: Query, media: MediaType, *, subresource: str = "") -> ApiResponse:
+        ctype = req.content_type.split(";")[0].strip().lower()
+        check_patch_type(ctype)
+        opts = WriteOptions.parse(query, "PatchOptions", apply=ctype == APPLY)
+        if ctype == APPLY:
+            written = await self.rest.apply(rt, ns, name, req.body or b"", opts=opts,
+                                            subresource=subresource)
+        else:
+            written = await self.rest.patch(rt, ns, name, req.body or b"", ctype, opts=opts,
+                                            subresource=subresource,
+                                            manager=req.manager_for(opts.field_manager))
+        return written_response(media, rt, written.obj, written.warnings,
+                                201 if written.created else 200)
+
+    async def _delete(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                      query: Query, media: MediaType) -> ApiResponse:
+        options = DeleteOptions.parse(query, delete_body(req))
+        return render(media, rt, await self.rest.delete(rt, ns, name, options))
+
+    async def _deletecollection(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                                query: Query, media: MediaType) -> ApiResponse:
+        opts = self._list_options(rt, query, watch=False)
+        options = DeleteOptions.parse(query, delete_body(req))
+        deleted = await self.rest.delete_collection(rt, ns, opts, options)
+        return render(media, rt, {"kind": rt.list_kind, "apiVersion": rt.api_version,
+                                  "metadata": {"resourceVersion": str(self.rest.store.revision)},
+                                  "items": deleted})
+
+    # -- subresources ------------------------------------------------------------------------
+
+    async def _scale(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                     query: Query) -> ApiResponse:
+        """``autoscaling/v1 Scale`` view of a workload's replicas."""
+        if verb == "get":
+            return ApiResponse(200, to_scale(self.rest.get(rt, ns, name)))
+        if verb == "update":
+            opts = WriteOptions.parse(query, "UpdateOptions")
+            new_scale = decode_body(req.body, req.content_type or "application/json",
+                                    SCALE).value
+        else:
+            ctype = req.content_type.split(";")[0].strip().lower()
+            check_patch_type(ctype)
+            opts = WriteOptions.parse(query, "PatchOptions", apply=ctype == APPLY)
+            if ctype == APPLY:
+                raise BadRequest("server-side apply of the scale subresource is not supported")
+            scale = to_scale(self.rest.get(rt, ns, name))
+            # Patched without its resourceVersion, so one shows only if the patch set it.
+            del scale["metadata"]["resourceVersion"]
+            new_scale, _ = apply_patch(ctype, scale, req.body or b"", SCALE)
+        replicas, pinned = _check_scale(name, new_scale)
+        patch: dict[str, Any] = {"spec": {"replicas": replicas}}
+        if pinned:
+            patch["metadata"] = {"resourceVersion": str(pinned)}
+        written = await self.rest.patch(rt, ns, name, jsonutil.dumps(patch), MERGE,
+                                        opts=opts, subresource="scale",
+                                        manager=req.manager_for(opts.field_manager))
+        return ApiResponse(200, to_scale(written.obj))
+
+    async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                    query: Query) -> ApiResponse:
+        """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write)."""
+        opts = WriteOptions.parse(query, "CreateOptions")
+        body = decode_body(req.body, req.content_type, BINDING).value
+        if not isinstance(body, dict):
+            raise BadRequest("Binding must be a JSON object")
+        target = body.get("target") or {}
+        node = target.get("name") if isinstance(target, dict) else None
+        if not isinstance(node, str) or not node or is_dns1123_subdomain(node):
+            raise BadRequest(f"Binding must name a target node by a valid node name, got "
+                             f"{node!r}")
+        if not opts.dry_run:
+            await self.rest.bind(rt, ns, name, node)
+        return ApiResponse(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                 "status": "Success", "code": 201})
+
+
+def delete_body(req: ApiRequest) -> dict[str, Any] | None:
+    """The DeleteOptions a DELETE carries, checked against their schema (400 if they do not
+    decode: a bad option never reaches the delete)."""
+    if not req.body:
+        return None
+    body = decode_body(req.body, req.content_type, DELETE_OPTIONS).value
+    if not isinstance(body, dict):
+        raise BadRequest("DeleteOptions must be a JSON object")
+    kind = body.get("kind")
+    if kind not in (None, "", "DeleteOptions"):
+        raise BadRequest(f"DeleteOptions in version \"v1\" cannot be handled as a "
+                         f"DeleteOptions: the kind of the body is {kind!r}")
+    body.setdefault("kind", "DeleteOptions")
+    result = decode(DELETE_OPTIONS, body)
+    if result.type_errors:
+        raise BadRequest("DeleteOptions in version \"v1\" cannot be handled as a "
+                         "DeleteOptions: " + "; ".join(result.type_errors))
+    return body
+
+
+def _check_scale(name: str, new_scale: Any) -> tuple[int, str | None]:
+    if not isinstance(new_scale, dict):
+        raise BadRequest("Scale must be a JSON object")
+    result = decode(SCALE, new_scale)
+    if result.type_errors:
+        raise BadRequest('Scale in version "v1" cannot be handled as a Scale: '
+                         + "; ".join(result.type_errors))
+    replicas = (new_scale.get("spec") or {}).get("replicas", 0)
+    if replicas < 0:
+        raise Invalid.of("autoscaling", "Scale", name, [
+            invalid("spec.replicas", replicas, "must be greater than or equal to 0")])
+    given = (new_scale.get("metadata") or {}).get("name")
+    if given and given != name:
+        raise BadRequest(f"the name of the object ({given}) does not match the name on "
+                         f"the URL ({name})")
+    # A resourceVersion in the Scale is a precondition; without one the new replicas
+    # apply to whatever the object is by then.
+    return replicas, (new_scale.get("metadata") or {}).get("resourceVersion")
+
+
+# -- shaping answers ---------------------------------------------------------------------------
+
+def render(media: MediaType, rt: ResourceType, obj: dict[str, Any], *,
+           include: str = "Metadata", code: int = 200) -> ApiResponse:
+    """One object in the negotiated representation."""
+    if media.as_ == "Table":
+        body: dict[str, Any] = to_table(
+            rt, [obj], resource_version=metautil.resource_version(obj), include_object=include,
+            api_version=f"meta.k8s.io/{media.version}")
+    elif media.as_ == "PartialObjectMetadata":
+        body = partial_metadata(obj)
+    else:
+        body = obj
+    if media.type == YAML:
+        return ApiResponse(code, raw=yamlutil.dump(body), content_type=YAML)
+    return ApiResponse(code, body)
+
+
+def written_response(media: MediaType, rt: ResourceType, obj: dict[str, Any],
+                     warnings: list[str], code: int) -> ApiResponse:
+    response = render(media, rt, obj, code=code)
+    response.warnings = list(warnings)
+    return response
+
+
+def render_list(media: MediaType, rt: ResourceType, listed: Listed, *,
+                include: str) -> ApiResponse:
+    meta: dict[str, Any] = {"resourceVersion": str(listed.revision)}
+    if listed.continue_token:
+        meta["continue"] = listed.continue_token
+    if listed.remaining is not None:
+        meta["remainingItemCount"] = listed.remaining
+    if media.as_ == "Table":
+        table = to_table(rt, listed.objects(), resource_version=str(listed.revision),
+                         continue_token=listed.continue_token, include_object=include,
+                         api_version=f"meta.k8s.io/{media.version}")
+        return _in_media(media, table)
+    if media.as_ == "PartialObjectMetadataList":
+        return _in_media(media, {"kind": "PartialObjectMetadataList",
+                                 "apiVersion": f"meta.k8s.io/{media.version}", "metadata": meta,
+                                 "items": [partial_metadata(o) for o in listed.objects()]})
+    if media.type == YAML:
+        return _in_media(media, {"kind": rt.list_kind, "apiVersion": rt.api_version,
+                                 "metadata": meta, "items": listed.objects()})
+    # The stored bytes are spliced into the answer: no decode and re-encode per item.
+    raw = (b'{"kind":"' + rt.list_kind.encode() + b'","apiVersion":"' + rt.api_version.encode()
+           + b'","metadata":' + jsonutil.dumps(meta) + b',"items":['
+           + b",".join(listed.raw_items()) + b"]}")
+    return ApiResponse(200, raw=raw)
+
+
+def _in_media(media: MediaType, body: dict[str, Any]) -> ApiResponse:
+    if media.type == YAML:
+        return ApiResponse(200, raw=yamlutil.dump(body), content_type=YAML)
+    return ApiResponse(200, body)
+
+
+def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    return {
+        "kind": "Scale", "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                          "creationTimestamp") if k in meta},
+        "spec": {"replicas": spec.get("replicas", 0)},
+        "status": {"replicas": status.get("replicas", 0),
+                   "selector": selector_string(spec.get("selector"))},
+    }
