@@ -192,13 +192,15 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_string)
 
 
 def decode_yaml(body: bytes) -> Body:
-    loader = _Loader(body)
+    loader = None
     try:
+        loader = _Loader(body)
         value = loader.get_single_data()
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise BadRequest(f"error converting YAML to JSON: {exc}") from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     check_json_types(value)
     return Body(value, [f"yaml: {d}" for d in loader.duplicates])
 

@@ -18,7 +18,14 @@ from typing import Any
 from minikube_py.api.errors import BadRequest, Cause, Invalid
 from minikube_py.api.fieldselectors import FieldSelector
 from minikube_py.api.selectors import LabelSelector
-from minikube_py.api.validation.base import forbidden, invalid, not_supported, required, too_long
+from minikube_py.api.validation.base import (
+    GoStrings,
+    forbidden,
+    invalid,
+    not_supported,
+    required,
+    too_long,
+)
 
 META_GROUP = "meta.k8s.io"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -87,7 +94,7 @@ def dry_run_causes(values: list[str]) -> list[Cause]:
     """ValidateDryRun: the only value is ``All``."""
     if all(v == "All" for v in values):
         return []
-    return [not_supported("dryRun", _GoStrings(values), ["All"])]
+    return [not_supported("dryRun", GoStrings(values), ["All"])]
 
 
 def field_manager_causes(manager: str) -> list[Cause]:
@@ -106,14 +113,6 @@ def field_validation_causes(value: str) -> list[Cause]:
     if value in ("", *FIELD_VALIDATION):
         return []
     return [not_supported("fieldValidation", value, ["", *FIELD_VALIDATION])]
-
-
-class _GoStrings(list[str]):
-    """A []string shown as Go's %#v shows it in field errors: ``[]string{"Bogus"}``."""
-
-    def __str__(self) -> str:
-        import json
-        return "[]string{" + ", ".join(json.dumps(v) for v in self) + "}"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,16 @@ def update_validator(group: str, kind: str) -> Callable[[UpdateValidator], Updat
     return register
 
 
+class GoStrings(list[str]):
+    """A []string, shown in field errors as Go's %#v shows it: ``[]string{"Bogus"}``."""
+
+    def __str__(self) -> str:
+        return "[]string{" + ", ".join(json.dumps(v) for v in self) + "}"
+
+
 def _show(value: Any) -> str:
+    if isinstance(value, GoStrings):
+        return str(value)
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, bool):
