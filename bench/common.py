@@ -36,7 +36,7 @@ def start_daemon(data_dir: Path | None = None) -> tuple[subprocess.Popen[bytes],
     proc = subprocess.Popen([sys.executable, "-m", "minikube_py.cli.main", "up",
                              "--data-dir", str(data), "--port", "0"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    while not pid_file.exists():
+    while len(pid_file.read_text().split()) < 2 if pid_file.exists() else True:
         if proc.poll() is not None:
             raise RuntimeError("daemon exited during start")
         time.sleep(0.002)

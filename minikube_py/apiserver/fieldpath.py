@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
+from minikube_py.util import jsonutil
+
 
 class PathElement(NamedTuple):
     """One step of a field path: ``kind`` f (field), k (keyed item), v (set value), i (index).
@@ -43,7 +45,7 @@ def _emit(node: dict[PathElement, Any], prefix: Path, members: set[Path]) -> dic
     out: dict[str, Any] = {}
     if prefix and node and prefix in members:
         out["."] = {}
-    for element in sorted(node, key=_element_order):
+    for element in sorted(node, key=element_order):
         out[f"{element.kind}:{element.text}"] = _emit(node[element], (*prefix, element), members)
     return out
 
@@ -84,14 +86,15 @@ def path_string(path: Path) -> str:
 
 
 def compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    """Canonical JSON: compact, keys sorted, non-ASCII as it is (the text of k: and v:)."""
+    return jsonutil.dumps_sorted_text(value)
 
 
 def quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _value_order(value: Any) -> tuple[int, Any]:
+def value_order(value: Any) -> tuple[int, Any]:
     if value is None:
         return (0, 0)
     if isinstance(value, bool):
@@ -103,21 +106,21 @@ def _value_order(value: Any) -> tuple[int, Any]:
     return (4, compact(value))
 
 
-def _element_order(element: PathElement) -> tuple[int, Any]:
+def element_order(element: PathElement) -> tuple[int, Any]:
     if element.kind == "f":
         return (0, element.text)
     if element.kind == "k":
         keys = json.loads(element.text)
-        return (1, tuple((name, _value_order(keys[name])) for name in sorted(keys)))
+        return (1, tuple((name, value_order(keys[name])) for name in sorted(keys)))
     if element.kind == "v":
-        return (2, _value_order(json.loads(element.text)))
+        return (2, value_order(json.loads(element.text)))
     return (3, int(element.text) if element.text.isdigit() else 0)
 
 
 def iteration_order(path: Path) -> tuple[tuple[int, tuple[int, Any]], ...]:
     """structured-merge-diff's set order: at each level the leaves before the subtrees."""
     last = len(path) - 1
-    return tuple((0 if i == last else 1, _element_order(e)) for i, e in enumerate(path))
+    return tuple((0 if i == last else 1, element_order(e)) for i, e in enumerate(path))
 
 
 def iter_paths(fields_v1: dict[str, Any]) -> Iterator[str]:

@@ -25,6 +25,9 @@ def install_metrics(server: ApiServer) -> None:
             "# HELP apiserver_registered_watchers Open watches.",
             "# TYPE apiserver_registered_watchers gauge",
             f"apiserver_registered_watchers {store.broadcaster.watchers}",
+            "# HELP apiserver_terminated_watchers_total Watchers dropped for not reading.",
+            "# TYPE apiserver_terminated_watchers_total counter",
+            f"apiserver_terminated_watchers_total {store.broadcaster.dropped}",
         ]
         return ApiResponse(200, raw=("\n".join(lines) + "\n").encode(),
                            content_type="text/plain; version=0.0.4")

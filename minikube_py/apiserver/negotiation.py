@@ -11,6 +11,7 @@ answered with an error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from minikube_py.api.errors import NotAcceptable
 
@@ -73,9 +74,11 @@ def wants(accept: str, shape: str, group: str = META_GROUP) -> MediaType | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def negotiate(accept: str, request_kind: str = "object") -> MediaType:
     """The representation to answer a resource request with (``request_kind``: object, list
-    or watch). Raises 406 when nothing offered can be produced."""
+    or watch). Raises 406 when nothing offered can be produced. Clients send the same few
+    Accept headers over and over, so answers are cached (a MediaType is never changed)."""
     serializers = (JSON,) if request_kind == "watch" else (JSON, YAML)
     offers = parse_accept(accept) if accept.strip() else [MediaType(JSON)]
     for mt in offers:

@@ -53,6 +53,7 @@ from minikube_py.apiserver.fieldpath import (
     iteration_order,
     path_string,
     quote,
+    value_order,
 )
 
 APPLY = "Apply"
@@ -193,6 +194,10 @@ def record_update(live: dict | None, new: dict, *, manager: str, operation: str 
     """
     metadata = new.setdefault("metadata", {})
     sent = metadata.get("managedFields")
+    if live is None and not sent:
+        _record_create(new, manager=manager, operation=operation, schema=schema, now=now,
+                       subresource=subresource)
+        return
     if isinstance(sent, list) and sent:
         entries = _decode_entries(sent)
     else:
@@ -214,6 +219,87 @@ def record_update(live: dict | None, new: dict, *, manager: str, operation: str 
         metadata["managedFields"] = encoded
     else:
         metadata.pop("managedFields", None)
+
+
+def _record_create(new: dict, *, manager: str, operation: str, schema: Schema | None, now: str,
+                   subresource: str) -> None:
+    """record_update for a new object: every field is the creator's. The ``fieldsV1`` tree is
+    built in one walk of the object, as :func:`_diff` against nothing would find it (the fast
+    path of every create)."""
+    content = new if subresource != "status" else {"status": new.get("status", _MISSING)}
+    children: dict[str, Any] = {}
+    for key in sorted(content):
+        value = content[key]
+        if value is _MISSING or (subresource != "status" and key in ("apiVersion", "kind",
+                                                                      "status")):
+            continue
+        child = _child(schema, key)
+        if key == "metadata" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k not in SERVER_METADATA}
+            if not value:
+                continue
+        children[f"f:{key}"] = _added_v1(value, child, member=not _is_declared(schema, key)
+                                         or (child is not None and child.type == "map"))
+    if not children:
+        new["metadata"].pop("managedFields", None)
+        return
+    entry = _Entry(manager=manager, operation=operation, api_version=new.get("apiVersion", ""),
+                   time=now, subresource=subresource).to_dict(fields_v1=children)
+    new["metadata"]["managedFields"] = [entry]
+
+
+def _added_v1(value: Any, schema: Schema | None, *, member: bool) -> dict[str, Any]:
+    """The ``fieldsV1`` subtree of a value that is all new: what :func:`_diff` against
+    nothing finds, written straight into the tree (this runs on every create)."""
+    if isinstance(value, dict):
+        if schema is not None and schema.name in ATOMIC_STRUCTS:
+            return {}
+        kind = schema.type if schema is not None else ""
+        children: dict[str, Any] = {}
+        for key in sorted(value):
+            if kind == "object":
+                child = schema.fields.get(key)  # type: ignore[union-attr]
+                owned_map = child is None or child.type == "map"
+            elif kind == "map":
+                child, owned_map = schema.items, True  # type: ignore[union-attr]
+            else:
+                child, owned_map = None, False
+            children["f:" + key] = _added_v1(value[key], child, member=owned_map)
+        return {".": {}, **children} if member and children else children
+    if not isinstance(value, list) or schema is None or not value:
+        return {}
+    elements = _list_elements(schema, value)
+    if elements is None:
+        return {}  # an atomic list is one field
+    tree: dict[str, Any] = {".": {}}
+    for _, text, item in sorted(elements, key=lambda e: e[0]):
+        if text not in tree:
+            tree[text] = _added_v1(item, schema.items, member=True)
+    return tree
+
+
+def _list_elements(schema: Schema, items: list[Any]) -> list[tuple[Any, str, Any]] | None:
+    """(sort order, ``k:``/``v:`` text, item) per item of a keyed or set list; None when the
+    list is atomic (see :func:`_list_kind`)."""
+    if schema.list_type == "map" and schema.list_map_keys:
+        out = []
+        for item in items:
+            if not isinstance(item, dict):
+                return None
+            keys = {}
+            for name in schema.list_map_keys:
+                key = item.get(name)
+                if key is None:
+                    if name not in KEY_DEFAULTS:
+                        return None
+                    key = KEY_DEFAULTS[name]
+                keys[name] = key
+            order = (1, tuple((n, value_order(keys[n])) for n in sorted(keys)))
+            out.append((order, "k:" + compact(keys), item))
+        return out
+    if schema.list_type == "set" and not any(isinstance(i, dict | list) for i in items):
+        return [((2, value_order(item)), "v:" + compact(item), item) for item in items]
+    return None
 
 
 # --- managedFields entries ------------------------------------------------------------------------
@@ -245,13 +331,13 @@ class _Entry:
             text += f" using {self.api_version}"
         return text
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, fields_v1: dict[str, Any] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"manager": self.manager, "operation": self.operation,
                                "apiVersion": self.api_version}
         if self.time is not None:
             out["time"] = self.time
         out["fieldsType"] = FIELDS_V1
-        out["fieldsV1"] = fields_to_v1(self.fields)
+        out["fieldsV1"] = fields_to_v1(self.fields) if fields_v1 is None else fields_v1
         if self.subresource:
             out["subresource"] = self.subresource
         return out
@@ -581,7 +667,12 @@ def _compare(live: dict, new: dict, schema: Schema | None) -> _Change:
 def _diff(lhs: Any, rhs: Any, schema: Schema | None, path: Path, change: _Change, *,
           member: bool) -> None:
     """Record how ``rhs`` differs from ``lhs`` at ``path``; ``member`` says whether a new map
-    at ``path`` counts as a field of its own (map entries and list items do, structs do not)."""
+    at ``path`` counts as a field of its own (map entries and list items do, structs do not).
+
+    Equal subtrees are skipped whole (Python's ``==``, which also takes ``true`` for ``1``: a
+    change between those two alone does not move ownership)."""
+    if lhs is not _MISSING and rhs is not _MISSING and lhs == rhs:
+        return
     if _is_granular_map(schema, lhs, rhs):
         _mark_node(lhs, rhs, path, change, member=member or rhs == {})
         left = lhs if lhs is not _MISSING else {}

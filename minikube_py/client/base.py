@@ -117,9 +117,9 @@ class Client:
         buffer = b""
         try:
             async for chunk in resp.stream:
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
+                # One split per chunk: a chunk can hold a thousand events.
+                *lines, buffer = (buffer + chunk).split(b"\n")
+                for line in lines:
                     if line.strip():
                         yield jsonutil.loads(line)
         finally:

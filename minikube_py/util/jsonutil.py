@@ -17,8 +17,20 @@ except ImportError:  # pragma: no cover - exercised on machines without orjson
 
 def dumps(obj: Any) -> bytes:
     if _orjson is not None:
-        return _orjson.dumps(obj)
+        # orjson hands back its whole working buffer (64 KiB for a 4 KiB object); a copy
+        # of the exact size is what the store and the watch cache can afford to keep.
+        return memoryview(_orjson.dumps(obj)).tobytes()
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def dumps_sorted_text(obj: Any) -> str:
+    """Compact JSON text with sorted keys and non-ASCII as it is (a canonical form)."""
+    if _orjson is not None:
+        try:
+            return str(_orjson.dumps(obj, option=_orjson.OPT_SORT_KEYS).decode())
+        except TypeError:  # e.g. an integer beyond 64 bits: the stdlib writes it
+            pass
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
