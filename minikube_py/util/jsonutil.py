@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-try:  # orjson is an optional speed-up; the stdlib path must keep working without it.
+try:  # orjson is a dependency; the stdlib path is kept for a broken install only.
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised on machines without orjson
     _orjson = None
