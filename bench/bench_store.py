@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, percentile
 
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 
 TMP = tempfile.TemporaryDirectory(prefix="minikube-py-bench-")  # removed at exit
 _N = itertools.count()

@@ -35,7 +35,7 @@ from minikube_py.apiserver.server import ApiServer
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.daemon import bootstrap
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 
 WATCHERS = 100
 RATE = 1000

@@ -35,7 +35,7 @@ from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
-from minikube_py.store.sqlite import Store, restore_file
+from minikube_py.store.sqlite import SqliteStorage, restore_file
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Daemon:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
         self.tasks = TaskGroup("daemon")
-        self.store: Store | None = None
+        self.store: SqliteStorage | None = None
         self.server: ApiServer | None = None
         self.client: Client | None = None
         self._runner: web.ServerRunner | None = None
@@ -58,11 +58,11 @@ class Daemon:
         cfg = self.config
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_data_dir(cfg)
-        self.store = await Store.open(cfg.db_path, synchronous=cfg.synchronous,
+        self.store = await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
                                       retain=cfg.log_retain)
         self.server = ApiServer(self.store, REGISTRY)
         self.server.health_checks["background-tasks"] = self._task_health
-        self.server.health_checks["store-writer"] = lambda: self.store.writer_error \
+        self.server.health_checks["store-writer"] = lambda: self.store.stats.writer_error \
             if self.store else "store not open"
         install_metrics(self.server)
         install_discovery(self.server)

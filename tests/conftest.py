@@ -21,7 +21,7 @@ from minikube_py.apiserver.server import ApiServer
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.daemon import bootstrap
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -120,10 +120,11 @@ class FieldSelector:
         return ",".join(f"{f}{op}{escape_field_value(v)}" for f, op, v in self.terms)
 
 
-# --- selectable fields per kind ----------------------------------------------------------------
+# --- selectable fields of a kind -------------------------------------------------------------
 
 
-def _get(obj: Mapping[str, Any] | None, path: str) -> Any:
+def get_path(obj: Mapping[str, Any] | None, path: str) -> Any:
+    """The value at a dotted ``path`` of ``obj`` (None when any step is missing)."""
     value: Any = obj
     for part in path.split("."):
         if not isinstance(value, Mapping):
@@ -132,7 +133,8 @@ def _get(obj: Mapping[str, Any] | None, path: str) -> Any:
     return value
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
+    """A field's value as a field selector compares it (unset: ``""``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -140,146 +142,86 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _count(value: Any) -> str:
+def count(value: Any) -> str:
     """An int32 field as ``strconv.Itoa`` prints it; unset is ``"0"``."""
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else "0"
 
 
-def _strings(obj: Mapping[str, Any], paths: Mapping[str, str]) -> dict[str, str]:
-    return {label: _text(_get(obj, path)) for label, path in paths.items()}
+def strings(obj: Mapping[str, Any], paths: Mapping[str, str]) -> dict[str, str]:
+    return {label: text(get_path(obj, path)) for label, path in paths.items()}
 
 
-def _pod_fields(pod: Mapping[str, Any]) -> dict[str, str]:
-    fields = _strings(pod, {
-        "spec.nodeName": "spec.nodeName",
-        "spec.restartPolicy": "spec.restartPolicy",
-        "spec.schedulerName": "spec.schedulerName",
-        "spec.serviceAccountName": "spec.serviceAccountName",
-        "status.phase": "status.phase",
-        "status.nominatedNodeName": "status.nominatedNodeName",
-    })
-    fields["spec.hostNetwork"] = "true" if _get(pod, "spec.hostNetwork") is True else "false"
-    pod_ips = _get(pod, "status.podIPs")
-    first = pod_ips[0] if isinstance(pod_ips, list) and pod_ips else None
-    fields["status.podIP"] = _text(_get(first, "ip") if first else _get(pod, "status.podIP"))
-    fields["spec.host"] = fields["spec.nodeName"]  # legacy spelling v1 still accepts
-    return fields
+def _no_fields(_obj: Mapping[str, Any]) -> dict[str, str]:
+    return {}
 
 
-_INVOLVED_OBJECT = ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
-                    "fieldPath")
+def _unsupported(field: str) -> str:
+    return f"field label not supported: {field}"
 
 
-def _event_fields(event: Mapping[str, Any]) -> dict[str, str]:
-    fields = {f"involvedObject.{f}": _text(_get(event, f"involvedObject.{f}"))
-              for f in _INVOLVED_OBJECT}
-    reporting = _text(event.get("reportingComponent"))
-    fields.update(_strings(event, {"reason": "reason", "type": "type"}))
-    fields["reportingComponent"] = reporting
-    fields["source"] = _text(_get(event, "source.component")) or reporting
-    return fields
-
-
-def _events_k8s_io_fields(event: Mapping[str, Any]) -> dict[str, str]:
-    """events.k8s.io/v1 names the same selectable fields ``regarding.*``,
-    ``reportingController``; a core-shaped object is read as well."""
-    regarding = event.get("regarding") or event.get("involvedObject")
-    fields = {f"regarding.{f}": _text(_get(regarding, f)) for f in _INVOLVED_OBJECT}
-    reporting = _text(event.get("reportingController") or event.get("reportingComponent"))
-    source = _get(event, "deprecatedSource.component") or _get(event, "source.component")
-    fields.update(_strings(event, {"reason": "reason", "type": "type"}))
-    fields["reportingController"] = reporting
-    fields["source"] = _text(source) or reporting
-    return fields
+def _default_conversion_unsupported(field: str) -> str:
+    return (f"{_go_quote(field)} is not a known field selector: "
+            'only "metadata.name", "metadata.namespace"')
 
 
 @dataclass(frozen=True)
-class _KindFields:
-    """What one kind accepts in a field selector, and how its objects expose fields."""
+class SelectableFields:
+    """What a kind accepts in a field selector (its field label conversion) and how its
+    objects expose fields (its GetAttrs). Kinds without their own use :data:`DEFAULT_FIELDS`,
+    Kubernetes' DefaultMetaV1FieldSelectorConversion."""
 
     accepted: frozenset[str]
     namespaced: bool = True
-    extract: Callable[[Mapping[str, Any]], dict[str, str]] = lambda _obj: {}
-    not_supported: Callable[[str], str] = lambda field: f"field label not supported: {field}"
+    extract: Callable[[Mapping[str, Any]], dict[str, str]] = _no_fields
+    not_supported: Callable[[str], str] = _unsupported
+    default_conversion: bool = False
 
 
-_META = frozenset({"metadata.name", "metadata.namespace"})
+META_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
+DEFAULT_FIELDS = SelectableFields(META_FIELDS, not_supported=_default_conversion_unsupported,
+                                  default_conversion=True)
 
 
-def _accepts(*fields: str, namespaced: bool = True) -> frozenset[str]:
-    return frozenset(fields) | (_META if namespaced else {"metadata.name"})
+def selectable(*fields: str, namespaced: bool = True,
+               extract: Callable[[Mapping[str, Any]], dict[str, str]] = _no_fields,
+               not_supported: Callable[[str], str] = _unsupported) -> SelectableFields:
+    """The rules of a kind that converts its own field labels (pkg/apis/<group>/<version>/
+    conversion.go): the metadata fields plus ``fields``."""
+    meta = META_FIELDS if namespaced else frozenset({"metadata.name"})
+    return SelectableFields(frozenset(fields) | meta, namespaced, extract, not_supported)
 
 
-# Accepted: pkg/apis/<group>/<version>/conversion.go; exposed: pkg/registry/.../strategy.go.
-_KINDS: dict[tuple[str, str], _KindFields] = {
-    ("", "Pod"): _KindFields(
-        _accepts("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-                 "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP",
-                 "status.podIPs", "status.nominatedNodeName", "spec.host"),
-        extract=_pod_fields),
-    ("", "Node"): _KindFields(
-        _accepts("spec.unschedulable", namespaced=False), namespaced=False,
-        extract=lambda o: {"spec.unschedulable": _text(_get(o, "spec.unschedulable") is True)}),
-    ("", "Namespace"): _KindFields(
-        _accepts("status.phase", namespaced=False), namespaced=False,
-        extract=lambda o: _strings(o, {"status.phase": "status.phase"})),
-    ("", "ReplicationController"): _KindFields(
-        _accepts("status.replicas"),
-        extract=lambda o: {"status.replicas": _count(_get(o, "status.replicas"))}),
-    ("", "Secret"): _KindFields(_accepts("type"), extract=lambda o: _strings(o, {"type": "type"})),
-    ("", "Service"): _KindFields(
-        _accepts("spec.clusterIP", "spec.type"),
-        extract=lambda o: _strings(o, {"spec.clusterIP": "spec.clusterIP",
-                                       "spec.type": "spec.type"})),
-    ("", "Event"): _KindFields(
-        _accepts(*(f"involvedObject.{f}" for f in _INVOLVED_OBJECT), "reason",
-                 "reportingComponent", "source", "type"),
-        extract=_event_fields),
-    ("events.k8s.io", "Event"): _KindFields(
-        _accepts(*(f"regarding.{f}" for f in _INVOLVED_OBJECT), "reason",
-                 "reportingController", "source", "type"),
-        extract=_events_k8s_io_fields),
-    # apps/v1 registers no conversion function: status.replicas is exposed, not accepted.
-    ("apps", "ReplicaSet"): _KindFields(
-        _META, extract=lambda o: {"status.replicas": _count(_get(o, "status.replicas"))},
-        not_supported=lambda field: (f"{_go_quote(field)} is not a known field selector: "
-                                     'only "metadata.name", "metadata.namespace"')),
-    ("batch", "Job"): _KindFields(
-        _accepts("status.successful"),
-        extract=lambda o: {"status.successful": _count(_get(o, "status.succeeded"))},
-        not_supported=lambda field: (
-            f"field label {_go_quote(field)} not supported for batchv1.Job")),
-    ("certificates.k8s.io", "CertificateSigningRequest"): _KindFields(
-        _accepts("spec.signerName", namespaced=False), namespaced=False,
-        extract=lambda o: _strings(o, {"spec.signerName": "spec.signerName"})),
-}
-
-# runtime.DefaultMetaV1FieldSelectorConversion: every other kind, custom resources included.
-_DEFAULT_KIND = _KindFields(
-    _META,
-    not_supported=lambda field: (f"{_go_quote(field)} is not a known field selector: "
-                                 'only "metadata.name", "metadata.namespace"'),
-)
+def exposed_only(extract: Callable[[Mapping[str, Any]], dict[str, str]]) -> SelectableFields:
+    """A kind that exposes fields without converting their labels (apps/v1 registers no
+    conversion function): selectors accept only the metadata fields."""
+    return SelectableFields(META_FIELDS, extract=extract,
+                            not_supported=_default_conversion_unsupported)
 
 
-def object_fields(group: str, kind: str, obj: Mapping[str, Any]) -> dict[str, str]:
+def object_fields(rules: SelectableFields, obj: Mapping[str, Any]) -> dict[str, str]:
     """The fields of ``obj`` a field selector can match (``GetAttrs``); absent ones read ``""``.
 
     ``metadata.namespace`` is present for namespaced objects only; a field the kind exposes but
     the object lacks is ``""`` (strings), ``"false"`` (booleans) or ``"0"`` (counts).
     """
-    rules = _KINDS.get((group, kind), _DEFAULT_KIND)
     metadata = obj.get("metadata") or {}
-    fields = {"metadata.name": _text(metadata.get("name"))}
-    if rules.namespaced and (rules is not _DEFAULT_KIND or "namespace" in metadata):
-        fields["metadata.namespace"] = _text(metadata.get("namespace"))
+    fields = {"metadata.name": text(metadata.get("name"))}
+    if rules.namespaced and (not rules.default_conversion or "namespace" in metadata):
+        fields["metadata.namespace"] = text(metadata.get("namespace"))
     fields.update(rules.extract(obj))
     return fields
 
 
-def check_field_selector(group: str, kind: str, selector: FieldSelector) -> None:
+def check_field_selector(rules: SelectableFields, selector: FieldSelector) -> None:
     """Reject a field the kind does not accept (``Scheme.ConvertFieldLabel``), as a 400."""
-    rules = _KINDS.get((group, kind), _DEFAULT_KIND)
     for field, _op, _value in selector.terms:
         if field not in rules.accepted:
             raise errors.BadRequest(rules.not_supported(field))
+
+
+INVOLVED_OBJECT_FIELDS = ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
+                          "fieldPath")
+
+
+def go_quote(value: str) -> str:
+    return _go_quote(value)

@@ -1,241 +1,70 @@
-"""The resource registry: one :class:`ResourceType` per kind the apiserver serves.
+"""The registry of served kinds: one registration line per kind.
 
-Everything that needs to know a kind reads it here: the apiserver's routing and discovery,
-store keys, the CLI's name resolution (``po``, ``deploy``, ``deployments.apps``), OpenAPI, and
-validation through each type's schema. A later issue adds a kind by adding an entry (and its
-schema, defaults and validation), nothing else.
+Everything that needs to know what is served reads :data:`REGISTRY`: the apiserver's routing
+and discovery, OpenAPI, the CLI's name resolution and every client. Each kind is one module
+of ``api/kinds`` (its resource type and its strategy); see docs/ARCHITECTURE.md for the recipe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+from minikube_py.api.kinds.apps import (
+    controllerrevision,
+    daemonset,
+    deployment,
+    replicaset,
+    statefulset,
+)
+from minikube_py.api.kinds.autoscaling import horizontalpodautoscaler
+from minikube_py.api.kinds.batch import cronjob, job
+from minikube_py.api.kinds.coordination import lease
+from minikube_py.api.kinds.core import (
+    configmap,
+    endpoints,
+    event,
+    limitrange,
+    namespace,
+    node,
+    persistentvolume,
+    persistentvolumeclaim,
+    pod,
+    replicationcontroller,
+    resourcequota,
+    secret,
+    service,
+    serviceaccount,
+)
+from minikube_py.api.resource import (
+    ALL_VERBS,
+    SUBRESOURCE_KINDS,
+    SUBRESOURCE_VERBS,
+    Registry,
+    ResourceType,
+)
 
-from minikube_py.api.schema import Schema
-from minikube_py.api.schemas import apps, autoscaling, batch, coordination, core
+__all__ = ["ALL_VERBS", "REGISTRY", "SUBRESOURCE_KINDS", "SUBRESOURCE_VERBS", "Registry",
+           "ResourceType"]
 
-ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
-
-# Subresources and the kind each one speaks (for discovery): None means the parent's kind.
-SUBRESOURCE_KINDS: dict[str, tuple[str, str, str] | None] = {
-    "status": None,
-    "scale": ("autoscaling", "v1", "Scale"),
-    "binding": ("", "v1", "Binding"),
-    "eviction": ("policy", "v1", "Eviction"),
-    "log": ("", "v1", "Pod"),
-    "exec": ("", "v1", "PodExecOptions"),
-    "attach": ("", "v1", "PodAttachOptions"),
-    "portforward": ("", "v1", "PodPortForwardOptions"),
-    "finalize": None,
-}
-SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
-    "status": ("get", "patch", "update"),
-    "scale": ("get", "patch", "update"),
-    "binding": ("create",),
-    "eviction": ("create",),
-    "log": ("get",),
-    "exec": ("create", "get"),
-    "attach": ("create", "get"),
-    "portforward": ("create", "get"),
-    "finalize": ("update",),
-}
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-    schema: Schema | None = None
-    short_names: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ALL_VERBS
-    subresources: tuple[str, ...] = ()
-    # What a change of bumps metadata.generation (top-level fields; "annotations" means
-    # metadata.annotations); empty for kinds Kubernetes keeps no generation for.
-    generation: tuple[str, ...] = ()
-    singular_name: str = ""
-
-    @property
-    def singular(self) -> str:
-        return self.singular_name or self.kind.lower()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def list_kind(self) -> str:
-        return f"{self.kind}List"
-
-    @property
-    def group_resource(self) -> str:
-        """``pods`` or ``deployments.apps``: how Kubernetes names the resource in messages."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def has_status(self) -> bool:
-        return "status" in self.subresources
-
-    def prefix(self, namespace: str | None = None) -> str:
-        """Store key prefix of this resource (in one namespace, or all of them)."""
-        base = f"/registry/{self.plural}/"
-        if self.group and self.group not in _LEGACY_KEY_GROUPS:
-            base = f"/registry/{self.group}/{self.plural}/"
-        if self.namespaced and namespace:
-            return f"{base}{namespace}/"
-        return base
-
-    def key(self, namespace: str | None, name: str) -> str:
-        return f"{self.prefix(namespace if self.namespaced else None)}{name}"
-
-    def path(self, namespace: str | None = None, name: str | None = None,
-             subresource: str | None = None) -> str:
-        """The REST path of a collection, an object or one of its subresources."""
-        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
-            root += f"/namespaces/{namespace}"
-        root += f"/{self.plural}"
-        if name:
-            root += f"/{name}"
-            if subresource:
-                root += f"/{subresource}"
-        return root
-
-
-# Built-in groups keep Kubernetes' etcd key layout (/registry/deployments/...); other groups
-# (custom resources, later) are keyed by group as well to keep plurals apart.
-_LEGACY_KEY_GROUPS = {"", "apps", "batch", "autoscaling", "coordination.k8s.io", "policy",
-                      "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io",
-                      "scheduling.k8s.io", "discovery.k8s.io", "events.k8s.io"}
-
-
-@dataclass
-class Registry:
-    """All served resource types, with the look-ups the apiserver and CLI need."""
-
-    types: list[ResourceType] = field(default_factory=list)
-
-    def add(self, rt: ResourceType) -> None:
-        self.types.append(rt)
-        self.__dict__.pop("_by_path", None)
-        self.__dict__.pop("_by_name", None)
-
-    def __iter__(self) -> Iterator[ResourceType]:
-        return iter(self.types)
-
-    @cached_property
-    def _by_path(self) -> dict[tuple[str, str, str], ResourceType]:
-        return {(rt.group, rt.version, rt.plural): rt for rt in self.types}
-
-    @cached_property
-    def _by_name(self) -> dict[str, list[ResourceType]]:
-        index: dict[str, list[ResourceType]] = {}
-        for rt in self.types:
-            names = {rt.plural, rt.singular, rt.kind.lower(), *rt.short_names}
-            for name in names:
-                index.setdefault(name, []).append(rt)
-                if rt.group:
-                    index.setdefault(f"{name}.{rt.group}", []).append(rt)
-                    index.setdefault(f"{name}.{rt.version}.{rt.group}", []).append(rt)
-        return index
-
-    def by_path(self, group: str, version: str, plural: str) -> ResourceType | None:
-        return self._by_path.get((group, version, plural))
-
-    def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
-        group, _, version = api_version.rpartition("/")
-        for rt in self.types:
-            if rt.kind == kind and rt.group == group and rt.version == version:
-                return rt
-        return None
-
-    def resolve(self, name: str) -> ResourceType | None:
-        """What a user typed (``po``, ``pods``, ``Pod``, ``deploy``, ``deployments.apps``)."""
-        found = self._by_name.get(name.lower()) or self._by_name.get(name)
-        if not found:
-            return None
-        # Prefer core and apps over other groups, as kubectl's default priority does.
-        return sorted(found, key=lambda rt: _GROUP_PRIORITY.get(rt.group, 9))[0]
-
-    def groups(self) -> dict[str, list[str]]:
-        """Group name -> served versions (core is "")."""
-        result: dict[str, list[str]] = {}
-        for rt in self.types:
-            versions = result.setdefault(rt.group, [])
-            if rt.version not in versions:
-                versions.append(rt.version)
-        return result
-
-
-_GROUP_PRIORITY = {"": 0, "apps": 1, "batch": 2, "autoscaling": 3}
-
-WORKLOAD_SUBRESOURCES = ("status", "scale")
-SPEC_GENERATION = ("spec",)
-
-
-def _builtin() -> Registry:
-    reg = Registry()
-    add = reg.add
-    add(ResourceType("", "v1", "Namespace", "namespaces", False, core.NAMESPACE,
-                     short_names=("ns",), subresources=("status", "finalize")))
-    add(ResourceType("", "v1", "Pod", "pods", True, core.POD, short_names=("po",),
-                     categories=("all",),
-                     subresources=("status", "binding", "log", "exec", "attach", "portforward",
-                                   "eviction")))
-    add(ResourceType("", "v1", "Service", "services", True, core.SERVICE, short_names=("svc",),
-                     categories=("all",), subresources=("status",)))
-    add(ResourceType("", "v1", "Endpoints", "endpoints", True, core.ENDPOINTS,
-                     short_names=("ep",), singular_name="endpoints"))
-    add(ResourceType("", "v1", "Node", "nodes", False, core.NODE, short_names=("no",),
-                     subresources=("status",)))
-    add(ResourceType("", "v1", "ConfigMap", "configmaps", True, core.CONFIG_MAP,
-                     short_names=("cm",)))
-    add(ResourceType("", "v1", "Secret", "secrets", True, core.SECRET))
-    add(ResourceType("", "v1", "Event", "events", True, core.EVENT, short_names=("ev",)))
-    add(ResourceType("", "v1", "ServiceAccount", "serviceaccounts", True, core.SERVICE_ACCOUNT,
-                     short_names=("sa",)))
-    add(ResourceType("", "v1", "ResourceQuota", "resourcequotas", True, core.RESOURCE_QUOTA,
-                     short_names=("quota",), subresources=("status",)))
-    add(ResourceType("", "v1", "LimitRange", "limitranges", True, core.LIMIT_RANGE,
-                     short_names=("limits",)))
-    add(ResourceType("", "v1", "PersistentVolume", "persistentvolumes", False,
-                     core.PERSISTENT_VOLUME, short_names=("pv",), subresources=("status",)))
-    add(ResourceType("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True,
-                     core.PERSISTENT_VOLUME_CLAIM, short_names=("pvc",),
-                     subresources=("status",)))
-    add(ResourceType("", "v1", "ReplicationController", "replicationcontrollers", True,
-                     core.REPLICATION_CONTROLLER, short_names=("rc",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES, generation=SPEC_GENERATION))
-    add(ResourceType("apps", "v1", "Deployment", "deployments", True, apps.DEPLOYMENT,
-                     short_names=("deploy",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES,
-                     # annotations too: the controller copies them to its ReplicaSets
-                     generation=("spec", "annotations")))
-    add(ResourceType("apps", "v1", "ReplicaSet", "replicasets", True, apps.REPLICA_SET,
-                     short_names=("rs",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES, generation=SPEC_GENERATION))
-    add(ResourceType("apps", "v1", "StatefulSet", "statefulsets", True, apps.STATEFUL_SET,
-                     short_names=("sts",), categories=("all",),
-                     subresources=WORKLOAD_SUBRESOURCES, generation=SPEC_GENERATION))
-    add(ResourceType("apps", "v1", "DaemonSet", "daemonsets", True, apps.DAEMON_SET,
-                     short_names=("ds",), categories=("all",), subresources=("status",),
-                     generation=SPEC_GENERATION))
-    add(ResourceType("apps", "v1", "ControllerRevision", "controllerrevisions", True,
-                     apps.CONTROLLER_REVISION))
-    add(ResourceType("batch", "v1", "Job", "jobs", True, batch.JOB, categories=("all",),
-                     subresources=("status",), generation=SPEC_GENERATION))
-    add(ResourceType("batch", "v1", "CronJob", "cronjobs", True, batch.CRON_JOB,
-                     short_names=("cj",), categories=("all",), subresources=("status",),
-                     generation=SPEC_GENERATION))
-    add(ResourceType("autoscaling", "v2", "HorizontalPodAutoscaler",
-                     "horizontalpodautoscalers", True, autoscaling.HORIZONTAL_POD_AUTOSCALER,
-                     short_names=("hpa",), categories=("all",), subresources=("status",)))
-    add(ResourceType("coordination.k8s.io", "v1", "Lease", "leases", True, coordination.LEASE))
-    return reg
-
-
-REGISTRY = _builtin()
+REGISTRY = Registry()
+REGISTRY.add(namespace.RESOURCE)
+REGISTRY.add(pod.RESOURCE)
+REGISTRY.add(service.RESOURCE)
+REGISTRY.add(endpoints.RESOURCE)
+REGISTRY.add(node.RESOURCE)
+REGISTRY.add(configmap.RESOURCE)
+REGISTRY.add(secret.RESOURCE)
+REGISTRY.add(event.RESOURCE)
+REGISTRY.add(serviceaccount.RESOURCE)
+REGISTRY.add(resourcequota.RESOURCE)
+REGISTRY.add(limitrange.RESOURCE)
+REGISTRY.add(persistentvolume.RESOURCE)
+REGISTRY.add(persistentvolumeclaim.RESOURCE)
+REGISTRY.add(replicationcontroller.RESOURCE)
+REGISTRY.add(deployment.RESOURCE)
+REGISTRY.add(replicaset.RESOURCE)
+REGISTRY.add(statefulset.RESOURCE)
+REGISTRY.add(daemonset.RESOURCE)
+REGISTRY.add(controllerrevision.RESOURCE)
+REGISTRY.add(job.RESOURCE)
+REGISTRY.add(cronjob.RESOURCE)
+REGISTRY.add(horizontalpodautoscaler.RESOURCE)
+REGISTRY.add(lease.RESOURCE)

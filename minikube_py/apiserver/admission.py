@@ -15,16 +15,28 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from minikube_py.api.errors import Forbidden, NotFound
-from minikube_py.api.registry import REGISTRY
-from minikube_py.store.sqlite import Store
+from minikube_py.api.registry import REGISTRY, ResourceType
 
-if TYPE_CHECKING:
-    from minikube_py.apiserver.rest import WriteContext
 
-Admit = Callable[["WriteContext"], Awaitable[None]]
+@dataclass
+class WriteContext:
+    """What admission sees of a write."""
+
+    rt: ResourceType
+    operation: str  # CREATE, UPDATE, DELETE
+    namespace: str
+    name: str
+    obj: dict[str, Any] | None
+    old: dict[str, Any] | None
+    subresource: str = ""
+
+
+Admit = Callable[[WriteContext], Awaitable[None]]
+# Reads an object the way a plugin may: (resource type, namespace, name) -> object or None.
+Getter = Callable[[ResourceType, str, str], dict[str, Any] | None]
 
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 DEFAULT_TOLERATION_SECONDS = 300
@@ -53,9 +65,9 @@ class AdmissionChain:
             await plugin(ctx)
 
 
-def default_admission(store: Store) -> AdmissionChain:
+def default_admission(get: Getter) -> AdmissionChain:
     return AdmissionChain(mutating=[default_toleration_seconds, priority],
-                          validating=[NamespaceLifecycle(store)])
+                          validating=[NamespaceLifecycle(get)])
 
 
 def _pod_create(ctx: WriteContext) -> dict[str, Any] | None:
@@ -110,8 +122,8 @@ async def priority(ctx: WriteContext) -> None:
 
 
 class NamespaceLifecycle:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, get: Getter) -> None:
+        self.get = get
 
     async def __call__(self, ctx: WriteContext) -> None:
         if ctx.rt is _NAMESPACES:
@@ -122,13 +134,13 @@ class NamespaceLifecycle:
         if not ctx.rt.namespaced or ctx.operation != "CREATE":
             return
         assert _NAMESPACES is not None
-        ns = self.store.get(_NAMESPACES.key(None, ctx.namespace))
+        ns = self.get(_NAMESPACES, "", ctx.namespace)
         if ns is None:
             raise NotFound(f'namespaces "{ctx.namespace}" not found', name=ctx.namespace,
                            kind="namespaces")
         if (ns.get("status") or {}).get("phase") == "Terminating" or \
                 (ns.get("metadata") or {}).get("deletionTimestamp"):
-            if ctx.rt.kind == "Event" and ctx.rt.group == "":
+            if ctx.rt.strategy.creatable_in_terminating_namespace:
                 return  # events about the teardown are still recorded
             raise Forbidden(f'{ctx.rt.plural} "{ctx.name}" is forbidden: unable to create new '
                             f'content in namespace {ctx.namespace} because it is being '

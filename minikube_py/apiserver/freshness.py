@@ -8,12 +8,12 @@ what comes first. Lists and watches both go through :func:`require_revision`.
 from __future__ import annotations
 
 from minikube_py.api.errors import Cause, Timeout
-from minikube_py.store.sqlite import Store
+from minikube_py.store.interface import Storage
 
 TOO_LARGE_WAIT = 3.0
 
 
-async def require_revision(store: Store, revision: int, *, wait: float | None = None) -> None:
+async def require_revision(store: Storage, revision: int, *, wait: float | None = None) -> None:
     if await store.wait_for_revision(revision, TOO_LARGE_WAIT if wait is None else wait):
         return
     message = f"Too large resource version: {revision}, current: {store.revision}"

@@ -72,7 +72,7 @@ class ResourceHandlers:
 
     def _list_options(self, rt: ResourceType, query: Query, *, watch: bool) -> ListOptions:
         opts = ListOptions.parse(query, watch=watch)
-        check_field_selector(rt.group, rt.kind, opts.field_selector)
+        check_field_selector(rt.strategy.fields, opts.field_selector)
         return opts
 
     async def _list(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,

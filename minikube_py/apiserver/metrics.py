@@ -8,26 +8,26 @@ from minikube_py.apiserver.server import ApiServer
 
 def install_metrics(server: ApiServer) -> None:
     async def metrics(_: ApiRequest) -> ApiResponse:
-        store = server.store
+        stats = server.store.stats
         lines = [
             "# HELP apiserver_request_total Requests served since start.",
             "# TYPE apiserver_request_total counter",
             f"apiserver_request_total {server.requests_total}",
             "# HELP etcd_current_revision The store's newest revision.",
             "# TYPE etcd_current_revision gauge",
-            f"etcd_current_revision {store.revision}",
+            f"etcd_current_revision {stats.revision}",
             "# HELP etcd_compact_revision Oldest revision a watch can start from.",
             "# TYPE etcd_compact_revision gauge",
-            f"etcd_compact_revision {store.compact_revision}",
+            f"etcd_compact_revision {stats.compact_revision}",
             "# HELP store_commit_batches_total Transactions committed (group commit).",
             "# TYPE store_commit_batches_total counter",
-            f"store_commit_batches_total {store.batches}",
+            f"store_commit_batches_total {stats.batches}",
             "# HELP apiserver_registered_watchers Open watches.",
             "# TYPE apiserver_registered_watchers gauge",
-            f"apiserver_registered_watchers {store.broadcaster.watchers}",
+            f"apiserver_registered_watchers {stats.watchers}",
             "# HELP apiserver_terminated_watchers_total Watchers dropped for not reading.",
             "# TYPE apiserver_terminated_watchers_total counter",
-            f"apiserver_terminated_watchers_total {store.broadcaster.dropped}",
+            f"apiserver_terminated_watchers_total {stats.dropped_watchers}",
         ]
         return ApiResponse(200, raw=("\n".join(lines) + "\n").encode(),
                            content_type="text/plain; version=0.0.4")

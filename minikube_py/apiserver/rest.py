@@ -1,21 +1,23 @@
-"""Generic REST storage: the verbs every resource shares (Kubernetes' registry/generic).
+"""Generic REST storage: the verbs every resource shares (Kubernetes' registry/generic Store).
 
-For each request the apiserver has already parsed the path and authenticated the user; this
-module decodes the body, applies defaults, validation, admission and metadata bookkeeping,
-then reads or writes the store. Kind-specific rules come from ``strategy.py``; the store's
-errors become API errors here and nowhere else.
+The handlers have parsed the path, the options and the body; this module does what every
+kind's writes do — structural decode, the lifecycle rules of ``lifecycle.py``, the kind's
+strategy, field ownership, admission, validation — and then reads or writes through the
+:class:`~minikube_py.store.interface.Storage` seam. It never asks what kind it holds: what
+differs per kind comes from ``rt.strategy``. The store's errors become API errors here, in
+:func:`store_errors`, and nowhere else.
 """
 
 from __future__ import annotations
 
 import bisect
-import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from minikube_py.api import defaults, validation
 from minikube_py.api import meta as metautil
+from minikube_py.api import validation
 from minikube_py.api.codec import decode_yaml
 from minikube_py.api.errors import (
     AlreadyExists,
@@ -25,61 +27,66 @@ from minikube_py.api.errors import (
     Invalid,
     NotFound,
     RequestEntityTooLarge,
+    ServiceUnavailable,
 )
 from minikube_py.api.fieldselectors import FieldSelector, object_fields
 from minikube_py.api.patch import apply_patch
-from minikube_py.api.registry import ResourceType
+from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.selectors import LabelSelector
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
-from minikube_py.apiserver import strategy
-from minikube_py.apiserver.admission import AdmissionChain
+from minikube_py.apiserver import lifecycle
+from minikube_py.apiserver.admission import AdmissionChain, WriteContext
+from minikube_py.apiserver.allocators import ClusterIPAllocator
 from minikube_py.apiserver.freshness import require_revision
-from minikube_py.apiserver.options import (
-    EXACT,
-    DeleteOptions,
-    ListOptions,
-    WriteOptions,
-    parse_resource_version,
-)
+from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
-from minikube_py.apiserver.serverside_apply import (
-    record_update,
-    server_side_apply,
-)
+from minikube_py.apiserver.serverside_apply import record_update, server_side_apply
+from minikube_py.store import versioner
 from minikube_py.store.errors import (
     Compacted,
+    InvalidResourceVersion,
     KeyExists,
     KeyNotFound,
     RevisionMismatch,
+    StoreClosed,
+    TooManyAttempts,
+    Unencodable,
     ValueTooLarge,
 )
-from minikube_py.store.sqlite import Entry, Store
+from minikube_py.store.interface import Decision, Entry, Keep, Remove, Storage, Write
 from minikube_py.util import clock, jsonutil
 from minikube_py.util.textsafe import go_quote
 
-T = TypeVar("T")
-
-MAX_ATTEMPTS = 1000
-_MODIFIED = ("the object has been modified; please apply your changes to the latest version "
-             "and try again")
+MODIFIED = ("the object has been modified; please apply your changes to the latest version "
+            "and try again")
 
 
-class _Stale(Exception):
-    """The object changed between our read and our write: read again and retry."""
-
-
-@dataclass
-class WriteContext:
-    """What admission sees of a write."""
-
-    rt: ResourceType
-    operation: str  # CREATE, UPDATE, DELETE
-    namespace: str
-    name: str
-    obj: dict[str, Any] | None
-    old: dict[str, Any] | None
-    subresource: str = ""
+@contextlib.contextmanager
+def store_errors(rt: ResourceType, name: str) -> Iterator[None]:
+    """The one place the store's errors become API errors."""
+    try:
+        yield
+    except KeyExists as exc:
+        raise AlreadyExists.of(rt.group, rt.plural, name) from exc
+    except KeyNotFound as exc:
+        raise NotFound.of(rt.group, rt.plural, name) from exc
+    except RevisionMismatch as exc:
+        raise Conflict.of(rt.group, rt.plural, name, MODIFIED) from exc
+    except TooManyAttempts as exc:
+        raise Conflict.of(rt.group, rt.plural, name,
+                          "too many concurrent updates; try again") from exc
+    except ValueTooLarge as exc:
+        raise RequestEntityTooLarge(f"Request entity too large: the object is {exc.size} "
+                                    f"bytes encoded, the limit per object is {exc.limit}") from exc
+    except InvalidResourceVersion as exc:
+        raise BadRequest(str(exc)) from exc
+    except Compacted as exc:
+        raise Gone("The resourceVersion for the provided list is too old.") from exc
+    except Unencodable as exc:
+        raise BadRequest(f"the object cannot be stored as JSON: {exc}") from exc
+    except StoreClosed as exc:
+        raise ServiceUnavailable(f"the store is not taking writes: {exc}") from exc
 
 
 @dataclass
@@ -110,17 +117,27 @@ class Listed:
 
 
 class RestStorage:
-    """Verbs over the store for every registered kind."""
+    """Verbs over a :class:`Storage` for every registered kind."""
 
-    def __init__(self, store: Store, admission: AdmissionChain | None = None) -> None:
+    def __init__(self, store: Storage, admission: AdmissionChain | None = None) -> None:
         self.store = store
         self.admission = admission or AdmissionChain()
-        self._reserved_ips: set[Any] = set()
+        self.allocators = {"cluster-ip": ClusterIPAllocator(self._services)}
+
+    def _services(self) -> list[dict[str, Any]]:
+        services = REGISTRY.by_path("", "v1", "services")
+        assert services is not None
+        return [e.decode() for e in self.store.list(services.prefix())[0]]
 
     # -- reads -------------------------------------------------------------------------------
 
+    def find(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
+        """The object, or None (what admission plugins read)."""
+        entry = self.store.get(rt.key(namespace, name))
+        return entry.decode() if entry is not None else None
+
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
-        obj = self.store.get(rt.key(namespace, name))
+        obj = self.find(rt, namespace, name)
         if obj is None:
             raise NotFound.of(rt.group, rt.plural, name)
         return obj
@@ -130,8 +147,9 @@ class RestStorage:
         latest; exactly N (``resourceVersionMatch=Exact``, while the log keeps N); or, for a
         continued list, the revision of its first page, so that all pages are one snapshot."""
         prefix = rt.prefix(namespace)
-        rev, start = await self._list_revision(opts, prefix)
-        entries, rev = await self._entries_at(prefix, rev)
+        with store_errors(rt, ""):
+            rev, start = await self._list_revision(opts, prefix)
+            entries, rev = await self._entries_at(prefix, rev)
         if start:
             entries = entries[bisect.bisect_left([e.key for e in entries], start):]
         label, fields = opts.label_selector, opts.field_selector
@@ -172,7 +190,7 @@ class RestStorage:
         rv = opts.resource_version
         if rv in ("", "0"):
             return None, ""
-        wanted = parse_resource_version(rv)
+        wanted = versioner.parse(rv)
         await require_revision(self.store, wanted)
         if opts.resource_version_match == EXACT:
             return wanted, ""
@@ -180,12 +198,9 @@ class RestStorage:
 
     async def _entries_at(self, prefix: str, rev: int | None) -> tuple[list[Entry], int]:
         if rev is None or rev >= self.store.revision:
-            entries, now = self.store.list_entries(prefix)
+            entries, now = self.store.list(prefix)
             return entries, (now if rev is None else rev)
-        try:
-            return await self.store.list_at(prefix, rev), rev
-        except Compacted as exc:
-            raise Gone("The resourceVersion for the provided list is too old.") from exc
+        return await self.store.list_at(prefix, rev), rev
 
     # -- create ------------------------------------------------------------------------------
 
@@ -209,8 +224,8 @@ class RestStorage:
             meta.pop(system_field, None)
         meta["uid"] = metautil.new_uid()
         meta["creationTimestamp"] = clock.rfc3339()
-        strategy.prepare_for_create(rt, obj)
-        defaults.apply_defaults(rt, obj)
+        lifecycle.prepare_for_create(rt, obj)
+        rt.strategy.default(obj)
         if manager is not None:
             meta.pop("managedFields", None)
             record_update(None, obj, manager=manager, schema=rt.schema, now=clock.rfc3339())
@@ -218,26 +233,17 @@ class RestStorage:
         await self.admission.mutate(ctx)
         self._validate(rt, obj, validation.validate(rt, obj))
         await self.admission.validate(ctx)
-        if self.store.get_entry(rt.key(namespace, name)) is not None:
+        warnings += rt.strategy.warnings_on_create(obj)
+        key = rt.key(namespace, name)
+        if self.store.get(key) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
-        reserved = None
-        if rt.kind == "Service" and rt.group == "":
-            # Reserved until the create is committed, so concurrent creates cannot both take
-            # an address neither has stored yet.
-            strategy.allocate_cluster_ip(obj, self._all(rt), self._reserved_ips)
-            reserved = (obj.get("spec") or {}).get("clusterIP")
-            self._reserved_ips.add(reserved)
-        try:
+        with contextlib.ExitStack() as allocations, store_errors(rt, name):
+            for allocation in rt.strategy.allocations:
+                allocations.enter_context(self.allocators[allocation].allocate(obj))
             if opts.dry_run:
-                self.store.check_size(obj)
+                self.store.check_size(obj, key)
                 return Written(obj, warnings, created=True)
-            stored = await self.store.create(rt.key(namespace, name), obj)
-        except KeyExists as exc:
-            raise AlreadyExists.of(rt.group, rt.plural, name) from exc
-        except ValueTooLarge as exc:
-            raise _too_large(exc) from exc
-        finally:
-            self._reserved_ips.discard(reserved)
+            stored = await self.store.create(key, obj)
         return Written(stored, warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
@@ -255,22 +261,24 @@ class RestStorage:
         meta["name"] = name
         warnings = self._decode(rt, obj, opts.field_validation or "Warn", name, duplicates)
         expected = meta.get("resourceVersion") or None
+        if expected is not None:
+            with store_errors(rt, name):
+                versioner.parse(expected)
 
-        async def attempt() -> Written:
-            entry = self.store.get_entry(rt.key(namespace, name))
-            if entry is None:
-                raise NotFound.of(rt.group, rt.plural, name)
-            if expected is not None:
-                self._check_rv(rt, name, str(expected), entry.mod_rev)
-            return await self._write_update(rt, namespace, name, jsonutil.copy(obj),
-                                            entry.decode(), entry.mod_rev, subresource,
-                                            opts.dry_run, manager=manager)
+        async def try_update(entry: Entry | None) -> Decision:
+            assert entry is not None
+            if expected is not None and str(expected) != str(entry.mod_rev):
+                raise Conflict.of(rt.group, rt.plural, name, MODIFIED)
+            return await self._update_decision(rt, namespace, name, jsonutil.copy(obj),
+                                               entry.decode(), subresource, opts.dry_run,
+                                               manager=manager)
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
-        written = await self._retrying(rt, name, attempt, retry=expected is None)
-        written.warnings = warnings
-        return written
+        with store_errors(rt, name):
+            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
+                                                        retry=expected is None)
+        return Written(stored, warnings)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
                     content_type: str, *, opts: WriteOptions, manager: str,
@@ -279,10 +287,8 @@ class RestStorage:
         GuaranteedUpdate) unless the patch itself pins a resourceVersion."""
         warnings: list[str] = []
 
-        async def attempt() -> Written:
-            entry = self.store.get_entry(rt.key(namespace, name))
-            if entry is None:
-                raise NotFound.of(rt.group, rt.plural, name)
+        async def try_update(entry: Entry | None) -> Decision:
+            assert entry is not None
             current = entry.decode()
             patched, duplicates = apply_patch(content_type, current, body, rt.schema)
             patched = self._check_kind(rt, patched)
@@ -297,16 +303,16 @@ class RestStorage:
             # (where a pinned one then no longer matches and conflicts).
             pinned = str(meta.get("resourceVersion") or "")
             if pinned and pinned != str(entry.mod_rev):
-                self._check_rv(rt, name, pinned, entry.mod_rev)
+                versioner.parse(pinned)
+                raise Conflict.of(rt.group, rt.plural, name, MODIFIED)
             warnings[:] = self._decode(rt, patched, opts.field_validation or "Warn", name,
                                        [f"patch: {d}" for d in duplicates])
-            return await self._write_update(rt, namespace, name, patched, current,
-                                            entry.mod_rev, subresource, opts.dry_run,
-                                            manager=manager)
+            return await self._update_decision(rt, namespace, name, patched, current,
+                                               subresource, opts.dry_run, manager=manager)
 
-        written = await self._retrying(rt, name, attempt)
-        written.warnings = warnings
-        return written
+        with store_errors(rt, name):
+            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+        return Written(stored, warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
                     opts: WriteOptions, subresource: str = "") -> Written:
@@ -327,60 +333,48 @@ class RestStorage:
         self._check_namespace(rt, namespace, meta)
         warnings = self._decode(rt, applied, opts.field_validation or "Strict", name,
                                 decoded.duplicates, check_required=False)
+        created = False
 
-        async def attempt() -> Written:
-            entry = self.store.get_entry(rt.key(namespace, name))
+        async def try_update(entry: Entry | None) -> Decision:
+            nonlocal created
             live = entry.decode() if entry else None
             new = server_side_apply(live, jsonutil.copy(applied), manager=manager,
                                     force=bool(opts.force), schema=rt.schema,
                                     now=clock.rfc3339())
-            if entry is None:
+            if live is None:
                 try:
-                    return await self.create(rt, namespace, new, manager=None, opts=WriteOptions(
-                        dry_run=opts.dry_run, field_validation="Ignore",
-                        field_manager=manager, force=None))
+                    written = await self.create(rt, namespace, new, manager=None,
+                                                opts=WriteOptions(dry_run=opts.dry_run,
+                                                                  field_validation="Ignore",
+                                                                  field_manager=manager,
+                                                                  force=None))
                 except AlreadyExists as exc:  # created meanwhile: apply to it instead
-                    raise _Stale from exc
-            assert live is not None
-            return await self._write_update(rt, namespace, name, new, live, entry.mod_rev,
-                                            "", opts.dry_run, manager=None)
+                    raise KeyExists(rt.key(namespace, name)) from exc
+                created = True
+                return Keep(written.obj)
+            return await self._update_decision(rt, namespace, name, new, live, "",
+                                               opts.dry_run, manager=None)
 
-        written = await self._retrying(rt, name, attempt)
-        written.warnings = warnings
-        return written
+        with store_errors(rt, name):
+            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
+                                                        create=True)
+        return Written(stored, warnings, created=created)
 
-    @staticmethod
-    async def _retrying(rt: ResourceType, name: str, attempt: Callable[[], Awaitable[T]],
-                        *, retry: bool = True) -> T:
-        """Run ``attempt`` until it is not undone by a concurrent write (Kubernetes'
-        GuaranteedUpdate). Each round one of the racing writers wins, so this ends."""
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                return await attempt()
-            except _Stale as exc:
-                if not retry:
-                    raise Conflict.of(rt.group, rt.plural, name, _MODIFIED) from exc
-        raise Conflict.of(rt.group, rt.plural, name, "too many concurrent updates; try again")
-
-    async def _write_update(self, rt: ResourceType, namespace: str, name: str,
-                            new: dict[str, Any], old: dict[str, Any], mod_rev: int,
-                            subresource: str, dry_run: bool,
-                            manager: str | None) -> Written:
-        """The shared tail of update, patch and apply. ``manager`` takes ownership of the
-        fields it changed (the apply path passes None: its result already carries its
-        managedFields). ``subresource`` is status, finalize, scale or "" (the object)."""
+    async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
+                               new: dict[str, Any], old: dict[str, Any], subresource: str,
+                               dry_run: bool, manager: str | None) -> Decision:
+        """The shared tail of update, patch and apply: what to store. ``manager`` takes
+        ownership of the fields it changed (the apply path passes None: its result already
+        carries its managedFields). ``subresource`` is status, finalize, scale or ""."""
         if subresource == "status":
-            new = strategy.prepare_for_status_update(rt, new, old)
+            new = lifecycle.prepare_for_status_update(rt, new, old)
         elif subresource == "finalize":
-            new = strategy.prepare_for_finalize(new, old)
+            new = lifecycle.prepare_for_finalize(new, old)
         else:
             # Defaults first, so an update that only restates defaulted fields changes
             # nothing (no generation bump, no write).
-            defaults.apply_defaults(rt, new)
-            self._carry_system_meta(new, old)
-            strategy.prepare_for_update(rt, new, old)
-            if rt.kind == "Service" and rt.group == "":
-                strategy.keep_cluster_ip(new, old)
+            rt.strategy.default(new)
+            lifecycle.prepare_for_update(rt, new, old)
         if manager is not None:
             record_update(old, new, manager=manager, schema=rt.schema, now=clock.rfc3339(),
                           subresource=subresource)
@@ -388,47 +382,23 @@ class RestStorage:
         await self.admission.mutate(ctx)
         self._validate(rt, new, validation.validate_update(rt, new, old))
         await self.admission.validate(ctx)
-        key = rt.key(namespace, name)
-        try:
-            if dry_run:
-                self.store.check_size(new)
-                return Written(new)
-            if _finalized(rt, new):
-                return Written(await self.store.delete(key, expected_rev=mod_rev))
-            if _unchanged(new, old):
-                return Written(old)
-            return Written(await self.store.update(key, new, expected_rev=mod_rev))
-        except RevisionMismatch as exc:
-            raise _Stale from exc
-        except KeyNotFound as exc:
-            raise NotFound.of(rt.group, rt.plural, name) from exc
-        except ValueTooLarge as exc:
-            raise _too_large(exc) from exc
-
-    @staticmethod
-    def _carry_system_meta(new: dict[str, Any], old: dict[str, Any]) -> None:
-        """Fields only the system sets come from the stored object (BeforeUpdate)."""
-        nm, om = new["metadata"], old.get("metadata") or {}
-        for key in ("creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                    "generation", "selfLink"):
-            if key in om:
-                nm[key] = om[key]
-            else:
-                nm.pop(key, None)
-        if not nm.get("uid"):
-            nm["uid"] = om.get("uid")
+        if dry_run:
+            self.store.check_size(new, rt.key(namespace, name))
+            return Keep(new)
+        if lifecycle.finalized(rt, new):
+            return Remove()
+        if _unchanged(new, old):
+            return Keep(old)
+        return Write(new)
 
     # -- delete ------------------------------------------------------------------------------
 
     async def delete(self, rt: ResourceType, namespace: str, name: str,
                      options: DeleteOptions) -> dict[str, Any]:
         """Delete now, or begin a graceful/finalized deletion; returns the object's state."""
-        key = rt.key(namespace, name)
 
-        async def attempt() -> dict[str, Any]:
-            entry = self.store.get_entry(key)
-            if entry is None:
-                raise NotFound.of(rt.group, rt.plural, name)
+        async def try_update(entry: Entry | None) -> Decision:
+            assert entry is not None
             obj = entry.decode()
             meta = obj["metadata"]
             if options.precondition_uid and options.precondition_uid != meta.get("uid"):
@@ -442,24 +412,17 @@ class RestStorage:
                                   f"{options.precondition_rv}, ResourceVersion in object meta: "
                                   f"{entry.mod_rev}")
             await self.admission.validate(WriteContext(rt, "DELETE", namespace, name, None, obj))
-            if rt.kind == "Namespace" and rt.group == "" and meta.get("deletionTimestamp"):
-                raise Conflict.of("", "namespaces", name, "The system is ensuring all content "
-                                  "is removed from this namespace.  Upon completion, this "
-                                  "namespace will automatically be purged by the system.")
+            refused = rt.strategy.deletion_in_progress(obj)
+            if refused:
+                raise Conflict.of(rt.group, rt.plural, name, refused)
             before = jsonutil.copy(obj)
-            pending = _begin_deletion(rt, obj, options)
+            pending = lifecycle.begin_deletion(rt, obj, options)
             if options.dry_run or (pending and obj == before):
-                return obj  # already being deleted as asked: nothing to write
-            try:
-                if pending:
-                    return await self.store.update(key, obj, expected_rev=entry.mod_rev)
-                return await self.store.delete(key, expected_rev=entry.mod_rev)
-            except RevisionMismatch as exc:
-                raise _Stale from exc
-            except KeyNotFound as exc:
-                raise NotFound.of(rt.group, rt.plural, name) from exc
+                return Keep(obj)  # already being deleted as asked: nothing to write
+            return Write(obj) if pending else Remove()
 
-        return await self._retrying(rt, name, attempt)
+        with store_errors(rt, name):
+            return await self.store.guaranteed_update(rt.key(namespace, name), try_update)
 
     async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
                                 options: DeleteOptions) -> list[dict[str, Any]]:
@@ -480,12 +443,9 @@ class RestStorage:
 
         Written without the pod update rules, which forbid changing ``spec.nodeName``: this
         subresource is the one way to set it, as in Kubernetes."""
-        key = rt.key(namespace, name)
 
-        async def attempt() -> dict[str, Any]:
-            entry = self.store.get_entry(key)
-            if entry is None:
-                raise NotFound.of(rt.group, rt.plural, name)
+        async def try_update(entry: Entry | None) -> Decision:
+            assert entry is not None
             pod = entry.decode()
             bound = (pod.get("spec") or {}).get("nodeName")
             if bound:
@@ -499,17 +459,12 @@ class RestStorage:
             conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
             conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                                "lastTransitionTime": clock.rfc3339()})
-            try:
-                return await self.store.update(key, pod, expected_rev=entry.mod_rev)
-            except RevisionMismatch as exc:
-                raise _Stale from exc
+            return Write(pod)
 
-        return await self._retrying(rt, name, attempt)
+        with store_errors(rt, name):
+            return await self.store.guaranteed_update(rt.key(namespace, name), try_update)
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _all(self, rt: ResourceType) -> list[dict[str, Any]]:
-        return [e.decode() for e in self.store.list_entries(rt.prefix())[0]]
 
     @staticmethod
     def _check_kind(rt: ResourceType, obj: Any) -> dict[str, Any]:
@@ -561,27 +516,14 @@ class RestStorage:
         if causes:
             raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
 
-    @staticmethod
-    def _check_rv(rt: ResourceType, name: str, expected: Any, actual: int) -> None:
-        expected = str(expected)
-        if not expected.isdigit():
-            raise BadRequest(f"invalid resourceVersion {expected!r}")
-        if int(expected) != actual:
-            raise Conflict.of(rt.group, rt.plural, name, _MODIFIED)
-
 
 def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,
             fields: FieldSelector) -> bool:
     if not label.empty() and not label.matches(metautil.labels_of(obj)):
         return False
-    if not fields.empty() and not fields.matches(object_fields(rt.group, rt.kind, obj)):
+    if not fields.empty() and not fields.matches(object_fields(rt.strategy.fields, obj)):
         return False
     return True
-
-
-def _too_large(exc: ValueTooLarge) -> RequestEntityTooLarge:
-    return RequestEntityTooLarge(f"Request entity too large: the object is {exc.size} bytes "
-                                 f"encoded, the limit per object is {exc.limit}")
 
 
 def _unchanged(new: dict[str, Any], old: dict[str, Any]) -> bool:
@@ -589,79 +531,3 @@ def _unchanged(new: dict[str, Any], old: dict[str, Any]) -> bool:
     a = dict(new, metadata={k: v for k, v in new["metadata"].items() if k != "resourceVersion"})
     b = dict(old, metadata={k: v for k, v in old["metadata"].items() if k != "resourceVersion"})
     return a == b
-
-
-def _finalized(rt: ResourceType, obj: dict[str, Any]) -> bool:
-    """Deletion was requested and the last finalizer is gone: the object may go now."""
-    meta = obj["metadata"]
-    if not meta.get("deletionTimestamp") or meta.get("finalizers"):
-        return False
-    if rt.kind == "Namespace" and rt.group == "":
-        return not (obj.get("spec") or {}).get("finalizers")
-    if rt.kind == "Pod" and rt.group == "":
-        # A running pod goes when its kubelet confirms the stop (grace period 0).
-        return meta.get("deletionGracePeriodSeconds") == 0
-    return True
-
-
-def _begin_deletion(rt: ResourceType, obj: dict[str, Any], options: DeleteOptions) -> bool:
-    """Mark ``obj`` for deletion if it cannot go at once; True if it stays for now."""
-    meta = obj["metadata"]
-    finalizers: list[str] = list(meta.get("finalizers") or [])
-    policy = options.propagation_policy
-    if policy == "Orphan" and "orphan" not in finalizers:
-        finalizers.append("orphan")
-    elif policy == "Foreground" and "foregroundDeletion" not in finalizers:
-        finalizers.append("foregroundDeletion")
-    is_namespace = rt.kind == "Namespace" and rt.group == ""
-    graceful = rt.kind == "Pod" and rt.group == "" and _pod_needs_grace(obj, options)
-    if not finalizers and not is_namespace and not graceful:
-        return False
-    if finalizers:
-        meta["finalizers"] = finalizers
-    if not meta.get("deletionTimestamp") and int(meta.get("generation") or 0) > 0:
-        # A controller's object changes behaviour once it is being deleted: as Kubernetes,
-        # the start of a deletion is a new generation.
-        meta["generation"] = int(meta["generation"]) + 1
-    now = clock.now()
-    if graceful:
-        grace = _pod_grace(obj, options)
-        existing = meta.get("deletionTimestamp")
-        when = clock.rfc3339(now + _seconds(grace))
-        if not existing or when < existing:
-            meta["deletionTimestamp"] = when
-            meta["deletionGracePeriodSeconds"] = grace
-    elif rt.kind == "Pod" and rt.group == "":
-        # Deleted at once (unscheduled, finished, or grace 0) but held by finalizers: a grace
-        # of 0 replaces any longer one, so the pod goes when its finalizers do.
-        when = clock.rfc3339(now)
-        if not meta.get("deletionTimestamp") or when < meta["deletionTimestamp"]:
-            meta["deletionTimestamp"] = when
-        meta["deletionGracePeriodSeconds"] = 0
-    else:
-        meta.setdefault("deletionTimestamp", clock.rfc3339(now))
-        meta.setdefault("deletionGracePeriodSeconds", 0)
-    if is_namespace:
-        obj.setdefault("status", {})["phase"] = "Terminating"
-    return True
-
-
-def _seconds(n: int) -> dt.timedelta:
-    return dt.timedelta(seconds=n)
-
-
-def _pod_grace(obj: dict[str, Any], options: DeleteOptions) -> int:
-    if options.grace_period_seconds is not None:
-        return options.grace_period_seconds
-    spec_grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds")
-    return int(spec_grace if spec_grace is not None else 30)
-
-
-def _pod_needs_grace(obj: dict[str, Any], options: DeleteOptions) -> bool:
-    """Kubernetes deletes a pod at once if it never reached a node, has finished, or the
-    caller asked for grace 0; otherwise its kubelet stops it and finishes the delete."""
-    if not (obj.get("spec") or {}).get("nodeName"):
-        return False
-    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-        return False
-    return _pod_grace(obj, options) > 0

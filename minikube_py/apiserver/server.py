@@ -39,7 +39,7 @@ from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.options import Query
 from minikube_py.apiserver.rest import RestStorage
 from minikube_py.store.errors import StoreClosed, Unencodable
-from minikube_py.store.sqlite import Store
+from minikube_py.store.interface import Storage
 from minikube_py.util import textsafe
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,11 @@ class ApiServer:
     """Routes requests to resources; ``non_resource`` maps extra paths (discovery, OpenAPI,
     metrics) to handlers that other modules register."""
 
-    def __init__(self, store: Store, registry: Registry = REGISTRY) -> None:
+    def __init__(self, store: Storage, registry: Registry = REGISTRY) -> None:
         self.store = store
         self.registry = registry
-        self.rest = RestStorage(store, default_admission(store))
+        self.rest = RestStorage(store)
+        self.rest.admission = default_admission(self.rest.find)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).

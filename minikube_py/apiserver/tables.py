@@ -1,6 +1,6 @@
 """Server-side printing: objects as ``meta.k8s.io/v1 Table`` for ``kubectl get``.
 
-The columns and cells come from ``api/printers.py`` (one printer per kind); this module wraps
+The columns and cells come from the kind's printer (``rt.strategy.printer``); this module wraps
 them into Tables with ``rows[].object`` as PartialObjectMetadata (or the full object with
 ``includeObject=Object``), as kubectl needs for ``-A``, ``--show-labels`` and ``--sort-by``.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from minikube_py.api.printers import printer_for
 from minikube_py.api.registry import ResourceType
 from minikube_py.util import clock
 
@@ -22,7 +21,7 @@ def partial_metadata(obj: dict[str, Any]) -> dict[str, Any]:
 def to_table(rt: ResourceType, objects: list[dict[str, Any]], *, resource_version: str,
              include_object: str = "Metadata", with_columns: bool = True,
              continue_token: str = "", api_version: str = "meta.k8s.io/v1") -> dict[str, Any]:
-    printer = printer_for(rt.group, rt.kind)
+    printer = rt.strategy.printer
     now = clock.now()
     rows = []
     for obj in objects:

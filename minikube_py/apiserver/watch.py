@@ -18,7 +18,7 @@ from minikube_py.api.registry import ResourceType
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import ListOptions, parse_resource_version
 from minikube_py.store.errors import Compacted
-from minikube_py.store.sqlite import Store
+from minikube_py.store.interface import Storage
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, Watcher, WatchOverflow
 from minikube_py.util import jsonutil
 
@@ -40,7 +40,7 @@ def error_line(err: StatusError) -> bytes:
     return line("ERROR", err.to_status())
 
 
-async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
+async def open_watch(store: Storage, rt: ResourceType, namespace: str, name: str,
                      opts: ListOptions, match: Match, render: Render | None,
                      disconnected: Callable[[], bool] = lambda: False,
                      ) -> AsyncIterator[bytes]:
@@ -58,7 +58,7 @@ async def open_watch(store: Store, rt: ResourceType, namespace: str, name: str,
         after = parse_resource_version(rv)
         await require_revision(store, after)
     if opts.wants_initial_events:
-        entries, after = store.list_entries(rt.prefix(namespace))
+        entries, after = store.list(rt.prefix(namespace))
         for entry in entries:
             if name and not entry.key.endswith("/" + name):
                 continue
@@ -77,7 +77,7 @@ async def _single(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def _stream(store: Store, rt: ResourceType, watcher: Watcher,
+async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
                   initial: list[dict[str, Any]], name: str, opts: ListOptions, match: Match,
                   render: Render | None, disconnected: Callable[[], bool],
                   ) -> AsyncIterator[bytes]:

@@ -48,3 +48,15 @@ class ValueTooLarge(StoreError):
         super().__init__(f"{key}: {size} bytes encoded, the limit is {limit}")
         self.size = size
         self.limit = limit
+
+
+class InvalidResourceVersion(StoreError):
+    """A resourceVersion that names no revision."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"invalid resource version: {text!r}")
+        self.text = text
+
+
+class TooManyAttempts(StoreError):
+    """A guaranteed update lost the race to concurrent writers too many times."""

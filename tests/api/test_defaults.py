@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from minikube_py.api.defaults import apply_defaults
-from minikube_py.api.defaults.base import DEFAULTERS
 from minikube_py.api.defaults.core import default_pod_spec, image_pull_policy
 from minikube_py.api.registry import REGISTRY, ResourceType
 
@@ -20,7 +18,7 @@ def rt_of(kind: str) -> ResourceType:
 def defaulted(kind: str, body: dict[str, Any], **meta: Any) -> dict[str, Any]:
     obj = {"apiVersion": rt_of(kind).api_version, "kind": kind,
            "metadata": {"name": "x", **meta}, **copy.deepcopy(body)}
-    apply_defaults(rt_of(kind), obj)
+    rt_of(kind).strategy.default(obj)
     return obj
 
 
@@ -325,13 +323,14 @@ def test_defaulting_is_idempotent(kind: str) -> None:
     """Defaulting an already defaulted object changes nothing (updates re-run it)."""
     once = defaulted(kind, SAMPLES[kind], uid="u-1")
     twice = copy.deepcopy(once)
-    apply_defaults(rt_of(kind), twice)
+    rt_of(kind).strategy.default(twice)
     assert twice == once
 
 
-@pytest.mark.parametrize("key", sorted(DEFAULTERS), ids=lambda k: f"{k[0] or 'core'}-{k[1]}")
-def test_defaulters_survive_sparse_objects(key: tuple[str, str]) -> None:
-    """Every defaulter accepts objects with missing or empty sections."""
+@pytest.mark.parametrize("rt", [pytest.param(rt, id=f"{rt.group or 'core'}-{rt.kind}")
+                                for rt in REGISTRY])
+def test_defaulters_survive_sparse_objects(rt: ResourceType) -> None:
+    """Every kind's defaulting accepts objects with missing or empty sections."""
     for obj in ({}, {"spec": {}}, {"metadata": {}}, {"spec": {"template": {}}},
                 {"spec": {"containers": [], "ports": []}, "status": {}}):
-        DEFAULTERS[key](copy.deepcopy(obj))
+        rt.strategy.default(copy.deepcopy(obj))

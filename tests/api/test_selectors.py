@@ -8,8 +8,26 @@ from typing import Any
 import pytest
 
 from minikube_py.api import errors
-from minikube_py.api.fieldselectors import FieldSelector, check_field_selector, object_fields
+from minikube_py.api.fieldselectors import DEFAULT_FIELDS, FieldSelector, SelectableFields
+from minikube_py.api.fieldselectors import check_field_selector as check_rules
+from minikube_py.api.fieldselectors import object_fields as fields_of
+from minikube_py.api.registry import REGISTRY
 from minikube_py.api.selectors import LabelSelector
+
+
+def rules(group: str, kind: str) -> SelectableFields:
+    """A kind's selectable fields: its strategy's."""
+    found = [rt for rt in REGISTRY if rt.group == group and rt.kind == kind]
+    return found[0].strategy.fields if found else DEFAULT_FIELDS
+
+
+def object_fields(group: str, kind: str, obj: dict[str, Any]) -> dict[str, str]:
+    return fields_of(rules(group, kind), obj)
+
+
+def check_field_selector(group: str, kind: str, selector: FieldSelector) -> None:
+    check_rules(rules(group, kind), selector)
+
 
 # --- LabelSelector.parse -----------------------------------------------------------------------
 
@@ -390,20 +408,6 @@ def test_kubectl_describe_event_query_selects_the_pods_events() -> None:
     assert not selector.matches(object_fields("", "Event", other))
 
 
-def test_object_fields_of_events_k8s_io_event() -> None:
-    """An events.k8s.io/v1 event is selected by regarding.* and reportingController."""
-    event = {"metadata": {"name": "e", "namespace": "shop"},
-             "regarding": {"kind": "Pod", "name": "web-1"},
-             "reason": "Pulled", "type": "Normal", "reportingController": "kubelet"}
-    fields = object_fields("events.k8s.io", "Event", event)
-    assert fields["regarding.name"] == "web-1"
-    assert fields["reportingController"] == "kubelet"
-    assert fields["source"] == "kubelet"
-    selector = FieldSelector.parse("regarding.kind=Pod,reportingController=kubelet")
-    check_field_selector("events.k8s.io", "Event", selector)
-    assert selector.matches(fields)
-
-
 @pytest.mark.parametrize(
     ("group", "kind", "obj", "expected"),
     [
@@ -476,9 +480,6 @@ def test_check_field_selector_accepts(group: str, kind: str, text: str) -> None:
                      '"metadata.namespace"', id="apps-v1-has-no-conversion"),
         pytest.param("batch", "Job", "status.failed=1",
                      'field label "status.failed" not supported for batchv1.Job', id="job"),
-        pytest.param("events.k8s.io", "Event", "involvedObject.name=x",
-                     "field label not supported: involvedObject.name",
-                     id="events-k8s-io-uses-regarding"),
     ],
 )
 def test_check_field_selector_rejects(group: str, kind: str, text: str, message: str) -> None:

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from minikube_py.api.defaults import apply_defaults
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation import names, validate, validate_update
-from minikube_py.api.validation.base import UPDATE_VALIDATORS, VALIDATORS
 from minikube_py.api.validation.batch import cron_error
 
 SUBDOMAIN_ERROR = (
@@ -32,7 +30,7 @@ def make(kind: str, body: dict[str, Any], *, name: str = "x", defaults: bool = T
     if rt.namespaced:
         obj["metadata"].setdefault("namespace", "default")
     if defaults:
-        apply_defaults(rt, obj)
+        rt.strategy.default(obj)
     return obj
 
 
@@ -736,16 +734,20 @@ ODD_OBJECTS = [{}, {"spec": {}}, {"metadata": {}}, {"spec": {"template": {}}},
                {"spec": {"containers": [], "ports": [], "template": {"spec": {}}}}]
 
 
-@pytest.mark.parametrize("key", sorted(VALIDATORS), ids=lambda k: f"{k[0] or 'core'}-{k[1]}")
-def test_validators_survive_sparse_objects(key: tuple[str, str]) -> None:
-    """Every validator answers causes, never raises, on sparse but well-typed objects."""
-    for obj in ODD_OBJECTS:
-        assert isinstance(VALIDATORS[key](copy.deepcopy(obj)), list)
+KINDS = [pytest.param(rt, id=f"{rt.group or 'core'}-{rt.kind}") for rt in REGISTRY]
 
 
-@pytest.mark.parametrize("key", sorted(UPDATE_VALIDATORS), ids=lambda k: f"{k[0] or 'core'}-{k[1]}")
-def test_update_validators_survive_sparse_objects(key: tuple[str, str]) -> None:
-    """Every update validator answers causes, never raises, on sparse objects."""
+@pytest.mark.parametrize("rt", KINDS)
+def test_validators_survive_sparse_objects(rt: ResourceType) -> None:
+    """Every kind's validation answers causes, never raises, on sparse but well-typed
+    objects."""
     for obj in ODD_OBJECTS:
-        assert isinstance(UPDATE_VALIDATORS[key](copy.deepcopy(obj), {}), list)
-        assert isinstance(UPDATE_VALIDATORS[key]({}, copy.deepcopy(obj)), list)
+        assert isinstance(rt.strategy.validate(copy.deepcopy(obj)), list)
+
+
+@pytest.mark.parametrize("rt", KINDS)
+def test_update_validators_survive_sparse_objects(rt: ResourceType) -> None:
+    """Every kind's update validation answers causes, never raises, on sparse objects."""
+    for obj in ODD_OBJECTS:
+        assert isinstance(rt.strategy.validate_update(copy.deepcopy(obj), {}), list)
+        assert isinstance(rt.strategy.validate_update({}, copy.deepcopy(obj)), list)

@@ -20,7 +20,7 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.openapi import install_openapi
 from minikube_py.apiserver.server import ApiServer
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 
 AGG_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGG_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from minikube_py.store.errors import Compacted, KeyExists, KeyNotFound, RevisionMismatch
-from minikube_py.store.sqlite import Store, restore_file
+from minikube_py.store.sqlite import SqliteStorage as Store
+from minikube_py.store.sqlite import restore_file
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED
 
 
@@ -46,11 +47,11 @@ async def test_compare_and_swap(store: Store, expected: int | None, ok: bool) ->
     if ok:
         updated = await store.update(key, cm("a", "new"), expected_rev=expected)
         assert updated["metadata"]["resourceVersion"] == "2"
-        assert store.get(key)["data"]["k"] == "new"
+        assert store.get(key).decode()["data"]["k"] == "new"
     else:
         with pytest.raises(RevisionMismatch):
             await store.update(key, cm("a", "new"), expected_rev=expected)
-        assert store.get(key)["data"]["k"] == "v"
+        assert store.get(key).decode()["data"]["k"] == "v"
 
 
 async def test_update_and_delete_of_missing_key(store: Store) -> None:
@@ -89,13 +90,13 @@ async def test_group_commit_64_writers_gap_free(store: Store) -> None:
     results = await asyncio.gather(*(writer(i) for i in range(64)))
     revs = sorted(r for rs in results for r in rs)
     assert revs == list(range(1, n + 1))
-    entries, rev = store.list_entries("/registry/configmaps/default/")
+    entries, rev = store.list("/registry/configmaps/default/")
     assert len(entries) == n and rev == n
     assert store.batches < n, "concurrent writes should share transactions"
     reopened = await Store.open(store.path)
     try:
         assert reopened.revision == n
-        assert len(reopened.list_entries("/registry/configmaps/")[0]) == n
+        assert len(reopened.list("/registry/configmaps/")[0]) == n
     finally:
         await reopened.close()
 
@@ -175,7 +176,7 @@ async def test_snapshot_round_trip(store: Store, tmp_path: Path) -> None:
     assert restore_file(snapshot, db_path) == 5
     restored = await Store.open(db_path)
     try:
-        keys = [e.key for e in restored.list_entries("/registry/configmaps/")[0]]
+        keys = [e.key for e in restored.list("/registry/configmaps/")[0]]
         assert keys == [f"/registry/configmaps/default/c{i}" for i in range(5)]
         assert restored.revision == 5
     finally:

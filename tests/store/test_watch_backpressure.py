@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 from minikube_py.store.watch import ADDED, Broadcaster, Event, WatchOverflow
 
 

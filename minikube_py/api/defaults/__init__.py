@@ -1,20 +1,6 @@
-"""Defaulting as Kubernetes' ``SetDefaults_X`` functions do it, applied before validation.
+"""Defaulting as Kubernetes' ``SetDefaults_X`` functions do it (pkg/apis/<group>/v1/defaults.go),
+applied before validation on every create and update.
 
-Each group's module registers a defaulter per kind in ``base.DEFAULTERS``; the apiserver calls
-:func:`apply_defaults` on every create and update (the in-process client goes through it too).
+One module per API group; each kind's strategy (``api/kinds/``) calls its kind's function.
+Shared pieces (pod specs, templates) are used by several kinds.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-from minikube_py.api.defaults import apps, batch, core  # noqa: F401 (registers defaulters)
-from minikube_py.api.defaults.base import DEFAULTERS
-from minikube_py.api.registry import ResourceType
-
-
-def apply_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
-    """Fill in defaulted fields of ``obj`` in place."""
-    defaulter = DEFAULTERS.get((rt.group, rt.kind))
-    if defaulter is not None:
-        defaulter(obj)

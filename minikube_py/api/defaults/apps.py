@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from minikube_py.api.defaults.base import defaulter
 from minikube_py.api.defaults.core import default, default_claim, default_pod_spec, dicts, section
 
 
@@ -20,7 +19,6 @@ def default_template(spec: dict[str, Any]) -> None:
         default_pod_spec(template.get("spec"))
 
 
-@defaulter("apps", "Deployment")
 def default_deployment(deployment: dict[str, Any]) -> None:
     spec = section(deployment, "spec")
     default(spec, "replicas", 1)
@@ -35,14 +33,12 @@ def default_deployment(deployment: dict[str, Any]) -> None:
     default_template(spec)
 
 
-@defaulter("apps", "ReplicaSet")
 def default_replica_set(replica_set: dict[str, Any]) -> None:
     spec = section(replica_set, "spec")
     default(spec, "replicas", 1)
     default_template(spec)
 
 
-@defaulter("apps", "StatefulSet")
 def default_stateful_set(stateful_set: dict[str, Any]) -> None:
     spec = section(stateful_set, "spec")
     default(spec, "podManagementPolicy", "OrderedReady")
@@ -62,7 +58,6 @@ def default_stateful_set(stateful_set: dict[str, Any]) -> None:
     default_template(spec)
 
 
-@defaulter("apps", "DaemonSet")
 def default_daemon_set(daemon_set: dict[str, Any]) -> None:
     spec = section(daemon_set, "spec")
     strategy = section(spec, "updateStrategy")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from minikube_py.api.defaults.apps import default_template
-from minikube_py.api.defaults.base import defaulter
 from minikube_py.api.defaults.core import default, section
 
 MAX_INT32 = 2**31 - 1
@@ -18,7 +17,6 @@ CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
 JOB_NAME = "batch.kubernetes.io/job-name"
 
 
-@defaulter("batch", "Job")
 def default_job(job: dict[str, Any]) -> None:
     spec = section(job, "spec")
     if spec.get("completions") is None and spec.get("parallelism") is None:
@@ -54,7 +52,6 @@ def _generate_selector(job: dict[str, Any], spec: dict[str, Any]) -> None:
     spec["selector"] = {"matchLabels": {CONTROLLER_UID: uid}}
 
 
-@defaulter("batch", "CronJob")
 def default_cron_job(cron_job: dict[str, Any]) -> None:
     spec = section(cron_job, "spec")
     default(spec, "concurrencyPolicy", "Allow")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from minikube_py.api.defaults.base import defaulter
-
 DEFAULT_MODE = 0o644  # 420: configMap, secret, downwardAPI and projected volumes
 PROBE_DEFAULTS = (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
                   ("failureThreshold", 3))
@@ -131,7 +129,6 @@ def _default_volume(volume: dict[str, Any]) -> None:
 
 # --- Pod and ReplicationController -----------------------------------------------------------
 
-@defaulter("", "Pod")
 def default_pod(pod: dict[str, Any]) -> None:
     spec = section(pod, "spec")
     default_pod_spec(spec)
@@ -156,7 +153,6 @@ def _requests_from_limits(container: dict[str, Any]) -> None:
         requests.setdefault(name, quantity)
 
 
-@defaulter("", "ReplicationController")
 def default_replication_controller(rc: dict[str, Any]) -> None:
     spec = section(rc, "spec")
     default(spec, "replicas", 1)
@@ -175,7 +171,6 @@ def default_replication_controller(rc: dict[str, Any]) -> None:
 
 # --- Service and Endpoints -------------------------------------------------------------------
 
-@defaulter("", "Service")
 def default_service(service: dict[str, Any]) -> None:
     spec = section(service, "spec")
     default(spec, "type", "ClusterIP")
@@ -230,7 +225,6 @@ def _drop_type_dependent_fields(spec: dict[str, Any]) -> None:
             spec.pop(key, None)
 
 
-@defaulter("", "Endpoints")
 def default_endpoints(endpoints: dict[str, Any]) -> None:
     for subset in dicts(endpoints.get("subsets")):
         for port in dicts(subset.get("ports")):
@@ -239,7 +233,6 @@ def default_endpoints(endpoints: dict[str, Any]) -> None:
 
 # --- namespaces, nodes, config ---------------------------------------------------------------
 
-@defaulter("", "Namespace")
 def default_namespace(namespace: dict[str, Any]) -> None:
     meta = section(namespace, "metadata")
     if meta.get("name"):
@@ -253,7 +246,6 @@ def default_namespace(namespace: dict[str, Any]) -> None:
     default(section(namespace, "status"), "phase", "Terminating" if deleting else "Active")
 
 
-@defaulter("", "Node")
 def default_node(node: dict[str, Any]) -> None:
     status = node.get("status")
     if isinstance(status, dict) and isinstance(status.get("capacity"), dict):
@@ -261,13 +253,11 @@ def default_node(node: dict[str, Any]) -> None:
             status["allocatable"] = dict(status["capacity"])
 
 
-@defaulter("", "Secret")
 def default_secret(secret: dict[str, Any]) -> None:
     # stringData is folded into data by the apiserver's Secret strategy, before defaulting.
     default(secret, "type", "Opaque")
 
 
-@defaulter("", "LimitRange")
 def default_limit_range(limit_range: dict[str, Any]) -> None:
     """For Container limits: default limit from max, default request from the default limit,
     then from min."""
@@ -294,12 +284,10 @@ def default_claim(claim: dict[str, Any]) -> None:
     default(section(claim, "status"), "phase", "Pending")
 
 
-@defaulter("", "PersistentVolumeClaim")
 def default_persistent_volume_claim(claim: dict[str, Any]) -> None:
     default_claim(claim)
 
 
-@defaulter("", "PersistentVolume")
 def default_persistent_volume(volume: dict[str, Any]) -> None:
     spec = section(volume, "spec")
     default(spec, "persistentVolumeReclaimPolicy", "Retain")

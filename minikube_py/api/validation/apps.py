@@ -19,8 +19,6 @@ from minikube_py.api.validation.base import (
     invalid,
     not_supported,
     required,
-    update_validator,
-    validator,
 )
 from minikube_py.api.validation.core import validate_claim_spec
 from minikube_py.api.validation.meta import (
@@ -111,7 +109,6 @@ def _not_over_100_percent(value: Any, path: str) -> list[Cause]:
 
 # --- Deployment and ReplicaSet ---------------------------------------------------------------
 
-@validator("apps", "Deployment")
 def validate_deployment(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes = _counts(spec, "replicas", "minReadySeconds", "revisionHistoryLimit")
@@ -147,12 +144,10 @@ def _validate_deployment_strategy(strategy: dict[str, Any]) -> list[Cause]:
     return causes + _not_over_100_percent(unavailable, f"{path}.maxUnavailable")
 
 
-@update_validator("apps", "Deployment")
 def validate_deployment_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     return _selector_unchanged(new, old)
 
 
-@validator("apps", "ReplicaSet")
 def validate_replica_set(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes = _counts(spec, "replicas", "minReadySeconds")
@@ -161,12 +156,10 @@ def validate_replica_set(obj: dict[str, Any]) -> list[Cause]:
     return causes + _validate_template(spec)
 
 
-@update_validator("apps", "ReplicaSet")
 def validate_replica_set_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     return _selector_unchanged(new, old)
 
 
-@validator("", "ReplicationController")
 def validate_replication_controller(obj: dict[str, Any]) -> list[Cause]:
     """A core/v1 ReplicationController: a plain-map selector, a required template."""
     spec = as_dict(obj.get("spec"))
@@ -188,7 +181,6 @@ def validate_replication_controller(obj: dict[str, Any]) -> list[Cause]:
 
 # --- StatefulSet -----------------------------------------------------------------------------
 
-@validator("apps", "StatefulSet")
 def validate_stateful_set(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     policy = spec.get("podManagementPolicy")
@@ -241,7 +233,6 @@ def _validate_stateful_set_strategy(strategy: dict[str, Any]) -> list[Cause]:
     return causes
 
 
-@update_validator("apps", "StatefulSet")
 def validate_stateful_set_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     """Only replicas, template, updateStrategy and a few more may change."""
     new_spec = copy.deepcopy(as_dict(new.get("spec")))
@@ -256,7 +247,6 @@ def validate_stateful_set_update(new: dict[str, Any], old: dict[str, Any]) -> li
 
 # --- DaemonSet and ControllerRevision --------------------------------------------------------
 
-@validator("apps", "DaemonSet")
 def validate_daemon_set(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes = _validate_selector(spec, "daemonset")
@@ -289,18 +279,15 @@ def _validate_daemon_set_strategy(strategy: dict[str, Any]) -> list[Cause]:
     return causes
 
 
-@update_validator("apps", "DaemonSet")
 def validate_daemon_set_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     return _selector_unchanged(new, old)
 
 
-@validator("apps", "ControllerRevision")
 def validate_controller_revision(obj: dict[str, Any]) -> list[Cause]:
     causes = [] if "data" in obj else [required("data", "data is mandatory")]
     return causes + nonnegative(obj.get("revision"), "revision")
 
 
-@update_validator("apps", "ControllerRevision")
 def validate_controller_revision_update(new: dict[str, Any],
                                         old: dict[str, Any]) -> list[Cause]:
     if new.get("data") != old.get("data"):

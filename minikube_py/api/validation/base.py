@@ -1,7 +1,5 @@
-"""Shared pieces of validation: the per-kind registries and the field-error constructors.
+"""The field-error constructors every validation function uses.
 
-Per-kind modules (``core.py``, ``apps.py``, ...) register functions with :func:`validator` and
-:func:`update_validator`; ``validation/__init__.py`` runs them after the structural check.
 Messages follow Kubernetes' field.Error wording, so kubectl prints
 ``spec.containers[0].image: Required value`` as it does against a real cluster.
 """
@@ -9,30 +7,9 @@ Messages follow Kubernetes' field.Error wording, so kubectl prints
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from minikube_py.api.errors import Cause
-
-Validator = Callable[[dict[str, Any]], list[Cause]]
-UpdateValidator = Callable[[dict[str, Any], dict[str, Any]], list[Cause]]
-
-VALIDATORS: dict[tuple[str, str], Validator] = {}
-UPDATE_VALIDATORS: dict[tuple[str, str], UpdateValidator] = {}
-
-
-def validator(group: str, kind: str) -> Callable[[Validator], Validator]:
-    def register(fn: Validator) -> Validator:
-        VALIDATORS[(group, kind)] = fn
-        return fn
-    return register
-
-
-def update_validator(group: str, kind: str) -> Callable[[UpdateValidator], UpdateValidator]:
-    def register(fn: UpdateValidator) -> UpdateValidator:
-        UPDATE_VALIDATORS[(group, kind)] = fn
-        return fn
-    return register
 
 
 class GoStrings(list[str]):

@@ -19,8 +19,6 @@ from minikube_py.api.validation.base import (
     invalid,
     not_supported,
     required,
-    update_validator,
-    validator,
 )
 from minikube_py.api.validation.meta import (
     go_label_selector,
@@ -53,7 +51,6 @@ _SUSPENDED_MUTABLE = ("nodeSelector", "tolerations", "affinity", "schedulingGate
 
 # --- Job -------------------------------------------------------------------------------------
 
-@validator("batch", "Job")
 def validate_job(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes = _validate_job_spec(spec, "spec")
@@ -80,7 +77,6 @@ def _validate_job_spec(spec: dict[str, Any], path: str) -> list[Cause]:
                                                      ["OnFailure", "Never"])
 
 
-@update_validator("batch", "Job")
 def validate_job_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     """Selector, completion mode and (unless elastic) completions never change; the template
     only while a suspended Job has not started, and then only its scheduling fields."""
@@ -128,7 +124,6 @@ def _copy_key(target: dict[str, Any], source: dict[str, Any], key: str) -> None:
 
 # --- CronJob ---------------------------------------------------------------------------------
 
-@validator("batch", "CronJob")
 def validate_cron_job(obj: dict[str, Any]) -> list[Cause]:
     name = as_dict(obj.get("metadata")).get("name") or ""
     causes = []

@@ -24,8 +24,6 @@ from minikube_py.api.validation.base import (
     not_supported,
     required,
     too_long,
-    update_validator,
-    validator,
 )
 from minikube_py.api.validation.meta import (
     validate_kube_finalizer_name,
@@ -66,12 +64,10 @@ PV_SOURCES = ("hostPath", "gcePersistentDisk", "awsElasticBlockStore", "glusterf
 
 # --- Pod -------------------------------------------------------------------------------------
 
-@validator("", "Pod")
 def validate_pod(obj: dict[str, Any]) -> list[Cause]:
     return validate_pod_spec(obj.get("spec"), "spec", is_pod=True)
 
 
-@update_validator("", "Pod")
 def validate_pod_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     """Only images, activeDeadlineSeconds, added tolerations and a grace fix may change."""
     new_spec, old_spec = as_dict(new.get("spec")), as_dict(old.get("spec"))
@@ -169,7 +165,6 @@ def _is_headless(spec: dict[str, Any]) -> bool:
     return _cluster_ips(spec) == ["None"]
 
 
-@validator("", "Service")
 def validate_service(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     kind = spec.get("type")
@@ -319,7 +314,6 @@ def _validate_traffic_policies(spec: dict[str, Any]) -> list[Cause]:
     return causes
 
 
-@update_validator("", "Service")
 def validate_service_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     """A cluster IP never changes, except to or from ExternalName."""
     new_spec, old_spec = as_dict(new.get("spec")), as_dict(old.get("spec"))
@@ -336,7 +330,6 @@ def validate_service_update(new: dict[str, Any], old: dict[str, Any]) -> list[Ca
 
 # --- config and identity ---------------------------------------------------------------------
 
-@validator("", "Namespace")
 def validate_namespace(obj: dict[str, Any]) -> list[Cause]:
     causes = []
     for finalizer in as_list(as_dict(obj.get("spec")).get("finalizers")):
@@ -359,7 +352,6 @@ def _data_keys(data: Any, path: str) -> list[Cause]:
             for m in names.is_config_map_key(str(key))]
 
 
-@validator("", "ConfigMap")
 def validate_config_map(obj: dict[str, Any]) -> list[Cause]:
     data, binary = as_dict(obj.get("data")), as_dict(obj.get("binaryData"))
     causes = _data_keys(data, "data") + _data_keys(binary, "binaryData")
@@ -380,7 +372,6 @@ _SECRET_REQUIRED_KEYS = {
 }
 
 
-@validator("", "Secret")
 def validate_secret(obj: dict[str, Any]) -> list[Cause]:
     data, strings = as_dict(obj.get("data")), as_dict(obj.get("stringData"))
     causes = _data_keys(data, "data") + _data_keys(strings, "stringData")
@@ -411,12 +402,10 @@ def _immutable_data(new: dict[str, Any], old: dict[str, Any], keys: tuple[str, .
                      if (new.get(key) or {}) != (old.get(key) or {})]
 
 
-@update_validator("", "ConfigMap")
 def validate_config_map_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     return _immutable_data(new, old, ("data", "binaryData"))
 
 
-@update_validator("", "Secret")
 def validate_secret_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     causes = []
     if new.get("type", "Opaque") != old.get("type", "Opaque"):
@@ -426,7 +415,6 @@ def validate_secret_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cau
 
 # --- nodes, endpoints, events, leases --------------------------------------------------------
 
-@validator("", "Node")
 def validate_node(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes = validate_taints(spec.get("taints"), "metadata.taints")
@@ -442,7 +430,6 @@ def validate_node(obj: dict[str, Any]) -> list[Cause]:
     return causes
 
 
-@update_validator("", "Node")
 def validate_node_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     new_spec, old_spec = as_dict(new.get("spec")), as_dict(old.get("spec"))
     causes = []
@@ -456,7 +443,6 @@ def validate_node_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause
     return causes
 
 
-@validator("", "Endpoints")
 def validate_endpoints(obj: dict[str, Any]) -> list[Cause]:
     causes: list[Cause] = []
     for i, subset in enumerate(as_list(obj.get("subsets"))):
@@ -490,7 +476,6 @@ def _endpoint_address(address: dict[str, Any], path: str) -> list[Cause]:
     return causes
 
 
-@validator("", "Event")
 def validate_event(obj: dict[str, Any]) -> list[Cause]:
     """The involved object's namespace must be the event's own; events about cluster-scoped
     objects live in ``default`` (or, for new-style events, ``kube-system``)."""
@@ -502,7 +487,6 @@ def validate_event(obj: dict[str, Any]) -> list[Cause]:
     return []
 
 
-@validator("coordination.k8s.io", "Lease")
 def validate_lease(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     duration = as_int(spec.get("leaseDurationSeconds"))
@@ -522,7 +506,6 @@ _COUNTED = {"pods", "services", "replicationcontrollers", "resourcequotas", "sec
 _QUOTA_RESOURCES = (names.STANDARD_RESOURCES - {"storage"}) | _COUNTED
 
 
-@validator("", "ResourceQuota")
 def validate_resource_quota(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes: list[Cause] = []
@@ -545,7 +528,6 @@ def validate_resource_quota(obj: dict[str, Any]) -> list[Cause]:
     return causes
 
 
-@update_validator("", "ResourceQuota")
 def validate_resource_quota_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     new_scopes = as_list(as_dict(new.get("spec")).get("scopes"))
     if set(map(str, new_scopes)) != set(map(str, as_list(as_dict(old.get("spec")).get("scopes")))):
@@ -553,7 +535,6 @@ def validate_resource_quota_update(new: dict[str, Any], old: dict[str, Any]) -> 
     return []
 
 
-@validator("", "LimitRange")
 def validate_limit_range(obj: dict[str, Any]) -> list[Cause]:
     causes: list[Cause] = []
     seen: set[str] = set()
@@ -621,7 +602,6 @@ def _storage_class(spec: dict[str, Any], path: str) -> list[Cause]:
     return dns_subdomain(name, path) if isinstance(name, str) and name else []
 
 
-@validator("", "PersistentVolume")
 def validate_persistent_volume(obj: dict[str, Any]) -> list[Cause]:
     spec = as_dict(obj.get("spec"))
     causes = _access_modes(spec.get("accessModes"), "spec.accessModes")
@@ -651,7 +631,6 @@ def validate_persistent_volume(obj: dict[str, Any]) -> list[Cause]:
     return causes + enum(spec.get("volumeMode"), VOLUME_MODES, "spec.volumeMode")
 
 
-@update_validator("", "PersistentVolume")
 def validate_persistent_volume_update(new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     new_spec, old_spec = as_dict(new.get("spec")), as_dict(old.get("spec"))
     causes = []
@@ -663,7 +642,6 @@ def validate_persistent_volume_update(new: dict[str, Any], old: dict[str, Any]) 
     return causes
 
 
-@validator("", "PersistentVolumeClaim")
 def validate_persistent_volume_claim(obj: dict[str, Any]) -> list[Cause]:
     return validate_claim_spec(obj.get("spec"), "spec")
 
@@ -687,7 +665,6 @@ def validate_claim_spec(spec: Any, path: str) -> list[Cause]:
     return causes + enum(spec.get("volumeMode"), VOLUME_MODES, f"{path}.volumeMode")
 
 
-@update_validator("", "PersistentVolumeClaim")
 def validate_persistent_volume_claim_update(new: dict[str, Any],
                                             old: dict[str, Any]) -> list[Cause]:
     """The spec is immutable, except the binder's volumeName and a bound claim's size."""

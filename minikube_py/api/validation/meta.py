@@ -31,22 +31,13 @@ NODE_SELECTOR_OPERATORS = ["DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"]
 
 NameCheck = Callable[[str], list[str]]
 
-# Kinds whose names are not DNS-1123 subdomains.
-_NAME_CHECKS: dict[str, NameCheck] = {
-    "Namespace": names.is_dns1123_label,
-    "Service": names.is_dns1035_label,
-}
 
-
-def name_check(kind: str) -> NameCheck:
-    """How names of ``kind`` are validated (most kinds: a DNS-1123 subdomain)."""
-    return _NAME_CHECKS.get(kind, names.is_dns1123_subdomain)
-
-
-def validate_object_meta(meta: dict[str, Any], *, namespaced: bool, kind: str) -> list[Cause]:
-    """Field errors of a new object's metadata (paths under ``metadata.``)."""
+def validate_object_meta(meta: dict[str, Any], *, namespaced: bool,
+                         name_check: NameCheck = names.is_dns1123_subdomain) -> list[Cause]:
+    """Field errors of a new object's metadata (paths under ``metadata.``); names follow
+    ``name_check`` (the kind's rule: most kinds a DNS-1123 subdomain)."""
     meta = meta if isinstance(meta, dict) else {}
-    causes = _validate_name(meta, name_check(kind))
+    causes = _validate_name(meta, name_check)
     causes += _validate_namespace(meta, namespaced)
     causes += validate_labels(meta.get("labels"), "metadata.labels")
     causes += validate_annotations(meta.get("annotations"), "metadata.annotations")

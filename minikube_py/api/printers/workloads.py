@@ -1,9 +1,7 @@
 """Table printers of the workload kinds: Pod, ReplicationController, apps, batch, autoscaling.
 
-Split from ``printers`` (which owns :class:`Column`, :class:`Printer`, the cell helpers and the
-:data:`PRINTERS` registry) only to keep each file readable. Importing this module adds its
-printers to ``PRINTERS``; ``printers`` does that import itself, so callers only ever need
-``printers.printer_for``.
+Built on the columns and cell helpers of ``printers/base.py``; each kind's strategy names its
+printer here.
 """
 
 from __future__ import annotations
@@ -13,14 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from minikube_py.api.printers import (
+from minikube_py.api.printers.base import (
     AGE,
     CONTAINERS,
     IMAGES,
-    PRINTERS,
     Column,
     Obj,
-    Printer,
     age_of,
     condition_true,
     container_cells,
@@ -475,19 +471,3 @@ HORIZONTAL_POD_AUTOSCALER = simple((
            "autoscaler."),
     AGE,
 ), _hpa_row)
-
-
-WORKLOAD_PRINTERS: dict[tuple[str, str], Printer] = {
-    ("", "Pod"): POD,
-    ("apps", "Deployment"): DEPLOYMENT,
-    ("apps", "ReplicaSet"): REPLICA_SET,
-    ("apps", "StatefulSet"): STATEFUL_SET,
-    ("apps", "DaemonSet"): DAEMON_SET,
-    ("apps", "ControllerRevision"): CONTROLLER_REVISION,
-    ("batch", "Job"): JOB,
-    ("batch", "CronJob"): CRON_JOB,
-    ("autoscaling", "HorizontalPodAutoscaler"): HORIZONTAL_POD_AUTOSCALER,
-    ("", "ReplicationController"): REPLICATION_CONTROLLER,
-}
-
-PRINTERS.update(WORKLOAD_PRINTERS)

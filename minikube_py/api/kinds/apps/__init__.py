@@ -1,0 +1,1 @@
+"""Kinds of the API group 'apps'; one module per kind."""

@@ -1,0 +1,1 @@
+"""Kinds of the API group 'batch'; one module per kind."""

@@ -1,0 +1,1 @@
+"""Kinds of the API group 'coordination'; one module per kind."""

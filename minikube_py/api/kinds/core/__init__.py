@@ -1,0 +1,1 @@
+"""Kinds of the API core group ("" in paths: /api/v1); one module per kind."""

@@ -1,0 +1,93 @@
+"""The strategy of a kind: everything the generic REST layer asks about one kind (the shape of
+Kubernetes' ``rest.RESTCreateStrategy``, ``RESTUpdateStrategy``, ``RESTDeleteStrategy``, the
+status strategy, field selectors and table printers).
+
+Every kind is one module under ``api/kinds/<group>/`` holding its :class:`ResourceType` (path,
+names, schema, subresources) and a :class:`Strategy` subclass with what differs for it, plus
+one registration line in ``api/kinds/__init__.py``. The apiserver, admission, apply, OpenAPI
+and printers ask the strategy; none of them branches on a kind's name.
+
+What every kind gets without saying (the generic REST code does it): status set only through
+``/status`` (a create drops it unless :attr:`Strategy.status_on_create`), spec kept by a
+status update, ``metadata.generation`` 1 at create and bumped when :attr:`generation` parts
+change or a deletion starts, ``metadata.name``/``namespace`` as field selectors, a printer of
+NAME and AGE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from minikube_py.api.errors import Cause
+from minikube_py.api.fieldselectors import DEFAULT_FIELDS, SelectableFields
+from minikube_py.api.printers import DEFAULT_PRINTER, Printer
+from minikube_py.api.validation import names
+
+NameCheck = Callable[[str], list[str]]
+
+
+class Strategy:
+    """Defaults of every hook: a kind overrides what differs for it."""
+
+    #: Top-level fields whose change bumps ``metadata.generation`` ("annotations" means
+    #: ``metadata.annotations``); empty for kinds Kubernetes keeps no generation for.
+    generation: ClassVar[tuple[str, ...]] = ()
+    #: Whether a create keeps the status it was given (Nodes and PVs report their own).
+    status_on_create: ClassVar[bool] = False
+    #: The fields a field selector may name, and how an object exposes them.
+    fields: ClassVar[SelectableFields] = DEFAULT_FIELDS
+    #: The columns of ``kubectl get``.
+    printer: ClassVar[Printer] = DEFAULT_PRINTER
+    #: Cluster-wide allocations the apiserver makes for this kind on create (e.g.
+    #: "cluster-ip"); the allocators live with the apiserver's storage.
+    allocations: ClassVar[tuple[str, ...]] = ()
+    #: Whether an object may still be created in a namespace that is terminating.
+    creatable_in_terminating_namespace: ClassVar[bool] = False
+    #: How names are checked (most kinds: a DNS-1123 subdomain).
+    name_check: ClassVar[NameCheck] = staticmethod(names.is_dns1123_subdomain)
+
+    # -- create and update -----------------------------------------------------------------
+
+    def default(self, obj: dict[str, Any]) -> None:
+        """Fill defaulted fields (Kubernetes' SetDefaults_X), on every create and update."""
+
+    def prepare_for_create(self, obj: dict[str, Any]) -> None:
+        """Kind-specific system fields of a new object (after the generic ones)."""
+
+    def prepare_for_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        """Kind-specific rules of an update of the object itself."""
+
+    def prepare_for_status_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        """Kind-specific rules of an update through ``/status`` (after spec is restored)."""
+
+    def validate(self, obj: dict[str, Any]) -> list[Cause]:
+        """Field errors of a new object, besides ObjectMeta's."""
+        return []
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+        """Field errors of an update (``validate(new)`` has been run already)."""
+        return []
+
+    def warnings_on_create(self, obj: dict[str, Any]) -> list[str]:
+        return []
+
+    # -- delete ----------------------------------------------------------------------------
+
+    def grace_period(self, obj: dict[str, Any], requested: int | None) -> int | None:
+        """Seconds a graceful deletion gives the object, or None to delete it at once
+        (Kubernetes' CheckGracefulDelete: only pods wait for their kubelet)."""
+        return None
+
+    def begin_deletion(self, obj: dict[str, Any]) -> bool:
+        """Mark what a deletion means for this kind; True if the object must stay until a
+        controller finishes it even without finalizers (Namespaces)."""
+        return False
+
+    def deletion_in_progress(self, obj: dict[str, Any]) -> str | None:
+        """Why a second delete of an object being deleted is refused (None: it is not)."""
+        return None
+
+    def removable(self, obj: dict[str, Any]) -> bool:
+        """Whether an object whose deletion started and whose finalizers are gone may go."""
+        return True

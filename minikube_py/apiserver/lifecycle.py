@@ -1,0 +1,136 @@
+"""What every write does to an object before it is stored, whatever its kind (Kubernetes'
+``rest.BeforeCreate``, ``BeforeUpdate`` and ``BeforeDelete``), around the kind's strategy.
+
+- create: status is set by the system, not by a create (unless the kind reports its own);
+  ``metadata.generation`` starts at 1 for kinds that keep one; then the strategy's
+  ``prepare_for_create``;
+- update of the object: status stays as stored; system metadata comes from the stored object;
+  generation counts changes of the kind's generation parts; then ``prepare_for_update``;
+- update through ``/status``: only status changes; through ``/finalize``: only
+  ``spec.finalizers``;
+- delete: the propagation policy becomes a finalizer, a graceful kind gets its grace period,
+  the start of a deletion is a new generation, and whether the object may go at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from minikube_py.api.registry import ResourceType
+from minikube_py.apiserver.options import DeleteOptions
+from minikube_py.util import clock, jsonutil
+
+SYSTEM_METADATA = ("creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                   "generation", "selfLink")
+PROPAGATION_FINALIZERS = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}
+
+
+def generation_view(rt: ResourceType, obj: dict[str, Any]) -> list[Any]:
+    """The parts of ``obj`` whose change bumps ``generation`` for its kind."""
+    meta = obj.get("metadata") or {}
+    return [(meta.get("annotations") or {}) if part == "annotations" else obj.get(part)
+            for part in rt.strategy.generation]
+
+
+def prepare_for_create(rt: ResourceType, obj: dict[str, Any]) -> None:
+    if rt.has_status and not rt.strategy.status_on_create:
+        obj.pop("status", None)
+    meta = obj["metadata"]
+    if rt.strategy.generation:
+        meta["generation"] = 1
+    else:
+        meta.pop("generation", None)
+    rt.strategy.prepare_for_create(obj)
+
+
+def prepare_for_update(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> None:
+    """An update of the object itself: status stays as stored; generation bumps when the
+    kind's generation parts change."""
+    _carry_system_meta(new, old)
+    if rt.has_status:
+        if "status" in old:
+            new["status"] = jsonutil.copy(old["status"])
+        else:
+            new.pop("status", None)
+    meta = new["metadata"]
+    if not rt.strategy.generation:
+        meta.pop("generation", None)
+    else:
+        generation = int((old.get("metadata") or {}).get("generation") or 1)
+        if generation_view(rt, new) != generation_view(rt, old):
+            generation += 1
+        meta["generation"] = generation
+    rt.strategy.prepare_for_update(new, old)
+
+
+def _carry_system_meta(new: dict[str, Any], old: dict[str, Any]) -> None:
+    """Fields only the system sets come from the stored object."""
+    nm, om = new["metadata"], old.get("metadata") or {}
+    for key in SYSTEM_METADATA:
+        if key in om:
+            nm[key] = om[key]
+        else:
+            nm.pop(key, None)
+    if not nm.get("uid"):
+        nm["uid"] = om.get("uid")
+
+
+def prepare_for_status_update(rt: ResourceType, new: dict[str, Any],
+                              old: dict[str, Any]) -> dict[str, Any]:
+    """A status update changes only status: everything else comes from the stored object."""
+    result = jsonutil.copy(old)
+    if "status" in new:
+        result["status"] = new["status"]
+    else:
+        result.pop("status", None)
+    rt.strategy.prepare_for_status_update(result, old)
+    return result
+
+
+def prepare_for_finalize(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    """``namespaces/{name}/finalize`` changes only ``spec.finalizers``."""
+    result = jsonutil.copy(old)
+    result.setdefault("spec", {})["finalizers"] = list(
+        (new.get("spec") or {}).get("finalizers") or [])
+    return result
+
+
+def finalized(rt: ResourceType, obj: dict[str, Any]) -> bool:
+    """Deletion was requested and the last finalizer is gone: the object may go now."""
+    meta = obj["metadata"]
+    if not meta.get("deletionTimestamp") or meta.get("finalizers"):
+        return False
+    return rt.strategy.removable(obj)
+
+
+def begin_deletion(rt: ResourceType, obj: dict[str, Any], options: DeleteOptions) -> bool:
+    """Mark ``obj`` for deletion if it cannot go at once; True if it stays for now."""
+    meta = obj["metadata"]
+    finalizers: list[str] = list(meta.get("finalizers") or [])
+    wanted = PROPAGATION_FINALIZERS.get(options.propagation_policy or "")
+    if wanted and wanted not in finalizers:
+        finalizers.append(wanted)
+    grace = rt.strategy.grace_period(obj, options.grace_period_seconds)
+    stays = rt.strategy.begin_deletion(obj)
+    if not finalizers and not stays and not grace:
+        return False
+    if finalizers:
+        meta["finalizers"] = finalizers
+    if not meta.get("deletionTimestamp") and int(meta.get("generation") or 0) > 0:
+        # A controller's object changes behaviour once it is being deleted: as Kubernetes,
+        # the start of a deletion is a new generation.
+        meta["generation"] = int(meta["generation"]) + 1
+    now = clock.now()
+    if grace is None:
+        meta.setdefault("deletionTimestamp", clock.rfc3339(now))
+        meta.setdefault("deletionGracePeriodSeconds", 0)
+        return True
+    # A graceful kind: the earliest deadline asked for wins (a grace of 0, a force delete,
+    # replaces any longer one, so the object goes when its finalizers do).
+    when = clock.rfc3339(now + dt.timedelta(seconds=grace))
+    existing = meta.get("deletionTimestamp")
+    if not existing or when < existing or grace == 0:
+        meta["deletionTimestamp"] = when if not existing or when < existing else existing
+        meta["deletionGracePeriodSeconds"] = grace
+    return True

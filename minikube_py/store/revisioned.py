@@ -1,0 +1,438 @@
+"""The revisioned core every storage backend shares: the in-memory index, group commit, the
+retry loop of guaranteed updates, watches and reads at past revisions.
+
+A backend persists what this core decides (a subclass implements :meth:`_persist`,
+:meth:`_log_after`, :meth:`_log_undo`, :meth:`_drop_log`): ``SqliteStorage`` writes a
+transaction per batch, ``MemoryStorage`` keeps its log in a list.
+
+Writes go through one queue to one writer task. The writer takes everything queued, checks
+each operation's precondition against the state as the batch has left it, and persists the
+batch as one unit (group commit). A caller's future resolves only after that: nothing
+acknowledged is lost. Then the batch's events go to the broadcaster, strictly in revision
+order, and only after they are durable.
+
+Reads are served from the in-memory index (loaded at open, updated after each commit), so a
+get or list never waits on the disk. Values are kept as encoded JSON; decoding is how each
+reader gets its own copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from minikube_py.store import versioner
+from minikube_py.store.errors import (
+    Compacted,
+    KeyExists,
+    KeyNotFound,
+    RevisionMismatch,
+    StoreClosed,
+    TooManyAttempts,
+    Unencodable,
+    ValueTooLarge,
+)
+from minikube_py.store.interface import (
+    CommitHook,
+    Entry,
+    Keep,
+    Remove,
+    StoreStats,
+    TryUpdate,
+    Write,
+)
+from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Broadcaster, Event, Watcher
+from minikube_py.util import jsonutil
+from minikube_py.util.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1024
+MAX_VALUE_BYTES = 1536 * 1024  # per object, as etcd's default --max-request-bytes (1.5 MiB)
+MAX_ATTEMPTS = 1000  # of a guaranteed update; each round one of the racing writers wins
+
+
+@dataclass(eq=False)
+class _Op:
+    kind: str  # "create" | "update" | "delete" | "compact" | "stop"
+    key: str
+    obj: dict[str, Any] | None
+    expected_rev: int | None
+    future: asyncio.Future[Any]
+
+
+@dataclass
+class Batch:
+    """What one commit persists: rows of the objects table and of the log."""
+
+    upserts: list[tuple[str, bytes, int, int]]
+    deletes: list[str]
+    events: list[Event]
+
+
+def bucket_of(key: str) -> str:
+    """``/registry/pods/ns/name`` -> ``pods``: the in-memory index groups keys per resource."""
+    parts = key.split("/", 3)
+    return parts[2] if len(parts) > 2 else ""
+
+
+def prefix_end(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+
+
+class RevisionedStore(ABC):
+    """The shared core; see the module docstring. Start the writer with :meth:`_start`."""
+
+    def __init__(self, *, retain: int) -> None:
+        self._retain = retain
+        self._buckets: dict[str, dict[str, Entry]] = {}
+        self._rev = 0
+        self._compact_rev = 0
+        self._queue: asyncio.Queue[_Op] = asyncio.Queue()
+        self._closed = False
+        self.broadcaster = Broadcaster()
+        self._writer: asyncio.Task[None] | None = None
+        self.batches = 0  # committed batches, for metrics and tests of group commit
+        self.on_commit: list[CommitHook] = []
+        self.max_value_bytes = MAX_VALUE_BYTES
+        self._revision_waiters: list[tuple[int, asyncio.Future[None]]] = []
+
+    # -- backend ------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def _persist(self, batch: Batch) -> None:
+        """Make ``batch`` durable as one unit, or raise (nothing of it is then applied)."""
+
+    @abstractmethod
+    async def _log_after(self, prefix: str, after: int) -> list[Event]:
+        """Log events under ``prefix`` with revision > ``after``, oldest first."""
+
+    @abstractmethod
+    async def _log_undo(self, prefix: str, after: int) -> list[tuple[str, bytes | None]]:
+        """(key, value before the change) of every change under ``prefix`` after ``after``,
+        newest first (None: the change created the key)."""
+
+    @abstractmethod
+    async def _drop_log(self, upto: int) -> None:
+        """Forget log rows at or below ``upto`` and record the new compact revision."""
+
+    def _start(self, *, revision: int, compact_revision: int,
+               entries: Iterable[Entry]) -> None:
+        for entry in entries:
+            self._buckets.setdefault(bucket_of(entry.key), {})[entry.key] = entry
+        self._rev = revision
+        self._compact_rev = compact_revision
+        self._writer = spawn(self._write_loop(), name="store/writer")
+
+    async def _stop_writer(self) -> None:
+        """Stop taking writes, let queued ones commit, close watchers."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._queue.put_nowait(_Op("stop", "", None, None,
+                                       asyncio.get_running_loop().create_future()))
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+        self.broadcaster.close_all()
+
+    # -- reads (from memory) -----------------------------------------------------------------
+
+    @property
+    def revision(self) -> int:
+        return self._rev
+
+    @property
+    def compact_revision(self) -> int:
+        return self._compact_rev
+
+    @property
+    def stats(self) -> StoreStats:
+        return StoreStats(self._rev, self._compact_rev, self.batches, self.broadcaster.watchers,
+                          self.broadcaster.dropped, self.writer_error)
+
+    def get(self, key: str) -> Entry | None:
+        return self._buckets.get(bucket_of(key), {}).get(key)
+
+    def list(self, prefix: str) -> tuple[list[Entry], int]:
+        bucket = self._buckets.get(bucket_of(prefix), {})
+        entries = [e for k, e in bucket.items() if k.startswith(prefix)]
+        entries.sort(key=lambda e: e.key)
+        return entries, self._rev
+
+    def count(self, prefix: str) -> int:
+        bucket = self._buckets.get(bucket_of(prefix), {})
+        return sum(1 for k in bucket if k.startswith(prefix))
+
+    async def list_at(self, prefix: str, revision: int) -> list[Entry]:
+        """Today's state with every later change undone from the log, newest first.
+
+        Entries restored from the log carry ``create_rev`` and ``mod_rev`` 0 (the log keeps
+        the bytes, not the revisions); their resourceVersion is inside the bytes."""
+        if revision < self._compact_rev:
+            raise Compacted(revision, self._compact_rev)
+        state = {e.key: e for e in self.list(prefix)[0]}
+        for key, prev in await self._log_undo(prefix, revision):
+            if prev is None:
+                state.pop(key, None)  # created after ``revision``
+            else:
+                state[key] = Entry(key, prev, 0, 0)
+        if revision < self._compact_rev:  # compacted while we read
+            raise Compacted(revision, self._compact_rev)
+        return sorted(state.values(), key=lambda e: e.key)
+
+    async def wait_for_revision(self, revision: int, within: float) -> bool:
+        if self._rev >= revision:
+            return True
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = (revision, future)
+        self._revision_waiters.append(waiter)
+        try:
+            await asyncio.wait_for(future, within)
+            return True
+        except TimeoutError:
+            return self._rev >= revision
+        finally:
+            with contextlib.suppress(ValueError):
+                self._revision_waiters.remove(waiter)
+
+    def check_size(self, obj: dict[str, Any], key: str = "") -> None:
+        size = len(jsonutil.dumps(obj))
+        if size > self.max_value_bytes:
+            raise ValueTooLarge(key, size, self.max_value_bytes)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def create(self, key: str, obj: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._submit("create", key, obj, None)
+        return result
+
+    async def update(self, key: str, obj: dict[str, Any], *,
+                     expected_rev: int | None = None) -> dict[str, Any]:
+        """Replace the object at ``key``; with ``expected_rev``, only if its mod revision is
+        still that one (compare-and-swap; else :class:`RevisionMismatch`)."""
+        result: dict[str, Any] = await self._submit("update", key, obj, expected_rev)
+        return result
+
+    async def delete(self, key: str, *, expected_rev: int | None = None) -> dict[str, Any]:
+        """Delete ``key``; returns the last state, stamped with the deletion's revision."""
+        result: dict[str, Any] = await self._submit("delete", key, None, expected_rev)
+        return result
+
+    async def guaranteed_update(self, key: str, try_update: TryUpdate, *,
+                                retry: bool = True, create: bool = False) -> dict[str, Any]:
+        for _ in range(MAX_ATTEMPTS):
+            entry = self.get(key)
+            if entry is None and not create:
+                raise KeyNotFound(key)
+            decision = await try_update(entry)
+            try:
+                if isinstance(decision, Keep):
+                    return decision.obj
+                if isinstance(decision, Remove):
+                    if entry is None:
+                        raise KeyNotFound(key)
+                    return await self.delete(key, expected_rev=entry.mod_rev)
+                assert isinstance(decision, Write)
+                if entry is None:
+                    return await self.create(key, decision.obj)
+                return await self.update(key, decision.obj, expected_rev=entry.mod_rev)
+            # The entry changed, appeared or went since it was read: decide again.
+            except RevisionMismatch:
+                if not retry:
+                    raise
+            except KeyExists:
+                continue
+            except KeyNotFound:
+                if not create:
+                    raise
+        raise TooManyAttempts(key)
+
+    async def compact(self, revision: int | None = None) -> int:
+        """Drop log rows at or below ``revision`` (default: all but the last ``retain``
+        revisions). Returns the new compact revision."""
+        target = revision if revision is not None else self._rev - self._retain
+        result: int = await self._submit("compact", "", None, max(target, 0))
+        return result
+
+    async def _submit(self, kind: str, key: str, obj: dict[str, Any] | None,
+                      expected_rev: int | None) -> Any:
+        if self._closed:
+            raise StoreClosed("store is closed")
+        if self._writer is not None and self._writer.done():
+            raise StoreClosed("store writer is not running")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Op(kind, key, obj, expected_rev, future))
+        return await future
+
+    @property
+    def writer_error(self) -> str | None:
+        """Why the writer is not running (for health checks); None while it is."""
+        if self._writer is None or not self._writer.done() or self._closed:
+            return None
+        if self._writer.cancelled():
+            return "store writer was cancelled"
+        return f"store writer crashed: {self._writer.exception()!r}"
+
+    async def _write_loop(self) -> None:
+        batch: list[_Op] = []
+        try:
+            while True:
+                op = await self._queue.get()
+                batch = [op]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                stop = any(o.kind == "stop" for o in batch)
+                writes = [o for o in batch if o.kind not in ("stop", "compact")]
+                try:
+                    if writes:
+                        await self._commit(writes)
+                    for o in batch:
+                        if o.kind == "compact":
+                            await self._run_compaction(o)
+                except Exception as exc:  # a bug: fail this batch, keep serving the next
+                    log.exception("store writer: batch failed")
+                    _fail(batch, StoreClosed(f"write failed: {exc!r}"))
+                if stop:
+                    _fail(batch, None)
+                    return
+                batch = []
+        finally:
+            # Whatever ends the writer, no caller waits forever on a write it will not do.
+            _fail(batch, StoreClosed("store writer stopped"))
+            while not self._queue.empty():
+                _fail([self._queue.get_nowait()], StoreClosed("store writer stopped"))
+
+    async def _commit(self, ops: list[_Op]) -> None:
+        """Apply one batch: check preconditions, persist as one unit, then publish."""
+        overlay: dict[str, Entry | None] = {}
+        rev = self._rev
+        batch = Batch([], [], [])
+        done: list[tuple[_Op, dict[str, Any]]] = []
+        for op in ops:
+            current = overlay[op.key] if op.key in overlay else self.get(op.key)
+            error = _precondition(op, current)
+            if error is None:
+                try:
+                    obj, value = _encode(op, current, rev + 1)
+                except (TypeError, ValueError) as exc:  # not JSON: refuse this op only
+                    error = Unencodable(f"{op.key}: {exc}")
+            if error is None and op.kind != "delete" and len(value) > self.max_value_bytes:
+                error = ValueTooLarge(op.key, len(value), self.max_value_bytes)
+            if error is not None:
+                if not op.future.done():
+                    op.future.set_exception(error)
+                continue
+            rev += 1
+            if op.kind == "delete":
+                assert current is not None
+                overlay[op.key] = None
+                batch.deletes.append(op.key)
+                batch.events.append(Event(rev, DELETED, op.key, value, current.value))
+            else:
+                create_rev = rev if current is None else current.create_rev
+                overlay[op.key] = Entry(op.key, value, create_rev, rev)
+                batch.upserts.append((op.key, value, create_rev, rev))
+                batch.events.append(Event(rev, ADDED if current is None else MODIFIED, op.key,
+                                          value, None if current is None else current.value))
+            done.append((op, obj))
+        if not done:
+            return
+        try:
+            await self._persist(batch)
+        except Exception as exc:  # disk full, I/O error: nothing of this batch is acknowledged
+            log.error("store commit failed: %r", exc)
+            for op, _ in done:
+                if not op.future.done():
+                    op.future.set_exception(StoreClosed(f"commit failed: {exc}"))
+            return
+        self.batches += 1
+        for key, entry in overlay.items():
+            bucket = self._buckets.setdefault(bucket_of(key), {})
+            if entry is None:
+                bucket.pop(key, None)
+            else:
+                bucket[key] = entry
+        self._rev = rev
+        for op, result in done:
+            if not op.future.done():
+                op.future.set_result(result)
+        for waited, future in self._revision_waiters:
+            if waited <= rev and not future.done():
+                future.set_result(None)
+        # Events leave strictly in revision order, and only after they are durable.
+        self.broadcaster.publish(batch.events)
+        for hook in self.on_commit:
+            try:
+                hook(batch.events)
+            except Exception:  # an observer's bug must not stop the writer
+                log.exception("store on_commit hook failed")
+
+    async def _run_compaction(self, op: _Op) -> None:
+        target = min(int(op.expected_rev or 0), self._rev)
+        if target <= self._compact_rev:
+            op.future.set_result(self._compact_rev)
+            return
+        # Raise the floor first: a watch or past read that runs concurrently re-checks it.
+        previous, self._compact_rev = self._compact_rev, target
+        try:
+            await self._drop_log(target)
+        except Exception as exc:
+            self._compact_rev = previous
+            op.future.set_exception(exc)
+            return
+        op.future.set_result(target)
+
+    # -- watch -------------------------------------------------------------------------------
+
+    async def watch(self, prefix: str, after: int) -> Watcher:
+        """Events under ``prefix`` with revision > ``after``: replayed from the log, then live.
+
+        Raises :class:`Compacted` if the log no longer holds revision ``after + 1``.
+        """
+        if after < self._compact_rev:
+            raise Compacted(after, self._compact_rev)
+        sub = self.broadcaster.subscribe(prefix)  # subscribe before replay: no gap
+        try:
+            replay = await self._log_after(prefix, after) if after < self._rev else []
+            if after < self._compact_rev:  # compacted while we read
+                raise Compacted(after, self._compact_rev)
+        except BaseException:
+            self.broadcaster.unsubscribe(sub)
+            raise
+        return Watcher(self.broadcaster, sub, replay, after)
+
+
+def _fail(batch: list[_Op], error: Exception | None) -> None:
+    """Resolve every unresolved future of ``batch``: with ``error``, or None for a stop."""
+    for op in batch:
+        if op.future.done():
+            continue
+        if error is None or op.kind == "stop":
+            op.future.set_result(None)
+        else:
+            op.future.set_exception(error)
+
+
+def _precondition(op: _Op, current: Entry | None) -> Exception | None:
+    if op.kind == "create":
+        return KeyExists(op.key) if current is not None else None
+    if current is None:
+        return KeyNotFound(op.key)
+    if op.expected_rev is not None and op.expected_rev != current.mod_rev:
+        return RevisionMismatch(op.key, op.expected_rev, current.mod_rev)
+    return None
+
+
+def _encode(op: _Op, current: Entry | None, rev: int) -> tuple[dict[str, Any], bytes]:
+    """The object to store, stamped with ``rev``, and its bytes."""
+    obj = current.decode() if op.kind == "delete" and current is not None else op.obj
+    assert obj is not None
+    versioner.stamp(obj, rev)
+    return obj, jsonutil.dumps(obj)
