@@ -17,12 +17,12 @@ from minikube_py.util import jsonutil
 
 
 class PathElement(NamedTuple):
-    """One step of a field path: ``kind`` f (field), k (keyed item), v (set value), i (index).
+    """One step of a field path: ``tag`` f (field), k (keyed item), v (set value), i (index).
 
     ``text`` is the field name, or the compact JSON of the item's keys or of the value.
     """
 
-    kind: str
+    tag: str
     text: str
 
 
@@ -46,7 +46,7 @@ def _emit(node: dict[PathElement, Any], prefix: Path, members: set[Path]) -> dic
     if prefix and node and prefix in members:
         out["."] = {}
     for element in sorted(node, key=element_order):
-        out[f"{element.kind}:{element.text}"] = _emit(node[element], (*prefix, element), members)
+        out[f"{element.tag}:{element.text}"] = _emit(node[element], (*prefix, element), members)
     return out
 
 
@@ -58,10 +58,10 @@ def fields_from_v1(tree: dict[str, Any], prefix: Path = ()) -> set[Path]:
             if prefix:
                 paths.add(prefix)
             continue
-        kind, _, text = key.partition(":")
-        if kind in ("k", "v"):
+        tag, _, text = key.partition(":")
+        if tag in ("k", "v"):
             text = compact(json.loads(text))
-        path = (*prefix, PathElement(kind, text))
+        path = (*prefix, PathElement(tag, text))
         if not isinstance(child, dict) or not child:
             paths.add(path)
         else:
@@ -73,12 +73,12 @@ def path_string(path: Path) -> str:
     """A path as Kubernetes prints it: ``.spec.containers[name="web"].image``."""
     parts: list[str] = []
     for element in path:
-        if element.kind == "f":
+        if element.tag == "f":
             parts.append("." + element.text)
-        elif element.kind == "k":
+        elif element.tag == "k":
             keys = json.loads(element.text)
             parts.append("[" + ",".join(f"{k}={compact(v)}" for k, v in keys.items()) + "]")
-        elif element.kind == "v":
+        elif element.tag == "v":
             parts.append(f"[={element.text}]")
         else:
             parts.append(f"[{element.text}]")
@@ -107,12 +107,12 @@ def value_order(value: Any) -> tuple[int, Any]:
 
 
 def element_order(element: PathElement) -> tuple[int, Any]:
-    if element.kind == "f":
+    if element.tag == "f":
         return (0, element.text)
-    if element.kind == "k":
+    if element.tag == "k":
         keys = json.loads(element.text)
         return (1, tuple((name, value_order(keys[name])) for name in sorted(keys)))
-    if element.kind == "v":
+    if element.tag == "v":
         return (2, value_order(json.loads(element.text)))
     return (3, int(element.text) if element.text.isdigit() else 0)
 

@@ -115,7 +115,7 @@ class ResourceHandlers:
 
     async def _create(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                       query: Query, media: MediaType) -> ApiResponse:
-        opts = WriteOptions.parse(query, "CreateOptions")
+        opts = WriteOptions.parse(query, "create")
         body = decode_body(req.body, req.content_type, rt.schema)
         written = await self.rest.create(rt, ns, body.value, opts=opts,
                                          manager=req.manager_for(opts.field_manager),
@@ -124,7 +124,7 @@ class ResourceHandlers:
 
     async def _update(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                       query: Query, media: MediaType, *, subresource: str = "") -> ApiResponse:
-        opts = WriteOptions.parse(query, "UpdateOptions")
+        opts = WriteOptions.parse(query, "update")
         body = decode_body(req.body, req.content_type, rt.schema)
         written = await self.rest.update(rt, ns, name, body.value, opts=opts,
                                          subresource=subresource, duplicates=body.duplicates,
@@ -135,7 +135,7 @@ class ResourceHandlers:
                      query: Query, media: MediaType, *, subresource: str = "") -> ApiResponse:
         ctype = req.content_type.split(";")[0].strip().lower()
         check_patch_type(ctype)
-        opts = WriteOptions.parse(query, "PatchOptions", apply=ctype == APPLY)
+        opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
         if ctype == APPLY:
             written = await self.rest.apply(rt, ns, name, req.body or b"", opts=opts,
                                             subresource=subresource)
@@ -168,13 +168,13 @@ class ResourceHandlers:
         if verb == "get":
             return ApiResponse(200, to_scale(self.rest.get(rt, ns, name)))
         if verb == "update":
-            opts = WriteOptions.parse(query, "UpdateOptions")
+            opts = WriteOptions.parse(query, "update")
             new_scale = decode_body(req.body, req.content_type or "application/json",
                                     SCALE).value
         else:
             ctype = req.content_type.split(";")[0].strip().lower()
             check_patch_type(ctype)
-            opts = WriteOptions.parse(query, "PatchOptions", apply=ctype == APPLY)
+            opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
             if ctype == APPLY:
                 raise BadRequest("server-side apply of the scale subresource is not supported")
             scale = to_scale(self.rest.get(rt, ns, name))
@@ -193,7 +193,7 @@ class ResourceHandlers:
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query) -> ApiResponse:
         """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write)."""
-        opts = WriteOptions.parse(query, "CreateOptions")
+        opts = WriteOptions.parse(query, "create")
         body = decode_body(req.body, req.content_type, BINDING).value
         if not isinstance(body, dict):
             raise BadRequest("Binding must be a JSON object")

@@ -26,6 +26,7 @@ CONVERSIONS = {
     "watch": ("Table", "PartialObjectMetadata"),
 }
 CONVERSION_VERSIONS = ("v1", "v1beta1")
+STREAMING = frozenset({"watch"})  # shapes only streaming serializers (JSON lines) can write
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,11 @@ def wants(accept: str, shape: str, group: str = META_GROUP) -> MediaType | None:
 
 
 @lru_cache(maxsize=256)
-def negotiate(accept: str, request_kind: str = "object") -> MediaType:
-    """The representation to answer a resource request with (``request_kind``: object, list
+def negotiate(accept: str, request_shape: str = "object") -> MediaType:
+    """The representation to answer a resource request with (``request_shape``: object, list
     or watch). Raises 406 when nothing offered can be produced. Clients send the same few
     Accept headers over and over, so answers are cached (a MediaType is never changed)."""
-    serializers = (JSON,) if request_kind == "watch" else (JSON, YAML)
+    serializers = (JSON,) if request_shape in STREAMING else (JSON, YAML)
     offers = parse_accept(accept) if accept.strip() else [MediaType(JSON)]
     for mt in offers:
         chosen = _serializer(mt.type, serializers)
@@ -89,7 +90,7 @@ def negotiate(accept: str, request_kind: str = "object") -> MediaType:
             if mt.type in ("*/*", "application/*") and mt.params:
                 continue  # parameters on a wildcard ask for something we cannot tell
             return MediaType(chosen)
-        if _convertible(mt, request_kind):
+        if _convertible(mt, request_shape):
             return MediaType(chosen, {k: v for k, v in mt.params.items()
                                       if k in ("as", "v", "g")})
     accepted = ", ".join(serializers)
@@ -102,6 +103,6 @@ def _serializer(media: str, serializers: tuple[str, ...]) -> str | None:
     return media if media in serializers else None
 
 
-def _convertible(mt: MediaType, request_kind: str) -> bool:
+def _convertible(mt: MediaType, request_shape: str) -> bool:
     return (mt.params.get("g", "") == META_GROUP and mt.version in CONVERSION_VERSIONS
-            and mt.as_ in CONVERSIONS[request_kind])
+            and mt.as_ in CONVERSIONS[request_shape])

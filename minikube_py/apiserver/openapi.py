@@ -196,25 +196,25 @@ class Components:
         return out
 
     def _shape(self, node: Schema) -> dict[str, Any]:
-        kind = node.type
-        if kind == "object":
+        node_type = node.type
+        if node_type == "object":
             return self.ref(node) if node.name else self._object(node)
-        if kind == "array":
+        if node_type == "array":
             assert node.items is not None
             return {"type": "array", "items": self.property(node.items, described=False)}
-        if kind == "map":
+        if node_type == "map":
             assert node.items is not None
             return {"type": "object",
                     "additionalProperties": self.property(node.items, described=False)}
-        if kind == "quantity":
+        if node_type == "quantity":
             return self.leaf(QUANTITY)
-        if kind == "int-or-string":
+        if node_type == "int-or-string":
             return self.leaf(INT_OR_STRING)
-        if kind == "any":
+        if node_type == "any":
             return {"x-kubernetes-preserve-unknown-fields": True}
-        if kind == "string" and node.format == "date-time":
+        if node_type == "string" and node.format == "date-time":
             return self.leaf(TIME)
-        out: dict[str, Any] = {"type": kind}
+        out: dict[str, Any] = {"type": node_type}
         if node.format:
             out["format"] = node.format
         if node.enum is not None:

@@ -33,6 +33,7 @@ FIELD_MANAGER_MAX = 128
 FIELD_VALIDATION = ("Ignore", "Strict", "Warn")
 EXACT, NOT_OLDER_THAN = "Exact", "NotOlderThan"
 PROPAGATION = ("Foreground", "Background", "Orphan")
+_OPTIONS_KINDS = {"create": "CreateOptions", "update": "UpdateOptions", "patch": "PatchOptions"}
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")
 _FALSE = ("0", "f", "F", "FALSE", "false", "False")
 
@@ -125,15 +126,16 @@ class WriteOptions:
     force: bool | None
 
     @classmethod
-    def parse(cls, query: Query, kind: str, *, apply: bool = False) -> WriteOptions:
-        """``kind`` is CreateOptions, UpdateOptions or PatchOptions; ``apply`` says whether
-        the patch is a server-side apply (which needs a field manager and may force)."""
+    def parse(cls, query: Query, verb: str, *, apply: bool = False) -> WriteOptions:
+        """The options of a ``verb`` (create, update or patch); ``apply`` says whether the
+        patch is a server-side apply (which needs a field manager and may force)."""
         dry = query.all("dryRun")
         manager = query.get("fieldManager")
         validation = query.get("fieldValidation")
-        force = query.bool("force") if kind == "PatchOptions" else None
+        patching = verb == "patch"
+        force = query.bool("force") if patching else None
         causes: list[Cause] = []
-        if kind == "PatchOptions":
+        if patching:
             if not apply and force is not None:
                 causes.append(forbidden("force", "may not be specified for non-apply patch"))
             if apply and not manager:
@@ -141,7 +143,7 @@ class WriteOptions:
         causes += field_manager_causes(manager)
         causes += dry_run_causes(dry)
         causes += field_validation_causes(validation)
-        _invalid_options(kind, causes)
+        _invalid_options(_OPTIONS_KINDS[verb], causes)
         return cls(dry_run=bool(dry), field_validation=validation, field_manager=manager,
                    force=force)
 

@@ -254,13 +254,13 @@ def _added_v1(value: Any, schema: Schema | None, *, member: bool) -> dict[str, A
     if isinstance(value, dict):
         if schema is not None and schema.name in ATOMIC_STRUCTS:
             return {}
-        kind = schema.type if schema is not None else ""
+        node_type = schema.type if schema is not None else ""
         children: dict[str, Any] = {}
         for key in sorted(value):
-            if kind == "object":
+            if node_type == "object":
                 child = schema.fields.get(key)  # type: ignore[union-attr]
                 owned_map = child is None or child.type == "map"
-            elif kind == "map":
+            elif node_type == "map":
                 child, owned_map = schema.items, True  # type: ignore[union-attr]
             else:
                 child, owned_map = None, False
@@ -436,19 +436,19 @@ def _missing_keys(schema: Schema, item: Any) -> list[str]:
             if (not isinstance(item, dict) or item.get(k) is None) and k not in KEY_DEFAULTS]
 
 
-def _item_element(kind: str, schema: Schema, item: Any) -> PathElement:
-    if kind == "map":
+def _item_element(list_type: str, schema: Schema, item: Any) -> PathElement:
+    if list_type == "map":
         keys = {k: item[k] if item.get(k) is not None else KEY_DEFAULTS[k]
                 for k in schema.list_map_keys}
         return PathElement("k", compact(keys))
     return PathElement("v", compact(item))
 
 
-def _items_by_element(kind: str, schema: Schema, items: list[Any]) -> dict[PathElement, Any]:
+def _items_by_element(list_type: str, schema: Schema, items: list[Any]) -> dict[PathElement, Any]:
     """The first item of each element (later duplicates are ignored, as they are rare)."""
     out: dict[PathElement, Any] = {}
     for item in items:
-        out.setdefault(_item_element(kind, schema, item), item)
+        out.setdefault(_item_element(list_type, schema, item), item)
     return out
 
 
@@ -489,17 +489,17 @@ def _check_lists(value: Any, schema: Schema | None, path: Path) -> None:
                     f"{path_string(path)}: element {index}: associative list with keys has an "
                     f'element that omits key field "{missing[0]}" (and doesn\'t have default '
                     "value)")
-    kind = _list_kind(schema, value)
-    if kind == "atomic":
+    list_type = _list_kind(schema, value)
+    if list_type == "atomic":
         return
     seen: set[PathElement] = set()
     for item in value:
-        element = _item_element(kind, schema, item)
+        element = _item_element(list_type, schema, item)
         if element in seen:
             raise ValueError(f"{path_string(path)}: duplicate entries for key "
                              f"{path_string((element,))}")
         seen.add(element)
-        if kind == "map":
+        if list_type == "map":
             _check_lists(item, schema.items, (*path, element))
 
 
@@ -513,14 +513,14 @@ def _field_set(value: Any, schema: Schema | None, path: Path = ()) -> set[Path]:
             if child is None or child == {} or not _is_declared(schema, key):
                 out.add(child_path)
         return out
-    kind = _list_kind(schema, value)
-    if kind == "atomic" or schema is None:
+    list_type = _list_kind(schema, value)
+    if list_type == "atomic" or schema is None:
         if path:
             out.add(path)
         return out
     for item in value:
-        item_path = (*path, _item_element(kind, schema, item))
-        if kind == "map":
+        item_path = (*path, _item_element(list_type, schema, item))
+        if list_type == "map":
             out |= _field_set(item, schema.items, item_path)
         out.add(item_path)
     return out
@@ -539,17 +539,17 @@ def _merge(live: Any, config: Any, schema: Schema | None) -> Any:
             else:
                 live[key] = _merge(current, value, _child(schema, key))
         return live
-    kind = _list_kind(schema, live, config)
-    if kind == "atomic" or schema is None:
+    list_type = _list_kind(schema, live, config)
+    if list_type == "atomic" or schema is None:
         return copy.deepcopy(config)
-    return _merge_items(kind, schema, live, config)
+    return _merge_items(list_type, schema, live, config)
 
 
-def _merge_items(kind: str, schema: Schema, live: list[Any], config: list[Any]) -> list[Any]:
+def _merge_items(list_type: str, schema: Schema, live: list[Any], config: list[Any]) -> list[Any]:
     """Keyed or set lists: shared items take the configuration's order in the live slots;
     new items go just before the next shared item (or last); live-only items stay put."""
-    config_by = _items_by_element(kind, schema, config)
-    live_elements = [_item_element(kind, schema, item) for item in live]
+    config_by = _items_by_element(list_type, schema, config)
+    live_elements = [_item_element(list_type, schema, item) for item in live]
     first_slot = {e: i for i, e in reversed(list(enumerate(live_elements)))}
     shared = [e for e in config_by if e in first_slot]
     new_before: dict[PathElement, list[PathElement]] = {}
@@ -568,7 +568,7 @@ def _merge_items(kind: str, schema: Schema, live: list[Any], config: list[Any]) 
         taker = next(shared_iter)
         out.extend(copy.deepcopy(config_by[e]) for e in new_before[taker])
         merged = _merge(live[first_slot[taker]], config_by[taker], schema.items)
-        out.append(merged if kind == "map" else config_by[taker])
+        out.append(merged if list_type == "map" else config_by[taker])
     out.extend(copy.deepcopy(config_by[e]) for e in pending)
     return out
 
@@ -609,7 +609,7 @@ def _with_named_fields(paths: Iterable[Path], schema: Schema | None) -> set[Path
     for path in paths:
         node = schema
         for depth, element in enumerate(path[:-1]):
-            if element.kind == "f":
+            if element.tag == "f":
                 if _is_declared(node, element.text):
                     out.add(path[:depth + 1])
                 node = _child(node, element.text)
@@ -623,7 +623,7 @@ def _remove(container: Any, path: Path, schema: Schema | None) -> None:
     if not path:
         return
     element, rest = path[0], path[1:]
-    if element.kind == "f":
+    if element.tag == "f":
         if not isinstance(container, dict) or element.text not in container:
             return
         if not rest:
@@ -634,11 +634,11 @@ def _remove(container: Any, path: Path, schema: Schema | None) -> None:
         if child in ({}, []) and len(rest) == 1:
             del container[element.text]
         return
-    kind = _list_kind(schema, container)
-    if kind == "atomic" or schema is None:
+    list_type = _list_kind(schema, container)
+    if list_type == "atomic" or schema is None:
         return
     for index, item in enumerate(container):
-        if _item_element(kind, schema, item) == element:
+        if _item_element(list_type, schema, item) == element:
             if rest:
                 _remove(item, rest, schema.items)
             else:
@@ -684,11 +684,11 @@ def _diff(lhs: Any, rhs: Any, schema: Schema | None, path: Path, change: _Change
                   member=not _is_declared(schema, key) or (child is not None
                                                            and child.type == "map"))
         return
-    kind = _list_kind(schema, lhs, rhs)
-    if kind != "atomic" and schema is not None:
+    list_type = _list_kind(schema, lhs, rhs)
+    if list_type != "atomic" and schema is not None:
         _mark_node(lhs, rhs, path, change, member=True)
-        left = _items_by_element(kind, schema, lhs if lhs is not _MISSING else [])
-        right = _items_by_element(kind, schema, rhs if rhs is not _MISSING else [])
+        left = _items_by_element(list_type, schema, lhs if lhs is not _MISSING else [])
+        right = _items_by_element(list_type, schema, rhs if rhs is not _MISSING else [])
         for element in [*left, *(e for e in right if e not in left)]:
             _diff(left.get(element, _MISSING), right.get(element, _MISSING), schema.items,
                   (*path, element), change, member=True)

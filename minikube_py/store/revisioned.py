@@ -59,7 +59,7 @@ MAX_ATTEMPTS = 1000  # of a guaranteed update; each round one of the racing writ
 
 @dataclass(eq=False)
 class _Op:
-    kind: str  # "create" | "update" | "delete" | "compact" | "stop"
+    op: str  # "create" | "update" | "delete" | "compact" | "stop"
     key: str
     obj: dict[str, Any] | None
     expected_rev: int | None
@@ -261,14 +261,14 @@ class RevisionedStore(ABC):
         result: int = await self._submit("compact", "", None, max(target, 0))
         return result
 
-    async def _submit(self, kind: str, key: str, obj: dict[str, Any] | None,
+    async def _submit(self, op: str, key: str, obj: dict[str, Any] | None,
                       expected_rev: int | None) -> Any:
         if self._closed:
             raise StoreClosed("store is closed")
         if self._writer is not None and self._writer.done():
             raise StoreClosed("store writer is not running")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Op(kind, key, obj, expected_rev, future))
+        self._queue.put_nowait(_Op(op, key, obj, expected_rev, future))
         return await future
 
     @property
@@ -288,13 +288,13 @@ class RevisionedStore(ABC):
                 batch = [op]
                 while len(batch) < MAX_BATCH and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
-                stop = any(o.kind == "stop" for o in batch)
-                writes = [o for o in batch if o.kind not in ("stop", "compact")]
+                stop = any(o.op == "stop" for o in batch)
+                writes = [o for o in batch if o.op not in ("stop", "compact")]
                 try:
                     if writes:
                         await self._commit(writes)
                     for o in batch:
-                        if o.kind == "compact":
+                        if o.op == "compact":
                             await self._run_compaction(o)
                 except Exception as exc:  # a bug: fail this batch, keep serving the next
                     log.exception("store writer: batch failed")
@@ -323,14 +323,14 @@ class RevisionedStore(ABC):
                     obj, value = _encode(op, current, rev + 1)
                 except (TypeError, ValueError) as exc:  # not JSON: refuse this op only
                     error = Unencodable(f"{op.key}: {exc}")
-            if error is None and op.kind != "delete" and len(value) > self.max_value_bytes:
+            if error is None and op.op != "delete" and len(value) > self.max_value_bytes:
                 error = ValueTooLarge(op.key, len(value), self.max_value_bytes)
             if error is not None:
                 if not op.future.done():
                     op.future.set_exception(error)
                 continue
             rev += 1
-            if op.kind == "delete":
+            if op.op == "delete":
                 assert current is not None
                 overlay[op.key] = None
                 batch.deletes.append(op.key)
@@ -414,14 +414,14 @@ def _fail(batch: list[_Op], error: Exception | None) -> None:
     for op in batch:
         if op.future.done():
             continue
-        if error is None or op.kind == "stop":
+        if error is None or op.op == "stop":
             op.future.set_result(None)
         else:
             op.future.set_exception(error)
 
 
 def _precondition(op: _Op, current: Entry | None) -> Exception | None:
-    if op.kind == "create":
+    if op.op == "create":
         return KeyExists(op.key) if current is not None else None
     if current is None:
         return KeyNotFound(op.key)
@@ -432,7 +432,7 @@ def _precondition(op: _Op, current: Entry | None) -> Exception | None:
 
 def _encode(op: _Op, current: Entry | None, rev: int) -> tuple[dict[str, Any], bytes]:
     """The object to store, stamped with ``rev``, and its bytes."""
-    obj = current.decode() if op.kind == "delete" and current is not None else op.obj
+    obj = current.decode() if op.op == "delete" and current is not None else op.obj
     assert obj is not None
     versioner.stamp(obj, rev)
     return obj, jsonutil.dumps(obj)
