@@ -47,7 +47,8 @@ def cm(name: str, value: str = "v") -> dict[str, Any]:
             "data": {"k": value}}
 
 
-async def test_create_stamps_resource_version_and_rejects_duplicates(store: RevisionedStore) -> None:
+async def test_create_stamps_resource_version_and_rejects_duplicates(
+        store: RevisionedStore) -> None:
     """A create gets the next revision as resourceVersion; a second create is KeyExists."""
     first = await store.create("/registry/configmaps/default/a", cm("a"))
     assert first["metadata"]["resourceVersion"] == "1"
