@@ -28,6 +28,7 @@ from pathlib import Path
 import aiodocker
 from yarl import URL
 
+from .base import split_ref
 from .errors import ContainerRuntimeError, RuntimeUnavailable
 from .pause import pause_rootfs
 
@@ -37,14 +38,6 @@ PAUSE_IMAGE = "minikube-py/pause:3.9"
 BUSYBOX_IMAGE = "minikube-py/busybox:local"
 BUSYBOX_BINARY = Path("/bin/busybox")  # Debian's busybox-static
 _PATH = "PATH=/bin:/sbin:/usr/bin:/usr/sbin"
-
-
-def split_ref(ref: str) -> tuple[str, str]:
-    """``repo[:tag]`` -> (repo, tag), ``latest`` when no tag; a registry port is no tag."""
-    repo, sep, tag = ref.rpartition(":")
-    if not sep or "/" in tag:
-        return ref, "latest"
-    return repo, tag
 
 
 async def image_present(docker: aiodocker.Docker, ref: str) -> bool:
