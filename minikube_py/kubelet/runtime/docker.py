@@ -97,6 +97,18 @@ def _runtime_error(exc: aiodocker.DockerError, what: str) -> ContainerRuntimeErr
     return ContainerRuntimeError(message)
 
 
+@contextlib.asynccontextmanager
+async def _streaming(
+    docker: aiodocker.Docker, path: str, params: Mapping[str, str]
+) -> AsyncIterator[aiohttp.ClientResponse]:
+    """A raw GET whose response is closed however the reader ends (aiodocker's is not)."""
+    async with docker._query(path, params=dict(params), timeout=_NO_TIMEOUT) as response:
+        try:
+            yield response
+        finally:
+            response.close()
+
+
 def _connect(docker_host: str | None) -> aiodocker.Docker:
     url = docker_host or os.environ.get("DOCKER_HOST")
     try:
@@ -316,8 +328,8 @@ class DockerRuntime:
             params["since"] = f"{since.timestamp():.9f}"
         # aiodocker's own log() decodes to str; the raw request keeps the bytes as written.
         with _translate(f"logs of {container_id}"):
-            async with self._docker._query(
-                f"containers/{container_id}/logs", params=params, timeout=_NO_TIMEOUT
+            async with _streaming(
+                self._docker, f"containers/{container_id}/logs", params
             ) as response:
                 chunks = _raw(response) if info["Config"].get("Tty") else _frames(response)
                 async for _stream, chunk in chunks:
@@ -374,9 +386,7 @@ class DockerRuntime:
         since = f"{self._since_nanos // 10**9}.{self._since_nanos % 10**9:09d}"
         params = {"since": since, "filters": json.dumps(filters)}
         with _translate("watch events"):
-            async with self._docker._query(
-                "events", params=params, timeout=_NO_TIMEOUT
-            ) as response:
+            async with _streaming(self._docker, "events", params) as response:
                 async for line in response.content:
                     self._dispatch(json.loads(line))
 

@@ -219,11 +219,13 @@ class SimRuntime:
             raise NotFound(f"no sandbox {sandbox_id}") from None
 
     async def stop_sandbox(self, sandbox_id: SandboxId) -> None:
-        box = self._sandbox(sandbox_id)
+        box = self._sandboxes.get(sandbox_id)
+        if box is None:
+            return
         for cid in list(box.containers):
             self._end(self._containers[cid], EXIT_SIGKILL)
         if box.status.state is SandboxState.READY:
-            box.status = replace(box.status, state=SandboxState.NOTREADY)
+            box.status = replace(box.status, state=SandboxState.NOTREADY, ip=None, published=())
             self._emit(sandbox_id, EventKind.DIED, box.status.labels, exit_code=0)
 
     async def remove_sandbox(self, sandbox_id: SandboxId) -> None:
