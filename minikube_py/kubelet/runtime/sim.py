@@ -161,6 +161,7 @@ class SimRuntime:
         self._ips = itertools.islice(ipaddress.ip_network(pod_cidr).hosts(), 1, None)
         self._host_ports = itertools.count(32768)
         self._sandboxes: dict[SandboxId, _Sandbox] = {}
+        self._by_pod: dict[tuple[str, int], SandboxId] = {}  # (pod uid, attempt) -> sandbox
         self._containers: dict[ContainerId, _Container] = {}
         self._subscribers: set[EventStream] = set()
 
@@ -191,9 +192,9 @@ class SimRuntime:
     # sandboxes
 
     async def run_sandbox(self, config: SandboxConfig) -> SandboxStatus:
-        for box in self._sandboxes.values():
-            if (box.status.pod_uid, box.status.attempt) == (config.pod_uid, config.attempt):
-                raise Conflict(f"sandbox of pod {config.pod_uid} attempt {config.attempt} exists")
+        key = (config.pod_uid, config.attempt)
+        if key in self._by_pod:
+            raise Conflict(f"sandbox of pod {config.pod_uid} attempt {config.attempt} exists")
         labels = runtime_labels(
             node_name=self.node_name, kind=KIND_SANDBOX, pod_uid=config.pod_uid,
             namespace=config.namespace, pod_name=config.name,
@@ -209,6 +210,7 @@ class SimRuntime:
             labels=labels, published=published,
         )
         self._sandboxes[status.id] = _Sandbox(status)
+        self._by_pod[key] = status.id
         self._emit(status.id, EventKind.STARTED, labels)
         return status
 
@@ -236,6 +238,7 @@ class SimRuntime:
             await self.remove_container(cid)
         await self.stop_sandbox(sandbox_id)
         del self._sandboxes[sandbox_id]
+        del self._by_pod[(box.status.pod_uid, box.status.attempt)]
         self._emit(sandbox_id, EventKind.DESTROYED, box.status.labels)
 
     async def sandbox_status(self, sandbox_id: SandboxId) -> SandboxStatus:
