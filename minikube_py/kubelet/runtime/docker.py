@@ -219,6 +219,8 @@ class DockerRuntime:
         return container.id
 
     async def stop_sandbox(self, sandbox_id: SandboxId) -> None:
+        if not await self._owns(sandbox_id, kind=KIND_SANDBOX):
+            return
         for c in await self.list_containers({LABEL_SANDBOX_ID: sandbox_id}):
             if c.state is ContainerState.RUNNING:
                 with contextlib.suppress(NotFound):
@@ -227,9 +229,19 @@ class DockerRuntime:
             await self._docker.containers.container(sandbox_id).stop(t=_SANDBOX_STOP_SECONDS)
 
     async def remove_sandbox(self, sandbox_id: SandboxId) -> None:
+        if not await self._owns(sandbox_id, kind=KIND_SANDBOX):
+            return
         for c in await self.list_containers({LABEL_SANDBOX_ID: sandbox_id}):
             await self._force_remove(c.id)
         await self._force_remove(sandbox_id)
+
+    async def _owns(self, object_id: str, *, kind: str) -> bool:
+        """Whether ``object_id`` is this node's; idempotent calls treat others as gone."""
+        try:
+            await self._inspect(object_id, kind=kind)
+        except NotFound:
+            return False
+        return True
 
     async def sandbox_status(self, sandbox_id: SandboxId) -> SandboxStatus:
         return specs.sandbox_status(await self._inspect(sandbox_id, kind=KIND_SANDBOX))
@@ -294,8 +306,7 @@ class DockerRuntime:
             await container.stop(t=specs.stop_seconds(timeout_seconds))
 
     async def remove_container(self, container_id: ContainerId) -> None:
-        with contextlib.suppress(NotFound):
-            await self._inspect(container_id, kind=KIND_CONTAINER)
+        if await self._owns(container_id, kind=KIND_CONTAINER):
             await self._force_remove(container_id)
 
     async def _force_remove(self, object_id: str) -> None:

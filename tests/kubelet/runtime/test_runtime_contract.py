@@ -23,6 +23,7 @@ from minikube_py.kubelet.runtime.base import (
     LABEL_POD_UID,
     LABEL_SANDBOX_ID,
     Conflict,
+    ContainerConfig,
     ContainerRuntime,
     ContainerState,
     EventKind,
@@ -48,8 +49,10 @@ from tests.kubelet.runtime.helpers import (
 FOREVER = ("sleep", "3600")
 
 
-def exits_with(code: int) -> dict[str, object]:
-    return {"command": ("sh", "-c", f"exit {code}"), "sim": {"exitCode": code}}
+def exits_with(name: str, code: int, *, attempt: int = 0) -> ContainerConfig:
+    """A container that ends by itself with ``code``, in Docker and in the simulation."""
+    return container_config(name, command=("sh", "-c", f"exit {code}"),
+                            sim={"exitCode": code}, attempt=attempt)
 
 
 async def test_version_names_the_engine(runtime: ContainerRuntime) -> None:
@@ -163,7 +166,7 @@ async def test_container_labels(runtime: ContainerRuntime) -> None:
 async def test_exit_code_and_reason(runtime: ContainerRuntime, code: int, reason: str) -> None:
     """A container that ends by itself reports its exit code and the Kubernetes reason."""
     sandbox = await runtime.run_sandbox(sandbox_config())
-    cid = await runtime.create_container(sandbox.id, container_config("job", **exits_with(code)))
+    cid = await runtime.create_container(sandbox.id, exits_with("job", code))
     await runtime.start_container(cid)
     await wait_for_state(runtime, cid, ContainerState.EXITED)
     status = await runtime.container_status(cid)
@@ -173,7 +176,7 @@ async def test_exit_code_and_reason(runtime: ContainerRuntime, code: int, reason
 async def test_start_twice_is_a_conflict(runtime: ContainerRuntime) -> None:
     """A container starts once; a restart is a new container with the next attempt."""
     sandbox = await runtime.run_sandbox(sandbox_config())
-    cid = await runtime.create_container(sandbox.id, container_config("job", **exits_with(0)))
+    cid = await runtime.create_container(sandbox.id, exits_with("job", 0))
     await runtime.start_container(cid)
     await wait_for_state(runtime, cid, ContainerState.EXITED)
     with pytest.raises(Conflict):
@@ -202,14 +205,14 @@ async def test_restart_attempts_are_separate_containers(runtime: ContainerRuntim
     """Attempts 0 and 1 of one container coexist; the same attempt twice is a conflict."""
     sandbox = await runtime.run_sandbox(sandbox_config())
     first = await runtime.create_container(
-        sandbox.id, container_config("app", attempt=0, **exits_with(1)))
+        sandbox.id, exits_with("app", 1, attempt=0))
     await runtime.start_container(first)
     await wait_for_state(runtime, first, ContainerState.EXITED)
     second = await runtime.create_container(
-        sandbox.id, container_config("app", attempt=1, **exits_with(1)))
+        sandbox.id, exits_with("app", 1, attempt=1))
     with pytest.raises(Conflict):
         await runtime.create_container(
-            sandbox.id, container_config("app", attempt=1, **exits_with(1)))
+            sandbox.id, exits_with("app", 1, attempt=1))
     listed = await runtime.list_containers({LABEL_CONTAINER_NAME: "app"})
     assert {(c.id, c.attempt) for c in listed} == {(first, 0), (second, 1)}
 
@@ -250,7 +253,7 @@ async def test_events_of_a_container(runtime: ContainerRuntime) -> None:
     """Subscribers see started, died (with the exit code) and destroyed, with the labels."""
     sandbox = await runtime.run_sandbox(sandbox_config())
     async with runtime.events() as events:
-        cid = await runtime.create_container(sandbox.id, container_config("job", **exits_with(3)))
+        cid = await runtime.create_container(sandbox.id, exits_with("job", 3))
         await runtime.start_container(cid)
         started = await next_event(events, lambda e: e.container_id == cid)
         assert started.kind is EventKind.STARTED and started.pod_uid == sandbox.pod_uid
