@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_read=None)
 _INSPECT_CONCURRENCY = 16
 _SANDBOX_STOP_SECONDS = 2  # the pause program exits on SIGTERM at once
+_EVENTS_RETRY_FIRST, _EVENTS_RETRY_MAX = 0.5, 10.0  # seconds between reconnects, doubling
 
 
 @contextlib.contextmanager
@@ -377,16 +378,16 @@ class DockerRuntime:
 
     async def _event_pump(self) -> None:
         """Keep one ``/events`` stream open; after a break, resume from the last event."""
-        delay = 0.5
+        delay = _EVENTS_RETRY_FIRST
         while True:
             try:
                 await self._pump_once()
-                delay = 0.5
+                delay = _EVENTS_RETRY_FIRST
             except (ContainerRuntimeError, aiohttp.ClientError, ValueError) as exc:
                 log.warning("%s: docker events stream broke (%s); retrying in %.1fs",
                             self.node_name, exc, delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, _EVENTS_RETRY_MAX)
 
     async def _pump_once(self) -> None:
         filters = {

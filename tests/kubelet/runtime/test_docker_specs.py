@@ -1,15 +1,21 @@
-"""The Docker runtime's translations to and from Engine API JSON, and a missing engine.
-
-None of these needs Docker.
+"""The Docker runtime's translations to and from Engine API JSON, its event pump's resume, and
+a missing engine. None of these needs Docker.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import pytest
 
+from minikube_py.kubelet.runtime import docker as docker_module
 from minikube_py.kubelet.runtime import docker_specs as specs
 from minikube_py.kubelet.runtime import open_runtime
 from minikube_py.kubelet.runtime.base import (
@@ -140,3 +146,45 @@ async def test_missing_engine_is_runtime_unavailable_naming_the_fix(tmp_path: An
     """With no engine behind the socket, opening the Docker runtime says how to fix it."""
     with pytest.raises(RuntimeUnavailable, match="start Docker, or run with --runtime sim"):
         await open_runtime("docker", node_name="n", docker_host=f"unix://{tmp_path}/none.sock")
+
+
+class _BrokenAfter:
+    """A fake /events response: the given messages, then the connection breaks."""
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.content = self._lines(messages)
+
+    @staticmethod
+    async def _lines(messages: list[dict[str, Any]]) -> AsyncIterator[bytes]:
+        for message in messages:
+            yield json.dumps(message).encode() + b"\n"
+        raise aiohttp.ClientPayloadError("connection reset")
+
+
+async def test_event_pump_resumes_after_the_last_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When /events breaks, the pump reconnects with since = the last event's time + 1 ns."""
+    nanos = time.time_ns() + 10**9  # after the subscription, as any real event is
+    message = {"Type": "container", "Action": "start", "timeNano": nanos,
+               "Actor": {"ID": "c1", "Attributes": {}}}
+    sinces: list[str] = []
+    reconnected = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def fake_streaming(docker: Any, path: str, params: Any) -> AsyncIterator[Any]:
+        sinces.append(params["since"])
+        if len(sinces) == 2:
+            reconnected.set()
+        yield _BrokenAfter([message] if len(sinces) == 1 else [])
+
+    monkeypatch.setattr(docker_module, "_streaming", fake_streaming)
+    monkeypatch.setattr(docker_module, "_EVENTS_RETRY_FIRST", 0.001)
+    runtime = docker_module.DockerRuntime(node_name="n", docker_host="unix:///nonexistent.sock")
+    try:
+        async with runtime.events() as events:
+            event = await anext(events)
+            async with asyncio.timeout(10):
+                await reconnected.wait()
+    finally:
+        await runtime.close()
+    assert (event.container_id, event.kind) == ("c1", EventKind.STARTED)
+    assert sinces[1] == f"{(nanos + 1) // 10**9}.{(nanos + 1) % 10**9:09d}"
