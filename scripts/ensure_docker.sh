@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers on this machine, for the kubelet's Docker runtime and the
-# e2e tests (called by tests/kubelet/runtime/conftest.py, CI and `make`).
+# e2e tests (tests/kubelet/runtime/conftest.py calls it; CI and `make` can call it too).
 #
 # Idempotent: exits 0 at once when `docker info` already answers. Otherwise, as root on
 # Debian, installs what is missing (docker.io, busybox-static), starts dockerd detached and
@@ -32,14 +32,16 @@ if ((${#missing[@]})); then
 fi
 command -v dockerd >/dev/null 2>&1 || die "dockerd is still missing after installing docker.io"
 
-# Flags this sandbox needs, and why:
-# --storage-driver=overlay2  the root file system is ext4 with overlay in the kernel; saying it
-#                            avoids a silent fall-back to the slow `vfs` driver.
-# --iptables=true (default)  docker.io pulls in iptables (nft backend); Docker needs it for the
-#                            bridge's NAT rules. Host -> container bridge IP traffic is plain
-#                            routing over docker0 and works either way.
-# No --cgroup-driver: the machine runs no systemd, so the cgroupfs driver (the default) it is.
-# Started with setsid+nohup so the engine outlives this script and the shell that ran it.
+# How dockerd is started here, and why:
+# - --storage-driver=overlay2: the root file system is ext4 and the kernel has overlay, so
+#   overlay2 works; naming it makes a broken overlay fail loudly instead of silently falling
+#   back to the slow, disk-hungry `vfs` driver.
+# - No other flag is needed on this machine (checked: Debian 12, root, no systemd, cgroup v1,
+#   kernel 6.x): iptables comes with docker.io (nf_tables backend) and Docker's default bridge
+#   (docker0, 172.17.0.0/16) is routed from the host, so the host reaches a container at its
+#   bridge IP, which is what the kubelet reports as the pod IP. No systemd, so Docker's
+#   default cgroupfs driver is the right one.
+# - setsid + nohup + </dev/null: the engine outlives this script and the shell that ran it.
 if ! pgrep -x dockerd >/dev/null 2>&1; then
   mkdir -p "$(dirname "$LOG")"
   setsid nohup dockerd --storage-driver=overlay2 >>"$LOG" 2>&1 </dev/null &

@@ -424,7 +424,7 @@ async def exec_sync(
     runtime: ContainerRuntime, container_id: ContainerId, command: Sequence[str], *,
     timeout_seconds: float,
 ) -> ExecResult:
-    """Run ``command`` to its end and collect its output (exec probes, ``kubectl exec`` -i-less).
+    """Run ``command`` to its end and collect its output (exec probes, non-interactive exec).
 
     Raises ``TimeoutError`` after ``timeout_seconds`` (the command may go on running).
     """
