@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/.data/demo
 
-.PHONY: venv test lint unit demo demo-down bench clean
+.PHONY: venv test lint unit demo demo-down bench clean docker
 
 venv: $(STAMP)
 
@@ -18,7 +18,12 @@ lint: venv
 	$(VENV)/bin/ruff check minikube_py tests bench
 	$(VENV)/bin/lint-imports
 
-test: lint
+# A Docker engine and the local images (nothing is pulled): the kubelet's tests need them.
+docker: venv
+	bash scripts/ensure_docker.sh
+	PY=$(PY) bash scripts/build_images.sh
+
+test: lint docker
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: venv
