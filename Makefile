@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 lint: venv
 	$(VENV)/bin/ruff check minikube_py tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # A Docker engine and the local images (nothing is pulled): the kubelet's tests need them.
 docker: venv

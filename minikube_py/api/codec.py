@@ -155,14 +155,14 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases are not accepted in request bodies", event.start_mark)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise yaml.composer.ComposerError(
                 None, None, f"nesting exceeds the maximum depth of {MAX_DEPTH}",
-                self.peek_event().start_mark)
+                self.peek_event().start_mark)  # type: ignore[no-untyped-call]
         try:
             return super().compose_node(parent, index)
         finally:

@@ -40,6 +40,8 @@ from typing import Any
 from minikube_py.api.errors import BadRequest, InternalError, Invalid
 from minikube_py.api.schema import Schema
 
+Obj = dict[str, Any]  # a JSON object
+
 DIRECTIVE_MARKER = "$patch"
 REPLACE = "replace"
 DELETE = "delete"
@@ -59,7 +61,7 @@ ERR_SET_ELEMENT_ORDER = "invalid patch format of setElementOrder list"
 _ABSENT = object()
 
 
-def strategic_merge_patch(original: dict, patch: dict, schema: Schema | None) -> dict:
+def strategic_merge_patch(original: Obj, patch: Obj, schema: Schema | None) -> Obj:
     """``original`` with the strategic merge ``patch`` applied; neither input is changed."""
     if not isinstance(patch, dict):
         raise BadRequest(ERR_BAD_JSON_DOC)
@@ -103,7 +105,7 @@ def _strategy_without_retain_keys(strategy: str | None) -> str:
 # --- maps -------------------------------------------------------------------------------------
 
 
-def _merge_map(original: dict, patch: dict, schema: Schema | None) -> dict | None:
+def _merge_map(original: Obj, patch: Obj, schema: Schema | None) -> Obj | None:
     """Merge ``patch`` into ``original`` in place; None when the patch deletes the whole map."""
     if DIRECTIVE_MARKER in patch:
         directive = patch[DIRECTIVE_MARKER]
@@ -128,12 +130,13 @@ def _merge_map(original: dict, patch: dict, schema: Schema | None) -> dict | Non
     return original
 
 
-def _merge_field(original: dict, key: str, value: Any, schema: Schema | None) -> None:
+def _merge_field(original: Obj, key: str, value: Any, schema: Schema | None) -> None:
     if value is None:
         original.pop(key, None)
         return
     meta = _patch_meta(schema, key)
     current = original.get(key)
+    merged: Any
     if isinstance(current, dict) and isinstance(value, dict):
         base = {} if meta.strategy == REPLACE else current
         merged = _merge_map(base, value, meta.schema)
@@ -156,7 +159,7 @@ def _fresh(value: Any, meta: _PatchMeta) -> Any:
     return value
 
 
-def _apply_retain_keys(original: dict, patch: dict) -> None:
+def _apply_retain_keys(original: Obj, patch: Obj) -> None:
     """``$retainKeys``: keys of ``original`` not listed are cleared (e.g. a union's old member)."""
     if RETAIN_KEYS_DIRECTIVE not in patch:
         return
@@ -185,13 +188,13 @@ def _directive_field(key: str, prefix: str, error: str) -> str:
 # --- lists ------------------------------------------------------------------------------------
 
 
-def _merge_list_field(current: list, patch: list, meta: _PatchMeta) -> list:
+def _merge_list_field(current: list[Any], patch: list[Any], meta: _PatchMeta) -> list[Any]:
     if meta.strategy == MERGE:
         return _merge_list(current, patch, meta)
     return _replacement_list(patch, meta.items)
 
 
-def _replacement_list(patch: list, items: Schema | None) -> list:
+def _replacement_list(patch: list[Any], items: Schema | None) -> list[Any]:
     """A list that replaces the live one; bare ``{"$patch": ...}`` markers are dropped."""
     result = []
     for element in patch:
@@ -206,7 +209,7 @@ def _replacement_list(patch: list, items: Schema | None) -> list:
     return result
 
 
-def _merge_list(original: list, patch: list, meta: _PatchMeta) -> list:
+def _merge_list(original: list[Any], patch: list[Any], meta: _PatchMeta) -> list[Any]:
     """A list with strategy ``merge``: by merge key for maps, as a set for primitives."""
     if not original and not patch:
         return []
@@ -228,8 +231,8 @@ def _merge_list(original: list, patch: list, meta: _PatchMeta) -> list:
     return _normalize_order(merged, additions, base, meta.merge_key)
 
 
-def _apply_list_directives(original: list, patch: list,
-                           meta: _PatchMeta) -> tuple[list, list]:
+def _apply_list_directives(original: list[Any], patch: list[Any],
+                           meta: _PatchMeta) -> tuple[list[Any], list[Any]]:
     """Apply the ``$patch`` elements of a merge-keyed patch list: (base list, elements to merge)."""
     key = meta.merge_key or ""
     base, additions, replace = list(original), [], False
@@ -252,14 +255,14 @@ def _apply_list_directives(original: list, patch: list,
     return base, additions
 
 
-def _check_list_directive(element: dict) -> str:
+def _check_list_directive(element: Obj) -> str:
     directive = element[DIRECTIVE_MARKER]
     if directive not in (REPLACE, DELETE, MERGE) or isinstance(directive, bool):
         raise BadRequest(_unknown_patch_type(directive, element))
-    return directive
+    return str(directive)
 
 
-def _delete_from_primitive_list(original: dict, key: str, values: Any) -> None:
+def _delete_from_primitive_list(original: Obj, key: str, values: Any) -> None:
     """``$deleteFromPrimitiveList/<key>``: drop every occurrence of the values (absent is fine)."""
     if not isinstance(values, list) or any(isinstance(v, dict | list) for v in values):
         raise BadRequest(ERR_PRIMITIVE_LIST)
@@ -269,7 +272,7 @@ def _delete_from_primitive_list(original: dict, key: str, values: Any) -> None:
                          if not any(_same_value(item, value) for value in values)]
 
 
-def _apply_set_element_orders(original: dict, patch: dict, schema: Schema | None) -> None:
+def _apply_set_element_orders(original: Obj, patch: Obj, schema: Schema | None) -> None:
     """Merge each list named by a ``$setElementOrder/<field>`` and put it in that order."""
     for directive_key in [key for key in patch if key.startswith(SET_ELEMENT_ORDER_PREFIX)]:
         order = patch.pop(directive_key)
@@ -294,7 +297,8 @@ def _apply_set_element_orders(original: dict, patch: dict, schema: Schema | None
         original[key] = _normalize_order(merged, order, live, meta.merge_key)
 
 
-def _live_order_after_merge(live: list, patch_list: list, merge_key: str | None) -> list:
+def _live_order_after_merge(live: list[Any], patch_list: list[Any],
+                            merge_key: str | None) -> list[Any]:
     """The live list as Kubernetes' in-place merge leaves it, to order server-only elements.
 
     Kubernetes deletes elements of the live list in place and appends new ones to it, so the
@@ -319,7 +323,7 @@ def _live_order_after_merge(live: list, patch_list: list, merge_key: str | None)
     return kept + added[:len(live) - len(kept)]
 
 
-def _validate_order(patch_list: list, order: list, merge_key: str | None) -> None:
+def _validate_order(patch_list: list[Any], order: list[Any], merge_key: str | None) -> None:
     """The patch list must follow the ``$setElementOrder`` list (deletions aside)."""
     if not patch_list or not order:
         return
@@ -345,8 +349,8 @@ def _is_delete(element: Any, merge_key: str | None) -> bool:
 # --- order of a merged list -------------------------------------------------------------------
 
 
-def _normalize_order(merged: list, patch_order: list, server_order: list,
-                     merge_key: str | None) -> list:
+def _normalize_order(merged: list[Any], patch_order: list[Any], server_order: list[Any],
+                     merge_key: str | None) -> list[Any]:
     """Kubernetes' ``normalizeElementOrder``.
 
     Elements named in ``patch_order`` are sorted by it, the others ("server-only") by
@@ -379,14 +383,14 @@ def _identity(merge_key: str | None) -> Callable[[Any], Any]:
     return lambda element: _merge_key_value(element, merge_key)
 
 
-def _sorted_by(items: list, order: list, ident: Callable[[Any], Any]) -> list:
+def _sorted_by(items: list[Any], order: list[Any], ident: Callable[[Any], Any]) -> list[Any]:
     def position(item: Any) -> int:
         index = _index(order, ident(item))
         return index if index >= 0 else len(order)
     return sorted(items, key=position)
 
 
-def _index(values: list, value: Any) -> int:
+def _index(values: list[Any], value: Any) -> int:
     for index, candidate in enumerate(values):
         if _same_value(candidate, value):
             return index
@@ -410,7 +414,7 @@ def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _element_kind(*lists: list) -> str:
+def _element_kind(*lists: list[Any]) -> str:
     """The one kind of element of the lists; lists of lists and mixed lists are refused."""
     kinds = {_kind(element) for elements in lists for element in elements}
     if "list" in kinds:
@@ -425,8 +429,8 @@ def _same_value(left: Any, right: Any) -> bool:
     return _kind(left) == _kind(right) and left == right
 
 
-def _dedupe(values: list) -> list:
-    result: list = []
+def _dedupe(values: list[Any]) -> list[Any]:
+    result: list[Any] = []
     for value in values:
         if _index(result, value) < 0:
             result.append(value)
@@ -447,14 +451,14 @@ def _merge_key_equal(left: Any, right: Any, merge_key: str | None) -> bool:
     return _same_value(_merge_key_value(left, merge_key), _merge_key_value(right, merge_key))
 
 
-def _find_by_key(elements: list, merge_key: str, value: Any) -> int | None:
+def _find_by_key(elements: list[Any], merge_key: str, value: Any) -> int | None:
     for index, element in enumerate(elements):
         if merge_key in element and _same_value(element[merge_key], value):
             return index
     return None
 
 
-def _unknown_patch_type(directive: Any, element: dict) -> str:
+def _unknown_patch_type(directive: Any, element: Obj) -> str:
     return f"unknown patch type: {_go(directive)} in map: {_go(element)}"
 
 

@@ -16,15 +16,12 @@ NAME and AGE.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from minikube_py.api.errors import Cause
 from minikube_py.api.fieldselectors import DEFAULT_FIELDS, SelectableFields
 from minikube_py.api.printers import DEFAULT_PRINTER, Printer
 from minikube_py.api.validation import names
-
-NameCheck = Callable[[str], list[str]]
 
 
 class Strategy:
@@ -44,10 +41,12 @@ class Strategy:
     allocations: ClassVar[tuple[str, ...]] = ()
     #: Whether an object may still be created in a namespace that is terminating.
     creatable_in_terminating_namespace: ClassVar[bool] = False
-    #: How names are checked (most kinds: a DNS-1123 subdomain).
-    name_check: ClassVar[NameCheck] = staticmethod(names.is_dns1123_subdomain)
 
     # -- create and update -----------------------------------------------------------------
+
+    def check_name(self, name: str) -> list[str]:
+        """What is wrong with ``name`` for this kind (most kinds: a DNS-1123 subdomain)."""
+        return names.is_dns1123_subdomain(name)
 
     def default(self, obj: dict[str, Any]) -> None:
         """Fill defaulted fields (Kubernetes' SetDefaults_X), on every create and update."""

@@ -78,7 +78,7 @@ class ResourceHandlers:
     async def _list(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query, media: MediaType) -> ApiResponse:
         opts = self._list_options(rt, query, watch=False)
-        listed = await self.rest.list(rt, ns, opts)
+        listed = await self.rest.list_objects(rt, ns, opts)
         return render_list(media, rt, listed, include=query.get("includeObject", "Metadata"))
 
     async def _watch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,

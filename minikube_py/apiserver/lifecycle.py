@@ -79,7 +79,7 @@ def _carry_system_meta(new: dict[str, Any], old: dict[str, Any]) -> None:
 def prepare_for_status_update(rt: ResourceType, new: dict[str, Any],
                               old: dict[str, Any]) -> dict[str, Any]:
     """A status update changes only status: everything else comes from the stored object."""
-    result = jsonutil.copy(old)
+    result: dict[str, Any] = jsonutil.copy(old)
     if "status" in new:
         result["status"] = new["status"]
     else:
@@ -90,7 +90,7 @@ def prepare_for_status_update(rt: ResourceType, new: dict[str, Any],
 
 def prepare_for_finalize(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     """``namespaces/{name}/finalize`` changes only ``spec.finalizers``."""
-    result = jsonutil.copy(old)
+    result: dict[str, Any] = jsonutil.copy(old)
     result.setdefault("spec", {})["finalizers"] = list(
         (new.get("spec") or {}).get("finalizers") or [])
     return result

@@ -127,7 +127,7 @@ class RestStorage:
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.by_path("", "v1", "services")
         assert services is not None
-        return [e.decode() for e in self.store.list(services.prefix())[0]]
+        return [e.decode() for e in self.store.list_prefix(services.prefix())[0]]
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -142,7 +142,8 @@ class RestStorage:
             raise NotFound.of(rt.group, rt.plural, name)
         return obj
 
-    async def list(self, rt: ResourceType, namespace: str, opts: ListOptions) -> Listed:
+    async def list_objects(self, rt: ResourceType, namespace: str,
+                           opts: ListOptions) -> Listed:
         """Matching objects in key order, read at the revision the options ask for: the
         latest; exactly N (``resourceVersionMatch=Exact``, while the log keeps N); or, for a
         continued list, the revision of its first page, so that all pages are one snapshot."""
@@ -198,7 +199,7 @@ class RestStorage:
 
     async def _entries_at(self, prefix: str, rev: int | None) -> tuple[list[Entry], int]:
         if rev is None or rev >= self.store.revision:
-            entries, now = self.store.list(prefix)
+            entries, now = self.store.list_prefix(prefix)
             return entries, (now if rev is None else rev)
         return await self.store.list_at(prefix, rev), rev
 
@@ -427,7 +428,7 @@ class RestStorage:
     async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
                                 options: DeleteOptions) -> list[dict[str, Any]]:
         """Delete every object the list options select (one delete each, as Kubernetes)."""
-        listed = await self.list(rt, namespace, opts)
+        listed = await self.list_objects(rt, namespace, opts)
         deleted = []
         for obj in listed.objects():
             try:

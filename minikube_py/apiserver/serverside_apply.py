@@ -56,6 +56,8 @@ from minikube_py.apiserver.fieldpath import (
     value_order,
 )
 
+Obj = dict[str, Any]  # a JSON object
+
 APPLY = "Apply"
 UPDATE = "Update"
 FIELDS_V1 = "FieldsV1"
@@ -136,8 +138,8 @@ def _conflict_message(pairs: list[tuple[str, str]]) -> str:
 # --- public entry points --------------------------------------------------------------------------
 
 
-def server_side_apply(live: dict | None, applied: dict, *, manager: str, force: bool,
-                      schema: Schema | None, now: str) -> dict:
+def server_side_apply(live: Obj | None, applied: Obj, *, manager: str, force: bool,
+                      schema: Schema | None, now: str) -> Obj:
     """The object after ``manager`` applies ``applied`` to ``live`` (None: create).
 
     Raises :class:`ApplyConflict` when the apply would change another manager's fields and
@@ -182,7 +184,7 @@ def server_side_apply(live: dict | None, applied: dict, *, manager: str, force: 
     return result
 
 
-def record_update(live: dict | None, new: dict, *, manager: str, operation: str = UPDATE,
+def record_update(live: Obj | None, new: Obj, *, manager: str, operation: str = UPDATE,
                   schema: Schema | None, now: str, subresource: str = "") -> None:
     """Give ``manager`` the fields that ``new`` adds or changes over ``live`` (None: create).
 
@@ -221,13 +223,13 @@ def record_update(live: dict | None, new: dict, *, manager: str, operation: str 
         metadata.pop("managedFields", None)
 
 
-def _record_create(new: dict, *, manager: str, operation: str, schema: Schema | None, now: str,
+def _record_create(new: Obj, *, manager: str, operation: str, schema: Schema | None, now: str,
                    subresource: str) -> None:
     """record_update for a new object: every field is the creator's. The ``fieldsV1`` tree is
     built in one walk of the object, as :func:`_diff` against nothing would find it (the fast
     path of every create)."""
     content = new if subresource != "status" else {"status": new.get("status", _MISSING)}
-    children: dict[str, Any] = {}
+    children: Obj = {}
     for key in sorted(content):
         value = content[key]
         if value is _MISSING or (subresource != "status" and key in ("apiVersion", "kind",
@@ -248,14 +250,14 @@ def _record_create(new: dict, *, manager: str, operation: str, schema: Schema | 
     new["metadata"]["managedFields"] = [entry]
 
 
-def _added_v1(value: Any, schema: Schema | None, *, member: bool) -> dict[str, Any]:
+def _added_v1(value: Any, schema: Schema | None, *, member: bool) -> Obj:
     """The ``fieldsV1`` subtree of a value that is all new: what :func:`_diff` against
     nothing finds, written straight into the tree (this runs on every create)."""
     if isinstance(value, dict):
         if schema is not None and schema.name in ATOMIC_STRUCTS:
             return {}
         node_type = schema.type if schema is not None else ""
-        children: dict[str, Any] = {}
+        children: Obj = {}
         for key in sorted(value):
             if node_type == "object":
                 child = schema.fields.get(key)  # type: ignore[union-attr]
@@ -271,7 +273,7 @@ def _added_v1(value: Any, schema: Schema | None, *, member: bool) -> dict[str, A
     elements = _list_elements(schema, value)
     if elements is None:
         return {}  # an atomic list is one field
-    tree: dict[str, Any] = {".": {}}
+    tree: Obj = {".": {}}
     for _, text, item in sorted(elements, key=lambda e: e[0]):
         if text not in tree:
             tree[text] = _added_v1(item, schema.items, member=True)
@@ -331,8 +333,8 @@ class _Entry:
             text += f" using {self.api_version}"
         return text
 
-    def to_dict(self, *, fields_v1: dict[str, Any] | None = None) -> dict[str, Any]:
-        out: dict[str, Any] = {"manager": self.manager, "operation": self.operation,
+    def to_dict(self, *, fields_v1: Obj | None = None) -> Obj:
+        out: Obj = {"manager": self.manager, "operation": self.operation,
                                "apiVersion": self.api_version}
         if self.time is not None:
             out["time"] = self.time
@@ -366,7 +368,7 @@ def _decode_entries(raw: Any) -> list[_Entry]:
     return entries
 
 
-def _encode_entries(entries: list[_Entry]) -> list[dict[str, Any]]:
+def _encode_entries(entries: list[_Entry]) -> list[Obj]:
     """Non-empty entries in Kubernetes' order: Apply before Update, then oldest first."""
     kept = [e for e in entries if e.fields]
     kept.sort(key=lambda e: (e.operation, e.time or "", e.manager, e.api_version, e.subresource))
@@ -455,7 +457,7 @@ def _items_by_element(list_type: str, schema: Schema, items: list[Any]) -> dict[
 # --- the applied configuration --------------------------------------------------------------------
 
 
-def _check_applied(applied: dict, manager: str, schema: Schema | None) -> None:
+def _check_applied(applied: Obj, manager: str, schema: Schema | None) -> None:
     if not manager:
         raise BadRequest("PATCH requests with apply content type must provide field manager")
     if applied.get("metadata", {}).get("managedFields"):
@@ -592,7 +594,7 @@ def _drop_applied_nulls(merged: Any, config: Any, schema: Schema | None) -> None
 # --- prune ----------------------------------------------------------------------------------------
 
 
-def _prune(merged: dict, last: frozenset[Path], owned: frozenset[Path],
+def _prune(merged: Obj, last: frozenset[Path], owned: frozenset[Path],
            schema: Schema | None) -> None:
     """Remove what the applier applied last time, omits now, and nobody else owns."""
     if not last:
@@ -658,7 +660,7 @@ class _Change:
     removed: set[Path] = field(default_factory=set)
 
 
-def _compare(live: dict, new: dict, schema: Schema | None) -> _Change:
+def _compare(live: Obj, new: Obj, schema: Schema | None) -> _Change:
     change = _Change()
     _diff(live, new, schema, (), change, member=False)
     return change
@@ -732,7 +734,7 @@ def _conflicts(others: list[_Entry], change: _Change) -> list[tuple[_Entry, Path
 
 
 def _not_excused_by_last_applied(conflicts: list[tuple[_Entry, Path]], manager: str,
-                                 live: dict | None, live_content: dict,
+                                 live: Obj | None, live_content: Obj,
                                  schema: Schema | None) -> list[tuple[_Entry, Path]]:
     """kubectl's first server-side apply may take over what client-side apply last applied
     (the fields of the annotation whose value is still live): conflicts on those are forced."""
@@ -755,14 +757,14 @@ def _not_excused_by_last_applied(conflicts: list[tuple[_Entry, Path]], manager: 
 # --- whole objects --------------------------------------------------------------------------------
 
 
-def _content(obj: dict | None, subresource: str = "") -> dict:
+def _content(obj: Obj | None, subresource: str = "") -> Obj:
     """The part of an object that managers own: no apiVersion/kind, no server-set metadata, and
     ``status`` only for the status subresource (where it is all there is)."""
     if obj is None:
         return {}
     if subresource == "status":
         return {"status": copy.deepcopy(obj["status"])} if "status" in obj else {}
-    out: dict[str, Any] = {}
+    out: Obj = {}
     for key, value in obj.items():
         if key in ("apiVersion", "kind", "status"):
             continue
@@ -774,7 +776,7 @@ def _content(obj: dict | None, subresource: str = "") -> dict:
     return out
 
 
-def _assemble(live: dict | None, applied: dict, content: dict) -> dict:
+def _assemble(live: Obj | None, applied: Obj, content: Obj) -> Obj:
     """The stored object: identity and server metadata from ``live`` (or, when creating, the
     name and namespace of ``applied``), the owned ``content``, and the live ``status``."""
     source = live if live is not None else applied
@@ -785,7 +787,7 @@ def _assemble(live: dict | None, applied: dict, content: dict) -> dict:
     metadata = {**server_meta, **content.get("metadata", {})}
     rank = {name: i for i, name in enumerate(METADATA_ORDER)}
     ordered = dict(sorted(metadata.items(), key=lambda kv: rank.get(kv[0], len(rank))))
-    out: dict[str, Any] = {"apiVersion": applied.get("apiVersion", source.get("apiVersion")),
+    out: Obj = {"apiVersion": applied.get("apiVersion", source.get("apiVersion")),
                            "kind": applied.get("kind", source.get("kind")),
                            "metadata": ordered}
     out.update((k, v) for k, v in content.items() if k != "metadata")
@@ -794,7 +796,7 @@ def _assemble(live: dict | None, applied: dict, content: dict) -> dict:
     return out
 
 
-def _sync_last_applied(result: dict, applied: dict, manager: str) -> None:
+def _sync_last_applied(result: Obj, applied: Obj, manager: str) -> None:
     """kubectl's server-side apply keeps an existing client-side annotation current."""
     annotations = result["metadata"].get("annotations")
     if manager != KUBECTL_MANAGER or not annotations or LAST_APPLIED_ANNOTATION not in annotations:
@@ -808,9 +810,9 @@ def _sync_last_applied(result: dict, applied: dict, manager: str) -> None:
     annotations[LAST_APPLIED_ANNOTATION] = compact(config) + "\n"
 
 
-def _is_noop(live: dict, result: dict) -> bool:
+def _is_noop(live: Obj, result: Obj) -> bool:
     """Nothing changed but the applier's timestamp (Kubernetes then keeps the live object)."""
-    def without_times(obj: dict) -> list[Any]:
+    def without_times(obj: Obj) -> list[Any]:
         meta = {k: v for k, v in obj.get("metadata", {}).items() if k != "managedFields"}
         entries = {compact([e.get("manager"), e.get("operation"), e.get("apiVersion"),
                              e.get("subresource")]): {k: v for k, v in e.items() if k != "time"}

@@ -58,7 +58,7 @@ async def open_watch(store: Storage, rt: ResourceType, namespace: str, name: str
         after = parse_resource_version(rv)
         await require_revision(store, after)
     if opts.wants_initial_events:
-        entries, after = store.list(rt.prefix(namespace))
+        entries, after = store.list_prefix(rt.prefix(namespace))
         for entry in entries:
             if name and not entry.key.endswith("/" + name):
                 continue

@@ -29,7 +29,7 @@ def with_last_applied(obj: dict[str, Any]) -> dict[str, Any]:
     annotations.pop(LAST_APPLIED, None)
     if not annotations:
         recorded["metadata"].pop("annotations", None)
-    result = jsonutil.copy(obj)
+    result: dict[str, Any] = jsonutil.copy(obj)
     result["metadata"].setdefault("annotations", {})[LAST_APPLIED] = (
         json.dumps(recorded, separators=(",", ":"), sort_keys=True) + "\n")
     return result

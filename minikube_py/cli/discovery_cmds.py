@@ -126,11 +126,11 @@ def _resolve(schemas: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def _type_name(node: dict[str, Any], schemas: dict[str, Any]) -> str:
     ref = node.get("$ref") or ((node.get("allOf") or [{}])[0]).get("$ref")
     if ref:
-        return ref.rsplit(".", 1)[-1]
+        return str(ref.rsplit(".", 1)[-1])
     kind = node.get("type", "Object")
     if kind == "array":
         return f"[]{_type_name(node.get('items') or {}, schemas)}"
     if kind == "object" and "additionalProperties" in node:
         return f"map[string]{_type_name(node['additionalProperties'], schemas)}"
     return {"integer": "integer", "string": "string", "boolean": "boolean",
-            "number": "number", "object": "Object"}.get(kind, kind)
+            "number": "number", "object": "Object"}.get(kind, str(kind))

@@ -79,7 +79,7 @@ class Storage(Protocol):
         """The current entry of ``key`` (from memory: never waits)."""
         ...
 
-    def list(self, prefix: str) -> tuple[list[Entry], int]:
+    def list_prefix(self, prefix: str) -> tuple[list[Entry], int]:
         """Current entries under ``prefix`` in key order, and the revision they are at."""
         ...
 

@@ -160,7 +160,7 @@ class RevisionedStore(ABC):
     def get(self, key: str) -> Entry | None:
         return self._buckets.get(bucket_of(key), {}).get(key)
 
-    def list(self, prefix: str) -> tuple[list[Entry], int]:
+    def list_prefix(self, prefix: str) -> tuple[list[Entry], int]:
         bucket = self._buckets.get(bucket_of(prefix), {})
         entries = [e for k, e in bucket.items() if k.startswith(prefix)]
         entries.sort(key=lambda e: e.key)
@@ -177,7 +177,7 @@ class RevisionedStore(ABC):
         the bytes, not the revisions); their resourceVersion is inside the bytes."""
         if revision < self._compact_rev:
             raise Compacted(revision, self._compact_rev)
-        state = {e.key: e for e in self.list(prefix)[0]}
+        state = {e.key: e for e in self.list_prefix(prefix)[0]}
         for key, prev in await self._log_undo(prefix, revision):
             if prev is None:
                 state.pop(key, None)  # created after ``revision``

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+_orjson: Any
 try:  # orjson is a dependency; the stdlib path is kept for a broken install only.
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised on machines without orjson

@@ -261,5 +261,5 @@ async def test_count_and_list_by_prefix(store: RevisionedStore) -> None:
     await store.create("/registry/secrets/a/x", cm("x"))
     assert store.count("/registry/configmaps/") == 3
     assert store.count("/registry/configmaps/a/") == 2
-    keys = [e.key for e in store.list("/registry/configmaps/")[0]]
+    keys = [e.key for e in store.list_prefix("/registry/configmaps/")[0]]
     assert keys == sorted(keys) and len(keys) == 3

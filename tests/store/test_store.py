@@ -39,13 +39,13 @@ async def test_group_commit_64_writers_gap_free(store: Store) -> None:
     results = await asyncio.gather(*(writer(i) for i in range(64)))
     revs = sorted(r for rs in results for r in rs)
     assert revs == list(range(1, n + 1))
-    entries, rev = store.list("/registry/configmaps/default/")
+    entries, rev = store.list_prefix("/registry/configmaps/default/")
     assert len(entries) == n and rev == n
     assert store.batches < n, "concurrent writes should share transactions"
     reopened = await Store.open(store.path)
     try:
         assert reopened.revision == n
-        assert len(reopened.list("/registry/configmaps/")[0]) == n
+        assert len(reopened.list_prefix("/registry/configmaps/")[0]) == n
     finally:
         await reopened.close()
 
@@ -88,7 +88,7 @@ async def test_snapshot_round_trip(store: Store, tmp_path: Path) -> None:
     assert restore_file(snapshot, db_path) == 5
     restored = await Store.open(db_path)
     try:
-        keys = [e.key for e in restored.list("/registry/configmaps/")[0]]
+        keys = [e.key for e in restored.list_prefix("/registry/configmaps/")[0]]
         assert keys == [f"/registry/configmaps/default/c{i}" for i in range(5)]
         assert restored.revision == 5
     finally:

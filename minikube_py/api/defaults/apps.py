@@ -16,7 +16,7 @@ def default_template(spec: dict[str, Any]) -> None:
     """The PodSpec defaults in ``spec.template.spec``, when there is one."""
     template = spec.get("template")
     if isinstance(template, dict):
-        default_pod_spec(template.get("spec"))
+        default_pod_spec(template.get("spec"))  # type: ignore[arg-type]
 
 
 def default_deployment(deployment: dict[str, Any]) -> None:

@@ -148,7 +148,7 @@ def _requests_from_limits(container: dict[str, Any]) -> None:
     limits = resources.get("limits") if isinstance(resources, dict) else None
     if not isinstance(limits, dict) or not limits:
         return
-    requests = section(resources, "requests")
+    requests = section(resources if isinstance(resources, dict) else {}, "requests")
     for name, quantity in limits.items():
         requests.setdefault(name, quantity)
 
@@ -166,7 +166,7 @@ def default_replication_controller(rc: dict[str, Any]) -> None:
         meta = section(rc, "metadata")
         if not meta.get("labels"):
             meta["labels"] = dict(labels)
-    default_pod_spec(template.get("spec"))
+    default_pod_spec(template.get("spec"))  # type: ignore[arg-type]
 
 
 # --- Service and Endpoints -------------------------------------------------------------------

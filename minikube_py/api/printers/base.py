@@ -109,7 +109,8 @@ def since(timestamp: str | None, now: dt.datetime) -> str:
 
 def format_labels(labels: Mapping[str, str] | None) -> str:
     """``labels.FormatLabels``: ``a=b,c=d`` sorted by key, ``<none>`` when empty."""
-    text = ",".join(f"{key}={labels[key]}" for key in sorted(labels or {}))
+    labels = labels or {}
+    text = ",".join(f"{key}={labels[key]}" for key in sorted(labels))
     return text or "<none>"
 
 
@@ -140,7 +141,7 @@ def _requirement(expression: Mapping[str, Any]) -> str:
         case "NotIn":
             return f"{key} notin ({','.join(sorted(values))})"
         case "Exists":
-            return key
+            return str(key)
         case "DoesNotExist":
             return f"!{key}"
     raise ValueError(f"{operator!r} is not a valid label selector operator")

@@ -197,7 +197,7 @@ def _node_status(node: Obj) -> str:
 def _node_address(node: Obj, address_type: str) -> str:
     for address in status(node).get("addresses") or []:
         if address.get("type") == address_type:
-            return address.get("address", "")
+            return str(address.get("address", ""))
     return "<none>"
 
 
@@ -321,7 +321,8 @@ BINDING = simple((
 def _quota_row(quota: Obj, now: dt.datetime) -> list[Any]:
     hard = status(quota).get("hard") or {}
     used = status(quota).get("used") or {}
-    requests, limits = [], []
+    requests: list[str] = []
+    limits: list[str] = []
     for resource in sorted(hard):
         column = limits if resource.split(".")[0] == "limits" and "." in resource else requests
         column.append(f"{resource}: {used.get(resource, '0')}/{hard[resource]}")
@@ -350,7 +351,7 @@ def access_modes(modes: Iterable[str] | None) -> str:
 def _volume_class(obj: Obj) -> str:
     annotations = meta(obj).get("annotations") or {}
     if _BETA_CLASS in annotations:
-        return annotations[_BETA_CLASS]
+        return str(annotations[_BETA_CLASS])
     return spec(obj).get("storageClassName") or ""
 
 

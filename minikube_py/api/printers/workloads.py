@@ -44,7 +44,7 @@ def _int(value: Any) -> int:
 
 def _is_sidecar(container: Mapping[str, Any] | None) -> bool:
     """A restartable init container (``restartPolicy: Always``)."""
-    return bool(container) and container.get("restartPolicy") == "Always"
+    return container is not None and container.get("restartPolicy") == "Always"
 
 
 @dataclass
@@ -69,7 +69,7 @@ class _Restarts:
 
 def _terminated_reason(terminated: Mapping[str, Any]) -> str:
     if terminated.get("reason"):
-        return terminated["reason"]
+        return str(terminated["reason"])
     if terminated.get("signal"):
         return f"Signal:{terminated['signal']}"
     return f"ExitCode:{terminated.get('exitCode') or 0}"
@@ -404,7 +404,7 @@ def _hpa_metrics(hpa: Obj) -> tuple[list[Mapping[str, Any]], list[Mapping[str, A
     statuses = [] if current is None else [{
         "type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": current}},
     }]
-    return specs, statuses
+    return specs, statuses  # type: ignore[return-value]
 
 
 def _metric_text(metric: Mapping[str, Any], current: Mapping[str, Any] | None) -> str:

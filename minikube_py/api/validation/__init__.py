@@ -21,7 +21,7 @@ def validate(rt: ResourceType, obj: dict[str, Any]) -> list[Cause]:
     """All field errors of a new object: its metadata, then its kind's rules."""
     causes = meta_validation.validate_object_meta(obj.get("metadata") or {},
                                                   namespaced=rt.namespaced,
-                                                  name_check=rt.strategy.name_check)
+                                                  name_check=rt.strategy.check_name)
     return causes + rt.strategy.validate(obj)
 
 

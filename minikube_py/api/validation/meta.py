@@ -236,7 +236,7 @@ def selector_matches(selector: Any, labels: Any) -> bool:
     exprs = [e for e in exprs if isinstance(e, dict)] if isinstance(exprs, list) else []
     if not match and not exprs:
         return False
-    if any(labels.get(k) != v for k, v in match.items()):
+    if any(labels.get(k) != v for k, v in (match or {}).items()):
         return False
     return all(_requirement_matches(e, labels) for e in exprs)
 
@@ -363,7 +363,7 @@ def _pod_affinity(affinity: dict[str, Any], path: str) -> list[Cause]:
     for i, term in enumerate(_dicts(affinity.get(hard))):
         causes += _pod_affinity_term(term, f"{path}.{hard}[{i}]")
     for i, pref in enumerate(_dicts(affinity.get(soft))):
-        term = pref.get("podAffinityTerm")
+        term = pref.get("podAffinityTerm") or {}
         causes += _weight(pref.get("weight"), f"{path}.{soft}[{i}].weight")
         causes += _pod_affinity_term(term if isinstance(term, dict) else {},
                                      f"{path}.{soft}[{i}].podAffinityTerm")

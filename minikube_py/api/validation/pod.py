@@ -593,7 +593,7 @@ def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], list[Cause]]:
         if errs:
             causes += errs
         else:
-            known.add(name)
+            known.add(str(name))
     return known, causes
 
 

@@ -35,7 +35,9 @@ def _fields(namespace: Mapping[str, Any]) -> dict[str, str]:
 class NamespaceStrategy(Strategy):
     fields = selectable("status.phase", namespaced=False, extract=_fields)
     printer = printers.NAMESPACE
-    name_check = staticmethod(names.is_dns1123_label)
+
+    def check_name(self, name: str) -> list[str]:
+        return names.is_dns1123_label(name)
 
     def default(self, obj: dict[str, Any]) -> None:
         defaults.default_namespace(obj)

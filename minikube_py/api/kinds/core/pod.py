@@ -94,7 +94,7 @@ class PodStrategy(Strategy):
 
     def removable(self, obj: dict[str, Any]) -> bool:
         """A running pod goes when its kubelet confirms the stop (grace period 0)."""
-        return obj["metadata"].get("deletionGracePeriodSeconds") == 0
+        return bool(obj["metadata"].get("deletionGracePeriodSeconds") == 0)
 
 
 RESOURCE = ResourceType("", "v1", "Pod", "pods", True, schemas.POD, short_names=("po",),

@@ -28,7 +28,9 @@ def _fields(service: Mapping[str, Any]) -> dict[str, str]:
 class ServiceStrategy(Strategy):
     fields = selectable("spec.clusterIP", "spec.type", extract=_fields)
     printer = printers.SERVICE
-    name_check = staticmethod(names.is_dns1035_label)
+
+    def check_name(self, name: str) -> list[str]:
+        return names.is_dns1035_label(name)
     allocations = ("cluster-ip",)
 
     def default(self, obj: dict[str, Any]) -> None:
