@@ -18,7 +18,7 @@ from minikube_py.api.registry import ResourceType
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import ListOptions, parse_resource_version
 from minikube_py.store.errors import Compacted
-from minikube_py.store.interface import Storage
+from minikube_py.store.interface import Entry, Storage
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event, Watcher, WatchOverflow
 from minikube_py.util import jsonutil
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 BOOKMARK_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1800
 LIVENESS_INTERVAL = 5.0  # how often a quiet stream checks that its client is still there
+INITIAL_CHUNK = 500  # objects of the initial state per chunk
 
 Match = Callable[[dict[str, Any]], bool]
 Render = Callable[[dict[str, Any], bool], dict[str, Any]]  # (object, first) -> wire object
@@ -51,20 +52,16 @@ async def open_watch(store: Storage, rt: ResourceType, namespace: str, name: str
     events (``sendInitialEvents=true``, or by the legacy rule, no resourceVersion or "0");
     else after the given resourceVersion, or now (``sendInitialEvents=false`` without one)."""
     rv = opts.resource_version
-    initial: list[dict[str, Any]] = []
+    initial: list[Entry] = []
     prefix = rt.prefix(namespace) + (name if name else "")
     after = store.revision
     if rv not in ("", "0"):
         after = parse_resource_version(rv)
         await require_revision(store, after)
     if opts.wants_initial_events:
-        entries, after = store.list_prefix(rt.prefix(namespace))
-        for entry in entries:
-            if name and not entry.key.endswith("/" + name):
-                continue
-            obj = entry.decode()
-            if match(obj):
-                initial.append(obj)
+        # The stored entries, shared with the store and every other watcher: the initial
+        # state is encoded from their bytes chunk by chunk as the stream goes out.
+        initial, after = store.list_prefix(rt.prefix(namespace))
     try:
         watcher = await store.watch(prefix, after)
     except Compacted as exc:
@@ -78,7 +75,7 @@ async def _single(data: bytes) -> AsyncIterator[bytes]:
 
 
 async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
-                  initial: list[dict[str, Any]], name: str, opts: ListOptions, match: Match,
+                  initial: list[Entry], name: str, opts: ListOptions, match: Match,
                   render: Render | None, disconnected: Callable[[], bool],
                   ) -> AsyncIterator[bytes]:
     """The lines of one watch; events that arrive together leave as one chunk."""
@@ -96,8 +93,12 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
     # Without a selector, name or table, the stored bytes go out as they are.
     filtered = not (name == "" and render is None and _matches_all(match))
     try:
-        if initial:
-            yield b"".join(out(ADDED, obj) for obj in initial)
+        for start in range(0, len(initial), INITIAL_CHUNK):
+            lines = _initial_lines(initial[start:start + INITIAL_CHUNK], name, filtered,
+                                   match, out)
+            if lines:
+                yield lines
+        initial = []  # the stream no longer holds the snapshot
         if opts.send_initial_events and opts.allow_bookmarks:
             yield line("BOOKMARK", _bookmark(rt, store.revision, initial_done=True))
         while True:
@@ -139,6 +140,23 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
         yield error_line(InternalError(f"Internal error occurred: {exc!r}"))
     finally:
         watcher.close()
+
+
+def _initial_lines(entries: list[Entry], name: str, filtered: bool, match: Match,
+                   out: Callable[[str, dict[str, Any]], bytes]) -> bytes:
+    """ADDED lines of a slice of the initial state: the stored bytes as they are when the
+    watch filters nothing, else decoded, matched and rendered."""
+    lines: list[bytes] = []
+    for entry in entries:
+        if name and not entry.key.endswith("/" + name):
+            continue
+        if not filtered:
+            lines.append(b'{"type":"ADDED","object":' + entry.value + b"}\n")
+            continue
+        obj = entry.decode()
+        if match(obj):
+            lines.append(out(ADDED, obj))
+    return b"".join(lines)
 
 
 def _matches_all(match: Match) -> bool:
