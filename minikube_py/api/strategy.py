@@ -34,6 +34,9 @@ class Strategy:
     status_on_create: ClassVar[bool] = False
     #: The fields a field selector may name, and how an object exposes them.
     fields: ClassVar[SelectableFields] = DEFAULT_FIELDS
+    #: Fields of :attr:`fields` the store indexes, so that selecting by them costs the
+    #: matches (``spec.nodeName`` of pods: every kubelet lists its own).
+    indexed_fields: ClassVar[tuple[str, ...]] = ()
     #: The columns of ``kubectl get``.
     printer: ClassVar[Printer] = DEFAULT_PRINTER
     #: Cluster-wide allocations the apiserver makes for this kind on create (e.g.

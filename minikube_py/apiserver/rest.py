@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from minikube_py.api.errors import (
 from minikube_py.api.fieldselectors import FieldSelector, object_fields
 from minikube_py.api.patch import apply_patch
 from minikube_py.api.registry import REGISTRY, ResourceType
-from minikube_py.api.selectors import LabelSelector
+from minikube_py.api.selectors import LabelSelector, Operator
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import lifecycle
@@ -54,6 +54,7 @@ from minikube_py.store.errors import (
     Unencodable,
     ValueTooLarge,
 )
+from minikube_py.store.index import LABELS
 from minikube_py.store.interface import Decision, Entry, Keep, Remove, Storage, Write
 from minikube_py.util import clock, jsonutil
 from minikube_py.util.textsafe import go_quote
@@ -146,21 +147,25 @@ class RestStorage:
                            opts: ListOptions) -> Listed:
         """Matching objects in key order, read at the revision the options ask for: the
         latest; exactly N (``resourceVersionMatch=Exact``, while the log keeps N); or, for a
-        continued list, the revision of its first page, so that all pages are one snapshot."""
+        continued list, the revision of its first page, so that all pages are one snapshot.
+
+        At the latest revision a selector is answered from the store's indexes (labels,
+        the kind's indexed fields, the name), so its cost follows the matches; a page costs
+        its length, found by bisection from the continue key."""
         prefix = rt.prefix(namespace)
         with store_errors(rt, ""):
             rev, start = await self._list_revision(opts, prefix)
-            entries, rev = await self._entries_at(prefix, rev)
-        if start:
-            entries = entries[bisect.bisect_left([e.key for e in entries], start):]
+            if rev is None or rev >= self.store.revision:
+                entries, rev = self._current(rt, namespace, start, opts, rev)
+            else:
+                entries = await self.store.list_at(prefix, rev)
+                if start:
+                    entries = entries[bisect.bisect_left([e.key for e in entries], start):]
         label, fields = opts.label_selector, opts.field_selector
         selecting = not (label.empty() and fields.empty())
-        name = fields.requires_exact_match("metadata.name")
         page: list[Entry] = []
         decoded: list[dict[str, Any]] = []
-        for i, entry in enumerate(entries):
-            if name is not None and not entry.key.endswith("/" + name):
-                continue
+        for entry in entries:
             obj = None
             if selecting:
                 obj = entry.decode()
@@ -169,12 +174,36 @@ class RestStorage:
             if opts.limit is not None and len(page) >= opts.limit:
                 token = encode_continue(rev, page[-1].key, prefix)
                 # As Kubernetes: a count of what is left only when nothing is filtered out.
-                remaining = None if selecting else len(entries) - i
+                remaining = None if selecting else self.store.count(prefix, entry.key)
                 return Listed(page, decoded if selecting else None, rev, token, remaining)
             page.append(entry)
             if obj is not None:
                 decoded.append(obj)
         return Listed(page, decoded if selecting else None, rev)
+
+    def _current(self, rt: ResourceType, namespace: str, start: str, opts: ListOptions,
+                 rev: int | None) -> tuple[list[Entry], int]:
+        """Candidate entries at the latest revision: through an index when the selector
+        names an indexed value, else the prefix from ``start``. Every candidate is still
+        matched against the whole selector by the caller."""
+        prefix = rt.prefix(namespace)
+        name = opts.field_selector.requires_exact_match("metadata.name")
+        if name is not None and (namespace or not rt.namespaced):
+            entry = self.store.get(rt.key(namespace, name))
+            found = [entry] if entry is not None and entry.key >= start else []
+            return found, self.store.revision if rev is None else rev
+        candidates = None
+        for index, values in _index_queries(rt, opts):
+            hits = self.store.lookup(prefix, index, values)
+            if hits is not None and (candidates is None or len(hits) < len(candidates)):
+                candidates = hits
+        if candidates is None:
+            entries, now = self.store.list_prefix(prefix, start)
+        else:
+            now = self.store.revision
+            entries = candidates[bisect.bisect_left([e.key for e in candidates], start):] \
+                if start else candidates
+        return entries, now if rev is None else rev
 
     async def _list_revision(self, opts: ListOptions, prefix: str) -> tuple[int | None, str]:
         """The revision to list at (None: the latest) and the key to start from."""
@@ -196,12 +225,6 @@ class RestStorage:
         if opts.resource_version_match == EXACT:
             return wanted, ""
         return None, ""  # NotOlderThan: the latest state is not older than ``wanted``
-
-    async def _entries_at(self, prefix: str, rev: int | None) -> tuple[list[Entry], int]:
-        if rev is None or rev >= self.store.revision:
-            entries, now = self.store.list_prefix(prefix)
-            return entries, (now if rev is None else rev)
-        return await self.store.list_at(prefix, rev), rev
 
     # -- create ------------------------------------------------------------------------------
 
@@ -516,6 +539,38 @@ class RestStorage:
     def _validate(rt: ResourceType, obj: dict[str, Any], causes: list[Any]) -> None:
         if causes:
             raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
+
+
+def _index_queries(rt: ResourceType, opts: ListOptions) -> Iterator[tuple[str, list[str]]]:
+    """(index, values) lookups a list's selectors allow: equality and set requirements of the
+    label selector, and equality on the kind's indexed fields."""
+    for req in opts.label_selector.requirements:
+        if req.operator in (Operator.EQUALS, Operator.DOUBLE_EQUALS, Operator.IN):
+            yield LABELS, [f"{req.key}={v}" for v in req.values]
+        elif req.operator == Operator.EXISTS:
+            yield LABELS, [req.key]
+    for field_name in rt.strategy.indexed_fields:
+        value = opts.field_selector.requires_exact_match(field_name)
+        if value is not None:
+            yield field_index(field_name), [value]
+
+
+def field_index(field_name: str) -> str:
+    return f"field:{field_name}"
+
+
+def register_field_indexes(store: Storage, types: Iterable[ResourceType]) -> None:
+    """Index every kind's indexed fields in the store (each is built on first use)."""
+    for rt in types:
+        for field_name in rt.strategy.indexed_fields:
+            store.register_index(field_index(field_name), rt.prefix(),
+                                 _field_values(rt, field_name))
+
+
+def _field_values(rt: ResourceType, field_name: str) -> Callable[[dict[str, Any]], list[str]]:
+    def values(obj: dict[str, Any]) -> list[str]:
+        return [object_fields(rt.strategy.fields, obj).get(field_name, "")]
+    return values
 
 
 def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,

@@ -37,7 +37,7 @@ from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.options import Query
-from minikube_py.apiserver.rest import RestStorage
+from minikube_py.apiserver.rest import RestStorage, register_field_indexes
 from minikube_py.store.errors import StoreClosed, Unencodable
 from minikube_py.store.interface import Storage
 from minikube_py.util import textsafe
@@ -96,6 +96,7 @@ class ApiServer:
         self.registry = registry
         self.rest = RestStorage(store)
         self.rest.admission = default_admission(self.rest.find)
+        register_field_indexes(store, registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).

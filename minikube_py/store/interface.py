@@ -16,7 +16,7 @@ apiserver turns them into API errors at one place.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,11 +79,22 @@ class Storage(Protocol):
         """The current entry of ``key`` (from memory: never waits)."""
         ...
 
-    def list_prefix(self, prefix: str) -> tuple[list[Entry], int]:
-        """Current entries under ``prefix`` in key order, and the revision they are at."""
+    def list_prefix(self, prefix: str, start: str = "") -> tuple[list[Entry], int]:
+        """Current entries under ``prefix`` from key ``start`` on, in key order, and the
+        revision they are at (found by bisection: a page costs its length)."""
         ...
 
-    def count(self, prefix: str) -> int:
+    def count(self, prefix: str, start: str = "") -> int:
+        ...
+
+    def lookup(self, prefix: str, index: str, values: Iterable[str]) -> list[Entry] | None:
+        """Current entries under ``prefix`` whose ``index`` holds any of ``values``, in key
+        order; None when no such index is registered. ``labels`` is always there."""
+        ...
+
+    def register_index(self, name: str, prefix: str,
+                       func: Callable[[dict[str, Any]], Iterable[str]]) -> None:
+        """Index the objects under ``prefix`` by ``func`` as ``name``."""
         ...
 
     async def list_at(self, prefix: str, revision: int) -> list[Entry]:

@@ -37,6 +37,7 @@ from minikube_py.store.errors import (
     Unencodable,
     ValueTooLarge,
 )
+from minikube_py.store.index import IndexFunc, ObjectIndex
 from minikube_py.store.interface import (
     CommitHook,
     Entry,
@@ -75,23 +76,12 @@ class Batch:
     events: list[Event]
 
 
-def bucket_of(key: str) -> str:
-    """``/registry/pods/ns/name`` -> ``pods``: the in-memory index groups keys per resource."""
-    parts = key.split("/", 3)
-    return parts[2] if len(parts) > 2 else ""
-
-
-def prefix_end(prefix: str) -> str:
-    """The smallest string greater than every string starting with ``prefix``."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
-
-
 class RevisionedStore(ABC):
     """The shared core; see the module docstring. Start the writer with :meth:`_start`."""
 
     def __init__(self, *, retain: int) -> None:
         self._retain = retain
-        self._buckets: dict[str, dict[str, Entry]] = {}
+        self._index = ObjectIndex()
         self._rev = 0
         self._compact_rev = 0
         self._queue: asyncio.Queue[_Op] = asyncio.Queue()
@@ -125,7 +115,7 @@ class RevisionedStore(ABC):
     def _start(self, *, revision: int, compact_revision: int,
                entries: Iterable[Entry]) -> None:
         for entry in entries:
-            self._buckets.setdefault(bucket_of(entry.key), {})[entry.key] = entry
+            self._index.put(entry)
         self._rev = revision
         self._compact_rev = compact_revision
         self._writer = spawn(self._write_loop(), name="store/writer")
@@ -158,17 +148,22 @@ class RevisionedStore(ABC):
                           self.broadcaster.dropped, self.writer_error)
 
     def get(self, key: str) -> Entry | None:
-        return self._buckets.get(bucket_of(key), {}).get(key)
+        return self._index.get(key)
 
-    def list_prefix(self, prefix: str) -> tuple[list[Entry], int]:
-        bucket = self._buckets.get(bucket_of(prefix), {})
-        entries = [e for k, e in bucket.items() if k.startswith(prefix)]
-        entries.sort(key=lambda e: e.key)
-        return entries, self._rev
+    def list_prefix(self, prefix: str, start: str = "") -> tuple[list[Entry], int]:
+        return self._index.prefix(prefix, start), self._rev
 
-    def count(self, prefix: str) -> int:
-        bucket = self._buckets.get(bucket_of(prefix), {})
-        return sum(1 for k in bucket if k.startswith(prefix))
+    def count(self, prefix: str, start: str = "") -> int:
+        return self._index.count(prefix, start)
+
+    def lookup(self, prefix: str, index: str, values: Iterable[str]) -> list[Entry] | None:
+        """Current entries under ``prefix`` whose index holds any of ``values``, in key
+        order (``labels`` indexes ``key=value`` and ``key``); None without such an index."""
+        return self._index.lookup(prefix, index, values)
+
+    def register_index(self, name: str, prefix: str, func: IndexFunc) -> None:
+        """Index the objects under ``prefix`` as ``name`` by ``func`` (built on first use)."""
+        self._index.register(name, prefix, func)
 
     async def list_at(self, prefix: str, revision: int) -> list[Entry]:
         """Today's state with every later change undone from the log, newest first.
@@ -177,7 +172,7 @@ class RevisionedStore(ABC):
         the bytes, not the revisions); their resourceVersion is inside the bytes."""
         if revision < self._compact_rev:
             raise Compacted(revision, self._compact_rev)
-        state = {e.key: e for e in self.list_prefix(prefix)[0]}
+        state = {e.key: e for e in self._index.prefix(prefix)}
         for key, prev in await self._log_undo(prefix, revision):
             if prev is None:
                 state.pop(key, None)  # created after ``revision``
@@ -353,12 +348,12 @@ class RevisionedStore(ABC):
                     op.future.set_exception(StoreClosed(f"commit failed: {exc}"))
             return
         self.batches += 1
+        written = {op.key: obj for op, obj in done}
         for key, entry in overlay.items():
-            bucket = self._buckets.setdefault(bucket_of(key), {})
             if entry is None:
-                bucket.pop(key, None)
+                self._index.remove(key)
             else:
-                bucket[key] = entry
+                self._index.put(entry, written.get(key))
         self._rev = rev
         for op, result in done:
             if not op.future.done():

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import aiosqlite
 
+from minikube_py.store.index import prefix_end
 from minikube_py.store.interface import Entry
-from minikube_py.store.revisioned import Batch, RevisionedStore, prefix_end
+from minikube_py.store.revisioned import Batch, RevisionedStore
 from minikube_py.store.watch import Event
 
 SCHEMA = """

@@ -37,6 +37,7 @@ def _fields(event: Mapping[str, Any]) -> dict[str, str]:
 class EventStrategy(Strategy):
     fields = selectable(*(f"involvedObject.{f}" for f in INVOLVED_OBJECT_FIELDS), "reason",
                         "reportingComponent", "source", "type", extract=_fields)
+    indexed_fields = ("involvedObject.uid", "involvedObject.name")
     printer = printers.EVENT
     creatable_in_terminating_namespace = True
 

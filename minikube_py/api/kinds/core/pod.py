@@ -66,6 +66,7 @@ class PodStrategy(Strategy):
                         "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
                         "status.podIP", "status.podIPs", "status.nominatedNodeName",
                         "spec.host", extract=_fields)
+    indexed_fields = ("spec.nodeName",)
     printer = printers.POD
 
     def default(self, obj: dict[str, Any]) -> None:
