@@ -180,6 +180,8 @@ class Reflector:
             except Exception:  # a bug below us (a store, an index function): start over
                 log.exception("%s: unexpected failure; relisting", self.name)
                 need_list = True
+            if _cancelling():  # an error raised during a cancel must not swallow the cancel
+                raise asyncio.CancelledError
             await asyncio.sleep(self.backoff.next_delay())
 
     async def list_and_replace(self) -> None:
@@ -266,6 +268,11 @@ class Reflector:
             return
         if rv:
             self._last_rv = rv
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _describe(err: BaseException) -> str:
