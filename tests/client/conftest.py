@@ -92,15 +92,15 @@ Eventually = Callable[[Callable[[], bool]], Awaitable[None]]
 
 @pytest.fixture
 def eventually() -> Eventually:
-    """``await eventually(lambda: cond)``: poll until true; fail after 10 s."""
+    """``await eventually(lambda: cond)``: poll until true; fail after ``within`` (10 s)."""
 
-    async def wait(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait(predicate: Callable[[], bool], within: float = 10.0) -> None:
         async def poll() -> None:
-            while not predicate():
+            while not predicate():  # noqa: ASYNC110 - a condition on anything, not one event
                 await asyncio.sleep(0.005)
 
         try:
-            await asyncio.wait_for(poll(), timeout)
+            await asyncio.wait_for(poll(), within)
         except TimeoutError:
             raise AssertionError("condition not reached") from None
 
