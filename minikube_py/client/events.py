@@ -112,16 +112,18 @@ class EventRecorder:
                       (obj.get("metadata") or {}).get("name"), event_type)
             return
         ref = reference_for(obj, resource_type)
-        pending = _Pending(ref, event_type, reason, message, self._clock())
         try:
-            self._ensure_writer()
-            self._queue.put_nowait(pending)
+            asyncio.get_running_loop()
+        except RuntimeError:
+            log.error("event %s on %s dropped: no running event loop", reason, ref.get("name"))
+            return
+        self._ensure_writer()
+        try:
+            self._queue.put_nowait(_Pending(ref, event_type, reason, message, self._clock()))
         except asyncio.QueueFull:
             self.dropped += 1
             log.warning("event queue full: dropped %s %s on %s/%s", event_type, reason,
                         ref.get("namespace", ""), ref.get("name", ""))
-        except RuntimeError as err:  # no running event loop
-            log.error("event %s dropped: %s", reason, err)
 
     def eventf(self, obj: dict[str, Any], event_type: str, reason: str, fmt: str,
                *args: Any, resource_type: ResourceType | None = None) -> None:

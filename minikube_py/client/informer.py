@@ -53,6 +53,16 @@ Object = dict[str, Any]
 OnAdd = Callable[[Object], None]
 OnUpdate = Callable[[Object, Object], None]
 OnDelete = Callable[[Object | DeletedFinalStateUnknown], None]
+TransformFunc = Callable[[Object], Object]
+
+
+def strip_managed_fields(obj: Object) -> Object:
+    """A transform that drops ``metadata.managedFields``: controllers never read them, and
+    they are a good part of every cached object (client-go users set the same transform)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    return obj
 
 
 @dataclass(eq=False)
@@ -71,19 +81,23 @@ def _rv(obj: Object) -> str:
 
 class SharedInformer:
     """A Reflector filling an :class:`Indexer`, and handlers told of every change (client-go's
-    ``SharedIndexInformer``). Run it with :meth:`run`; end it with :meth:`stop`."""
+    ``SharedIndexInformer``). Run it with :meth:`run`; end it with :meth:`stop`.
+
+    ``transform`` (client-go's ``SetTransform``) may trim each object before it is cached,
+    e.g. :func:`strip_managed_fields`; it must keep the name and namespace."""
 
     def __init__(self, lister_watcher: ListerWatcher, *, name: str = "informer",
                  resync_period: float = 0.0, indexers: Indexers | None = None,
                  page_size: int | None = PAGE_SIZE,
                  min_watch_timeout: float = MIN_WATCH_TIMEOUT,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None,
+                 transform: TransformFunc | None = None) -> None:
         self.name = name
         self.resync_period = resync_period  # seconds; 0 = no periodic resync
         self.indexer = Indexer(indexers)
         self.lister = Lister(self.indexer)
         self._handlers: list[ResourceEventHandlerRegistration] = []
-        self._reflector = Reflector(lister_watcher, _Deltas(self), name=name,
+        self._reflector = Reflector(lister_watcher, _Deltas(self, transform), name=name,
                                     page_size=page_size, min_watch_timeout=min_watch_timeout,
                                     backoff=backoff)
         self._stopping = asyncio.Event()
@@ -183,13 +197,17 @@ class SharedInformer:
 
 class _Deltas:
     """The Reflector's store: applies each change to the informer's cache, then tells the
-    handlers (the part of client-go's DeltaFIFO + ``HandleDeltas`` we need in one thread)."""
+    handlers (the part of client-go's DeltaFIFO + ``HandleDeltas`` we need in one thread).
+    The transform sees each object fresh from the decoder, before anyone else does."""
 
-    def __init__(self, informer: SharedInformer) -> None:
+    def __init__(self, informer: SharedInformer, transform: TransformFunc | None) -> None:
         self.informer = informer
         self.indexer = informer.indexer
+        self.transform = transform
 
     def add(self, obj: Object) -> None:
+        if self.transform is not None:
+            obj = self.transform(obj)
         old = self.indexer.get(obj)
         self.indexer.add(obj)
         if old is None:
@@ -201,6 +219,8 @@ class _Deltas:
         self.add(obj)
 
     def delete(self, obj: Object) -> None:
+        if self.transform is not None:
+            obj = self.transform(obj)
         self.indexer.delete(obj)
         self.informer._notify_delete(obj)
 
@@ -250,9 +270,10 @@ class SharedInformerFactory:
     ``namespace`` index."""
 
     def __init__(self, client: Client, *, resync_period: float = 0.0,
-                 name: str = "informers") -> None:
+                 transform: TransformFunc | None = None, name: str = "informers") -> None:
         self.client = client
         self.resync_period = resync_period
+        self.transform = transform
         self._informers: dict[_InformerKey, SharedInformer] = {}
         self._tasks = TaskGroup(name)
         self._started: set[_InformerKey] = set()
@@ -271,7 +292,8 @@ class SharedInformerFactory:
                                      label_selector=label_selector or "",
                                      field_selector=field_selector or "")
             informer = SharedInformer(lw, name=_name(key), resync_period=self.resync_period,
-                                      indexers={NAMESPACE_INDEX: meta_namespace_index_func})
+                                      indexers={NAMESPACE_INDEX: meta_namespace_index_func},
+                                      transform=self.transform)
             self._informers[key] = informer
         if indexers:
             informer.add_indexers(indexers)

@@ -19,6 +19,7 @@ another, and a delete removes it from all of them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -92,8 +93,10 @@ def node_name_index_func(obj: Object) -> Keys:
     return [node] if node else []
 
 
+@functools.cache
 def label_index(label: str) -> IndexFunc:
-    """An index function on the value of one label, e.g. ``label_index("app")``."""
+    """An index function on the value of one label, e.g. ``label_index("app")``. The same
+    label gives the same function, so controllers sharing an informer can each ask for it."""
 
     def index(obj: Object) -> Keys:
         labels = (obj.get("metadata") or {}).get("labels") or {}
@@ -186,7 +189,9 @@ class ThreadSafeStore:
     # -- indexes ---------------------------------------------------------------------------
 
     def add_indexers(self, indexers: Indexers) -> None:
-        """Register more index functions; objects already stored are indexed at once."""
+        """Register more index functions; objects already stored are indexed at once. A name
+        may be registered again with the same function object (use module-level functions
+        or :func:`label_index`, not fresh lambdas), never with another."""
         for name, func in indexers.items():
             existing = self._indexers.get(name)
             if existing is func:

@@ -14,7 +14,11 @@ import pytest
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.fake import FakeListerWatcher
-from minikube_py.client.informer import SharedInformer, SharedInformerFactory
+from minikube_py.client.informer import (
+    SharedInformer,
+    SharedInformerFactory,
+    strip_managed_fields,
+)
 from minikube_py.client.reflector import Backoff
 from minikube_py.client.store import NAMESPACE_INDEX, label_index
 
@@ -220,3 +224,22 @@ async def test_wait_for_cache_sync_times_out_when_server_is_down(
         assert not informer.has_synced
     finally:
         await factory.shutdown()
+
+
+async def test_transform_trims_objects_before_they_are_cached(client: Client) -> None:
+    """With strip_managed_fields, neither the cache nor the handlers see managedFields."""
+    assert CONFIGMAPS is not None
+    created = await client.create(CONFIGMAPS, cm("a"))
+    assert created["metadata"].get("managedFields")
+    factory = SharedInformerFactory(client, transform=strip_managed_fields)
+    informer = factory.informer_for(CONFIGMAPS)
+    handed: list[dict[str, Any]] = []
+    informer.add_event_handler(on_add=handed.append)
+    factory.start()
+    try:
+        assert await factory.wait_for_cache_sync(timeout=10)
+    finally:
+        await factory.shutdown()
+    cached = informer.lister.get("a", "default")
+    assert cached is not None and "managedFields" not in cached["metadata"]
+    assert handed == [cached] and cached["metadata"]["uid"] == created["metadata"]["uid"]
