@@ -97,9 +97,9 @@ class SharedInformer:
         self.indexer = Indexer(indexers)
         self.lister = Lister(self.indexer)
         self._handlers: list[ResourceEventHandlerRegistration] = []
-        self._reflector = Reflector(lister_watcher, _Deltas(self, transform), name=name,
+        self._reflector = Reflector(lister_watcher, _Deltas(self), name=name,
                                     page_size=page_size, min_watch_timeout=min_watch_timeout,
-                                    backoff=backoff)
+                                    backoff=backoff, transform=transform)
         self._stopping = asyncio.Event()
         self._running = False
 
@@ -197,17 +197,13 @@ class SharedInformer:
 
 class _Deltas:
     """The Reflector's store: applies each change to the informer's cache, then tells the
-    handlers (the part of client-go's DeltaFIFO + ``HandleDeltas`` we need in one thread).
-    The transform sees each object fresh from the decoder, before anyone else does."""
+    handlers (the part of client-go's DeltaFIFO + ``HandleDeltas`` we need in one thread)."""
 
-    def __init__(self, informer: SharedInformer, transform: TransformFunc | None) -> None:
+    def __init__(self, informer: SharedInformer) -> None:
         self.informer = informer
         self.indexer = informer.indexer
-        self.transform = transform
 
     def add(self, obj: Object) -> None:
-        if self.transform is not None:
-            obj = self.transform(obj)
         old = self.indexer.get(obj)
         self.indexer.add(obj)
         if old is None:
@@ -219,8 +215,6 @@ class _Deltas:
         self.add(obj)
 
     def delete(self, obj: Object) -> None:
-        if self.transform is not None:
-            obj = self.transform(obj)
         self.indexer.delete(obj)
         self.informer._notify_delete(obj)
 

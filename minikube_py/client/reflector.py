@@ -137,13 +137,17 @@ class Reflector:
     def __init__(self, lister_watcher: ListerWatcher, store: ReflectorStore, *,
                  name: str = "reflector", page_size: int | None = PAGE_SIZE,
                  min_watch_timeout: float = MIN_WATCH_TIMEOUT,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None,
+                 transform: Callable[[Object], Object] | None = None) -> None:
         self.lister_watcher = lister_watcher
         self.store = store
         self.name = name
         self.page_size = page_size
         self.min_watch_timeout = min_watch_timeout
         self.backoff = backoff or Backoff()
+        # Applied to each object as it is decoded, page by page: what it trims is never
+        # held for the whole list at once.
+        self.transform = transform
         self._last_rv = ""
         self._synced = asyncio.Event()
 
@@ -205,7 +209,8 @@ class Reflector:
                 log.info("%s: continue token expired; listing in one piece", self.name)
                 page = await self.lister_watcher.list(limit=None, continue_token="")
                 items = []
-            items.extend(page.get("items") or [])
+            page_items = page.get("items") or []
+            items.extend(map(self.transform, page_items) if self.transform else page_items)
             meta = page.get("metadata") or {}
             token = meta.get("continue") or ""
             if not token:
@@ -257,6 +262,8 @@ class Reflector:
             reason = "410 Gone" if code == 410 else f"{code} {obj.get('reason', '')}"
             raise _Relist(f"watch ERROR {reason}: {obj.get('message', '')}")
         rv = str((obj.get("metadata") or {}).get("resourceVersion") or "")
+        if self.transform is not None and kind in ("ADDED", "MODIFIED", "DELETED"):
+            obj = self.transform(obj)
         if kind == "ADDED":
             self.store.add(obj)
         elif kind == "MODIFIED":

@@ -25,6 +25,8 @@ class FlakyTransport:
         self._up.set()
         self._down = asyncio.Event()
         self.requests = 0
+        self.lists = 0  # list requests (pages included)
+        self.watches = 0
 
     @property
     def down(self) -> bool:
@@ -40,6 +42,10 @@ class FlakyTransport:
 
     async def send(self, req: ApiRequest) -> ApiResponse:
         self.requests += 1
+        if req.method == "GET" and req.query.get("watch") == "true":
+            self.watches += 1
+        elif req.method == "GET":
+            self.lists += 1
         if self.down:
             raise ServiceUnavailable("the connection to the server was refused")
         resp = await self.inner.send(req)

@@ -226,7 +226,8 @@ async def test_wait_for_cache_sync_times_out_when_server_is_down(
         await factory.shutdown()
 
 
-async def test_transform_trims_objects_before_they_are_cached(client: Client) -> None:
+async def test_transform_trims_objects_before_they_are_cached(client: Client,
+                                                              eventually: Eventually) -> None:
     """With strip_managed_fields, neither the cache nor the handlers see managedFields."""
     assert CONFIGMAPS is not None
     created = await client.create(CONFIGMAPS, cm("a"))
@@ -238,8 +239,12 @@ async def test_transform_trims_objects_before_they_are_cached(client: Client) ->
     factory.start()
     try:
         assert await factory.wait_for_cache_sync(timeout=10)
+        await client.create(CONFIGMAPS, cm("b"))  # by the watch this time
+        await eventually(lambda: len(handed) == 2)
     finally:
         await factory.shutdown()
     cached = informer.lister.get("a", "default")
-    assert cached is not None and "managedFields" not in cached["metadata"]
-    assert handed == [cached] and cached["metadata"]["uid"] == created["metadata"]["uid"]
+    assert cached is not None and cached["metadata"]["uid"] == created["metadata"]["uid"]
+    assert handed[0] is cached
+    assert not any("managedFields" in o["metadata"] for o in informer.indexer.list())
+    assert not any("managedFields" in o["metadata"] for o in handed)

@@ -272,3 +272,23 @@ async def test_relist_after_compaction_against_apiserver(client: Client, flaky: 
     deletes = [arg for what, arg in recorder.calls if what == "delete"]
     assert len(deletes) == 1 and isinstance(deletes[0], DeletedFinalStateUnknown)
     assert deletes[0].key == "default/b" and deletes[0].obj["metadata"]["name"] == "b"
+
+
+async def test_server_side_timeout_resumes_without_relist_against_apiserver(
+        client: Client, flaky: FlakyTransport, eventually: Eventually) -> None:
+    """The apiserver ends a watch at its timeoutSeconds; the informer watches again from where
+    it was, listing once, and what is written meanwhile still arrives."""
+    assert CONFIGMAPS is not None
+    informer = SharedInformer(ClientListerWatcher(Client(flaky), CONFIGMAPS,
+                                                  namespace="default"),
+                              min_watch_timeout=1, backoff=quick_backoff())
+    task = asyncio.create_task(informer.run())
+    try:
+        await eventually(lambda: informer.has_synced)
+        await eventually(lambda: flaky.watches >= 2)  # the first watch timed out
+        await client.create(CONFIGMAPS, cm("after-timeout"))
+        await eventually(lambda: "default/after-timeout" in informer.indexer)
+    finally:
+        informer.stop()
+        await task
+    assert flaky.lists == 1
