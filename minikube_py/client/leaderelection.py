@@ -86,6 +86,7 @@ class LeaderElector:
         self._lease: dict[str, Any] | None = None  # the last Lease we read or wrote
         self._leader = ""  # the holder we last observed
         self._is_leader = False
+        self._renewed_at = 0.0  # loop time before the last successful write of the lease
         self._stop = asyncio.Event()
 
     @property
@@ -147,9 +148,12 @@ class LeaderElector:
 
     async def _acquire(self) -> bool:
         """Try until the lease is ours (True) or stop() is called (False)."""
+        loop = asyncio.get_running_loop()
         while not self._stop.is_set():
+            started = loop.time()
             if await self._attempt(self.renew_deadline):
                 self._is_leader = True
+                self._renewed_at = started
                 return True
             if await self._sleep(self.retry_period * (1 + random.random() * JITTER_FACTOR)):
                 break
@@ -159,7 +163,7 @@ class LeaderElector:
         """Renew until stop() or the end of ``leading`` (False), or until no renew succeeds
         within renew_deadline of the last good one (True: leadership lost)."""
         loop = asyncio.get_running_loop()
-        last_renew = loop.time()
+        last_renew = self._renewed_at
         stop = asyncio.ensure_future(self._stop.wait())
         try:
             while True:

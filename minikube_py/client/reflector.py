@@ -121,10 +121,6 @@ class Backoff:
         self._steps += 1
         return min(self.cap, base * (1 + self.jitter * self._rng()))
 
-    def reset(self) -> None:
-        self._steps = 0
-        self._last = None
-
 
 class _Relist(Exception):
     """The watch ended in a way that needs a fresh list (Gone, ERROR, broken stream)."""

@@ -216,3 +216,20 @@ def test_inconsistent_timings_are_refused(client: Client, timing: dict[str, Any]
     with pytest.raises(ValueError, match=message):
         LeaderElector(client, lock_namespace=NS, lock_name=NAME,
                       on_started_leading=asyncio.Event().wait, **args)
+
+
+async def test_leading_work_that_ends_releases_the_lease(client: Client) -> None:
+    """When on_started_leading returns, the elector stops leading and releases the lease."""
+    stopped: list[str] = []
+
+    async def short_work() -> None:
+        return None
+
+    elector = LeaderElector(client, lock_namespace=NS, lock_name=NAME, identity="a",
+                            on_started_leading=short_work,
+                            on_stopped_leading=lambda: stopped.append("a"),
+                            lease_duration=2, renew_deadline=1, retry_period=0.1)
+    await asyncio.wait_for(elector.run(), 10)
+    assert stopped == ["a"] and not elector.is_leader
+    spec = (await lease(client))["spec"]
+    assert "holderIdentity" not in spec and spec["leaseDurationSeconds"] == 1
