@@ -36,8 +36,15 @@ def _q(**params: Any) -> dict[str, str]:
 
 
 class Client:
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, user_agent: str = "") -> None:
         self.transport = transport
+        # Who is asking: the apiserver names the field manager of a write after it
+        # (``leader-election/v1`` -> ``leader-election``), as Kubernetes does.
+        self.user_agent = user_agent
+
+    def with_user_agent(self, user_agent: str) -> Client:
+        """A client on the same transport that introduces itself as ``user_agent``."""
+        return Client(self.transport, user_agent=user_agent)
 
     async def close(self) -> None:
         await self.transport.close()
@@ -49,7 +56,8 @@ class Client:
         data = None if body is None else (body if isinstance(body, bytes)
                                           else jsonutil.dumps(body))
         req = ApiRequest(method=method, path=path, query=query or {}, body=data,
-                         content_type=content_type if data is not None else "", accept=accept)
+                         content_type=content_type if data is not None else "", accept=accept,
+                         user_agent=self.user_agent)
         resp = await self.transport.send(req)
         return _result(resp)
 
@@ -109,7 +117,8 @@ class Client:
         query = _q(watch=True, resourceVersion=resource_version, labelSelector=label_selector,
                    fieldSelector=field_selector, timeoutSeconds=timeout_seconds,
                    allowWatchBookmarks=allow_bookmarks)
-        req = ApiRequest(method="GET", path=rt.path(namespace), query=query, accept=accept)
+        req = ApiRequest(method="GET", path=rt.path(namespace), query=query, accept=accept,
+                         user_agent=self.user_agent)
         resp = await self.transport.send(req)
         if resp.stream is None:
             _result(resp)  # raises the error the server sent

@@ -39,6 +39,8 @@ class HttpTransport:
     async def send(self, req: ApiRequest) -> ApiResponse:
         session = self._get_session()
         headers = {"Accept": req.accept or "application/json"}
+        if req.user_agent:
+            headers["User-Agent"] = req.user_agent
         if req.content_type:
             headers["Content-Type"] = req.content_type
         try:
