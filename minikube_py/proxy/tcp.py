@@ -1,0 +1,310 @@
+"""The byte pump of the Service proxy: accept a client, dial an endpoint, copy bytes both ways.
+
+This is kube-proxy's old userspace mode (``proxysocket.go``) on asyncio protocols and
+transports (not streams: no coroutine per read, no intermediate queue). A
+:class:`TcpForwarder` belongs to one Service port (its balancer, its counters, its live
+connections); :meth:`TcpForwarder.listen` opens one listening socket for it, and
+:class:`~minikube_py.proxy.serviceport.ServicePortProxy` uses that for each address the
+Service port is reachable on (127.0.0.1, a Docker bridge gateway, ...).
+
+Per accepted connection:
+
+- The client socket is paused at once (nothing is read) while a task dials the endpoints in
+  the order :meth:`Balancer.candidates` yields them, each with a short connect timeout; an
+  endpoint that refuses, is unreachable or times out is skipped. When none accepts, the
+  client is closed at once.
+- Then both sockets read into one receive buffer shared by every connection of the event loop
+  (large reads without a large buffer per connection) and write straight to the other socket;
+  the transport keeps only what the kernel did not take.
+- Back-pressure: when a socket's write buffer passes its high-water mark, reading from the
+  other socket pauses until that buffer drains (``pause_writing``/``resume_writing``), so a
+  slow reader holds at most about one read plus the high-water mark in the proxy; the rest
+  stays in the kernel's socket buffers and TCP's window slows the sender down.
+- Half-close: EOF from one side becomes ``write_eof`` (a FIN) on the other while the other
+  direction keeps flowing; when both sides have sent EOF, both sockets are closed once their
+  buffers are flushed. An error (reset, broken pipe) on either side aborts both.
+- Endpoint changes (:meth:`Balancer.update`) affect only new connections.
+- Closing a listener (the Service or the port was deleted) stops accepting; connections that
+  are established (or still dialing) go on until their ends close them, as they did in the
+  userspace kube-proxy, whose listener ``Close`` left the copying goroutines alone.
+  :meth:`TcpForwarder.abort_connections` cuts them when the daemon shuts down.
+
+TCP_NODELAY is on for both sockets of every connection (asyncio's TCP transports set it when
+they are made; a test holds this), so small requests and replies are not delayed by Nagle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from minikube_py.proxy.balancer import Balancer
+from minikube_py.util.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 256 * 1024
+"""Bytes one ``recv_into`` may read; one buffer of this size serves a whole event loop."""
+
+CONNECT_TIMEOUT = 1.0
+"""Seconds to wait for one endpoint to accept before the next one is tried."""
+
+HIGH_WATER = 256 * 1024
+"""A socket's buffered bytes above which reading from its peer pauses (resumes at a quarter)."""
+
+# Since 3.12 a transport keeps a view of the bytes it could not send at once instead of a copy,
+# so a buffer handed to write() must not be reused while the transport still holds it.
+_WRITE_KEEPS_VIEW = sys.version_info >= (3, 12)
+
+
+@dataclass(slots=True)
+class ProxyStats:
+    """Counters of one Service port, for metrics. ``active`` counts pairs not yet closed."""
+
+    accepted: int = 0
+    active: int = 0
+    connected: int = 0
+    no_endpoint: int = 0
+    dial_failures: int = 0
+    bytes_from_clients: int = 0
+    bytes_from_endpoints: int = 0
+
+
+class _ReadBuffer:
+    """The receive buffer of one event loop: filled by ``recv_into``, drained by ``write``."""
+
+    __slots__ = ("data", "view")
+
+    def __init__(self, size: int) -> None:
+        self.data = bytearray(size)
+        self.view = memoryview(self.data)
+
+    def release(self, transport: asyncio.WriteTransport) -> None:
+        """Take a fresh buffer if ``transport`` kept a view of this one (Python >= 3.12)."""
+        if _WRITE_KEEPS_VIEW and transport.get_write_buffer_size():
+            self.data = bytearray(len(self.data))
+            self.view = memoryview(self.data)
+
+
+_buffers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ReadBuffer] = (
+    weakref.WeakKeyDictionary())
+
+
+def _loop_buffer(loop: asyncio.AbstractEventLoop) -> _ReadBuffer:
+    buffer = _buffers.get(loop)
+    if buffer is None:
+        buffer = _buffers[loop] = _ReadBuffer(READ_SIZE)
+    return buffer
+
+
+class _Half(asyncio.BufferedProtocol):
+    """One socket of a proxied pair: what it reads goes to ``peer``, the other socket."""
+
+    __slots__ = ("buffer", "eof", "other", "pair", "peer", "stats", "transport")
+
+    def __init__(self, pair: _Pair, buffer: _ReadBuffer) -> None:
+        self.pair = pair
+        self.buffer = buffer
+        self.stats = pair.forwarder.stats
+        self.transport: asyncio.Transport | None = None
+        self.peer: asyncio.Transport | None = None  # the other half's transport, once open
+        self.other: _Half = self
+        self.eof = False
+
+    def get_buffer(self, sizehint: int) -> bytearray:
+        return self.buffer.data
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self.pair.half_closed(self)
+        return True  # keep our sending direction open
+
+    def pause_writing(self) -> None:
+        # Our socket's write buffer is full: stop reading what would be written to it.
+        if self.other.transport is not None:
+            self.other.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        other = self.other
+        if other.transport is not None and not other.eof:
+            other.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.pair.lost(self, exc)
+
+
+class _ClientHalf(_Half):
+    __slots__ = ()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        transport.pause_reading()  # until an endpoint accepts
+        self.transport = transport
+        self.pair.accepted(transport)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        peer = self.peer
+        assert peer is not None
+        peer.write(self.buffer.view[:nbytes])
+        self.stats.bytes_from_clients += nbytes
+        if _WRITE_KEEPS_VIEW:
+            self.buffer.release(peer)
+
+
+class _EndpointHalf(_Half):
+    __slots__ = ()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.pair.connected(transport)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        peer = self.peer
+        assert peer is not None
+        peer.write(self.buffer.view[:nbytes])
+        self.stats.bytes_from_endpoints += nbytes
+        if _WRITE_KEEPS_VIEW:
+            self.buffer.release(peer)
+
+
+class _Pair:
+    """A client connection and the endpoint connection it is pumped to."""
+
+    __slots__ = ("client", "client_ip", "closed", "dialer", "endpoint", "forwarder")
+
+    def __init__(self, forwarder: TcpForwarder, buffer: _ReadBuffer) -> None:
+        self.forwarder = forwarder
+        self.client = _ClientHalf(self, buffer)
+        self.endpoint = _EndpointHalf(self, buffer)
+        self.client.other, self.endpoint.other = self.endpoint, self.client
+        self.client_ip = ""
+        self.dialer: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def accepted(self, transport: asyncio.Transport) -> None:
+        forwarder = self.forwarder
+        forwarder.stats.accepted += 1
+        forwarder.stats.active += 1
+        forwarder.pairs.add(self)
+        peer = transport.get_extra_info("peername")
+        self.client_ip = peer[0] if peer else ""
+        self.endpoint.peer = transport
+        self.dialer = spawn(forwarder.dial(self), name=f"proxy/{forwarder.name}/dial")
+
+    def connected(self, transport: asyncio.Transport) -> None:
+        """The endpoint accepted: start pumping (the client's bytes waited in the kernel)."""
+        client = self.client.transport
+        assert client is not None
+        transport.set_write_buffer_limits(HIGH_WATER)
+        client.set_write_buffer_limits(HIGH_WATER)
+        self.client.peer = transport
+        self.forwarder.stats.connected += 1
+        if self.closed:
+            transport.abort()
+        else:
+            client.resume_reading()
+
+    def half_closed(self, half: _Half) -> None:
+        if half.other.eof:
+            self.close()
+        elif half.peer is not None:
+            half.peer.write_eof()
+
+    def lost(self, half: _Half, exc: Exception | None) -> None:
+        other = half.other.transport
+        if other is not None and not other.is_closing():
+            if exc is None:
+                other.close()
+            else:
+                other.abort()
+        self._finish()
+
+    def close(self) -> None:
+        """Close both sockets once what they buffered has been sent."""
+        for half in (self.client, self.endpoint):
+            if half.transport is not None:
+                half.transport.close()
+        self._finish()
+
+    def abort(self) -> None:
+        """Cut both sockets now, buffered bytes dropped; stop dialing."""
+        if self.dialer is not None:
+            self.dialer.cancel()
+        for half in (self.client, self.endpoint):
+            if half.transport is not None:
+                half.transport.abort()
+        self._finish()
+
+    def _finish(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.forwarder.stats.active -= 1
+            self.forwarder.pairs.discard(self)
+            if self.dialer is not None and self.endpoint.transport is None:
+                self.dialer.cancel()
+
+
+class TcpForwarder:
+    """The data path of one Service port: its listeners' connections, pumped to endpoints.
+
+    ``name`` names tasks and log lines (``namespace/service:port``); ``balancer`` chooses the
+    endpoints; ``connect_timeout`` bounds each dial.
+    """
+
+    def __init__(self, balancer: Balancer, *, name: str,
+                 connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        self.balancer = balancer
+        self.name = name
+        self.connect_timeout = connect_timeout
+        self.stats = ProxyStats()
+        self.pairs: set[_Pair] = set()
+
+    async def listen(self, host: str, port: int = 0, *,
+                     backlog: int = 1024) -> asyncio.Server:
+        """Accept connections on ``host:port`` (0: any free port) until the server is closed."""
+        loop = asyncio.get_running_loop()
+        buffer = _loop_buffer(loop)
+
+        def factory() -> _ClientHalf:
+            return _Pair(self, buffer).client
+
+        return await loop.create_server(factory, host, port, backlog=backlog,
+                                        reuse_address=True)
+
+    async def dial(self, pair: _Pair) -> None:
+        """Connect ``pair`` to the first endpoint that accepts; close the client if none does."""
+        loop = asyncio.get_running_loop()
+
+        def factory() -> _EndpointHalf:
+            return pair.endpoint
+
+        for endpoint in self.balancer.candidates(pair.client_ip):
+            try:
+                async with asyncio.timeout(self.connect_timeout):
+                    await loop.create_connection(factory, endpoint.host, endpoint.port)
+                return
+            except OSError as exc:  # refused, unreachable, timed out (TimeoutError)
+                self.stats.dial_failures += 1
+                log.debug("proxy %s: endpoint %s:%s failed: %r", self.name, endpoint.host,
+                          endpoint.port, exc)
+        self.stats.no_endpoint += 1
+        log.info("proxy %s: no endpoint accepted a connection from %s", self.name,
+                 pair.client_ip)
+        pair.dialer = None  # done: closing must not cancel this very task
+        pair.close()
+
+    def abort_connections(self) -> None:
+        """Cut every connection of this Service port (daemon shutdown)."""
+        for pair in list(self.pairs):
+            pair.abort()
+
+
+def server_port(server: asyncio.Server) -> int:
+    """The port a server listens on (its first socket's)."""
+    sockets: Any = server.sockets
+    return int(sockets[0].getsockname()[1])
