@@ -60,6 +60,11 @@ class Balancer:
         return self._endpoints
 
     @property
+    def sticky_clients(self) -> int:
+        """How many client IPs have an affinity entry (expired ones until they are swept)."""
+        return len(self._sticky)
+
+    @property
     def affinity_timeout(self) -> float | None:
         return self._affinity_timeout
 
