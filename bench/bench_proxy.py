@@ -156,7 +156,7 @@ def start_haproxy(backend_ports: list[int], threads: int) -> tuple[Any, list[int
     for i, (port, backend) in enumerate(zip(ports, backend_ports, strict=True)):
         lines += [f"listen p{i}", f"  bind 127.0.0.1:{port}",
                   f"  server b 127.0.0.1:{backend}"]
-    config = tempfile.NamedTemporaryFile("w", suffix=".cfg", delete=False)  # noqa: SIM115
+    config = tempfile.NamedTemporaryFile("w", suffix=".cfg", delete=False)
     config.write("\n".join(lines) + "\n")
     config.close()
     proc = subprocess.Popen(["haproxy", "-db", "-f", config.name])
@@ -330,7 +330,8 @@ def main() -> None:
     opts = parser.parse_args()
     only = set(opts.only.split(","))
     loop_name = "uvloop" if opts.uvloop else "stdlib asyncio loop"
-    under_test = f"haproxy, {opts.haproxy} thread(s)" if opts.haproxy else f"proxy on the {loop_name}"
+    under_test = (f"haproxy, {opts.haproxy} thread(s)" if opts.haproxy
+                  else f"proxy on the {loop_name}")
     print(f"# proxy benchmark on {machine()}, {under_test}; loopback only")
     backend, (bulk_port, rr_port) = start(backend_main)
     if opts.haproxy:

@@ -298,6 +298,15 @@ class TcpForwarder:
         pair.dialer = None  # done: closing must not cancel this very task
         pair.close()
 
+    def buffered(self) -> int:
+        """Bytes this Service port's connections hold in user space (waiting to be written)."""
+        total = 0
+        for pair in self.pairs:
+            for half in (pair.client, pair.endpoint):
+                if half.transport is not None:
+                    total += half.transport.get_write_buffer_size()
+        return total
+
     def abort_connections(self) -> None:
         """Cut every connection of this Service port (daemon shutdown)."""
         for pair in list(self.pairs):
