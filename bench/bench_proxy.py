@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import select
 import socket
 import statistics
@@ -173,8 +174,8 @@ def start_haproxy(backend_ports: list[int], threads: int) -> tuple[Any, list[int
 
 # ---- load generators (each run in a fresh process) ------------------------------------------
 
-def bulk(port: int, size: int) -> float:
-    """Bytes/s of one connection receiving ``size`` bytes."""
+def bulk(port: int, size: int) -> tuple[float, int]:
+    """(bytes/s, bytes) of one connection receiving ``size`` bytes."""
     buf = bytearray(CHUNK)
     with socket.create_connection(("127.0.0.1", port)) as sock:
         start = time.perf_counter()
@@ -185,7 +186,7 @@ def bulk(port: int, size: int) -> float:
             if not n:
                 raise RuntimeError(f"bulk transfer ended after {got} of {size} bytes")
             got += n
-        return size / (time.perf_counter() - start)
+        return size / (time.perf_counter() - start), size
 
 
 def _connect(port: int) -> socket.socket:
@@ -195,15 +196,15 @@ def _connect(port: int) -> socket.socket:
     return sock
 
 
-def keepalive(port: int, conns: int, seconds: float) -> float:
-    """Requests/s of ``conns`` connections, each sending its next request on every reply."""
+def keepalive(port: int, conns: int, seconds: float) -> tuple[float, int]:
+    """(requests/s, requests) of ``conns`` connections, each sending one request per reply."""
     ep = select.epoll()
     socks = {s.fileno(): s for s in (_connect(port) for _ in range(conns))}
     got = dict.fromkeys(socks, 0)
     for fd, sock in socks.items():
         ep.register(fd, select.EPOLLIN)
         sock.send(REQUEST)
-    done, start = 0, time.perf_counter()
+    done, total, start = 0, 0, time.perf_counter()
     warm_until, deadline = start + 0.3, start + 0.3 + seconds
     counting = False
     while True:
@@ -211,16 +212,17 @@ def keepalive(port: int, conns: int, seconds: float) -> float:
             sock = socks[fd]
             replies, got[fd] = divmod(got[fd] + len(sock.recv(65536)), len(REPLY))
             done += replies
+            total += replies
             if replies:
                 sock.send(REQUEST)
         now = time.perf_counter()
         if not counting and now >= warm_until:
             counting, done, start = True, 0, now
         elif now >= deadline:
-            return done / (now - start)
+            return done / (now - start), total
 
 
-def short(port: int, conns: int, seconds: float) -> float:
+def short(port: int, conns: int, seconds: float) -> tuple[float, int]:
     """Connections/s: ``conns`` at a time, each connect, send one request, read the reply, close."""
     ep = select.epoll()
     got: dict[int, int] = {}
@@ -253,7 +255,7 @@ def short(port: int, conns: int, seconds: float) -> float:
                 del socks[fd], got[fd]
                 done += 1
                 open_one()
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), done
 
 
 def latency(port: int, count: int) -> list[float]:
@@ -288,15 +290,29 @@ def run(fn: Callable[..., Any], *args: Any) -> Any:
 
 # ---- parent ----------------------------------------------------------------------------------
 
-def compare(label: str, unit: str, fn: Callable[..., float], direct_port: int, proxy_port: int,
-            *args: Any, scale: float = 1.0) -> None:
-    direct, proxied = [], []
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def compare(label: str, unit: str, fn: Callable[..., tuple[float, int]], direct_port: int,
+            proxy: tuple[int, int], *args: Any, scale: float = 1.0, per: str = "request",
+            per_units: float = 1.0) -> None:
+    """Print direct vs proxied (median of the rounds) and the proxy's CPU time per unit."""
+    proxy_pid, proxy_port = proxy
+    direct, proxied, cpu, units = [], [], 0.0, 0
     for _ in range(ROUNDS):
-        direct.append(run(fn, direct_port, *args) * scale)
-        proxied.append(run(fn, proxy_port, *args) * scale)
+        direct.append(run(fn, direct_port, *args)[0] * scale)
+        before = cpu_seconds(proxy_pid)
+        rate, done = run(fn, proxy_port, *args)
+        cpu += cpu_seconds(proxy_pid) - before
+        proxied.append(rate * scale)
+        units += done
     d, p = statistics.median(direct), statistics.median(proxied)
     print(f"{label}: direct {d:,.0f} {unit}, proxied {p:,.0f} {unit}: {p / d:.0%} of direct "
-          f"(proxied runs {', '.join(f'{x:,.0f}' for x in proxied)})", flush=True)
+          f"(proxied runs {', '.join(f'{x:,.0f}' for x in proxied)}; proxy CPU "
+          f"{cpu / units * per_units * 1e6:,.1f} µs per {per})", flush=True)
 
 
 def compare_latency(direct_port: int, proxy_port: int, count: int) -> None:
@@ -342,13 +358,13 @@ def main() -> None:
         size = int(opts.gib * (1 << 30))
         if "bulk" in only:
             compare(f"bulk, {opts.gib:g} GiB through one connection", "MB/s", bulk, bulk_port,
-                    bulk_proxy, size, scale=1e-6)
+                    (proxy.pid, bulk_proxy), size, scale=1e-6, per="MiB", per_units=1 << 20)
         if "keepalive" in only:
             compare("keep-alive requests/s, 16 connections", "req/s", keepalive, rr_port,
-                    rr_proxy, 16, opts.seconds)
+                    (proxy.pid, rr_proxy), 16, opts.seconds)
         if "short" in only:
             compare("short connections/s (connect, 1 request, close), 16 at a time", "conn/s",
-                    short, rr_port, rr_proxy, 16, opts.seconds)
+                    short, rr_port, (proxy.pid, rr_proxy), 16, opts.seconds, per="connection")
         if "latency" in only:
             compare_latency(rr_port, rr_proxy, 20000)
     finally:

@@ -14,6 +14,7 @@ current list.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,12 @@ class Endpoint(NamedTuple):
 
     host: str
     port: int
+
+
+def _ip(host: str) -> str:
+    """The canonical text of an IP address; ValueError for a name (endpoints are never names,
+    and resolving one would block the event loop)."""
+    return str(ipaddress.ip_address(host))
 
 
 @dataclass(slots=True)
@@ -74,7 +81,7 @@ class Balancer:
         Connections already established are not touched; affinity entries for endpoints that
         are gone are dropped, so their clients are balanced afresh.
         """
-        fresh = tuple(dict.fromkeys(Endpoint(host, port) for host, port in endpoints))
+        fresh = tuple(dict.fromkeys(Endpoint(_ip(host), int(port)) for host, port in endpoints))
         if fresh == self._endpoints:
             return
         self._endpoints = fresh

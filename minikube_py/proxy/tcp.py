@@ -29,20 +29,23 @@ Per accepted connection:
   userspace kube-proxy, whose listener ``Close`` left the copying goroutines alone.
   :meth:`TcpForwarder.abort_connections` cuts them when the daemon shuts down.
 
-TCP_NODELAY is on for both sockets of every connection (asyncio's TCP transports set it when
-they are made; a test holds this), so small requests and replies are not delayed by Nagle.
+TCP_NODELAY is on for both sockets of every connection (asyncio sets it on accepted sockets,
+:func:`start_connect` on dialed ones), so small requests and replies are not held back by Nagle.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import socket
 import sys
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from minikube_py.proxy.balancer import Balancer
+from minikube_py.proxy.balancer import Balancer, Endpoint
 from minikube_py.util.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -285,18 +288,37 @@ class TcpForwarder:
 
         for endpoint in self.balancer.candidates(pair.client_ip):
             try:
-                async with asyncio.timeout(self.connect_timeout):
-                    await loop.create_connection(factory, endpoint.host, endpoint.port)
-                return
+                sock = await self.connect(endpoint)
             except OSError as exc:  # refused, unreachable, timed out (TimeoutError)
                 self.stats.dial_failures += 1
                 log.debug("proxy %s: endpoint %s:%s failed: %r", self.name, endpoint.host,
                           endpoint.port, exc)
+                continue
+            await loop.create_connection(factory, sock=sock)
+            return
         self.stats.no_endpoint += 1
         log.info("proxy %s: no endpoint accepted a connection from %s", self.name,
                  pair.client_ip)
         pair.dialer = None  # done: closing must not cancel this very task
         pair.close()
+
+    async def connect(self, endpoint: Endpoint) -> socket.socket:
+        """A connected socket to ``endpoint``, or OSError (refused, unreachable, timed out).
+
+        A loopback handshake is complete when ``connect()`` returns (though it says
+        EINPROGRESS), so such a dial does not wait for the event loop; a remote one does.
+        """
+        sock = start_connect(endpoint)
+        try:
+            if not connected(sock):
+                async with asyncio.timeout(self.connect_timeout):
+                    await writable(sock)
+                if not connected(sock):
+                    raise OSError(errno.ENOTCONN, "connect did not finish")
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     def buffered(self) -> int:
         """Bytes this Service port's connections hold in user space (waiting to be written)."""
@@ -311,6 +333,53 @@ class TcpForwarder:
         """Cut every connection of this Service port (daemon shutdown)."""
         for pair in list(self.pairs):
             pair.abort()
+
+
+def start_connect(endpoint: Endpoint) -> socket.socket:
+    """A non-blocking socket connecting to ``endpoint``; OSError if it refused at once."""
+    family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        err = sock.connect_ex(endpoint)
+        if err == errno.EINPROGRESS:
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            raise OSError(err, os.strerror(err))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def connected(sock: socket.socket) -> bool:
+    """Whether the handshake of ``sock`` is done; OSError if it failed."""
+    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        raise OSError(err, os.strerror(err))
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True
+
+
+async def writable(sock: socket.socket) -> None:
+    """Wait until ``sock`` is writable (its connect has finished, one way or the other)."""
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    fd = sock.fileno()
+    loop.add_writer(fd, _resolve, ready)
+    try:
+        await ready
+    finally:
+        loop.remove_writer(fd)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def server_port(server: asyncio.Server) -> int:
