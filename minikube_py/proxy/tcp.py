@@ -43,7 +43,7 @@ import socket
 import sys
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from minikube_py.proxy.balancer import Balancer, Endpoint
 from minikube_py.util.tasks import spawn
@@ -141,17 +141,25 @@ class _Half(asyncio.BufferedProtocol):
 
 
 class _ClientHalf(_Half):
-    __slots__ = ()
+    __slots__ = ("early",)
+
+    def __init__(self, pair: _Pair, buffer: _ReadBuffer) -> None:
+        super().__init__(pair, buffer)
+        self.early = bytearray()  # read before the endpoint accepted (uvloop reads at once)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop's is no asyncio.Transport
         transport.pause_reading()  # until an endpoint accepts
         self.transport = transport
         self.pair.accepted(transport)
 
     def buffer_updated(self, nbytes: int) -> None:
         peer = self.peer
-        assert peer is not None
+        if peer is None:
+            self.early += self.buffer.view[:nbytes]
+            self.stats.bytes_from_clients += nbytes
+            cast(asyncio.Transport, self.transport).pause_reading()
+            return
         peer.write(self.buffer.view[:nbytes])
         self.stats.bytes_from_clients += nbytes
         if _WRITE_KEEPS_VIEW:
@@ -162,7 +170,7 @@ class _EndpointHalf(_Half):
     __slots__ = ()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)
         self.transport = transport
         self.pair.connected(transport)
 
@@ -201,16 +209,21 @@ class _Pair:
 
     def connected(self, transport: asyncio.Transport) -> None:
         """The endpoint accepted: start pumping (the client's bytes waited in the kernel)."""
-        client = self.client.transport
-        assert client is not None
-        transport.set_write_buffer_limits(HIGH_WATER)
-        client.set_write_buffer_limits(HIGH_WATER)
-        self.client.peer = transport
         self.forwarder.stats.connected += 1
-        if self.closed:
+        client = self.client
+        if self.closed or client.transport is None:
             transport.abort()
+            return
+        transport.set_write_buffer_limits(HIGH_WATER)
+        client.transport.set_write_buffer_limits(HIGH_WATER)
+        client.peer = transport
+        if client.early:
+            transport.write(client.early)
+            client.early = bytearray()
+        if client.eof:
+            transport.write_eof()
         else:
-            client.resume_reading()
+            client.transport.resume_reading()
 
     def half_closed(self, half: _Half) -> None:
         if half.other.eof:
@@ -336,16 +349,14 @@ class TcpForwarder:
 
 
 def start_connect(endpoint: Endpoint) -> socket.socket:
-    """A non-blocking socket connecting to ``endpoint``; OSError if it refused at once."""
+    """A non-blocking socket connecting to ``endpoint``; OSError if it failed at once."""
     family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         err = sock.connect_ex(endpoint)
-        if err == errno.EINPROGRESS:
-            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if err:
+        if err and err != errno.EINPROGRESS:
             raise OSError(err, os.strerror(err))
     except BaseException:
         sock.close()
@@ -354,15 +365,16 @@ def start_connect(endpoint: Endpoint) -> socket.socket:
 
 
 def connected(sock: socket.socket) -> bool:
-    """Whether the handshake of ``sock`` is done; OSError if it failed."""
+    """Whether the handshake of ``sock`` is done (False: still going); OSError if it failed."""
+    try:
+        sock.getpeername()
+        return True
+    except OSError:
+        pass
     err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     if err:
         raise OSError(err, os.strerror(err))
-    try:
-        sock.getpeername()
-    except OSError:
-        return False
-    return True
+    return False
 
 
 async def writable(sock: socket.socket) -> None:
