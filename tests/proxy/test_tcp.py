@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from minikube_py.proxy.balancer import Balancer
 from minikube_py.proxy.serviceport import ServicePortProxy
-from minikube_py.proxy.tcp import HIGH_WATER, READ_SIZE
+from minikube_py.proxy.tcp import HIGH_WATER, READ_SIZE, TcpForwarder, _Pair, _ReadBuffer
 from tests.proxy.conftest import Backend, BackendFactory, closed_port, eventually
 
 GUARD = 10.0  # seconds before a test that would hang fails instead
@@ -307,3 +308,64 @@ async def test_one_service_port_on_two_addresses(proxy: ServicePortProxy,
     assert sorted(proxy.addresses) == [("127.0.0.1", port), ("127.0.0.2", port)]
     got = [await fetch(port, host=host) for host in ("127.0.0.1", "127.0.0.2", "127.0.0.1")]
     assert got == [b"a", b"b", b"a"]
+
+
+class FakeTransport(asyncio.Transport):
+    """Records what the pump does to a socket, for paths real sockets cannot force."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.eof = False
+        self.reading = True
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return ("10.0.0.9", 40000) if name == "peername" else default
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
+
+    def write_eof(self) -> None:
+        self.eof = True
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+async def test_bytes_read_before_the_endpoint_accepts_are_forwarded() -> None:
+    """A loop that reads a paused socket anyway (uvloop does): early bytes and EOF still arrive."""
+    forwarder = TcpForwarder(Balancer(), name="default/web:http")
+    hold = asyncio.Event()
+
+    async def dial(pair: object) -> None:
+        await hold.wait()
+
+    forwarder.dial = dial  # type: ignore[method-assign]
+    pair = _Pair(forwarder, _ReadBuffer(64))
+    client, endpoint = FakeTransport(), FakeTransport()
+    pair.client.connection_made(client)
+    for chunk in (b"hello ", b"world"):
+        pair.client.get_buffer(-1)[: len(chunk)] = chunk
+        pair.client.buffer_updated(len(chunk))
+    assert not client.reading
+    pair.client.eof_received()
+    pair.endpoint.connection_made(endpoint)
+    assert (bytes(endpoint.written), endpoint.eof) == (b"hello world", True)
+    assert not client.reading  # the client already ended its direction
+    hold.set()
+    pair.abort()
