@@ -59,9 +59,6 @@ CONNECT_TIMEOUT = 1.0
 HIGH_WATER = 256 * 1024
 """A socket's buffered bytes above which reading from its peer pauses (resumes at a quarter)."""
 
-# Since 3.12 a transport keeps a view of the bytes it could not send at once instead of a copy,
-# so a buffer handed to write() must not be reused while the transport still holds it.
-_WRITE_KEEPS_VIEW = sys.version_info >= (3, 12)
 
 
 @dataclass(slots=True)
@@ -78,17 +75,24 @@ class ProxyStats:
 
 
 class _ReadBuffer:
-    """The receive buffer of one event loop: filled by ``recv_into``, drained by ``write``."""
+    """The receive buffer of one event loop: filled by ``recv_into``, drained by ``write``.
 
-    __slots__ = ("data", "view")
+    Sharing it is safe because a read is written on before the next read starts, and the
+    stdlib transports of Python 3.11 copy what the kernel did not take at once. Transports
+    that keep a view of it instead (Python >= 3.12, uvloop) set ``keeps_views``: then a
+    write they could not finish leaves them this buffer and the next read gets a new one.
+    """
 
-    def __init__(self, size: int) -> None:
+    __slots__ = ("data", "keeps_views", "view")
+
+    def __init__(self, size: int, *, keeps_views: bool) -> None:
         self.data = bytearray(size)
         self.view = memoryview(self.data)
+        self.keeps_views = keeps_views
 
     def release(self, transport: asyncio.WriteTransport) -> None:
-        """Take a fresh buffer if ``transport`` kept a view of this one (Python >= 3.12)."""
-        if _WRITE_KEEPS_VIEW and transport.get_write_buffer_size():
+        """Take a fresh buffer if ``transport`` kept (a view of) this one."""
+        if transport.get_write_buffer_size():
             self.data = bytearray(len(self.data))
             self.view = memoryview(self.data)
 
@@ -100,7 +104,9 @@ _buffers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ReadBuffer] = (
 def _loop_buffer(loop: asyncio.AbstractEventLoop) -> _ReadBuffer:
     buffer = _buffers.get(loop)
     if buffer is None:
-        buffer = _buffers[loop] = _ReadBuffer(READ_SIZE)
+        copies = (sys.version_info < (3, 12)
+                  and isinstance(loop, asyncio.selector_events.BaseSelectorEventLoop))
+        buffer = _buffers[loop] = _ReadBuffer(READ_SIZE, keeps_views=not copies)
     return buffer
 
 
@@ -162,7 +168,7 @@ class _ClientHalf(_Half):
             return
         peer.write(self.buffer.view[:nbytes])
         self.stats.bytes_from_clients += nbytes
-        if _WRITE_KEEPS_VIEW:
+        if self.buffer.keeps_views:
             self.buffer.release(peer)
 
 
@@ -179,7 +185,7 @@ class _EndpointHalf(_Half):
         assert peer is not None
         peer.write(self.buffer.view[:nbytes])
         self.stats.bytes_from_endpoints += nbytes
-        if _WRITE_KEEPS_VIEW:
+        if self.buffer.keeps_views:
             self.buffer.release(peer)
 
 

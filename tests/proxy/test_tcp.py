@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import socket
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
+from minikube_py.proxy import tcp
 from minikube_py.proxy.balancer import Balancer
 from minikube_py.proxy.serviceport import ServicePortProxy
 from minikube_py.proxy.tcp import HIGH_WATER, READ_SIZE, TcpForwarder, _Pair, _ReadBuffer
@@ -211,19 +213,27 @@ async def test_long_transfer_survives_endpoint_update(proxy: ServicePortProxy,
     assert head + rest == payload
 
 
+@pytest.mark.parametrize("keeps_views", [
+    pytest.param(False, id="transport-copies-the-rest", marks=pytest.mark.skipif(
+        sys.version_info >= (3, 12), reason="stdlib transports keep views from 3.12 on")),
+    pytest.param(True, id="transport-keeps-a-view"),
+])
 async def test_slow_reader_does_not_make_the_proxy_buffer_the_transfer(
-        proxy: ServicePortProxy, backend: BackendFactory) -> None:
-    """With a client that does not read, the proxy holds a bounded amount and the backend waits."""
-    total = 128 << 20
-    chunk = pattern(1 << 20)
+        proxy: ServicePortProxy, backend: BackendFactory, keeps_views: bool) -> None:
+    """With a client that does not read, the proxy holds a bounded amount, the backend waits,
+    and every byte arrives intact once the client reads (whether or not the transport keeps
+    the shared read buffer when a write stalls)."""
+    tcp._buffers[asyncio.get_running_loop()] = _ReadBuffer(READ_SIZE, keeps_views=keeps_views)
+    payload = pattern(64 << 20)
     sent = [0]
 
     async def flood(b: Backend, reader: asyncio.StreamReader,
                     writer: asyncio.StreamWriter) -> None:
-        while sent[0] < total:
-            writer.write(chunk)
+        view = memoryview(payload)
+        while sent[0] < len(payload):
+            writer.write(view[sent[0]:sent[0] + (1 << 20)])
             await writer.drain()
-            sent[0] += len(chunk)
+            sent[0] += 1 << 20
         writer.close()
 
     proxy.update([(await backend("flood", flood)).endpoint])
@@ -235,14 +245,14 @@ async def test_slow_reader_does_not_make_the_proxy_buffer_the_transfer(
             await asyncio.sleep(0.02)
             peak = max(peak, proxy.forwarder.buffered())
             still, last = (still + 1, last) if sent[0] == last else (0, sent[0])
-        assert sent[0] < total
+        assert sent[0] < len(payload)
         assert 0 < peak <= HIGH_WATER + READ_SIZE
-        got = 0
+        received = hashlib.sha256()
         while data := await reader.read(1 << 20):
-            got += len(data)
+            received.update(data)
             peak = max(peak, proxy.forwarder.buffered())
         writer.close()
-    assert got == total
+    assert received.digest() == hashlib.sha256(payload).digest()
     assert peak <= HIGH_WATER + READ_SIZE
 
 
@@ -356,7 +366,7 @@ async def test_bytes_read_before_the_endpoint_accepts_are_forwarded() -> None:
         await hold.wait()
 
     forwarder.dial = dial  # type: ignore[method-assign]
-    pair = _Pair(forwarder, _ReadBuffer(64))
+    pair = _Pair(forwarder, _ReadBuffer(64, keeps_views=True))
     client, endpoint = FakeTransport(), FakeTransport()
     pair.client.connection_made(client)
     for chunk in (b"hello ", b"world"):
