@@ -50,7 +50,7 @@ from minikube_py.util.tasks import spawn
 
 log = logging.getLogger(__name__)
 
-READ_SIZE = 256 * 1024
+READ_SIZE = 1024 * 1024
 """Bytes one ``recv_into`` may read; one buffer of this size serves a whole event loop."""
 
 CONNECT_TIMEOUT = 1.0
