@@ -300,26 +300,35 @@ class TcpForwarder:
 
     async def dial(self, pair: _Pair) -> None:
         """Connect ``pair`` to the first endpoint that accepts; close the client if none does."""
-        loop = asyncio.get_running_loop()
-
-        def factory() -> _EndpointHalf:
-            return pair.endpoint
-
-        for endpoint in self.balancer.candidates(pair.client_ip):
-            try:
-                sock = await self.connect(endpoint)
-            except OSError as exc:  # refused, unreachable, timed out (TimeoutError)
-                self.stats.dial_failures += 1
-                log.debug("proxy %s: endpoint %s:%s failed: %r", self.name, endpoint.host,
-                          endpoint.port, exc)
-                continue
-            await loop.create_connection(factory, sock=sock)
-            return
+        try:
+            for endpoint in self.balancer.candidates(pair.client_ip):
+                if await self._dial_one(pair, endpoint):
+                    return
+        except BaseException:  # cancelled (the client left) or a bug: leave nothing half-open
+            pair.dialer = None
+            pair.abort()
+            raise
         self.stats.no_endpoint += 1
         log.info("proxy %s: no endpoint accepted a connection from %s", self.name,
                  pair.client_ip)
         pair.dialer = None  # done: closing must not cancel this very task
         pair.close()
+
+    async def _dial_one(self, pair: _Pair, endpoint: Endpoint) -> bool:
+        """Whether ``endpoint`` accepted and now pumps ``pair``."""
+
+        def factory() -> _EndpointHalf:
+            return pair.endpoint
+
+        try:
+            sock = await self.connect(endpoint)
+            await asyncio.get_running_loop().create_connection(factory, sock=sock)
+        except OSError as exc:  # refused, unreachable, timed out (TimeoutError)
+            self.stats.dial_failures += 1
+            log.debug("proxy %s: endpoint %s:%s failed: %r", self.name, endpoint.host,
+                      endpoint.port, exc)
+            return False
+        return True
 
     async def connect(self, endpoint: Endpoint) -> socket.socket:
         """A connected socket to ``endpoint``, or OSError (refused, unreachable, timed out).
@@ -357,9 +366,8 @@ class TcpForwarder:
 def start_connect(endpoint: Endpoint) -> socket.socket:
     """A non-blocking socket connecting to ``endpoint``; OSError if it failed at once."""
     family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
     try:
-        sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         err = sock.connect_ex(endpoint)
         if err and err != errno.EINPROGRESS:

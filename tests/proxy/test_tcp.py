@@ -96,6 +96,31 @@ async def test_refused_endpoint_is_skipped(proxy: ServicePortProxy,
     assert proxy.stats.dial_failures == 1
 
 
+async def test_endpoint_that_does_not_answer_is_skipped_after_the_timeout(
+        backend: BackendFactory) -> None:
+    """An endpoint whose accept queue is full (its SYNs are dropped) is given up on in time."""
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    fillers = []
+    for _ in range(4):  # a queue of length 0 still takes one or two; then SYNs are dropped
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(full.getsockname())
+        fillers.append(filler)
+    live = await backend("live")
+    proxy = ServicePortProxy("default/web:http", connect_timeout=0.2)
+    proxy.update([full.getsockname(), live.endpoint])
+    port = await proxy.start("127.0.0.1")
+    try:
+        assert await fetch(port) == b"live"
+        assert proxy.stats.dial_failures == 1
+    finally:
+        await proxy.stop()
+        for sock in (full, *fillers):
+            sock.close()
+
+
 @pytest.mark.parametrize("endpoints", [
     pytest.param(2, id="all-refuse"),
     pytest.param(0, id="no-endpoints"),
