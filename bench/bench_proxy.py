@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT))  # this checkout's package, not an installed one
 REQUEST = b"q" * 64
 REPLY = b"r" * 256
 CHUNK = 1 << 20
-ROUNDS = 3
 CTX = mp.get_context("spawn")
 
 
@@ -303,12 +302,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 def compare(label: str, unit: str, fn: Callable[..., tuple[float, int]], direct_port: int,
-            proxy: tuple[int, int], *args: Any, scale: float = 1.0, per: str = "request",
-            per_units: float = 1.0) -> None:
+            proxy: tuple[int, int], *args: Any, rounds: int, scale: float = 1.0,
+            per: str = "request", per_units: float = 1.0) -> None:
     """Print direct vs proxied (median of the rounds) and the proxy's CPU time per unit."""
     proxy_pid, proxy_port = proxy
     direct, proxied, cpu, units = [], [], 0.0, 0
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         direct.append(run(fn, direct_port, *args)[0] * scale)
         before = cpu_seconds(proxy_pid)
         rate, done = run(fn, proxy_port, *args)
@@ -321,9 +320,9 @@ def compare(label: str, unit: str, fn: Callable[..., tuple[float, int]], direct_
           f"{cpu / units * per_units * 1e6:,.1f} µs per {per})", flush=True)
 
 
-def compare_latency(direct_port: int, proxy_port: int, count: int) -> None:
+def compare_latency(direct_port: int, proxy_port: int, count: int, *, rounds: int) -> None:
     direct, proxied = [], []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         direct += run(latency, direct_port, count)
         proxied += run(latency, proxy_port, count)
     us = {name: (percentile(s, 50) * 1e6, percentile(s, 99) * 1e6)
@@ -341,7 +340,7 @@ def start(target: Callable[..., None], *args: Any) -> tuple[mp.process.BaseProce
     return proc, parent.recv()
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uvloop", action="store_true", help="run the proxy on uvloop")
     parser.add_argument("--haproxy", type=int, default=0, metavar="THREADS",
@@ -350,37 +349,53 @@ def main() -> None:
                         help="haproxy with 256 KiB buffers and splice")
     parser.add_argument("--gib", type=float, default=1.0, help="bulk transfer size")
     parser.add_argument("--seconds", type=float, default=2.0, help="per requests/s run")
+    parser.add_argument("--rounds", type=int, default=5, help="direct/proxied pairs per figure")
     parser.add_argument("--only", default="bulk,keepalive,short,latency")
-    opts = parser.parse_args()
-    only = set(opts.only.split(","))
-    loop_name = "uvloop" if opts.uvloop else "stdlib asyncio loop"
-    tuned = ", 256 KiB buffers, splice" if opts.haproxy_tuned else ""
-    under_test = (f"haproxy, {opts.haproxy} thread(s){tuned}" if opts.haproxy
-                  else f"proxy on the {loop_name}")
-    print(f"# proxy benchmark on {machine()}, {under_test}; loopback only")
-    backend, (bulk_port, rr_port) = start(backend_main)
+    return parser.parse_args()
+
+
+def start_under_test(opts: argparse.Namespace, backend_ports: list[int]) -> tuple[Any, list[int]]:
+    """The proxy to measure (ours, or haproxy to calibrate) and its ports, one per backend."""
     if opts.haproxy:
-        proxy, (bulk_proxy, rr_proxy) = start_haproxy([bulk_port, rr_port], opts.haproxy,
-                                                    opts.haproxy_tuned)
+        tuned = ", 256 KiB buffers, splice" if opts.haproxy_tuned else ""
+        print(f"# under test: haproxy, {opts.haproxy} thread(s){tuned}")
+        return start_haproxy(backend_ports, opts.haproxy, opts.haproxy_tuned)
+    print(f"# under test: minikube_py.proxy on the {'uvloop' if opts.uvloop else 'stdlib'} "
+          "event loop")
+    return start(proxy_main, backend_ports, opts.uvloop)
+
+
+def stop(proc: Any) -> None:
+    proc.terminate()
+    if isinstance(proc, mp.process.BaseProcess):
+        proc.join(timeout=5)
     else:
-        proxy, (bulk_proxy, rr_proxy) = start(proxy_main, [bulk_port, rr_port], opts.uvloop)
+        proc.wait(timeout=5)
+
+
+def main() -> None:
+    opts = parse_args()
+    only, rounds = set(opts.only.split(",")), opts.rounds
+    print(f"# proxy benchmark on {machine()}; loopback only; median of {rounds} rounds")
+    backend, (bulk_port, rr_port) = start(backend_main)
+    proxy, (bulk_proxy, rr_proxy) = start_under_test(opts, [bulk_port, rr_port])
     try:
-        size = int(opts.gib * (1 << 30))
         if "bulk" in only:
             compare(f"bulk, {opts.gib:g} GiB through one connection", "MB/s", bulk, bulk_port,
-                    (proxy.pid, bulk_proxy), size, scale=1e-6, per="MiB", per_units=1 << 20)
+                    (proxy.pid, bulk_proxy), int(opts.gib * (1 << 30)), rounds=rounds,
+                    scale=1e-6, per="MiB", per_units=1 << 20)
         if "keepalive" in only:
             compare("keep-alive requests/s, 16 connections", "req/s", keepalive, rr_port,
-                    (proxy.pid, rr_proxy), 16, opts.seconds)
+                    (proxy.pid, rr_proxy), 16, opts.seconds, rounds=rounds)
         if "short" in only:
             compare("short connections/s (connect, 1 request, close), 16 at a time", "conn/s",
-                    short, rr_port, (proxy.pid, rr_proxy), 16, opts.seconds, per="connection")
+                    short, rr_port, (proxy.pid, rr_proxy), 16, opts.seconds, rounds=rounds,
+                    per="connection")
         if "latency" in only:
-            compare_latency(rr_port, rr_proxy, 20000)
+            compare_latency(rr_port, rr_proxy, 20000, rounds=rounds)
     finally:
-        for proc in (proxy, backend):
-            proc.terminate()
-            proc.wait(timeout=5) if hasattr(proc, "wait") else proc.join(timeout=5)
+        stop(proxy)
+        stop(backend)
 
 
 if __name__ == "__main__":
