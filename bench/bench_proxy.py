@@ -3,13 +3,15 @@
 Figures (each a ratio proxied/direct, measured in the same run, rounds interleaved, median):
 bulk throughput through one connection, requests/s over keep-alive connections, requests/s of
 short connections (connect, one request, close), and the latency one request/reply adds
-(p50/p99, proxied minus direct).
+(p50/p99, proxied minus direct). Each line also gives the proxy process's CPU time per unit
+of work (from /proc), which varies less than the ratios when something else uses the cores.
 
 Three kinds of process, so that the proxy's event loop is measured alone on a 2-core machine:
 the backend (epoll servers in plain Python, a thread for bulk), the proxy under test (one
 ``ServicePortProxy`` per backend port on its own asyncio loop; ``--uvloop`` to try uvloop if it
 is installed) and the load generator (a fresh process per measurement, epoll or blocking
 sockets). This parent only starts them, collects the figures and stops them.
+``--haproxy 1`` measures haproxy (if installed) in the proxy's place, to calibrate.
 """
 
 from __future__ import annotations

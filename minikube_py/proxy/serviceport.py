@@ -51,6 +51,10 @@ class ServicePortProxy:
     def endpoints(self) -> tuple[Endpoint, ...]:
         return self.balancer.endpoints
 
+    def set_affinity(self, timeout: float | None) -> None:
+        """``sessionAffinity``: ``None`` for None, else ClientIP with this timeout (seconds)."""
+        self.balancer.set_affinity(timeout)
+
     async def start(self, host: str, port: int = 0) -> int:
         """Listen on ``host:port`` too (``port`` 0: any free port); return the bound port."""
         server = await self.forwarder.listen(host, port)
