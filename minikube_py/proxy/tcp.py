@@ -56,6 +56,8 @@ READ_SIZE = 1024 * 1024
 CONNECT_TIMEOUT = 1.0
 """Seconds to wait for one endpoint to accept before the next one is tried."""
 
+_SOCK_NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)  # Linux: one syscall less than setblocking
+
 HIGH_WATER = 256 * 1024
 """A socket's buffered bytes above which reading from its peer pauses (resumes at a quarter)."""
 
@@ -366,8 +368,10 @@ class TcpForwarder:
 def start_connect(endpoint: Endpoint) -> socket.socket:
     """A non-blocking socket connecting to ``endpoint``; OSError if it failed at once."""
     family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+    sock = socket.socket(family, socket.SOCK_STREAM | _SOCK_NONBLOCK)
     try:
+        if not _SOCK_NONBLOCK:
+            sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         err = sock.connect_ex(endpoint)
         if err and err != errno.EINPROGRESS:

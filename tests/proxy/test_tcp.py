@@ -34,10 +34,10 @@ async def proxy() -> AsyncIterator[ServicePortProxy]:
     await p.stop(abort_connections=True)
 
 
-async def fetch(port: int, send: bytes = b"", host: str = "127.0.0.1") -> bytes:
+async def fetch(port: int, send: bytes = b"") -> bytes:
     """Connect, send ``send`` and EOF, read until EOF (a reset counts as EOF)."""
     async with asyncio.timeout(GUARD):
-        reader, writer = await asyncio.open_connection(host, port)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         if send:
             writer.write(send)
         writer.write_eof()
@@ -65,6 +65,15 @@ async def test_round_robin_across_three_backends(proxy: ServicePortProxy,
     port = await proxy.start("127.0.0.1")
     assert [await fetch(port) for _ in range(6)] == [b"a", b"b", b"c", b"a", b"b", b"c"]
     assert proxy.stats.accepted == proxy.stats.connected == 6
+
+
+async def test_dial_without_sock_nonblock(proxy: ServicePortProxy, backend: BackendFactory,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where socket.SOCK_NONBLOCK does not exist (macOS), dialing still works."""
+    monkeypatch.setattr(tcp, "_SOCK_NONBLOCK", 0)
+    proxy.update([(await backend("a")).endpoint])
+    port = await proxy.start("127.0.0.1")
+    assert await fetch(port) == b"a"
 
 
 async def test_client_ip_affinity_sticks_and_expires(backend: BackendFactory) -> None:
@@ -333,16 +342,20 @@ async def test_stop_with_abort_cuts_established(proxy: ServicePortProxy,
     assert proxy.stats.active == 0
 
 
-async def test_one_service_port_on_two_addresses(proxy: ServicePortProxy,
+async def test_one_service_port_on_two_listeners(proxy: ServicePortProxy,
                                                  backend: BackendFactory) -> None:
-    """The same Service port listens on 127.0.0.1 and 127.0.0.2 with one balancer."""
+    """Two listeners of one Service port (as on 127.0.0.1 and a bridge) share one balancer."""
     backends = [await backend(name) for name in "ab"]
     proxy.update(b.endpoint for b in backends)
-    port = await proxy.start("127.0.0.1")
-    assert await proxy.start("127.0.0.2", port) == port
-    assert sorted(proxy.addresses) == [("127.0.0.1", port), ("127.0.0.2", port)]
-    got = [await fetch(port, host=host) for host in ("127.0.0.1", "127.0.0.2", "127.0.0.1")]
+    first = await proxy.start("127.0.0.1")
+    second = await proxy.start("127.0.0.1")
+    assert sorted(proxy.addresses) == sorted([("127.0.0.1", first), ("127.0.0.1", second)])
+    got = [await fetch(port) for port in (first, second, first)]
     assert got == [b"a", b"b", b"a"]
+    await proxy.stop()
+    for port in (first, second):
+        with pytest.raises(ConnectionRefusedError):
+            await asyncio.open_connection("127.0.0.1", port)
 
 
 class FakeTransport(asyncio.Transport):
