@@ -56,11 +56,10 @@ READ_SIZE = 1024 * 1024
 CONNECT_TIMEOUT = 1.0
 """Seconds to wait for one endpoint to accept before the next one is tried."""
 
-_SOCK_NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)  # Linux: one syscall less than setblocking
-
 HIGH_WATER = 256 * 1024
 """A socket's buffered bytes above which reading from its peer pauses (resumes at a quarter)."""
 
+_SOCK_NONBLOCK = getattr(socket, "SOCK_NONBLOCK", 0)  # Linux: one syscall less than setblocking
 
 
 @dataclass(slots=True)
