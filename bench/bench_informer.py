@@ -37,7 +37,7 @@ from minikube_py.client.informer import (
 )
 from minikube_py.client.local import LocalTransport
 from minikube_py.daemon import bootstrap
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 
 OBJECTS = 10_000
 RATE = 1000

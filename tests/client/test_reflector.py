@@ -18,7 +18,7 @@ from minikube_py.client.fake import FakeListerWatcher
 from minikube_py.client.informer import SharedInformer
 from minikube_py.client.reflector import Backoff, ClientListerWatcher, Reflector
 from minikube_py.client.store import DeletedFinalStateUnknown, Indexer
-from minikube_py.store.sqlite import Store
+from minikube_py.store.sqlite import SqliteStorage as Store
 
 if TYPE_CHECKING:
     from conftest import Eventually, FlakyTransport
