@@ -27,6 +27,8 @@ class DaemonConfig:
     synchronous: str = "FULL"  # SQLite fsync per commit; NORMAL trades power-loss safety
     compact_interval: float = 60.0
     log_retain: int = 10_000  # revisions of watch history kept by compaction
+    # Components not to run in the daemon (run elsewhere, e.g. "controller-manager").
+    without: frozenset[str] = frozenset()
 
     @property
     def db_path(self) -> Path:

@@ -33,9 +33,9 @@ from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
-from minikube_py.controllers.garbagecollector import GarbageCollector
-from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.controllers.manager import ControllerManager
 from minikube_py.store.sqlite import SqliteStorage, restore_file
+from minikube_py.util.component import Components
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class Daemon:
         self._runner: web.ServerRunner | None = None
         self.port = config.port
         self._lock: int | None = None
+        self.components = Components()
 
     async def start(self) -> None:
         cfg = self.config
@@ -87,8 +88,10 @@ class Daemon:
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         self.tasks.spawn(self._compactor(), name="compactor")
-        self.tasks.spawn(NamespaceController(self.client).run(), name="controller/namespace")
-        self.tasks.spawn(GarbageCollector(self.client).run(), name="controller/garbagecollector")
+        if "controller-manager" not in cfg.without:
+            self.components.add(ControllerManager(self.client))
+        self.server.health_checks["components"] = self.components.health
+        await self.components.start()
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 
@@ -106,6 +109,7 @@ class Daemon:
             log.debug("compacted store log up to revision %d", rev)
 
     async def stop(self) -> None:
+        await self.components.stop()
         await self.tasks.stop()
         if self.store is not None:
             self.store.broadcaster.close_all()  # watch streams end cleanly before the socket

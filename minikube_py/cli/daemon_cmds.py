@@ -19,10 +19,14 @@ from minikube_py.config import DEFAULT_PORT, DaemonConfig, default_data_dir
 READY_TIMEOUT = 30.0
 
 
+COMPONENTS = ("controller-manager",)
+
+
 def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-            ) -> DaemonConfig:
+            without: tuple[str, ...] = ()) -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    return DaemonConfig(data_dir=base.resolve(), port=port, host=host)
+    return DaemonConfig(data_dir=base.resolve(), port=port, host=host,
+                        without=frozenset(without))
 
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
@@ -37,12 +41,15 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
 @click.option("--listen", "host", default="127.0.0.1", show_default=True,
               help="Address to listen on.")
 @click.option("--detach", is_flag=True, help="Run in the background; return once ready.")
+@click.option("--without", multiple=True, type=click.Choice(COMPONENTS),
+              help="A component not to run in the daemon (e.g. to run it on its own).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def up(data_dir: str | None, port: int, host: str, detach: bool, verbose: bool) -> None:
+def up(data_dir: str | None, port: int, host: str, detach: bool, without: tuple[str, ...],
+       verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
-    config = _config(data_dir, port, host)
+    config = _config(data_dir, port, host, without)
     pid = daemon.running_pid(config)
     if pid is not None:
         if detach:
@@ -69,6 +76,8 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
     config.pid_file.unlink(missing_ok=True)
     args = [sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir",
             str(config.data_dir), "--port", str(config.port), "--listen", config.host]
+    for name in sorted(config.without):
+        args += ["--without", name]
     if verbose:
         args.append("--verbose")
     with open(config.log_file, "ab") as log_file:

@@ -108,6 +108,17 @@ class Client:
             body["preconditions"] = preconditions
         return await self.request("DELETE", rt.path(namespace, name), body=body)  # type: ignore[no-any-return]
 
+    async def delete_collection(self, rt: ResourceType, namespace: str | None = None, *,
+                                label_selector: str = "", field_selector: str = "",
+                                propagation_policy: str | None = None) -> dict[str, Any]:
+        """DELETE on a collection: every object the selectors pick, one delete each."""
+        body: dict[str, Any] = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if propagation_policy:
+            body["propagationPolicy"] = propagation_policy
+        query = _q(labelSelector=label_selector, fieldSelector=field_selector)
+        return await self.request("DELETE", rt.path(namespace), body=body,  # type: ignore[no-any-return]
+                                  query=query)
+
     async def watch(self, rt: ResourceType, namespace: str | None = None, *,
                     resource_version: str = "", label_selector: str = "",
                     field_selector: str = "", timeout_seconds: int | None = None,

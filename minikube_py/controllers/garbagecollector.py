@@ -1,38 +1,52 @@
-"""The garbage collector: carries out cascading deletion through ownerReferences.
+"""The garbage collector: carries out cascading deletion through ownerReferences (Kubernetes'
+``pkg/controller/garbagecollector``: the graph builder and the attemptToDelete/Orphan
+workers, here one queue of uids).
 
 The apiserver records how a deletion should cascade (``propagationPolicy``) and this
-controller does it, as Kubernetes' garbage collector does:
+controller does it:
 
 - **Background** (the default): the owner goes at once; afterwards every dependent whose
-  owners are all gone is deleted.
+  owners are all gone is deleted;
 - **Foreground**: the owner stays (finalizer ``foregroundDeletion``) while its dependents are
-  deleted; when none is left the finalizer is removed and the owner goes.
+  deleted (themselves in the foreground); when none is left the finalizer is removed;
 - **Orphan**: the owner stays (finalizer ``orphan``) until its dependents no longer point at
-  it; then the finalizer is removed and the owner goes, the dependents stay.
+  it; then the finalizer is removed and the dependents stay.
 
-It keeps a graph of every object's uid and owner uids, fed by one list-and-watch per resource
-type on the in-process client, and reconciles owners and dependents by uid on a work queue.
+The graph (uid -> node, owner uid -> dependent uids) is fed by metadata-only informers of every
+resource that can be listed, watched and deleted. Because a relisted informer delivers what
+vanished meanwhile as deletes, the graph keeps no ghosts. An owner the graph has not seen is
+looked up through the API before a dependent is judged orphaned: informers of different
+resources are not in step, and a new owner may simply not have arrived yet.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from minikube_py.api.errors import Conflict, NotFound, StatusError
+from minikube_py.api.errors import Conflict, NotFound
 from minikube_py.api.patch import JSON_PATCH
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client.base import Client
-from minikube_py.util.tasks import TaskGroup
+from minikube_py.client.informer import SharedInformerFactory
+from minikube_py.client.store import DeletedFinalStateUnknown
+from minikube_py.controllers.base import Controller, Requeue
 
 log = logging.getLogger(__name__)
 
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"
 RECHECK_SECONDS = 0.5
+Object = dict[str, Any]
+
+
+def metadata_only(obj: Object) -> Object:
+    """What the graph needs of an object (Kubernetes' GC watches metadata only)."""
+    meta = dict(obj.get("metadata") or {})
+    meta.pop("managedFields", None)
+    return {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": meta}
 
 
 @dataclass
@@ -42,116 +56,134 @@ class Node:
     rt: ResourceType
     namespace: str | None
     name: str
-    owners: set[str] = field(default_factory=set)
+    owners: dict[str, Object] = field(default_factory=dict)  # owner uid -> ownerReference
     finalizers: tuple[str, ...] = ()
     deleting: bool = False
 
 
-class GarbageCollector:
-    def __init__(self, client: Client, registry: Registry = REGISTRY) -> None:
-        self.client = client
-        self.types = [rt for rt in registry if {"list", "watch", "delete"} <= set(rt.verbs)]
+class GarbageCollector(Controller):
+    name = "garbagecollector"
+    workers = 2
+
+    def __init__(self, client: Client, *, registry: Registry = REGISTRY) -> None:
+        # Its own factory: metadata-only caches of everything, apart from the full objects
+        # other controllers share.
+        super().__init__(client, SharedInformerFactory(client, transform=metadata_only,
+                                                       name="garbagecollector/informers"))
+        self.registry = registry
         self.nodes: dict[str, Node] = {}
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._queued: set[str] = set()
-        self.tasks = TaskGroup("garbagecollector")
+        self.dependents_of: dict[str, set[str]] = {}
+        for rt in registry:
+            if {"list", "watch", "delete"} <= set(rt.verbs):
+                self._observe_type(rt)
+
+    def _observe_type(self, rt: ResourceType) -> None:
+        informer = self.informer(rt)
+        informer.add_event_handler(
+            on_add=lambda obj: self.observe(rt, obj),
+            on_update=lambda _old, new: self.observe(rt, new),
+            on_delete=lambda obj: self.forget(obj))
+
+    async def start(self) -> None:
+        self.informers.start()
+        await super().start()
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.informers.shutdown()
+
+    # -- the graph ---------------------------------------------------------------------------
 
     def dependents(self, uid: str) -> list[tuple[str, Node]]:
-        return [(u, n) for u, n in self.nodes.items() if uid in n.owners]
+        return [(d, self.nodes[d]) for d in sorted(self.dependents_of.get(uid, ()))
+                if d in self.nodes]
 
-    def enqueue(self, uid: str) -> None:
-        if uid not in self._queued:
-            self._queued.add(uid)
-            self._queue.put_nowait(uid)
-
-    async def run(self) -> None:
-        for rt in self.types:
-            self.tasks.spawn(self._watch(rt), name=f"watch/{rt.group_resource}")
-        try:
-            await self._worker()
-        finally:
-            await self.tasks.stop()
-
-    async def _watch(self, rt: ResourceType) -> None:
-        while True:
-            try:
-                listing = await self.client.list(rt)
-                for obj in listing["items"]:
-                    self.observe(rt, obj, deleted=False)
-                rv = listing["metadata"]["resourceVersion"]
-                async for event in self.client.watch(rt, resource_version=rv,
-                                                     timeout_seconds=300):
-                    if event.get("type") == "ERROR":
-                        break  # expired: relist
-                    if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
-                        self.observe(rt, event["object"], deleted=event["type"] == "DELETED")
-            except StatusError as err:
-                log.warning("garbage collector watch of %s failed: %s", rt.plural, err.message)
-                await asyncio.sleep(RECHECK_SECONDS)
-
-    def observe(self, rt: ResourceType, obj: dict[str, Any], *, deleted: bool) -> None:
+    def observe(self, rt: ResourceType, obj: Object) -> None:
         """Update the graph from one object and queue whoever it may concern."""
         meta = obj.get("metadata") or {}
         uid = meta.get("uid")
         if not uid:
             return
-        if deleted:
-            gone = self.nodes.pop(uid, None)
-            for dep_uid, _ in self.dependents(uid):
-                self.enqueue(dep_uid)  # it may have lost its last owner
-            for owner in gone.owners if gone else ():
-                self.enqueue(owner)  # a foreground owner may now be free to go
-            return
-        node = Node(rt, meta.get("namespace"), meta["name"],
-                    {ref["uid"] for ref in meta.get("ownerReferences") or [] if ref.get("uid")},
+        refs = {ref["uid"]: ref for ref in meta.get("ownerReferences") or [] if ref.get("uid")}
+        node = Node(rt, meta.get("namespace"), meta["name"], refs,
                     tuple(meta.get("finalizers") or ()), bool(meta.get("deletionTimestamp")))
+        self._unlink(uid)
         self.nodes[uid] = node
+        for owner in refs:
+            self.dependents_of.setdefault(owner, set()).add(uid)
+        if self.dependents_of.get(uid):
+            self.enqueue(uid)  # an owner arrived or changed: its dependents' fate may too
         if node.deleting and (ORPHAN in node.finalizers or FOREGROUND in node.finalizers):
             self.enqueue(uid)
-        if node.owners:
+        if refs:
             self.enqueue(uid)
-            for owner in node.owners:
+            for owner in refs:
                 self.enqueue(owner)
 
-    async def _worker(self) -> None:
-        while True:
-            uid = await self._queue.get()
-            self._queued.discard(uid)
-            try:
-                done = await self.reconcile(uid)
-            except StatusError as err:
-                log.warning("garbage collector: %s: %s; retrying", uid, err.message)
-                done = False
-            except Exception:  # a bug in one reconcile must not stop the collector
-                log.exception("garbage collector: %s failed; retrying", uid)
-                done = False
-            if not done:
-                asyncio.get_running_loop().call_later(RECHECK_SECONDS, self.enqueue, uid)
+    def forget(self, obj: Object | DeletedFinalStateUnknown) -> None:
+        last = obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
+        uid = (last.get("metadata") or {}).get("uid") if isinstance(last, dict) else None
+        if not uid:
+            return
+        gone = self._unlink(uid)
+        self.nodes.pop(uid, None)
+        for dep_uid in self.dependents_of.get(uid, ()):
+            self.enqueue(dep_uid)  # it may have lost its last owner
+        for owner in gone.owners if gone else ():
+            self.enqueue(owner)  # a foreground owner may now be free to go
 
-    async def reconcile(self, uid: str) -> bool:
-        """One pass over the object ``uid``; True when nothing is left to do for now."""
-        node = self.nodes.get(uid)
+    def _unlink(self, uid: str) -> Node | None:
+        old = self.nodes.get(uid)
+        for owner in old.owners if old else ():
+            deps = self.dependents_of.get(owner)
+            if deps is not None:
+                deps.discard(uid)
+                if not deps and owner not in self.nodes:
+                    del self.dependents_of[owner]
+        return old
+
+    # -- reconcile ---------------------------------------------------------------------------
+
+    async def reconcile(self, key: str) -> None:
+        node = self.nodes.get(key)
         if node is None:
-            return True
-        if node.owners and not any(o in self.nodes for o in node.owners):
-            await self._delete(node, "Background")  # every owner is gone
-            return True
+            return
+        if node.owners and not node.deleting and not await self._any_owner_exists(node):
+            await self._delete(node, "Background")
+            return
         if not node.deleting:
-            return True
+            return
         if ORPHAN in node.finalizers:
-            for _, dep in self.dependents(uid):
-                await self._drop_owner(dep, uid)
-                dep.owners.discard(uid)
-            await self._remove_finalizer(node, uid, ORPHAN)
+            for _, dep in self.dependents(key):
+                await self._drop_owner(dep, key)
+            await self._remove_finalizer(node, key, ORPHAN)
         elif FOREGROUND in node.finalizers:
-            remaining = self.dependents(uid)
+            remaining = self.dependents(key)
             for _, dep in remaining:
                 if not dep.deleting:
                     await self._delete(dep, "Foreground")
             if remaining:
-                return False
-            await self._remove_finalizer(node, uid, FOREGROUND)
-        return True
+                raise Requeue(RECHECK_SECONDS)
+            await self._remove_finalizer(node, key, FOREGROUND)
+
+    async def _any_owner_exists(self, node: Node) -> bool:
+        """Whether one of the owners is still there: from the graph, or else from the API
+        (an owner not observed yet is not an absent owner)."""
+        for uid, ref in node.owners.items():
+            if uid in self.nodes:
+                return True
+            owner_rt = self.registry.by_kind(str(ref.get("apiVersion", "")),
+                                             str(ref.get("kind", "")))
+            if owner_rt is None:
+                continue  # a kind this cluster does not serve cannot be the owner
+            namespace = node.namespace if owner_rt.namespaced else None
+            try:
+                live = await self.client.get(owner_rt, str(ref.get("name")), namespace)
+            except NotFound:
+                continue
+            if live["metadata"].get("uid") == uid:
+                return True
+        return False
 
     async def _delete(self, node: Node, policy: str) -> None:
         with contextlib.suppress(NotFound, Conflict):
@@ -159,27 +191,28 @@ class GarbageCollector:
                                      propagation_policy=policy)
 
     async def _drop_owner(self, dep: Node, owner_uid: str) -> None:
-        obj = await self.client.get(dep.rt, dep.name, dep.namespace)
-        refs = obj["metadata"].get("ownerReferences") or []
-        keep = [r for r in refs if r.get("uid") != owner_uid]
-        if len(keep) == len(refs):
-            return
-        patch = [{"op": "test", "path": "/metadata/resourceVersion",
-                  "value": obj["metadata"]["resourceVersion"]},
-                 {"op": "replace", "path": "/metadata/ownerReferences", "value": keep}]
-        await self.client.patch(dep.rt, dep.name, patch, dep.namespace, patch_type=JSON_PATCH)
+        with contextlib.suppress(NotFound):
+            obj = await self.client.get(dep.rt, dep.name, dep.namespace)
+            refs = obj["metadata"].get("ownerReferences") or []
+            keep = [r for r in refs if r.get("uid") != owner_uid]
+            if len(keep) != len(refs):
+                await self.client.patch(dep.rt, dep.name, _guarded_replace(
+                    obj, "/metadata/ownerReferences", keep), dep.namespace,
+                    patch_type=JSON_PATCH)
 
     async def _remove_finalizer(self, node: Node, uid: str, finalizer: str) -> None:
-        obj = await self.client.get(node.rt, node.name, node.namespace)
-        if obj["metadata"].get("uid") != uid:
-            return
-        finalizers = obj["metadata"].get("finalizers") or []
-        if finalizer not in finalizers:
-            return
-        patch = [{"op": "test", "path": "/metadata/resourceVersion",
-                  "value": obj["metadata"]["resourceVersion"]},
-                 {"op": "replace", "path": "/metadata/finalizers",
-                  "value": [f for f in finalizers if f != finalizer]}]
         with contextlib.suppress(NotFound):
-            await self.client.patch(node.rt, node.name, patch, node.namespace,
-                                    patch_type=JSON_PATCH)
+            obj = await self.client.get(node.rt, node.name, node.namespace)
+            finalizers = obj["metadata"].get("finalizers") or []
+            if obj["metadata"].get("uid") != uid or finalizer not in finalizers:
+                return
+            await self.client.patch(node.rt, node.name, _guarded_replace(
+                obj, "/metadata/finalizers", [f for f in finalizers if f != finalizer]),
+                node.namespace, patch_type=JSON_PATCH)
+
+
+def _guarded_replace(obj: Object, path: str, value: Any) -> list[Object]:
+    """A JSON patch that replaces ``path`` only if nobody wrote the object since it was read."""
+    return [{"op": "test", "path": "/metadata/resourceVersion",
+             "value": obj["metadata"]["resourceVersion"]},
+            {"op": "replace", "path": path, "value": value}]

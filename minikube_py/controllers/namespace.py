@@ -1,120 +1,91 @@
-"""The namespace controller: finishes the deletion of a namespace.
+"""The namespace controller: finishes the deletion of a namespace (Kubernetes'
+``pkg/controller/namespace``).
 
 Deleting a Namespace makes the apiserver mark it Terminating (deletionTimestamp, phase) and
-keep it while its ``spec.finalizers`` holds ``kubernetes``. This controller then deletes every
-namespaced object in it, waits until none is left, and clears the finalizer through the
-``finalize`` subresource, after which the apiserver removes the namespace.
+keep it while ``spec.finalizers`` holds ``kubernetes``. This controller, driven by the
+namespace informer, then deletes every namespaced object in it, one resource at a time, looks
+again until none is left, and clears the finalizer through the ``finalize`` subresource, after
+which the apiserver removes the namespace.
 
-It watches namespaces (relisting when the watch ends or expires) and reconciles each
-terminating one by name; a namespace that still has content is looked at again shortly.
+It starts on a namespace only :data:`DELETION_GRACE` seconds after it saw the deletion, as
+Kubernetes' controller waits (namespaceDeletionGracePeriod): a client deleting a namespace
+and then, one by one, the objects in it (``kubectl delete -f`` of a file that lists both) has
+its own deletes land first instead of finding its objects already gone.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from typing import Any
 
-from minikube_py.api.errors import Conflict, NotFound, StatusError
+from minikube_py.api.errors import Conflict, NotFound
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client.base import Client
-from minikube_py.util.tasks import spawn
+from minikube_py.client.informer import SharedInformerFactory
+from minikube_py.client.store import DeletedFinalStateUnknown
+from minikube_py.controllers.base import Controller, Requeue
 
 log = logging.getLogger(__name__)
 
-RECHECK_SECONDS = 1.0
+DELETION_GRACE = 2.0  # Kubernetes waits 5 s; a local cluster answers faster
+RECHECK_SECONDS = 0.5  # while content is still going away
+FINALIZER = "kubernetes"
 
 
-class NamespaceController:
-    def __init__(self, client: Client, registry: Registry = REGISTRY) -> None:
-        self.client = client
-        self.registry = registry
+def terminating(ns: dict[str, Any]) -> bool:
+    return bool((ns.get("metadata") or {}).get("deletionTimestamp"))
+
+
+class NamespaceController(Controller):
+    name = "namespace"
+    workers = 2
+
+    def __init__(self, client: Client, informers: SharedInformerFactory, *,
+                 registry: Registry = REGISTRY, grace: float = DELETION_GRACE) -> None:
+        super().__init__(client, informers)
         namespaces = registry.by_path("", "v1", "namespaces")
         assert namespaces is not None
         self.namespaces = namespaces
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._queued: set[str] = set()
+        self.content = [rt for rt in registry if rt.namespaced
+                        and {"list", "delete", "deletecollection"} <= set(rt.verbs)]
+        self.grace = grace
+        self.lister = self.informer(namespaces).lister
+        self.informer(namespaces).add_event_handler(
+            on_add=self._seen, on_update=lambda _old, new: self._seen(new),
+            on_delete=self._gone)
 
-    def enqueue(self, name: str) -> None:
-        if name not in self._queued:
-            self._queued.add(name)
-            self._queue.put_nowait(name)
+    def _seen(self, ns: dict[str, Any]) -> None:
+        if terminating(ns):
+            self.enqueue(ns["metadata"]["name"], after=self.grace)
 
-    async def run(self) -> None:
-        """Watch namespaces and work the queue until cancelled."""
-        worker = spawn(self._worker(), name="controller/namespace/worker")
-        try:
-            await self._watch_loop()
-        finally:
-            worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+    def _gone(self, ns: dict[str, Any] | DeletedFinalStateUnknown) -> None:
+        return None  # nothing left to do for a namespace that is gone
 
-    async def _watch_loop(self) -> None:
-        while True:
-            try:
-                listing = await self.client.list(self.namespaces)
-                for ns in listing["items"]:
-                    if _terminating(ns):
-                        self.enqueue(ns["metadata"]["name"])
-                rv = listing["metadata"]["resourceVersion"]
-                async for event in self.client.watch(self.namespaces, resource_version=rv,
-                                                     timeout_seconds=300):
-                    obj = event.get("object") or {}
-                    if event.get("type") == "ERROR":
-                        break  # expired: relist
-                    if event.get("type") in ("ADDED", "MODIFIED") and _terminating(obj):
-                        self.enqueue(obj["metadata"]["name"])
-            except StatusError as err:
-                log.warning("namespace watch failed, relisting: %s", err.message)
-                await asyncio.sleep(RECHECK_SECONDS)
-
-    async def _worker(self) -> None:
-        while True:
-            name = await self._queue.get()
-            self._queued.discard(name)
-            try:
-                done = await self.reconcile(name)
-            except StatusError as err:
-                log.warning("namespace %s: %s; retrying", name, err.message)
-                done = False
-            except Exception:  # a bug in one reconcile must not stop the controller
-                log.exception("namespace %s: reconcile failed; retrying", name)
-                done = False
-            if not done:
-                asyncio.get_running_loop().call_later(RECHECK_SECONDS, self.enqueue, name)
-
-    async def reconcile(self, name: str) -> bool:
-        """One pass over namespace ``name``; True when nothing is left to do."""
-        try:
-            ns = await self.client.get(self.namespaces, name)
-        except NotFound:
-            return True
-        if not _terminating(ns):
-            return True
+    async def reconcile(self, key: str) -> None:
+        ns = self.lister.get(key)
+        if ns is None or not terminating(ns):
+            return
         remaining = 0
-        for rt in self._namespaced():
-            listing = await self.client.list(rt, name)
-            for item in listing["items"]:
-                remaining += 1
-                if not (item.get("metadata") or {}).get("deletionTimestamp"):
-                    with contextlib.suppress(NotFound, Conflict):
-                        await self.client.delete(rt, item["metadata"]["name"], name,
-                                                 propagation_policy="Background")
+        for rt in self.content:
+            remaining += await self._empty(rt, key)
         if remaining:
-            return False
+            raise Requeue(RECHECK_SECONDS)
         finalizers = (ns.get("spec") or {}).get("finalizers") or []
-        if "kubernetes" in finalizers:
-            ns["spec"]["finalizers"] = [f for f in finalizers if f != "kubernetes"]
+        if FINALIZER in finalizers:
+            finalize = {"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": key, "resourceVersion":
+                                     ns["metadata"]["resourceVersion"]},
+                        "spec": {"finalizers": [f for f in finalizers if f != FINALIZER]}}
             with contextlib.suppress(NotFound):
-                await self.client.update(self.namespaces, ns, subresource="finalize")
-        return True
+                await self.client.update(self.namespaces, finalize, subresource="finalize")
 
-    def _namespaced(self) -> list[ResourceType]:
-        return [rt for rt in self.registry
-                if rt.namespaced and "list" in rt.verbs and "delete" in rt.verbs]
-
-
-def _terminating(ns: dict[str, Any]) -> bool:
-    return bool((ns.get("metadata") or {}).get("deletionTimestamp"))
+    async def _empty(self, rt: ResourceType, namespace: str) -> int:
+        """Delete what is left of ``rt`` in ``namespace``; how many objects remain."""
+        listing = await self.client.list(rt, namespace)
+        items = listing["items"]
+        if any(not (i.get("metadata") or {}).get("deletionTimestamp") for i in items):
+            with contextlib.suppress(NotFound, Conflict):
+                await self.client.delete_collection(rt, namespace,
+                                                    propagation_policy="Background")
+        return len(items)

@@ -19,11 +19,9 @@ assert CM is not None
 @pytest.fixture
 async def collector(client: Client) -> AsyncIterator[GarbageCollector]:
     gc = GarbageCollector(client)
-    task = asyncio.create_task(gc.run())
+    await gc.start()
     yield gc
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await gc.stop()
 
 
 async def owner_and_dependent(client: Client) -> tuple[dict, dict]:

@@ -9,6 +9,8 @@ import pytest
 from minikube_py.api.errors import NotFound
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
+from minikube_py.client.informer import SharedInformerFactory
+from minikube_py.controllers.base import Requeue
 from minikube_py.controllers.namespace import NamespaceController
 
 NAMESPACES = REGISTRY.resolve("namespaces")
@@ -22,8 +24,10 @@ async def test_deleted_namespace_is_emptied_then_removed(client: Client) -> None
     await client.create(NAMESPACES, {"metadata": {"name": "doomed"}})
     await client.create(CONFIGMAPS, {"metadata": {"name": "a", "namespace": "doomed"}})
     await client.create(CONFIGMAPS, {"metadata": {"name": "keep", "namespace": "default"}})
-    controller = NamespaceController(client)
-    task = asyncio.create_task(controller.run())
+    informers = SharedInformerFactory(client)
+    controller = NamespaceController(client, informers, grace=0.1)
+    informers.start()
+    await controller.start()
     try:
         deleted = await client.delete(NAMESPACES, "doomed")
         assert deleted["status"]["phase"] == "Terminating"
@@ -36,22 +40,31 @@ async def test_deleted_namespace_is_emptied_then_removed(client: Client) -> None
         else:
             raise AssertionError("namespace was not removed")
     finally:
-        task.cancel()
+        await controller.stop()
+        await informers.shutdown()
     assert (await client.list(CONFIGMAPS, "doomed"))["items"] == []
     assert (await client.get(CONFIGMAPS, "keep", "default"))["metadata"]["name"] == "keep"
 
 
 async def test_reconcile_waits_for_content_with_finalizers(client: Client) -> None:
-    """A namespace whose content is held by a finalizer stays until the finalizer goes."""
+    """A namespace whose content is held by a finalizer stays (reconcile asks to look again)
+    until the finalizer goes; then one reconcile finalizes it."""
     assert NAMESPACES and CONFIGMAPS
     await client.create(NAMESPACES, {"metadata": {"name": "held"}})
     await client.create(CONFIGMAPS, {"metadata": {"name": "c", "namespace": "held",
                                                   "finalizers": ["example.com/hold"]}})
     await client.delete(NAMESPACES, "held")
-    controller = NamespaceController(client)
-    assert await controller.reconcile("held") is False
-    assert (await client.get(NAMESPACES, "held"))["status"]["phase"] == "Terminating"
-    await client.patch(CONFIGMAPS, "c", {"metadata": {"finalizers": None}}, "held")
-    assert await controller.reconcile("held") is True
-    with pytest.raises(NotFound):
-        await client.get(NAMESPACES, "held")
+    informers = SharedInformerFactory(client)
+    controller = NamespaceController(client, informers)
+    informers.start()
+    try:
+        assert await informers.wait_for_cache_sync(5)
+        with pytest.raises(Requeue):
+            await controller.reconcile("held")
+        assert (await client.get(NAMESPACES, "held"))["status"]["phase"] == "Terminating"
+        await client.patch(CONFIGMAPS, "c", {"metadata": {"finalizers": None}}, "held")
+        await controller.reconcile("held")
+        with pytest.raises(NotFound):
+            await client.get(NAMESPACES, "held")
+    finally:
+        await informers.shutdown()

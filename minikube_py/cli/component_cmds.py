@@ -1,0 +1,85 @@
+"""``controller-manager`` (and, as they come, ``scheduler``, ``kubelet``, ``proxy``): one
+component in its own process, against a cluster given by a kubeconfig.
+
+The process talks to the apiserver over HTTPS like any other client, runs until SIGINT or
+SIGTERM, and then stops cleanly (a leader releases its lease, so another takes over at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import click
+
+from minikube_py.cli.context import CliError, fail, kubeconfig_path
+from minikube_py.client import kubeconfig
+from minikube_py.client.base import Client
+from minikube_py.client.http import HttpTransport
+from minikube_py.util.component import Component
+
+kubeconfig_option = click.option("--kubeconfig", "kubeconfig_file", type=click.Path(),
+                                 help="Kubeconfig of the cluster (default: $KUBECONFIG, else "
+                                      "the one in $MINIKUBE_PY_HOME).")
+
+
+async def _serve(component: Component) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await component.start()
+    try:
+        while not stop.is_set():
+            problem = component.health()
+            if problem:
+                logging.getLogger(__name__).error("%s unhealthy: %s", component.name, problem)
+            try:
+                await asyncio.wait_for(stop.wait(), 10)
+            except TimeoutError:
+                continue
+    finally:
+        await component.stop()
+
+
+def _client(kubeconfig_file: str | None) -> Client:
+    try:
+        config = kubeconfig.load(kubeconfig_path(kubeconfig_file))
+    except kubeconfig.KubeConfigError as exc:
+        raise CliError(str(exc)) from exc
+    return Client(HttpTransport(config))
+
+
+@click.command("controller-manager")
+@kubeconfig_option
+@click.option("--leader-elect", is_flag=True,
+              help="Run controllers only while holding the kube-system/kube-controller-manager "
+                   "Lease, so that several of these may run.")
+@click.option("--controllers", default="*", show_default=True,
+              help="Comma-separated controllers to run (* for all).")
+@click.option("--identity", default="", help="Leader election identity (default: host_pid).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def controller_manager(kubeconfig_file: str | None, leader_elect: bool, controllers: str,
+                       identity: str, verbose: bool) -> None:
+    """Run the controller manager in its own process against a cluster."""
+    from minikube_py.controllers.manager import ControllerManager
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def main() -> None:
+        client = _client(kubeconfig_file)
+        try:
+            await _serve(ControllerManager(client, controllers=controllers.split(","),
+                                           leader_elect=leader_elect, identity=identity))
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(main())
+    except CliError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,144 @@
+"""The controller manager: one component that runs the controllers on shared informers
+(kube-controller-manager's role).
+
+In the daemon it runs on the in-process client; ``minikube-py controller-manager --kubeconfig
+FILE`` runs it alone against a cluster over HTTPS. With leader election several of them may
+run: only the holder of the Lease ``kube-system/kube-controller-manager`` runs controllers; the
+others wait and take over within the lease duration when it stops or dies. The new leader
+records a ``LeaderElection`` event on the Lease, as Kubernetes' does.
+
+The controllers are built from :data:`CONTROLLERS` (name -> constructor), so adding one is a
+module and a line there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+
+from minikube_py import __version__
+from minikube_py.api.registry import REGISTRY
+from minikube_py.client.base import Client
+from minikube_py.client.events import NORMAL, EventRecorder
+from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
+from minikube_py.client.leaderelection import LeaderElector
+from minikube_py.controllers.base import Controller
+from minikube_py.controllers.garbagecollector import GarbageCollector
+from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.util.tasks import TaskGroup
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "controller-manager"
+LEASE_NAMESPACE, LEASE_NAME = "kube-system", "kube-controller-manager"
+
+Factory = Callable[[Client, SharedInformerFactory, EventRecorder], Controller]
+CONTROLLERS: dict[str, Factory] = {
+    "namespace": lambda client, informers, _events: NamespaceController(client, informers),
+    "garbagecollector": lambda client, _informers, _events: GarbageCollector(client),
+}
+
+
+def user_agent(component: str) -> str:
+    """``minikube-py/<version> (<component>)``: how our components name themselves."""
+    return f"minikube-py/{__version__} ({component})"
+
+
+def default_identity() -> str:
+    return f"{socket.gethostname()}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+class ControllerManager:
+    """A :class:`~minikube_py.util.component.Component` running the controllers."""
+
+    name = COMPONENT
+
+    def __init__(self, client: Client, *, controllers: Iterable[str] = ("*",),
+                 leader_elect: bool = False, identity: str = "",
+                 lease_duration: float = 15.0, renew_deadline: float = 10.0,
+                 retry_period: float = 2.0) -> None:
+        self.client = client.with_user_agent(user_agent(COMPONENT))
+        wanted = list(controllers)
+        self.enabled = [n for n in CONTROLLERS if "*" in wanted or n in wanted]
+        self.leader_elect = leader_elect
+        self.identity = identity or default_identity()
+        self.lease = (lease_duration, renew_deadline, retry_period)
+        self.events = EventRecorder(self.client, COMPONENT, self.identity)
+        self.running: list[Controller] = []
+        self._informers: SharedInformerFactory | None = None
+        self._tasks = TaskGroup(COMPONENT)
+        self._elector: LeaderElector | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        if self.leader_elect:
+            self._tasks.spawn(self._campaign(), name="leader-election")
+        else:
+            await self._start_controllers()
+
+    async def _campaign(self) -> None:
+        """Campaign, lead, and campaign again after losing the lease (until stopped)."""
+        while not self._stopping:
+            duration, deadline, retry = self.lease
+            self._elector = LeaderElector(
+                self.client, lock_namespace=LEASE_NAMESPACE, lock_name=LEASE_NAME,
+                identity=self.identity, on_started_leading=self._lead,
+                on_stopped_leading=self._stop_controllers, lease_duration=duration,
+                renew_deadline=deadline, retry_period=retry)
+            await self._elector.run()
+            if not self._stopping:
+                log.warning("%s lost the lease %s/%s; campaigning again", self.identity,
+                            LEASE_NAMESPACE, LEASE_NAME)
+                await asyncio.sleep(retry)
+
+    async def _lead(self) -> None:
+        await self._start_controllers()
+        leases = REGISTRY.by_path("coordination.k8s.io", "v1", "leases")
+        if leases is not None:
+            try:
+                lease = await self.client.get(leases, LEASE_NAME, LEASE_NAMESPACE)
+                self.events.event(lease, NORMAL, "LeaderElection",
+                                  f"{self.identity} became leader", resource_type=leases)
+            except Exception:  # the event is a courtesy; leading goes on without it
+                log.exception("could not record the LeaderElection event")
+        await asyncio.Event().wait()  # lead until cancelled
+
+    async def _start_controllers(self) -> None:
+        informers = SharedInformerFactory(self.client, transform=strip_managed_fields,
+                                          name=f"{COMPONENT}/informers")
+        self._informers = informers
+        self.running = [CONTROLLERS[n](self.client, informers, self.events)
+                        for n in self.enabled]
+        informers.start()
+        for controller in self.running:
+            await controller.start()
+        log.info("%s: running %s", self.identity, ", ".join(self.enabled))
+
+    async def _stop_controllers(self) -> None:
+        for controller in reversed(self.running):
+            await controller.stop()
+        self.running = []
+        if self._informers is not None:
+            await self._informers.shutdown()
+            self._informers = None
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._elector is not None:
+            self._elector.stop()
+        await self._tasks.stop()
+        await self._stop_controllers()
+        await self.events.shutdown()
+
+    def health(self) -> str | None:
+        problems = [f"{name}: {exc!r}" for name, exc in self._tasks.failed]
+        problems += [f"{c.name}: {why}" for c in self.running if (why := c.health())]
+        return "; ".join(problems) or None
+
+    @property
+    def is_leader(self) -> bool:
+        return not self.leader_elect or (self._elector is not None and self._elector.is_leader)
