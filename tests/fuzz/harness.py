@@ -22,10 +22,12 @@ what the store holds. The fuzzer writes only to namespaces and cluster objects n
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from minikube_py.api.registry import REGISTRY, ResourceType
@@ -113,6 +115,46 @@ def _sentinels() -> list[Sentinel]:
             Sentinel(kind("", "Node"), None, "fuzz-sentinel-node")]
 
 
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line \d+, in (?P<func>\S+)')
+# Failures whose cause lives in the daemon (its log says where), not in the request alone.
+_BLAMED = ("5xx:", "wire:", "keepalive:", "not-status:", "unanswered-")
+
+
+class DaemonLog:
+    """The daemon's log from where we last looked: the traceback a failure left behind."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = path.stat().st_size if path.exists() else 0
+
+    def mark(self) -> None:
+        self.offset = self.path.stat().st_size
+
+    def since(self) -> str:
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            data = f.read(1 << 20)
+        self.offset += len(data)
+        return data.decode("utf-8", "replace")
+
+
+def blame(log: str) -> str:
+    """``RecursionError@apiserver.rest:compose_node``: the first traceback in ``log``, by its
+    exception and the deepest frame of our own code in it (``@aiohttp`` if there is none)."""
+    start = log.find("Traceback (most recent call last):")
+    if start < 0:
+        return ""
+    block = log[start:].split("\n\n", 1)[0].splitlines()[1:]
+    frames = [m for m in (_FRAME.search(line) for line in block) if m]
+    ours = [m for m in frames if "/minikube_py/" in m["file"]]
+    exc = next((ln for ln in block if ln and not ln.startswith(" ")), "")
+    name = exc.split(":", 1)[0].rsplit(".", 1)[-1] or "?"
+    if not ours:
+        return f"{name}@aiohttp"
+    where = ours[-1]["file"].split("/minikube_py/", 1)[1].removesuffix(".py").replace("/", ".")
+    return f"{name}@{where}:{ours[-1]['func']}"
+
+
 @dataclass
 class Fuzzer:
     """Runs plans against one daemon; ``collect`` keeps going after a violation."""
@@ -127,6 +169,7 @@ class Fuzzer:
         self.hostile = Connection(self.daemon.port, self.daemon.token, cafile)
         self.admin = Connection(self.daemon.port, self.daemon.token, cafile)
         self.baseline: dict[str, tuple[str, str] | None] = {}
+        self.log = DaemonLog(self.daemon.data_dir / "test-daemon.log")
         self.examples_run = 0
         self.seen_strategies: set[str] = set()
 
@@ -255,6 +298,7 @@ class Fuzzer:
         listed = self._names(plan) if plan.request.method == "POST" else None
         request = plan.request
         response: Response | None = None
+        self.log.mark()
         try:
             response = self.hostile.send(request)
         except WireError as exc:
@@ -267,13 +311,27 @@ class Fuzzer:
             _check(found, oracle.check_error_body, request, response)
             _check(found, oracle.check_stream, request, response)
             self._check_connection(plan, response, found)
+        self._blame(found)
+        if response is not None:
             if 200 <= response.status < 300 and plan.must_refuse:
-                found.append(violation(f"accepted:{plan.must_refuse}",
+                found.append(violation(f"accepted:{plan.must_refuse}:{request.method}",
                                        "a request Kubernetes refuses is refused", request,
                                        response, f"answered {response.status}"))
         self._check_store(plan, response, before, listed, found)
         if plan.attack or self.examples_run % 200 == 0:
             self._check_sentinels(plan, response, found)
+
+    def _blame(self, found: list[Violation]) -> None:
+        """Name the daemon's own failures by where they happened (from its log)."""
+        log = self.log.since()
+        cause = blame(log) or _plain_text(found)
+        if not cause:
+            return
+        for i, v in enumerate(found):
+            if v.signature.startswith(_BLAMED):
+                tail = log[log.find("Traceback"):][-1200:]
+                found[i] = violation(f"{v.signature}:{cause}", v.prop, v.request, v.response,
+                                     f"{v.detail}\n  daemon log: ...{tail.strip()}")
 
     def _check_connection(self, plan: Plan, response: Response,
                           found: list[Violation]) -> None:
@@ -363,7 +421,9 @@ class Fuzzer:
         if listed is not None:
             after = self._names(plan) or set()
             new = after - listed - names
-            if new:
+            if new and ok and not names:  # a 2xx in another shape (a Table): it made them
+                names |= new
+            elif new:
                 what = "dry-run" if ok else ("refused" if response else "unanswered")
                 found.append(violation(f"{what}-but-written:{rt.group}/{rt.kind}:POST",
                                        "a refused or dry-run write changes nothing",
@@ -401,12 +461,22 @@ class Fuzzer:
             change = "gone" if new is None else ("terminating" if new[1] == "terminating"
                                                  else "modified")
             why = plan.attack or "not-an-attack"
-            found.append(violation(f"sentinel:{why}:{path.rsplit('/', 2)[-2]}:{change}",
+            found.append(violation(f"sentinel:{why}:{change}",
                                    "a refused request changes nothing (sentinels)",
                                    plan.request, response, f"{path}: {old} -> {new}"))
         for s in self.sentinels:  # all of them: a namespace takes its objects along
             self._create_sentinel(s)
         self.baseline = self.snapshot(self.sentinels)
+
+
+def _plain_text(found: list[Violation]) -> str:
+    """``text:Invalid method encountered``: aiohttp's own plain-text answer, when it logged
+    nothing (its words name the failure)."""
+    for v in found:
+        if v.response is not None and v.response.body and not v.response.body.startswith(b"{"):
+            first = v.response.body.split(b"\n", 1)[0].decode("latin-1")
+            return "text:" + re.sub(r"[^A-Za-z ]", "", first).strip()[:40]
+    return ""
 
 
 def _check(found: list[Violation], fn: Any, *args: Any) -> None:

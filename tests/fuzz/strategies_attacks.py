@@ -36,9 +36,11 @@ BAD_DRY_QUERY = [b"dryRun=Bogus", b"dryRun=all", b"dryRun=true", b"dryRun=1",
                  b"dryRun=%00"]
 BAD_DRY_BODY: list[Any] = [["Bogus"], ["All", "Bogus"], ["all"], "All", "Bogus", [None], [1],
                            {"All": True}, ["Bogus", "All"]]
-BAD_QUERY = [b"fieldValidation=Bogus", b"fieldValidation=strict", b"propagationPolicy=Bogus",
-             b"gracePeriodSeconds=x", b"gracePeriodSeconds=1.5", b"fieldManager=" + b"m" * 200,
-             b"fieldManager=a%01b"]
+# Options Kubernetes refuses, by the method that reads them (a delete ignores the others).
+BAD_WRITE_QUERY = [b"fieldValidation=Bogus", b"fieldValidation=ignore",
+                   b"fieldManager=" + b"m" * 200, b"fieldManager=a%01b"]
+BAD_DELETE_QUERY = [b"propagationPolicy=Bogus", b"gracePeriodSeconds=x",
+                    b"gracePeriodSeconds=1.5", b"propagationPolicy=orphan"]
 BAD_DELETE_BODY: list[Any] = [{"gracePeriodSeconds": "x"}, {"preconditions": {"uid": "bogus"}},
                               {"preconditions": {"resourceVersion": "1"}},
                               {"propagationPolicy": "Bogus"}, {"orphanDependents": "yes"},
@@ -134,14 +136,14 @@ def _item_attack(draw: st.DrawFn, what: str, rt: ResourceType, ns: str, name: st
         if method == "DELETE" and draw(st.booleans()):
             body, ctype = _json({"dryRun": draw(st.sampled_from(BAD_DRY_BODY))}), \
                 b"application/json"
+            refuse = "dryRun-invalid-body"
         else:
             query = draw(st.sampled_from(BAD_DRY_QUERY))
-        refuse = "dryRun-invalid"
+            refuse = "dryRun-invalid"
     elif what == "bad-option":
-        query = draw(st.sampled_from(BAD_QUERY))
-        refuse = "option-invalid"
-        if method != "DELETE" and query.startswith((b"propagation", b"grace")):
-            query = b"fieldValidation=Bogus"
+        query = draw(st.sampled_from(BAD_DELETE_QUERY if method == "DELETE"
+                                     else BAD_WRITE_QUERY))
+        refuse = query.split(b"=")[0].decode() + "-invalid"
         if method == "PATCH" and draw(st.booleans()):
             query, refuse = b"force=true", "force-on-non-apply-patch"
     elif what == "dry-run":
@@ -164,6 +166,7 @@ def _item_attack(draw: st.DrawFn, what: str, rt: ResourceType, ns: str, name: st
         if method == "DELETE":
             method_body: Any = draw(st.sampled_from(BAD_DELETE_BODY))
             body, ctype = _json(method_body), b"application/json"
+            refuse = "delete-options-invalid"
         else:
             obj = json.loads(body)
             meta = obj.setdefault("metadata", {})
@@ -175,7 +178,7 @@ def _item_attack(draw: st.DrawFn, what: str, rt: ResourceType, ns: str, name: st
             else:
                 meta["name"] = "other" if method != "POST" else name
             body = _json(obj)
-        refuse = "body-mismatch"
+            refuse = "body-mismatch"
     else:  # bad-delete-body, whatever the method
         body = draw(st.sampled_from([b"{", b"\xff", b"[1]", b"dryRun: [Bogus]", b"[" * 3000]))
         ctype = draw(st.sampled_from([b"application/json", b"application/yaml"]))

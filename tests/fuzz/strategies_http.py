@@ -103,14 +103,15 @@ def refused_option(method: str, pairs: list[tuple[str, str]], ctype: bytes = b""
         first.setdefault(key, value)
         if key == "dryRun" and value not in ("All", ""):
             return "dryRun-invalid"
-    fv = first.get("fieldValidation")
-    if fv not in (None, "", "Strict", "Warn", "Ignore"):
-        return "fieldValidation-invalid"
-    manager = first.get("fieldManager")
-    if manager and (len(manager.encode("utf-8", "surrogatepass")) > 128
-                    or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in manager)):
-        return "fieldManager-invalid"
-    if method == "DELETE":
+    if method != "DELETE":  # DeleteOptions has neither of these: a delete ignores them
+        fv = first.get("fieldValidation")
+        if fv not in (None, "", "Strict", "Warn", "Ignore"):
+            return "fieldValidation-invalid"
+        manager = first.get("fieldManager")
+        if manager and (len(manager.encode("utf-8", "surrogatepass")) > 128
+                        or any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in manager)):
+            return "fieldManager-invalid"
+    else:
         policy = first.get("propagationPolicy")
         if policy not in (None, "", "Orphan", "Background", "Foreground"):
             return "propagationPolicy-invalid"
@@ -265,6 +266,7 @@ def header_plans(draw: st.DrawFn) -> Plan:
         encoding = draw(st.sampled_from(ENCODINGS))
         headers.append((b"Content-Encoding", encoding))
         body = _compressed(draw, encoding, body or b"{}")
+    # Only Accept may repeat: a second User-Agent or Content-Type is a malformed request.
     for name, value in draw(st.lists(st.sampled_from([
             (b"Impersonate-User", b"system:anonymous"), (b"Impersonate-Group", b"system:masters"),
             (b"X-Remote-User", b"admin"), (b"Expect", b"100-continue"),
@@ -272,8 +274,9 @@ def header_plans(draw: st.DrawFn) -> Plan:
             (b"User-Agent", b"x" * 5000), (b"User-Agent", b"\xff\xfe/1.0"),
             (b"User-Agent", b"kubectl/v1.32.0 (linux/amd64)"), (b"Accept-Encoding", b"gzip"),
             (b"X-Big", b"y" * 8100), (b"X-!#$%&'*+-.^_`|~", b"odd name"),
-            (b"Accept", b"text/html"), (b"Content-Type", b"application/json")]), max_size=3)):
-        headers.append((name, value))
+            (b"Accept", b"text/html")]), max_size=3)):
+        if name == b"Accept" or all(name.lower() != n.lower() for n, _ in headers):
+            headers.append((name, value))
     auth = draw(st.sampled_from(AUTHS))
     if isinstance(auth, bytes) and b"<token>" in auth:
         auth = auth.replace(b"<token>", TOKEN_MARK)

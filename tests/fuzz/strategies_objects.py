@@ -113,6 +113,12 @@ def mutate(draw: st.DrawFn, schema: Schema | None, base: Any, *,
     tree = copy.deepcopy(base)
     paths = schema_paths(schema, base)
     objects = [p for p, _ in paths if isinstance(get_at(base, p), dict)]
+    # By type first, then a path of that type: the few integer fields of a Deployment are
+    # as likely a target as its many strings.
+    buckets: dict[str, list[tuple[Path, Any]]] = {}
+    for path, node in paths:
+        buckets.setdefault(node.type if node is not None else "none", []).append((path, node))
+    kinds = sorted(buckets)
     for _ in range(draw(st.integers(1, max_mutations))):
         op = draw(st.sampled_from(["replace", "replace", "replace", "delete", "unknown",
                                    "dup", "alias", "tag", "long"]))
@@ -129,7 +135,7 @@ def mutate(draw: st.DrawFn, schema: Schema | None, base: Any, *,
                 twin = draw(st.one_of(st.just(node[key]), values.hostile_for(None)))
                 tree = set_at(tree, path, Dup((*node.items(), (key, twin))))
             continue
-        path, node_schema = draw(st.sampled_from(paths))
+        path, node_schema = draw(st.sampled_from(buckets[draw(st.sampled_from(kinds))]))
         if op == "delete":
             tree = delete_at(tree, path)
         elif op == "alias" and path:
@@ -166,9 +172,9 @@ def encode(value: Any, encoding: str) -> bytes:
         lol: Any = {"a": Anchor("a0", ["lol"] * 9)}
         for i in range(1, 6):
             lol[f"a{i}"] = Anchor(f"a{i}", [Alias(f"a{i - 1}")] * 9)
-        if isinstance(value, dict):
-            value = {**value, "metadata": {**(value.get("metadata") or {}),
-                                           "annotations": Alias("a5")}, "lol": lol}
+        if isinstance(value, dict) and isinstance(value.get("metadata"), dict):
+            value = {**value, "metadata": {**value["metadata"], "annotations": Alias("a5")},
+                     "lol": lol}
         return to_yaml(value)
     text = to_yaml(value if not _uses_alias(value) else _anchor_metadata(value))
     if encoding == "yaml-multidoc":

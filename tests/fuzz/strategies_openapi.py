@@ -2,10 +2,11 @@
 
 The daemon's ``/openapi/v3`` documents are what kubectl validates against; an object that
 conforms to them must never get a 5xx or be stored invalid. Each kind's component schema is
-inlined (``$ref`` followed four levels deep; deeper references become an empty object; objects
-get ``additionalProperties: false``, so only known fields are drawn), drawn, and "repaired" into something the apiserver will look at: ``apiVersion``/``kind`` of
-the endpoint, ``generateName: fuzz-``, and half the time laid over the kind's valid example
-so that required fields are there and validation runs past them. Drawn objects carry
+inlined (``$ref`` followed four levels deep; deeper references become an empty object;
+objects get ``additionalProperties: false``, so only known fields are drawn), drawn, and
+"repaired" into something the apiserver will look at: ``apiVersion``/``kind`` of the
+endpoint, ``generateName: fuzz-``, and half the time laid over the kind's valid example so
+that required fields are there and validation runs past them. Drawn objects carry
 type-correct garbage in *every* field at once (the mutation strategy changes one to three),
 which is what reaches deep into the per-kind validators.
 
