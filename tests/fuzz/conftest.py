@@ -45,12 +45,12 @@ SEED = os.environ.get("MINIKUBE_PY_FUZZ_SEED")
 
 # Examples per strategy: (short, long). Each example sends one hostile request.
 BUDGET: dict[str, tuple[int, int]] = {
-    "objects": (70, 3000),
-    "openapi": (15, 1200),
-    "patches": (70, 3000),
-    "urls": (60, 2000),
-    "headers": (40, 1200),
-    "attacks": (40, 1000),
+    "objects": (90, 3000),
+    "openapi": (20, 1200),
+    "patches": (90, 3000),
+    "urls": (80, 2000),
+    "headers": (50, 1200),
+    "attacks": (50, 1000),
 }
 
 

@@ -324,7 +324,8 @@ class Fuzzer:
     def _blame(self, found: list[Violation]) -> None:
         """Name the daemon's own failures by where they happened (from its log)."""
         log = self.log.since()
-        cause = blame(log) or _plain_text(found)
+        # aiohttp's own plain-text refusals say what they are; anything else has a traceback.
+        cause = _plain_text(found) or blame(log)
         if not cause:
             return
         for i, v in enumerate(found):
@@ -473,7 +474,8 @@ def _plain_text(found: list[Violation]) -> str:
     """``text:Invalid method encountered``: aiohttp's own plain-text answer, when it logged
     nothing (its words name the failure)."""
     for v in found:
-        if v.response is not None and v.response.body and not v.response.body.startswith(b"{"):
+        if v.response is not None and 400 <= v.response.status < 500 and v.response.body \
+                and not v.response.body.startswith(b"{"):
             first = v.response.body.split(b"\n", 1)[0].decode("latin-1")
             return "text:" + re.sub(r"[^A-Za-z ]", "", first).strip()[:40]
     return ""
