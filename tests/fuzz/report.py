@@ -8,6 +8,7 @@ showed it. ``docs/FUZZING.md`` quotes the report of the last long run; ``make fu
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -87,3 +88,22 @@ def render(failures: list[Failure]) -> str:
     for f in failures:
         out.append(f"\n#{f.count}x " + f.smallest.render().replace("\n", "\n    "))
     return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.fuzz.report REPORT.json``: the counts and the distinct failures."""
+    data = json.loads(Path(argv[1]).read_text())
+    print(f"fuzz profile {data['profile']}: {data['hostile_requests']} hostile requests "
+          f"(+{data['harness_requests']} by the harness) in {data['seconds']} s")
+    for name, row in data["per_strategy"].items():
+        print(f"  {name:10} {row['requests']:6} requests {row['seconds']:7.1f} s  "
+              f"{row['statuses']}")
+    print(f"{data['distinct_failures']} distinct failure(s)")
+    for f in data["failures"]:
+        print(f"- [{f['signature']}] x{f['count']} ({f['strategy']}): {f['property']}\n"
+              f"    {f['request']}\n    -> {f['response']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
