@@ -131,7 +131,9 @@ def check_stream(request: Request, response: Response) -> None:
     """A watch stream is newline-delimited JSON events; an ERROR event carries a Status."""
     if not response.streamed and not request.query.count(b"watch"):
         return
-    if response.status != 200 or request.method == "HEAD":
+    ctype = (response.header(b"content-type") or b"").split(b";")[0].strip()
+    if response.status != 200 or request.method == "HEAD" or ctype != b"application/json" \
+            or not request.path.startswith(b"/api"):
         return
     lines = response.body.split(b"\n")
     complete = lines[:-1] if response.streamed else [ln for ln in lines if ln.strip()]

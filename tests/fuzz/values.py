@@ -89,9 +89,9 @@ def _maps(schema: Schema) -> st.SearchStrategy[Any]:
 
 def _arrays(schema: Schema) -> st.SearchStrategy[Any]:
     item = hostile_for(schema.items) if schema.items is not None else any_value()
-    options = [st.lists(item, max_size=3), st.lists(st.sampled_from(WRONG), min_size=1,
-                                                    max_size=2),
-               st.just(list(range(5000)))]
+    # A long list is rare (1 in 8 list mutations) but it is how quadratic merges show.
+    options = [st.lists(item, max_size=3)] * 5 + [
+        st.lists(st.sampled_from(WRONG), min_size=1, max_size=2), st.just(list(range(3000)))]
     if schema.patch_merge_key:
         key = schema.patch_merge_key
         options.append(st.builds(lambda v: [{key: v}, {key: v}], hostile_string()))

@@ -127,9 +127,13 @@ class Connection:
 
     def connect(self) -> None:
         self.close()
-        raw = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = self.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        try:
+            raw = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = self.ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        except (OSError, ssl.SSLError) as exc:
+            self.close()
+            raise WireError(f"cannot connect: {type(exc).__name__}: {exc}") from exc
         self.buf = b""
 
     def close(self) -> None:
