@@ -179,8 +179,10 @@ def _item_attack(draw: st.DrawFn, what: str, rt: ResourceType, ns: str, name: st
                 meta["name"] = "other" if method != "POST" else name
             body = _json(obj)
             refuse = "body-mismatch"
-    else:  # bad-delete-body, whatever the method
-        body = draw(st.sampled_from([b"{", b"\xff", b"[1]", b"dryRun: [Bogus]", b"[" * 3000]))
+    else:  # bad-delete-body: not an object at all (or, for a delete, a YAML bogus dryRun)
+        bodies = [b"{", b"\xff", b"[1]", b"[" * 3000]
+        body = draw(st.sampled_from(bodies + ([b"dryRun: [Bogus]"] if method == "DELETE"
+                                              else [])))
         ctype = draw(st.sampled_from([b"application/json", b"application/yaml"]))
         refuse = "malformed-body"
     return path, refuse, dry, body, ctype, query

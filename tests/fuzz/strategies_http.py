@@ -189,12 +189,15 @@ def url_plans(draw: st.DrawFn) -> Plan:
     headers = ((b"Content-Type", ctype),) if ctype else ()
     dry = [v for k, v in pairs if k == "dryRun"]
     resource = shape != "non-resource"
+    refuse = refused_option(method, pairs, ctype) if resource else ""
+    if method == "POST" and shape == "item":
+        refuse = "post-on-item"  # Kubernetes creates on collections only (405 here)
     return Plan("urls", Request(method, target, headers, body), rt=rt if resource else None,
                 item_path=item_path if shape in ("item", "odd-item", "subresource") else b"",
-                collection_ns=ns if shape == "collection" else None,
+                collection_ns=ns if shape in ("collection", "item", "odd-item") else None,
                 seeds=(rt,) if shape in ("item", "subresource") else (),
-                must_refuse=refused_option(method, pairs, ctype) if resource else "",
-                dry_run=bool(dry) and all(v == "All" for v in dry), note=shape)
+                must_refuse=refuse, dry_run=bool(dry) and all(v == "All" for v in dry),
+                note=shape)
 
 
 ACCEPTS = [b"application/json", b"text/html", b"application/json;as=Table;v=v2;g=meta.k8s.io",

@@ -90,6 +90,14 @@ def test_repeated_dry_run_with_a_bogus_value_is_refused(fuzzer: Fuzzer) -> None:
         must_refuse="dryRun-invalid"))
 
 
+def test_post_on_an_item_path_creates_nothing(fuzzer: Fuzzer) -> None:
+    """POST .../configmaps/seed is refused (405): it must not create an object elsewhere."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request("POST", path, JSON, json.dumps(cm()).encode()),
+                        rt=CM, item_path=path, collection_ns=FUZZ_NS, seeds=(CM,),
+                        must_refuse="post-on-item"))
+
+
 # -- writes whose options Kubernetes refuses -------------------------------------------------
 
 def test_invalid_field_manager_is_refused(fuzzer: Fuzzer) -> None:
@@ -145,9 +153,38 @@ def test_int64_field_refuses_values_past_its_range(fuzzer: Fuzzer) -> None:
         b'-1000000000000000000000000000000,"data":{},"metadata":{"generateName":"fuzz-"}}')))
 
 
+def test_metadata_of_the_wrong_type_is_refused(fuzzer: Fuzzer) -> None:
+    """"metadata": 0 in a PUT body is a 400, not silently replaced by the URL's metadata."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PUT", path, JSON, b'{"apiVersion":"v1","kind":"ConfigMap","metadata":0}'), rt=CM,
+        item_path=path, seeds=(CM,), must_refuse="typed-decode:type"))
+
+
 def test_null_label_value_is_not_stored(fuzzer: Fuzzer) -> None:
     """A label whose value is null is refused (or stored as ""), never stored as null."""
     replay(fuzzer, create(cm(labels={"a": None})))
+
+
+def test_apply_cannot_drop_a_required_field(fuzzer: Fuzzer) -> None:
+    """Re-applying a ControllerRevision without ``revision`` does not store it without one."""
+    path = REVISION.path(FUZZ_NS, "fuzz-apply-revision").encode()
+    apply = ((b"Content-Type", b"application/apply-patch+yaml"),)
+    for body in (b'{"apiVersion":"apps/v1","kind":"ControllerRevision","revision":1,"data":{}}',
+                 b'{"apiVersion":"apps/v1","kind":"ControllerRevision","data":{}}'):
+        replay(fuzzer, Plan("regression", Request("PATCH", path + b"?fieldManager=fuzz", apply,
+                                                  body), rt=REVISION, item_path=path))
+
+
+def test_scale_update_checks_its_options(fuzzer: Fuzzer) -> None:
+    """PUT .../scale with fieldValidation=Bogus is a 400, as on the object itself."""
+    sts = kind("apps", "StatefulSet")
+    path = seed_path(sts).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PUT", path + b"/scale?fieldValidation=Bogus", JSON,
+        b'{"apiVersion":"autoscaling/v1","kind":"Scale","metadata":{"name":"seed"},'
+        b'"spec":{"replicas":1}}'), rt=sts, item_path=path, seeds=(sts,),
+        must_refuse="fieldValidation-invalid"))
 
 
 # -- hostile text that must get a Status, not a 500 ------------------------------------------
@@ -166,6 +203,42 @@ def test_deep_json_is_a_400(fuzzer: Fuzzer) -> None:
         b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"seed","namespace":"fuzz-a",'
         b'"managedFields":' + b"[" * 1000 + b"]" * 1000 + b"}}")), rt=CM, item_path=path,
         seeds=(CM,)))
+
+
+def test_deep_api_version_is_a_400(fuzzer: Fuzzer) -> None:
+    """An apiVersion nested 1,000 lists deep is a 400, not a 500 while writing the error."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request("PUT", path, JSON, (
+        b'{"apiVersion":' + b"[" * 1000 + b"]" * 1000 + b',"kind":"ConfigMap"}')), rt=CM,
+        item_path=path, seeds=(CM,)))
+
+
+def test_deep_strategic_merge_patch_is_a_400(fuzzer: Fuzzer) -> None:
+    """A strategic merge patch nested 1,000 lists deep is a 400, not a 500 RecursionError."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PATCH", path, ((b"Content-Type", b"application/strategic-merge-patch+json"),),
+        b'{"data":{"x":' + b"[" * 1000 + b"]" * 1000 + b"}}"), rt=CM, item_path=path,
+        seeds=(CM,)))
+
+
+def test_long_primitive_list_in_strategic_merge_patch_does_not_stall(fuzzer: Fuzzer) -> None:
+    """A 20 KB strategic merge patch of 3,000 finalizers is answered in seconds, not stalled."""
+    pod = kind("", "Pod")
+    path = seed_path(pod).encode()
+    body = json.dumps({"metadata": {"finalizers": list(range(3000))}}).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PATCH", path + b"?dryRun=All",
+        ((b"Content-Type", b"application/strategic-merge-patch+json"),), body), rt=pod,
+        item_path=path, seeds=(pod,), dry_run=True))
+
+
+def test_non_ascii_content_type_is_a_415_status(fuzzer: Fuzzer) -> None:
+    """Content-Type: <byte 0xff> is a 415 Status, not a plain-text 500 from the error itself."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PUT", path, ((b"Content-Type", b"\xff"),), json.dumps(cm()).encode()), rt=CM,
+        item_path=path, seeds=(CM,)))
 
 
 def test_unknown_field_with_control_character_keeps_its_reply(fuzzer: Fuzzer) -> None:
@@ -203,12 +276,13 @@ def test_newline_in_path_is_a_404_status(fuzzer: Fuzzer) -> None:
     replay(fuzzer, Plan("regression", Request("GET", FUZZ_CMS + b"/seed%0a"), rt=CM))
 
 
-def test_corrupt_gzip_body_is_a_400_status(fuzzer: Fuzzer) -> None:
-    """A corrupt gzip body (Content-Encoding: gzip) is a 400 Status on a kept connection."""
+@pytest.mark.parametrize("encoding", [b"gzip", b"br", b"zstd"])
+def test_undecodable_content_encoding_is_a_status(fuzzer: Fuzzer, encoding: bytes) -> None:
+    """A body that its Content-Encoding cannot decode is a 4xx Status on a kept connection."""
     packed = gzip.compress(json.dumps(cm()).encode())
     corrupt = packed[:10] + bytes(b ^ 0x5A for b in packed[10:])
     replay(fuzzer, Plan("regression", Request("POST", FUZZ_CMS, (
-        (b"Content-Type", b"application/json"), (b"Content-Encoding", b"gzip")), corrupt),
+        (b"Content-Type", b"application/json"), (b"Content-Encoding", encoding)), corrupt),
         rt=CM, collection_ns=FUZZ_NS))
 
 
