@@ -20,6 +20,7 @@ example would mean little, and the derandomized short run needs none.
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +42,10 @@ settings.register_profile("short", derandomize=True, **_COMMON)  # type: ignore[
 settings.register_profile("long", derandomize=False, **_COMMON)  # type: ignore[arg-type]
 settings.load_profile(PROFILE)
 SHRINK = os.environ.get("MINIKUBE_PY_FUZZ_SHRINK", "") == "1"
-SEED = os.environ.get("MINIKUBE_PY_FUZZ_SEED")
+# The long profile's seed: given, or drawn once per run and written into the report.
+SEED: int | None = None
+if PROFILE == "long":
+    SEED = int(os.environ.get("MINIKUBE_PY_FUZZ_SEED") or random.randrange(2**32))
 
 # Examples per strategy: (short, long). Each example sends one hostile request.
 BUDGET: dict[str, tuple[int, int]] = {
@@ -65,6 +69,7 @@ def budget(strategy: str) -> int:
 def fuzzer(daemon: RunningDaemon) -> Iterator[Fuzzer]:
     """A harness on the module's daemon, with its namespaces, seeds and sentinels."""
     fuzz = Fuzzer(daemon, collect=not SHRINK)
+    fuzz.stats.seed = SEED
     fuzz.setup()
     yield fuzz
     fuzz.hostile.close()

@@ -45,6 +45,7 @@ class Stats:
     statuses: dict[str, Counter[str]] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
+    seed: int | None = None  # the long profile's Hypothesis seed (None: derandomized)
 
     def count(self, strategy: str, status: str) -> None:
         self.hostile[strategy] += 1
@@ -67,7 +68,8 @@ class Stats:
                 if f.strategy == strategy and s not in since]
 
     def to_dict(self, profile: str) -> dict[str, Any]:
-        return {"profile": profile, "seconds": round(time.monotonic() - self.started, 1),
+        return {"profile": profile, "seed": self.seed,
+                "seconds": round(time.monotonic() - self.started, 1),
                 "hostile_requests": sum(self.hostile.values()),
                 "harness_requests": self.harness,
                 "per_strategy": {k: {"requests": n, "seconds": round(
@@ -93,7 +95,8 @@ def render(failures: list[Failure]) -> str:
 def main(argv: list[str]) -> int:
     """``python -m tests.fuzz.report REPORT.json``: the counts and the distinct failures."""
     data = json.loads(Path(argv[1]).read_text())
-    print(f"fuzz profile {data['profile']}: {data['hostile_requests']} hostile requests "
+    seed = f", seed {data['seed']}" if data.get("seed") is not None else ""
+    print(f"fuzz profile {data['profile']}{seed}: {data['hostile_requests']} hostile requests "
           f"(+{data['harness_requests']} by the harness) in {data['seconds']} s")
     for name, row in data["per_strategy"].items():
         print(f"  {name:10} {row['requests']:6} requests {row['seconds']:7.1f} s  "

@@ -38,7 +38,7 @@ def run_strategy(fuzzer: Fuzzer, name: str, plans: st.SearchStrategy[Plan]) -> N
         seen.update(v.signature for v in fuzzer.run(plan))
 
     if SEED is not None:
-        check = seed(int(SEED))(check)
+        check = seed(SEED)(check)
     check()
     if seen:
         pytest.fail(render([fuzzer.stats.failures[s] for s in sorted(seen)]), pytrace=False)
