@@ -151,6 +151,9 @@ def blame(log: str) -> str:
     ours = [m for m in frames if "/minikube_py/" in m["file"]]
     exc = next((ln for ln in block if ln and not ln.startswith(" ")), "")
     name = exc.split(":", 1)[0].rsplit(".", 1)[-1] or "?"
+    if name in ("TypeError", "ValueError"):  # generic: their words tell causes apart
+        words = re.findall(r"[A-Za-z]+", exc.partition(":")[2])[:4]
+        name += f"({' '.join(words)})"
     if not ours:
         return f"{name}@aiohttp"
     where = ours[-1]["file"].split("/minikube_py/", 1)[1].removesuffix(".py").replace("/", ".")

@@ -222,6 +222,25 @@ def test_deep_strategic_merge_patch_is_a_400(fuzzer: Fuzzer) -> None:
         seeds=(CM,)))
 
 
+def test_deep_merge_patch_is_a_400(fuzzer: Fuzzer) -> None:
+    """A merge patch nested 1,000 objects deep is a 400, not a 500 RecursionError."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PATCH", path, MERGE, b'{"data":' + b'{"a":' * 1000 + b"1" + b"}" * 1000 + b"}"),
+        rt=CM, item_path=path, seeds=(CM,)))
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": '
+                 b'"fuzz-"}, "data": {"k": "\\udc00"}}', id="in-a-value"),
+    pytest.param(b'{"apiVersion": "v1", "kind": "\\udc00", "metadata": {"generateName": '
+                 b'"fuzz-"}}', id="in-the-error-message"),
+])
+def test_lone_surrogate_in_yaml_is_a_400(fuzzer: Fuzzer, body: bytes) -> None:
+    """A YAML "\\udc00" escape (a lone surrogate) is a 400 Status, not a 500."""
+    replay(fuzzer, create(None, ctype=b"application/yaml", raw=body))
+
+
 def test_long_primitive_list_in_strategic_merge_patch_does_not_stall(fuzzer: Fuzzer) -> None:
     """A 20 KB strategic merge patch of 3,000 finalizers is answered in seconds, not stalled."""
     pod = kind("", "Pod")
