@@ -6,13 +6,16 @@ an attack on the sentinels). :meth:`Fuzzer.run` then
 
 1. makes sure the seed objects the request addresses exist (``seed`` in ``fuzz-a``, built
    from ``examples.py``) and notes their resourceVersions;
-2. sends the request on the hostile connection and checks the answer (no 5xx, errors are
-   ``metav1.Status``, HEAD has no body, watch streams are JSON events);
-3. sends ``GET /version`` on the same connection (keep-alive still usable);
+2. sends the request on the hostile connection and checks the answer (an answer within 10 s,
+   5 s for a small request; no 5xx; errors are ``metav1.Status``; HEAD has no body; watch
+   streams are JSON events; no 2xx for what Kubernetes refuses);
+3. sends ``GET /version`` on the same connection (keep-alive still usable), and names a
+   failure of the daemon by the traceback it left in the daemon's log;
 4. reads back what a 2xx write stored and validates it as the apiserver would; checks that a
    refused or dry-run write changed nothing;
-5. for attacks, compares the sentinel objects (namespace ``sentinel`` and a ConfigMap in
-   ``kube-system``, which the fuzzer never writes on purpose) with their baseline.
+5. for attacks (and every 200 examples), compares the sentinel objects (namespace
+   ``sentinel`` and objects in it, a ConfigMap in ``kube-system``, a Node), which the fuzzer
+   never writes on purpose, with their baseline.
 
 Harness requests go on a second connection so that a broken hostile connection never hides
 what the store holds. The fuzzer writes only to namespaces and cluster objects named

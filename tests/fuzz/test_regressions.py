@@ -230,6 +230,15 @@ def test_deep_merge_patch_is_a_400(fuzzer: Fuzzer) -> None:
         rt=CM, item_path=path, seeds=(CM,)))
 
 
+def test_deep_json_patch_value_is_a_400(fuzzer: Fuzzer) -> None:
+    """A JSON patch whose value nests 1,000 lists deep is a 400, not a 500 RecursionError."""
+    path = seed_path(CM).encode()
+    replay(fuzzer, Plan("regression", Request(
+        "PATCH", path, ((b"Content-Type", b"application/json-patch+json"),),
+        b'[{"op":"add","path":"/data/x","value":' + b"[" * 1000 + b"]" * 1000 + b"}]"),
+        rt=CM, item_path=path, seeds=(CM,)))
+
+
 @pytest.mark.parametrize("body", [
     pytest.param(b'{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": '
                  b'"fuzz-"}, "data": {"k": "\\udc00"}}', id="in-a-value"),
