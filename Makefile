@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/.data/demo
 
-.PHONY: venv test lint unit demo demo-down bench clean docker
+.PHONY: venv test lint unit demo demo-down bench fuzz clean docker
 
 venv: $(STAMP)
 
@@ -26,6 +26,13 @@ docker: venv
 
 test: lint docker
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# The long fuzz profile (docs/FUZZING.md): >10,000 hostile requests, a report in .data/.
+FUZZ_REPORT ?= $(CURDIR)/.data/fuzz-report.json
+fuzz: venv
+	MINIKUBE_PY_FUZZ=long MINIKUBE_PY_FUZZ_REPORT=$(FUZZ_REPORT) \
+		$(VENV)/bin/pytest tests/fuzz/test_fuzz.py -q -p no:cacheprovider; \
+		status=$$?; $(PY) -m tests.fuzz.report $(FUZZ_REPORT); exit $$status
 
 demo: venv
 	MINIKUBE_PY_HOME=$(DEMO_HOME) PY=$(PY) bash scripts/demo.sh

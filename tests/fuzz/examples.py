@@ -1,0 +1,99 @@
+"""A small valid object of every served kind: where every mutation of the fuzz suite starts.
+
+``example(rt, name, namespace)`` returns a fresh dict the apiserver accepts on create; a test
+in ``test_regressions.py`` checks that each one is accepted, so a strategy never starts from
+an object that is refused for its own sake. The names of the keys are those of
+``REGISTRY`` (``group/Kind``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from minikube_py.api.registry import REGISTRY, ResourceType
+
+_CONTAINER = {"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"],
+              "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
+              "resources": {"limits": {"cpu": "100m", "memory": "64Mi"}},
+              "env": [{"name": "A", "value": "1"}]}
+
+
+def _template(labels: dict[str, str], restart: str = "Always") -> dict[str, Any]:
+    return {"metadata": {"labels": dict(labels)},
+            "spec": {"restartPolicy": restart, "containers": [copy.deepcopy(_CONTAINER)]}}
+
+
+_SEL = {"app": "fuzz"}
+
+_BODIES: dict[str, dict[str, Any]] = {
+    "/Namespace": {"metadata": {"labels": {"fuzz": "true"}}},
+    "/Pod": {"spec": {"containers": [copy.deepcopy(_CONTAINER)], "restartPolicy": "Always"}},
+    "/Service": {"spec": {"selector": dict(_SEL), "ports": [
+        {"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]}},
+    "/Endpoints": {"subsets": [{"addresses": [{"ip": "10.0.0.1"}],
+                                "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}]},
+    "/Node": {"spec": {"podCIDR": "10.244.9.0/24"},
+              "metadata": {"labels": {"kubernetes.io/hostname": "fuzz"}}},
+    "/ConfigMap": {"data": {"key": "value", "other.txt": "line\n"}},
+    "/Secret": {"type": "Opaque", "data": {"key": "dmFsdWU="}, "stringData": {"s": "t"}},
+    "/Event": {"involvedObject": {"kind": "Pod", "name": "p", "apiVersion": "v1"},
+               "reason": "Fuzz", "message": "a fuzz event", "type": "Normal", "count": 1,
+               "source": {"component": "fuzz"}},
+    "/ServiceAccount": {"automountServiceAccountToken": False},
+    "/ResourceQuota": {"spec": {"hard": {"pods": "10", "requests.cpu": "1"}}},
+    "/LimitRange": {"spec": {"limits": [{"type": "Container", "default": {"cpu": "200m"},
+                                         "defaultRequest": {"cpu": "100m"}}]}},
+    "/PersistentVolume": {"spec": {"capacity": {"storage": "1Gi"},
+                                   "accessModes": ["ReadWriteOnce"],
+                                   "hostPath": {"path": "/tmp/fuzz"},
+                                   "persistentVolumeReclaimPolicy": "Retain"}},
+    "/PersistentVolumeClaim": {"spec": {"accessModes": ["ReadWriteOnce"],
+                                        "resources": {"requests": {"storage": "1Gi"}}}},
+    "/ReplicationController": {"spec": {"replicas": 1, "selector": dict(_SEL),
+                                        "template": _template(_SEL)}},
+    "apps/Deployment": {"spec": {"replicas": 1, "selector": {"matchLabels": dict(_SEL)},
+                                 "template": _template(_SEL),
+                                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {
+                                     "maxSurge": "25%", "maxUnavailable": 1}}}},
+    "apps/ReplicaSet": {"spec": {"replicas": 1, "selector": {"matchLabels": dict(_SEL)},
+                                 "template": _template(_SEL)}},
+    "apps/StatefulSet": {"spec": {"replicas": 1, "serviceName": "fuzz",
+                                  "selector": {"matchLabels": dict(_SEL)},
+                                  "template": _template(_SEL)}},
+    "apps/DaemonSet": {"spec": {"selector": {"matchLabels": dict(_SEL)},
+                                "template": _template(_SEL)}},
+    "apps/ControllerRevision": {"revision": 1, "data": {"spec": {"a": 1}}},
+    "batch/Job": {"spec": {"backoffLimit": 2, "template": _template({}, restart="Never")}},
+    "batch/CronJob": {"spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {
+        "template": _template({}, restart="OnFailure")}}}},
+    "autoscaling/HorizontalPodAutoscaler": {"spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+        "minReplicas": 1, "maxReplicas": 3, "metrics": [{"type": "Resource", "resource": {
+            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}},
+    "coordination.k8s.io/Lease": {"spec": {"holderIdentity": "fuzz", "leaseDurationSeconds": 15,
+                                           "leaseTransitions": 0}},
+}
+
+
+def kind_key(rt: ResourceType) -> str:
+    return f"{rt.group}/{rt.kind}"
+
+
+def example(rt: ResourceType, name: str, namespace: str | None = None) -> dict[str, Any]:
+    """A fresh valid ``rt`` object named ``name`` (in ``namespace`` if the kind has one)."""
+    body = copy.deepcopy(_BODIES[kind_key(rt)])
+    meta = body.setdefault("metadata", {})
+    meta["name"] = name
+    if rt.namespaced and namespace:
+        meta["namespace"] = namespace
+        if rt.kind == "Event":
+            body["involvedObject"]["namespace"] = namespace
+    return {"apiVersion": rt.api_version, "kind": rt.kind, **body}
+
+
+def served_kinds() -> list[ResourceType]:
+    """Every kind the registry serves (all of them have an example)."""
+    missing = [kind_key(rt) for rt in REGISTRY if kind_key(rt) not in _BODIES]
+    assert not missing, f"kinds without a fuzz example: {missing}"
+    return list(REGISTRY)
