@@ -33,12 +33,13 @@ removes the key where Kubernetes leaves an empty map that its typed decoder then
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.api.errors import BadRequest, InternalError, Invalid
 from minikube_py.api.schema import Schema
+from minikube_py.util import jsonutil
 
 Obj = dict[str, Any]  # a JSON object
 
@@ -358,15 +359,15 @@ def _normalize_order(merged: list[Any], patch_order: list[Any], server_order: li
     when it precedes the next patch element in ``server_order``.
     """
     ident = _identity(merge_key)
-    wanted = [ident(element) for element in patch_order]
-    patch_items = [item for item in merged if _index(wanted, ident(item)) >= 0]
-    server_only = [item for item in merged if _index(wanted, ident(item)) < 0]
-    live = [ident(element) for element in server_order]
+    wanted = _Positions(ident(element) for element in patch_order)
+    patch_items = [item for item in merged if wanted.index(ident(item)) >= 0]
+    server_only = [item for item in merged if wanted.index(ident(item)) < 0]
+    live = _Positions(ident(element) for element in server_order)
     patch_items = _sorted_by(patch_items, wanted, ident)
     server_only = _sorted_by(server_only, live, ident)
     result, i, j = [], 0, 0
     while i < len(server_only) and j < len(patch_items):
-        left, right = _index(live, ident(server_only[i])), _index(live, ident(patch_items[j]))
+        left, right = live.index(ident(server_only[i])), live.index(ident(patch_items[j]))
         if 0 <= left < right:
             result.append(server_only[i])
             i += 1
@@ -383,11 +384,36 @@ def _identity(merge_key: str | None) -> Callable[[Any], Any]:
     return lambda element: _merge_key_value(element, merge_key)
 
 
-def _sorted_by(items: list[Any], order: list[Any], ident: Callable[[Any], Any]) -> list[Any]:
+def _sorted_by(items: list[Any], order: _Positions, ident: Callable[[Any], Any]) -> list[Any]:
     def position(item: Any) -> int:
-        index = _index(order, ident(item))
+        index = order.index(ident(item))
         return index if index >= 0 else len(order)
     return sorted(items, key=position)
+
+
+class _Positions:
+    """The first index of each value of a list, looked up in O(1) with JSON equality (so a
+    list of thousands of elements orders in linear time, not quadratic)."""
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self._first: dict[tuple[str, Any], int] = {}
+        self._count = 0
+        for value in values:
+            self._first.setdefault(_hash_key(value), self._count)
+            self._count += 1
+
+    def index(self, value: Any) -> int:
+        return self._first.get(_hash_key(value), -1)
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def _hash_key(value: Any) -> tuple[str, Any]:
+    kind = _kind(value)
+    if kind in ("map", "list"):
+        return kind, jsonutil.dumps_sorted_text(value)
+    return kind, value
 
 
 def _index(values: list[Any], value: Any) -> int:
@@ -430,9 +456,12 @@ def _same_value(left: Any, right: Any) -> bool:
 
 
 def _dedupe(values: list[Any]) -> list[Any]:
+    seen: set[tuple[str, Any]] = set()
     result: list[Any] = []
     for value in values:
-        if _index(result, value) < 0:
+        key = _hash_key(value)
+        if key not in seen:
+            seen.add(key)
             result.append(value)
     return result
 

@@ -22,11 +22,13 @@ import zlib
 from typing import Any
 
 from aiohttp import web, web_protocol, web_server
+from aiohttp.http_exceptions import BadHttpMethod
 from multidict import CIMultiDict
 
 from minikube_py.api.errors import (
     BadRequest,
     InternalError,
+    MethodNotAllowed,
     RequestEntityTooLarge,
     StatusError,
     Unauthorized,
@@ -60,6 +62,11 @@ class _StatusRequestHandler(web_protocol.RequestHandler):
         err: StatusError
         if status == 413:
             err = RequestEntityTooLarge(_TOO_LARGE)
+        elif isinstance(exc, BadHttpMethod):
+            # Any token is a method in Go's server (and then 405); aiohttp's parser refuses
+            # unknown ones before we see them, so the connection cannot be kept.
+            err = MethodNotAllowed("the server does not allow this method on the requested "
+                                   "resource")
         elif 400 <= status < 500:
             err = BadRequest(_protocol_message(status, message, exc))
             err.code = status  # type: ignore[misc]

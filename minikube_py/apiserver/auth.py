@@ -42,9 +42,10 @@ class TokenAuthenticator:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
-        token = token.strip()
+        # Header bytes that are not UTF-8 arrive surrogate-escaped: they match no token.
+        presented = token.strip().encode("utf-8", "surrogateescape")
         for known, user in self._tokens.items():
-            if hmac.compare_digest(known.encode(), token.encode()):
+            if hmac.compare_digest(known.encode(), presented):
                 return user
         return None
 

@@ -365,6 +365,7 @@ class RestStorage:
             new = server_side_apply(live, jsonutil.copy(applied), manager=manager,
                                     force=bool(opts.force), schema=rt.schema,
                                     now=clock.rfc3339())
+            self._require_fields(rt, new, name)
             if live is None:
                 try:
                     written = await self.create(rt, namespace, new, manager=None,
@@ -495,6 +496,10 @@ class RestStorage:
         if not isinstance(obj, dict):
             raise BadRequest(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a "
                              f"{rt.kind}: the object must be a JSON object")
+        if obj.get("metadata") is not None and not isinstance(obj["metadata"], dict):
+            raise BadRequest(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a "
+                             f"{rt.kind}: metadata: cannot unmarshal "
+                             f"{type(obj['metadata']).__name__} into a field of type object")
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         if kind and kind != rt.kind:
             raise BadRequest(f"the kind of the object ({kind}) does not match the kind of the "
@@ -534,6 +539,16 @@ class RestStorage:
         if result.missing and check_required:  # an apply configuration may be partial
             raise Invalid.of(rt.group, rt.kind, name, [required(p) for p in result.missing])
         return unknown if mode == "Warn" else []
+
+    @staticmethod
+    def _require_fields(rt: ResourceType, obj: dict[str, Any], name: str) -> None:
+        """422 when an applied result lacks a required field (an apply may drop one its
+        manager owned; a partial configuration is checked only as a whole object)."""
+        if rt.schema is None:
+            return
+        missing = decode(rt.schema, jsonutil.copy(obj)).missing
+        if missing:
+            raise Invalid.of(rt.group, rt.kind, name, [required(p) for p in missing])
 
     @staticmethod
     def _validate(rt: ResourceType, obj: dict[str, Any], causes: list[Any]) -> None:

@@ -122,6 +122,9 @@ def _sentinels() -> list[Sentinel]:
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line \d+, in (?P<func>\S+)')
 # Failures whose cause lives in the daemon (its log says where), not in the request alone.
+# Methods aiohttp's (llhttp's) parser knows; any other token ends the connection after its 405.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+                           "TRACE", "CONNECT"})
 _BLAMED = ("5xx:", "wire:", "keepalive:", "not-status:", "unanswered-")
 
 
@@ -373,6 +376,8 @@ class Fuzzer:
                 return
         if response.streamed:
             return  # we hung up on a watch: nothing to reuse
+        if response.closed and response.status == 405 and request.method not in KNOWN_METHODS:
+            return  # aiohttp's HTTP parser refuses methods it does not know: a 405, then close
         if response.closed:
             found.append(violation(f"keepalive:closed:{response.status}",
                                    "the keep-alive connection is still usable", request,

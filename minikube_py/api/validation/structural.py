@@ -72,14 +72,14 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
             return
         for name in list(value):
             child = schema.fields.get(name)
-            if value[name] is None:
-                del value[name]  # null decodes to the zero value: as if absent
-                continue
             if child is None:
                 if schema.preserve_unknown:
                     continue
-                out.unknown.append(_join(path, name))
+                out.unknown.append(_join(path, name))  # unknown even when null
                 del value[name]
+                continue
+            if value[name] is None:
+                del value[name]  # null decodes to the zero value: as if absent
                 continue
             _walk(child, value[name], _join(path, name), out)
         for name in sorted(schema.required):

@@ -15,7 +15,7 @@ from minikube_py.api.defaults import core as defaults
 from minikube_py.api.errors import Cause
 from minikube_py.api.fieldselectors import selectable, strings
 from minikube_py.api.printers import core as printers
-from minikube_py.api.resource import ResourceType
+from minikube_py.api.resource import ALL_VERBS, ResourceType
 from minikube_py.api.schemas import core as schemas
 from minikube_py.api.strategy import Strategy
 from minikube_py.api.validation import core as validation
@@ -68,4 +68,6 @@ class NamespaceStrategy(Strategy):
 
 RESOURCE = ResourceType("", "v1", "Namespace", "namespaces", False, schemas.NAMESPACE,
                         short_names=("ns",), subresources=("status", "finalize"),
+                        # no deletecollection: Kubernetes serves none for namespaces
+                        verbs=tuple(v for v in ALL_VERBS if v != "deletecollection"),
                         strategy=NamespaceStrategy())
