@@ -60,9 +60,16 @@ def _client(kubeconfig_file: str | None) -> Client:
 @click.option("--controllers", default="*", show_default=True,
               help="Comma-separated controllers to run (* for all).")
 @click.option("--identity", default="", help="Leader election identity (default: host_pid).")
+@click.option("--lease-duration", type=float, default=15.0, show_default=True,
+              help="Seconds a leader's lease lasts without renewal.")
+@click.option("--renew-deadline", type=float, default=10.0, show_default=True,
+              help="Seconds a leader keeps trying to renew before it steps down.")
+@click.option("--retry-period", type=float, default=2.0, show_default=True,
+              help="Seconds between attempts to acquire or renew the lease.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def controller_manager(kubeconfig_file: str | None, leader_elect: bool, controllers: str,
-                       identity: str, verbose: bool) -> None:
+                       identity: str, lease_duration: float, renew_deadline: float,
+                       retry_period: float, verbose: bool) -> None:
     """Run the controller manager in its own process against a cluster."""
     from minikube_py.controllers.manager import ControllerManager
 
@@ -73,7 +80,10 @@ def controller_manager(kubeconfig_file: str | None, leader_elect: bool, controll
         client = _client(kubeconfig_file)
         try:
             await _serve(ControllerManager(client, controllers=controllers.split(","),
-                                           leader_elect=leader_elect, identity=identity))
+                                           leader_elect=leader_elect, identity=identity,
+                                           lease_duration=lease_duration,
+                                           renew_deadline=renew_deadline,
+                                           retry_period=retry_period))
         finally:
             await client.close()
 
