@@ -11,6 +11,8 @@ from minikube_py.api.errors import NotFound
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.controllers.garbagecollector import GarbageCollector
+from minikube_py.store.sqlite import SqliteStorage as Store
+from tests.client.conftest import FlakyTransport
 
 CM = REGISTRY.resolve("configmaps")
 assert CM is not None
@@ -96,3 +98,30 @@ async def test_dependent_with_a_live_owner_stays(client: Client,
     await client.delete(CM, "owner", "default")
     await asyncio.sleep(0.5)
     assert not await gone(client, "dep")
+
+
+async def test_relist_leaves_no_ghost(client: Client, store: Store) -> None:
+    """An owner deleted while the collector is cut off from the apiserver, with the log
+    compacted past it, comes back from the relist as a delete: it leaves the graph and its
+    dependent, now without a live owner, is collected (a ghost node would keep it forever)."""
+    flaky = FlakyTransport(client.transport)  # type: ignore[arg-type]
+    gc = GarbageCollector(Client(flaky))
+    await gc.start()
+    try:
+        owner, dep = await owner_and_dependent(client)
+        owner_uid = owner["metadata"]["uid"]
+        await eventually(lambda: _true(dep["metadata"]["uid"] in gc.nodes))
+        flaky.go_down()
+        await client.delete(CM, "owner", "default", propagation_policy="Background")
+        await store.compact(store.revision)
+        flaky.go_up()
+        await eventually(lambda: gone(client, "dep"), seconds=15)
+        assert owner_uid not in gc.nodes
+        assert owner_uid not in gc.dependents_of
+        await eventually(lambda: _true(dep["metadata"]["uid"] not in gc.nodes))
+    finally:
+        await gc.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
