@@ -79,6 +79,17 @@ def _finite(text: str) -> float:
     return value
 
 
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _int64_or_float(text: str) -> int | float:
+    """An integer literal as Kubernetes' JSON decoding reads one where no type is declared
+    (sigs.k8s.io/json ``convertNumber``): an int64 if it fits, else the nearest float64.
+    No integer beyond 64 bits reaches the store, whose codec could not write it back."""
+    value = int(text)
+    return value if INT64[0] <= value <= INT64[1] else float(value)
+
+
 def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -87,9 +98,10 @@ def _strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_no_constants,
-                            parse_float=_finite)
+                            parse_float=_finite, parse_int=_int64_or_float)
 _PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=lambda pairs: _Pairs(pairs),
-                                  parse_constant=_no_constants, parse_float=_finite)
+                                  parse_constant=_no_constants, parse_float=_finite,
+                                  parse_int=_int64_or_float)
 
 
 class _Pairs(list[tuple[str, Any]]):
@@ -189,6 +201,14 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_string)
+
+
+def _yaml_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | float:
+    value = loader.construct_yaml_int(node)  # type: ignore[no-untyped-call]
+    return value if INT64[0] <= value <= INT64[1] else float(value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
 
 
 def decode_yaml(body: bytes) -> Body:

@@ -153,6 +153,21 @@ def test_int64_field_refuses_values_past_its_range(fuzzer: Fuzzer) -> None:
         b'-1000000000000000000000000000000,"data":{},"metadata":{"generateName":"fuzz-"}}')))
 
 
+@pytest.mark.parametrize("number", [b"18446744073709551616", b"-9223372036854775809",
+                                    b"1" + b"0" * 40])
+def test_integer_past_64_bits_in_free_form_data_is_a_float(fuzzer: Fuzzer,
+                                                           number: bytes) -> None:
+    """A PUT of a ControllerRevision whose free-form ``data`` holds an integer no 64-bit type
+    can hold is stored as the nearest float, as Kubernetes' decoder reads one (it was a 500
+    from the store's encoder); what the reply shows is what a read shows."""
+    path = seed_path(REVISION).encode()
+    replay(fuzzer, Plan("regression", Request("PUT", path + b"?fieldValidation=Strict", JSON, (
+        b'{"apiVersion":"apps/v1","kind":"ControllerRevision","revision":1,'
+        b'"data":{"spec":{"a":1,"single":' + number + b'}},'
+        b'"metadata":{"name":"seed","namespace":"fuzz-a"}}')), rt=REVISION, item_path=path,
+        seeds=(REVISION,)))
+
+
 def test_metadata_of_the_wrong_type_is_refused(fuzzer: Fuzzer) -> None:
     """"metadata": 0 in a PUT body is a 400, not silently replaced by the URL's metadata."""
     path = seed_path(CM).encode()
