@@ -27,14 +27,17 @@ def machine() -> str:
            f"{platform.python_version()}"
 
 
-def start_daemon(data_dir: Path | None = None) -> tuple[subprocess.Popen[bytes], Path, int,
-                                                        float]:
-    """Start a daemon in the foreground; return (process, data dir, port, seconds to ready)."""
+def start_daemon(data_dir: Path | None = None, *extra: str) -> tuple[subprocess.Popen[bytes],
+                                                                    Path, int, float]:
+    """Start a daemon in the foreground; return (process, data dir, port, seconds to ready).
+    ``extra`` are more ``up`` options (``MINIKUBE_PY_BENCH_UP`` adds more, space-separated:
+    e.g. ``--without controller-manager`` to see what the components cost)."""
     data = data_dir or Path(tempfile.mkdtemp(prefix="minikube-py-bench-"))
     pid_file = data / "daemon.pid"
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "minikube_py.cli.main", "up",
-                             "--data-dir", str(data), "--port", "0"],
+                             "--data-dir", str(data), "--port", "0", *extra,
+                             *os.environ.get("MINIKUBE_PY_BENCH_UP", "").split()],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     while len(pid_file.read_text().split()) < 2 if pid_file.exists() else True:
         if proc.poll() is not None:

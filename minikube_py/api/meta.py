@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import secrets
-import uuid
 from typing import Any
 
 # Kubernetes' generateName alphabet: no vowels (no words), no confusable characters.
@@ -15,7 +15,12 @@ def random_suffix(n: int = 5) -> str:
 
 
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID as text: ``str(uuid.uuid4())``, without the UUID object."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def meta(obj: dict[str, Any]) -> dict[str, Any]:

@@ -104,7 +104,10 @@ def build_runner(server: ApiServer, authenticator: TokenAuthenticator | None, *,
 
     low_level = _StatusServer(handle, max_line_size=MAX_HEADER_BYTES,
                               max_field_size=MAX_HEADER_BYTES, max_headers=256,
-                              auto_decompress=False)
+                              auto_decompress=False,
+                              # A log line per request was a quarter of the loop's time on
+                              # GETs (bench_http); kube-apiserver too logs requests only at -v=3.
+                              access_log=None)
     return web.ServerRunner(low_level, handle_signals=False, shutdown_timeout=shutdown_timeout)
 
 

@@ -148,7 +148,10 @@ class ObjectIndex:
 
     def put(self, entry: Entry, obj: dict[str, Any] | None = None) -> None:
         """Store ``entry`` (``obj`` is its decoded object, when the writer has it)."""
-        bucket = self._buckets.setdefault(bucket_of(entry.key), Bucket())
+        name_of_bucket = bucket_of(entry.key)
+        bucket = self._buckets.get(name_of_bucket)
+        if bucket is None:  # (not setdefault: a Bucket is a SortedDict, costly to make)
+            bucket = self._buckets[name_of_bucket] = Bucket()
         bucket.entries[entry.key] = entry
         for name, index in bucket.indexes.items():
             if self._func(name, entry.key) is index.func:

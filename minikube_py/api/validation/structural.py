@@ -31,6 +31,9 @@ _ZERO: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": Fal
                          "int-or-string": 0, "quantity": "0"}
 
 
+_SCALARS = frozenset(_ZERO)
+
+
 def _zero(schema: Schema) -> Any:
     if schema.type in ("object", "map"):
         return {}
@@ -78,10 +81,16 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
                 out.unknown.append(_join(path, name))  # unknown even when null
                 del value[name]
                 continue
-            if value[name] is None:
+            item = value[name]
+            if item is None:
                 del value[name]  # null decodes to the zero value: as if absent
                 continue
-            _walk(child, value[name], _join(path, name), out)
+            if child.type in _SCALARS and not child.preserve_unknown:  # most fields: check here, make a path only on error
+                if not _scalar_ok(child.type, item, child.format):
+                    out.type_errors.append(_type_error(_join(path, name), child.type, item,
+                                                       child.format))
+                continue
+            _walk(child, item, _join(path, name), out)
         for name in sorted(schema.required):
             if name not in value and not (top and name in ("apiVersion", "kind")):
                 out.missing.append(_join(path, name))
@@ -90,11 +99,18 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
         if not isinstance(value, dict):
             out.type_errors.append(_type_error(path, "object", value))
             return
-        if schema.items is not None:
-            for key in list(value):
-                if value[key] is None:
-                    value[key] = _zero(schema.items)
-                _walk(schema.items, value[key], f"{path}[{key}]", out)
+        items = schema.items
+        if items is None:
+            return
+        scalar = items.type in _SCALARS and not items.preserve_unknown
+        for key in list(value):
+            if value[key] is None:
+                value[key] = _zero(items)
+            if not scalar:
+                _walk(items, value[key], f"{path}[{key}]", out)
+            elif not _scalar_ok(items.type, value[key], items.format):
+                out.type_errors.append(_type_error(f"{path}[{key}]", items.type, value[key],
+                                                   items.format))
         return
     if kind == "array":
         if not isinstance(value, list):
