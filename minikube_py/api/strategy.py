@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from minikube_py.api.errors import Cause
-from minikube_py.api.fieldselectors import DEFAULT_FIELDS, SelectableFields
+from minikube_py.api.machinery.fieldselectors import DEFAULT_FIELDS, SelectableFields
 from minikube_py.api.printers import DEFAULT_PRINTER, Printer
 from minikube_py.api.validation import names
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from minikube_py.api import meta as metautil
-from minikube_py.api.codec import decode_body
+from minikube_py.api.codecs.body import decode_body
 from minikube_py.api.errors import BadRequest, Invalid, MethodNotAllowed
-from minikube_py.api.fieldselectors import check_field_selector
-from minikube_py.api.patch import APPLY, MERGE, apply_patch, check_patch_type
+from minikube_py.api.machinery import meta as metautil
+from minikube_py.api.machinery.fieldselectors import check_field_selector
+from minikube_py.api.machinery.patch import APPLY, MERGE, apply_patch, check_patch_type
 from minikube_py.api.printers import selector_string
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.schemas.autoscaling import SCALE

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.api.errors import BadRequest, Cause, Invalid
-from minikube_py.api.fieldselectors import FieldSelector
-from minikube_py.api.selectors import LabelSelector
+from minikube_py.api.machinery.fieldselectors import FieldSelector
+from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.api.validation.base import (
     GoStrings,
     forbidden,

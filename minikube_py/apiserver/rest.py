@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from minikube_py.api import meta as metautil
 from minikube_py.api import validation
-from minikube_py.api.codec import decode_yaml
+from minikube_py.api.codecs.body import decode_yaml
 from minikube_py.api.errors import (
     AlreadyExists,
     BadRequest,
@@ -29,10 +28,12 @@ from minikube_py.api.errors import (
     RequestEntityTooLarge,
     ServiceUnavailable,
 )
-from minikube_py.api.fieldselectors import FieldSelector, object_fields
-from minikube_py.api.patch import apply_patch
+from minikube_py.api.machinery import meta as metautil
+from minikube_py.api.machinery.apply import record_update, server_side_apply
+from minikube_py.api.machinery.fieldselectors import FieldSelector, object_fields
+from minikube_py.api.machinery.patch import apply_patch
+from minikube_py.api.machinery.selectors import LabelSelector, Operator
 from minikube_py.api.registry import REGISTRY, ResourceType
-from minikube_py.api.selectors import LabelSelector, Operator
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import lifecycle
@@ -41,7 +42,6 @@ from minikube_py.apiserver.allocators import ClusterIPAllocator
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
-from minikube_py.apiserver.serverside_apply import record_update, server_side_apply
 from minikube_py.store import versioner
 from minikube_py.store.errors import (
     Compacted,

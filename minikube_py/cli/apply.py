@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from minikube_py.api.errors import NotFound
-from minikube_py.api.patch import MERGE, merge_patch
+from minikube_py.api.machinery.patch import MERGE, merge_patch
 from minikube_py.cli.manifests import Manifest
 from minikube_py.client.base import Client
 from minikube_py.util import jsonutil

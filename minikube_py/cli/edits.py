@@ -16,7 +16,7 @@ from typing import Any
 import click
 import yaml
 
-from minikube_py.api.patch import MERGE
+from minikube_py.api.machinery.patch import MERGE
 from minikube_py.cli.context import Session, fail, resolve_kind, run
 from minikube_py.cli.printing import kind_name, to_yaml
 from minikube_py.cli.resources import kubeconfig_option, namespace_option

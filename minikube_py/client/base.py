@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from minikube_py.api.errors import from_status
-from minikube_py.api.patch import MERGE
+from minikube_py.api.machinery.patch import MERGE
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.util import jsonutil

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from minikube_py.api.selectors import LabelSelector
+from minikube_py.api.machinery.selectors import LabelSelector
 
 Object = dict[str, Any]
 IndexFunc = Callable[[Object], list[str]]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minikube_py.api.errors import Conflict, NotFound
-from minikube_py.api.patch import JSON_PATCH
+from minikube_py.api.machinery.patch import JSON_PATCH
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client.base import Client
 from minikube_py.client.informer import SharedInformerFactory

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from minikube_py.api.codecs.protobuf import decode_protobuf
+from minikube_py.api.codecs.protobuf_fields import FIELDS
 from minikube_py.api.errors import BadRequest
-from minikube_py.api.protobuf import decode_protobuf
-from minikube_py.api.protobuf_fields import FIELDS
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.schema import Schema
 from minikube_py.api.schemas import apps, autoscaling, coordination, core, meta, policy

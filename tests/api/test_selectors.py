@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from minikube_py.api import errors
-from minikube_py.api.fieldselectors import DEFAULT_FIELDS, FieldSelector, SelectableFields
-from minikube_py.api.fieldselectors import check_field_selector as check_rules
-from minikube_py.api.fieldselectors import object_fields as fields_of
+from minikube_py.api.machinery.fieldselectors import DEFAULT_FIELDS, FieldSelector, SelectableFields
+from minikube_py.api.machinery.fieldselectors import check_field_selector as check_rules
+from minikube_py.api.machinery.fieldselectors import object_fields as fields_of
+from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.api.registry import REGISTRY
-from minikube_py.api.selectors import LabelSelector
 
 
 def rules(group: str, kind: str) -> SelectableFields:

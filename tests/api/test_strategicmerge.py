@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from minikube_py.api.errors import BadRequest, Invalid, StatusError
+from minikube_py.api.machinery.strategicmerge import strategic_merge_patch
 from minikube_py.api.schema import (
     Schema,
     array,
@@ -24,7 +25,6 @@ from minikube_py.api.schema import (
     string,
     string_map,
 )
-from minikube_py.api.strategicmerge import strategic_merge_patch
 
 # --- schemas ----------------------------------------------------------------------------------
 

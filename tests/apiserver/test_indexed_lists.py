@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from minikube_py.api.selectors import LabelSelector
+from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.apiserver.server import ApiServer
 from tests.apiserver.test_verbs import call
 

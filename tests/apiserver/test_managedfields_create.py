@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from minikube_py.api.machinery import fieldsets, managedfields
 from minikube_py.api.registry import REGISTRY
-from minikube_py.apiserver import serverside_apply as ssa
 
 NOW = "2026-12-03T10:00:00Z"
 
@@ -40,11 +40,11 @@ CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
 
 def slow(obj: dict[str, Any], rt: Any, subresource: str = "") -> Any:
     """The general path: a diff against an empty object."""
-    entries = [ssa._Entry(manager="m", operation=ssa.UPDATE, api_version=obj["apiVersion"],
-                          time=NOW, subresource=subresource,
-                          fields=frozenset(ssa._compare({}, ssa._content(obj, subresource),
-                                                        rt.schema).added))]
-    return ssa._encode_entries(entries)
+    added = fieldsets.compare({}, fieldsets.owned_content(obj, subresource), rt.schema).added
+    entries = [managedfields.ManagedFieldsEntry(
+        manager="m", operation=managedfields.UPDATE, api_version=obj["apiVersion"], time=NOW,
+        subresource=subresource, fields=frozenset(added))]
+    return managedfields.encode_entries(entries)
 
 
 @pytest.mark.parametrize("obj, kind, subresource", [
@@ -58,6 +58,6 @@ def test_create_fast_path_equals_the_diff(obj: dict[str, Any], kind: str,
     """managedFields of a created object match the diff-based computation exactly."""
     rt = REGISTRY.resolve(kind)
     new = copy.deepcopy(obj)
-    ssa.record_update(None, new, manager="m", schema=rt.schema, now=NOW,
+    managedfields.record_update(None, new, manager="m", schema=rt.schema, now=NOW,
                       subresource=subresource)
     assert new["metadata"].get("managedFields", []) == slow(obj, rt, subresource)

@@ -15,19 +15,19 @@ from typing import Any
 import pytest
 
 from minikube_py.api.errors import BadRequest
-from minikube_py.api.schema import Schema, array, integer, map_of, obj, string, string_map
-from minikube_py.apiserver.fieldpath import (
-    fields_from_v1,
-    fields_to_v1,
-    iter_paths,
-    path_string,
-)
-from minikube_py.apiserver.serverside_apply import (
+from minikube_py.api.machinery.apply import (
     LAST_APPLIED_ANNOTATION,
     ApplyConflict,
     record_update,
     server_side_apply,
 )
+from minikube_py.api.machinery.fieldpath import (
+    fields_from_v1,
+    fields_to_v1,
+    iter_paths,
+    path_string,
+)
+from minikube_py.api.schema import Schema, array, integer, map_of, obj, string, string_map
 
 # --- schema ---------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from minikube_py.api.selectors import LabelSelector
+from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.client.store import (
     NAMESPACE_INDEX,
     NODE_NAME_INDEX,

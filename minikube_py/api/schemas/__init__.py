@@ -2,7 +2,8 @@
 
 One module per API group (``core``, ``apps``, ``batch``, ``coordination``, ``autoscaling``,
 ``policy``), with core/v1's many parts split over ``core_pod``, ``core_container``,
-``core_volume`` and ``core_node``; ``meta`` holds ObjectMeta and the other shared meta types.
+``core_volume``, ``core_node`` and ``core_storage``; ``meta`` holds ObjectMeta and the other
+shared meta types.
 The registry (``api/registry.py``) maps each resource to the kind constant of its module, e.g.
 ``core.POD`` or ``apps.DEPLOYMENT``.
 

@@ -85,7 +85,8 @@ def _walk(schema: Schema, value: Any, path: str, out: Decoded, *, top: bool = Fa
             if item is None:
                 del value[name]  # null decodes to the zero value: as if absent
                 continue
-            if child.type in _SCALARS and not child.preserve_unknown:  # most fields: check here, make a path only on error
+            # Most fields are scalars: check them here, and make a path only on error.
+            if child.type in _SCALARS and not child.preserve_unknown:
                 if not _scalar_ok(child.type, item, child.format):
                     out.type_errors.append(_type_error(_join(path, name), child.type, item,
                                                        child.format))

@@ -9,7 +9,7 @@ from typing import Any
 
 from minikube_py.api.defaults import apps as defaults
 from minikube_py.api.errors import Cause
-from minikube_py.api.fieldselectors import count, exposed_only, get_path
+from minikube_py.api.machinery.fieldselectors import count, exposed_only, get_path
 from minikube_py.api.printers import workloads as printers
 from minikube_py.api.resource import WORKLOAD_SUBRESOURCES, ResourceType
 from minikube_py.api.schemas import apps as schemas

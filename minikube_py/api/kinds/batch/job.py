@@ -9,7 +9,7 @@ from typing import Any
 
 from minikube_py.api.defaults import batch as defaults
 from minikube_py.api.errors import Cause
-from minikube_py.api.fieldselectors import count, get_path, go_quote, selectable
+from minikube_py.api.machinery.fieldselectors import count, get_path, go_quote, selectable
 from minikube_py.api.printers import workloads as printers
 from minikube_py.api.resource import ResourceType
 from minikube_py.api.schemas import batch as schemas

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from minikube_py.api.errors import Cause
-from minikube_py.api.fieldselectors import (
+from minikube_py.api.machinery.fieldselectors import (
     INVOLVED_OBJECT_FIELDS,
     get_path,
     selectable,

@@ -9,7 +9,7 @@ from typing import Any
 
 from minikube_py.api.defaults import core as defaults
 from minikube_py.api.errors import Cause
-from minikube_py.api.fieldselectors import count, get_path, selectable
+from minikube_py.api.machinery.fieldselectors import count, get_path, selectable
 from minikube_py.api.printers import workloads as printers
 from minikube_py.api.resource import WORKLOAD_SUBRESOURCES, ResourceType
 from minikube_py.api.schemas import core as schemas

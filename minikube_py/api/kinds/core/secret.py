@@ -13,7 +13,7 @@ from typing import Any
 
 from minikube_py.api.defaults import core as defaults
 from minikube_py.api.errors import BadRequest, Cause
-from minikube_py.api.fieldselectors import selectable, strings
+from minikube_py.api.machinery.fieldselectors import selectable, strings
 from minikube_py.api.printers import core as printers
 from minikube_py.api.resource import ResourceType
 from minikube_py.api.schemas import core as schemas

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from minikube_py.api.codec import decode_json
+from minikube_py.api.codecs.body import decode_json
 from minikube_py.api.errors import BadRequest, UnsupportedMediaType
-from minikube_py.api.jsonpatch import apply_json_patch
+from minikube_py.api.machinery.jsonpatch import apply_json_patch
+from minikube_py.api.machinery.strategicmerge import strategic_merge_patch
 from minikube_py.api.schema import Schema
-from minikube_py.api.strategicmerge import strategic_merge_patch
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"

@@ -25,8 +25,8 @@ from typing import Any
 
 import yaml
 
+from minikube_py.api.codecs.protobuf import decode_protobuf
 from minikube_py.api.errors import BadRequest, UnsupportedMediaType
-from minikube_py.api.protobuf import decode_protobuf
 from minikube_py.api.schema import Schema
 from minikube_py.util.textsafe import has_surrogates
 
@@ -204,7 +204,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_string)
 
 
 def _yaml_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | float:
-    value = loader.construct_yaml_int(node)  # type: ignore[no-untyped-call]
+    value = loader.construct_yaml_int(node)  # type: ignore[arg-type]
     return value if INT64[0] <= value <= INT64[1] else float(value)
 
 

@@ -2,8 +2,9 @@
 
 A path is a tuple of :class:`PathElement`; a field set is a set of paths. ``fieldsV1`` is the
 JSON tree Kubernetes keeps in ``metadata.managedFields`` (``f:spec``, ``k:{"name":"c"}``,
-``v:"x"``, ``.``). Server-side apply (``serverside_apply.py``) computes with sets of paths and
-stores them as ``fieldsV1``; conflict messages print paths as Kubernetes does
+``v:"x"``, ``.``). Field sets (``fieldsets.py``), ownership (``managedfields.py``) and
+server-side apply (``apply.py``) compute with sets of paths and store them as ``fieldsV1``;
+conflict messages print paths as Kubernetes does
 (``.spec.containers[name="web"].image``).
 """
 

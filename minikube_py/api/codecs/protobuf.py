@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from minikube_py.api.codecs.protobuf_fields import FIELDS
 from minikube_py.api.errors import BadRequest
-from minikube_py.api.protobuf_fields import FIELDS
 from minikube_py.api.schema import Schema
 
 MAGIC = b"k8s\x00"
