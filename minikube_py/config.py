@@ -8,8 +8,12 @@ file and, for a detached daemon, its log.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from minikube_py.store.history import History, HistoryError
+
+__all__ = ["DEFAULT_PORT", "DaemonConfig", "History", "HistoryError", "default_data_dir"]
 
 DEFAULT_PORT = 6443
 
@@ -25,8 +29,8 @@ class DaemonConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     synchronous: str = "FULL"  # SQLite fsync per commit; NORMAL trades power-loss safety
-    compact_interval: float = 60.0
-    log_retain: int = 10_000  # revisions of watch history kept by compaction
+    compact_interval: float = 60.0  # seconds between compactions of the log
+    history: History = field(default_factory=History)  # what compaction keeps (--history)
     # Components not to run in the daemon (run elsewhere, e.g. "controller-manager").
     without: frozenset[str] = frozenset()
 

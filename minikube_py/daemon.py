@@ -60,7 +60,7 @@ class Daemon:
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_data_dir(cfg)
         self.store = await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
-                                      retain=cfg.log_retain)
+                                              history=cfg.history)
         self.server = ApiServer(self.store, REGISTRY)
         self.server.health_checks["background-tasks"] = self._task_health
         self.server.health_checks["store-writer"] = lambda: self.store.stats.writer_error \

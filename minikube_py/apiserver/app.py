@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_BODY = 3 * 1024 * 1024  # as Kubernetes' default max request body (3 MiB)
 MAX_HEADER_BYTES = 1024 * 1024  # as Go's http.DefaultMaxHeaderBytes
 _TOO_LARGE = "Request entity too large: limit is 3145728"
+LARGE_BODY = 1 << 20  # bodies above this are written in slices (see _large)
+WRITE_SLICE = 256 << 10
 _ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS,
               "deflate": zlib.MAX_WBITS}
 
@@ -191,6 +193,25 @@ def _headers(response: ApiResponse) -> CIMultiDict[str]:
     return headers
 
 
+async def _large(request: web.BaseRequest, response: ApiResponse,
+                 body: bytes) -> web.StreamResponse:
+    """A big body (a full LIST) written in slices, each waiting for the socket: the TLS
+    layer never holds an encrypted copy of the whole answer."""
+    if response.content_type.startswith("application/json") and not body.endswith(b"\n"):
+        body += b"\n"
+    resp = web.StreamResponse(status=response.status, headers=_headers(response))
+    resp.content_length = len(body)
+    view = memoryview(body)
+    try:
+        await resp.prepare(request)
+        for start in range(0, len(body), WRITE_SLICE):
+            await resp.write(view[start:start + WRITE_SLICE])
+        await resp.write_eof()
+    except (ConnectionResetError, ConnectionError):
+        pass  # the client went away
+    return resp
+
+
 def _plain(response: ApiResponse) -> web.Response:
     if response.raw is not None:
         body = response.raw
@@ -207,6 +228,9 @@ def _plain(response: ApiResponse) -> web.Response:
 
 async def _send(request: web.BaseRequest, response: ApiResponse) -> web.StreamResponse:
     if response.stream is None:
+        if response.raw is not None and len(response.raw) > LARGE_BODY \
+                and request.method != "HEAD":
+            return await _large(request, response, response.raw)
         return _plain(response)
     stream = response.stream
     resp = web.StreamResponse(status=response.status, headers=_headers(response))

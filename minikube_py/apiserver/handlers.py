@@ -293,10 +293,16 @@ def render_list(media: MediaType, rt: ResourceType, listed: Listed, *,
         return _in_media(media, {"kind": rt.list_kind, "apiVersion": rt.api_version,
                                  "metadata": meta, "items": listed.objects()})
     # The stored bytes are spliced into the answer: no decode and re-encode per item.
-    raw = (b'{"kind":"' + rt.list_kind.encode() + b'","apiVersion":"' + rt.api_version.encode()
-           + b'","metadata":' + jsonutil.dumps(meta) + b',"items":['
-           + b",".join(listed.raw_items()) + b"]}")
-    return ApiResponse(200, raw=raw)
+    # One allocation of the answer's size, with its final newline: no intermediate copies.
+    items = listed.raw_items()
+    parts = [b'{"kind":"', rt.list_kind.encode(), b'","apiVersion":"', rt.api_version.encode(),
+             b'","metadata":', jsonutil.dumps(meta), b',"items":[']
+    for i, item in enumerate(items):
+        if i:
+            parts.append(b",")
+        parts.append(item)
+    parts.append(b"]}\n")
+    return ApiResponse(200, raw=b"".join(parts))
 
 
 def _in_media(media: MediaType, body: dict[str, Any]) -> ApiResponse:

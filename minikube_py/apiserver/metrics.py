@@ -1,4 +1,5 @@
-"""Prometheus ``/metrics``: request counts, store revision and size, watchers, batches."""
+"""Prometheus ``/metrics``: request counts, store revision, objects and disk size, watchers,
+batches (``minikube-py status`` reads it too)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,19 @@ def install_metrics(server: ApiServer) -> None:
             "# HELP apiserver_terminated_watchers_total Watchers dropped for not reading.",
             "# TYPE apiserver_terminated_watchers_total counter",
             f"apiserver_terminated_watchers_total {stats.dropped_watchers}",
+            "# HELP apiserver_storage_objects Objects in the store.",
+            "# TYPE apiserver_storage_objects gauge",
+            f"apiserver_storage_objects {stats.objects}",
         ]
+        if stats.db_bytes is not None:
+            lines += [
+                "# HELP apiserver_storage_size_bytes Size of the database file in bytes.",
+                "# TYPE apiserver_storage_size_bytes gauge",
+                f"apiserver_storage_size_bytes {stats.db_bytes}",
+                "# HELP store_wal_size_bytes Size of the database's write-ahead log in bytes.",
+                "# TYPE store_wal_size_bytes gauge",
+                f"store_wal_size_bytes {stats.wal_bytes or 0}",
+            ]
         return ApiResponse(200, raw=("\n".join(lines) + "\n").encode(),
                            content_type="text/plain; version=0.0.4")
 

@@ -153,16 +153,16 @@ class RestStorage:
         the kind's indexed fields, the name), so its cost follows the matches; a page costs
         its length, found by bisection from the continue key."""
         prefix = rt.prefix(namespace)
+        label, fields = opts.label_selector, opts.field_selector
+        selecting = not (label.empty() and fields.empty())
+        # Without a selector a page reads one entry past its end (to know there is more).
+        fetch = opts.limit + 1 if opts.limit is not None and not selecting else None
         with store_errors(rt, ""):
             rev, start = await self._list_revision(opts, prefix)
             if rev is None or rev >= self.store.revision:
-                entries, rev = self._current(rt, namespace, start, opts, rev)
+                entries, rev = self._current(rt, namespace, start, opts, rev, fetch)
             else:
-                entries = await self.store.list_at(prefix, rev)
-                if start:
-                    entries = entries[bisect.bisect_left([e.key for e in entries], start):]
-        label, fields = opts.label_selector, opts.field_selector
-        selecting = not (label.empty() and fields.empty())
+                entries = await self.store.list_at(prefix, rev, start, fetch)
         page: list[Entry] = []
         decoded: list[dict[str, Any]] = []
         for entry in entries:
@@ -182,7 +182,7 @@ class RestStorage:
         return Listed(page, decoded if selecting else None, rev)
 
     def _current(self, rt: ResourceType, namespace: str, start: str, opts: ListOptions,
-                 rev: int | None) -> tuple[list[Entry], int]:
+                 rev: int | None, limit: int | None) -> tuple[list[Entry], int]:
         """Candidate entries at the latest revision: through an index when the selector
         names an indexed value, else the prefix from ``start``. Every candidate is still
         matched against the whole selector by the caller."""
@@ -198,7 +198,7 @@ class RestStorage:
             if hits is not None and (candidates is None or len(hits) < len(candidates)):
                 candidates = hits
         if candidates is None:
-            entries, now = self.store.list_prefix(prefix, start)
+            entries, now = self.store.list_prefix(prefix, start, limit)
         else:
             now = self.store.revision
             entries = candidates[bisect.bisect_left([e.key for e in candidates], start):] \

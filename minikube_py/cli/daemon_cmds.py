@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
-from minikube_py.cli.context import CliError, fail, run
-from minikube_py.config import DEFAULT_PORT, DaemonConfig, default_data_dir
+from minikube_py.cli.context import CliError, Session, fail, run
+from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError, default_data_dir
 
 READY_TIMEOUT = 30.0
 
@@ -23,10 +25,21 @@ COMPONENTS = ("controller-manager",)
 
 
 def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-            without: tuple[str, ...] = ()) -> DaemonConfig:
+            without: tuple[str, ...] = (), history: str | None = None,
+            compaction_interval: float | None = None) -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    return DaemonConfig(data_dir=base.resolve(), port=port, host=host,
-                        without=frozenset(without))
+    config = DaemonConfig(data_dir=base.resolve(), port=port, host=host,
+                          without=frozenset(without))
+    if history is not None:
+        try:
+            config = replace(config, history=History.parse(history))
+        except HistoryError as exc:
+            raise CliError(str(exc)) from None
+    if compaction_interval is not None:
+        if not compaction_interval > 0:
+            raise CliError(f"invalid compaction interval {compaction_interval}: want seconds > 0")
+        config = replace(config, compact_interval=compaction_interval)
+    return config
 
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
@@ -43,13 +56,18 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
 @click.option("--detach", is_flag=True, help="Run in the background; return once ready.")
 @click.option("--without", multiple=True, type=click.Choice(COMPONENTS),
               help="A component not to run in the daemon (e.g. to run it on its own).")
+@click.option("--history", default=None, metavar="WINDOW",
+              help="Watch history compaction keeps: a duration (5m), a count of revisions "
+                   "(10000) or both (5m,10000), whichever keeps less.  [default: 5m,10000]")
+@click.option("--compaction-interval", type=float, default=None, metavar="SECONDS",
+              help="Seconds between compactions of the history.  [default: 60]")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int, host: str, detach: bool, without: tuple[str, ...],
-       verbose: bool) -> None:
+       history: str | None, compaction_interval: float | None, verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
-    config = _config(data_dir, port, host, without)
+    config = _config(data_dir, port, host, without, history, compaction_interval)
     pid = daemon.running_pid(config)
     if pid is not None:
         if detach:
@@ -78,6 +96,8 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
             str(config.data_dir), "--port", str(config.port), "--listen", config.host]
     for name in sorted(config.without):
         args += ["--without", name]
+    args += ["--history", config.history.flag(), "--compaction-interval",
+             str(config.compact_interval)]
     if verbose:
         args.append("--verbose")
     with open(config.log_file, "ab") as log_file:
@@ -135,14 +155,44 @@ def status(data_dir: str | None) -> None:
         click.echo("minikube-py: Stopped")
         sys.exit(1)
 
-    async def probe(session: object) -> dict[str, object]:
-        return await session.client.request("GET", "/version")  # type: ignore[attr-defined,no-any-return]
+    async def probe(session: Session) -> tuple[dict[str, Any], bytes]:
+        version = await session.client.request("GET", "/version")
+        metrics = await session.client.request("GET", "/metrics")
+        return version, metrics if isinstance(metrics, bytes) else b""
 
-    info = run(probe, kubeconfig_file=str(config.kubeconfig))
+    info, metrics = run(probe, kubeconfig_file=str(config.kubeconfig))
+    figures = parse_metrics(metrics)
     click.echo(f"minikube-py: Running (pid {pid})")
     click.echo(f"apiserver: {info.get('gitVersion')} on port "
                f"{(daemon.read_pid_file(config) or (0, 0))[1]}")
+    if "apiserver_storage_objects" in figures:
+        click.echo(f"store: {figures['apiserver_storage_objects']:,.0f} objects, revision "
+                   f"{figures.get('etcd_current_revision', 0):,.0f}, compacted to "
+                   f"{figures.get('etcd_compact_revision', 0):,.0f}")
+    if "apiserver_storage_size_bytes" in figures:
+        click.echo(f"disk: database {_mib(figures['apiserver_storage_size_bytes'])}, "
+                   f"write-ahead log {_mib(figures.get('store_wal_size_bytes', 0))} "
+                   f"({config.db_path})")
     click.echo(f"kubeconfig: {config.kubeconfig}")
+
+
+def parse_metrics(text: bytes) -> dict[str, float]:
+    """The unlabelled samples of a Prometheus text exposition."""
+    figures: dict[str, float] = {}
+    for line in text.decode(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#") and "{" not in parts[0]:
+            try:
+                figures[parts[0]] = float(parts[1])
+            except ValueError:
+                continue
+    return figures
+
+
+def _mib(value: float) -> str:
+    if value < 1024 * 1024:
+        return f"{value / 1024:.0f} KiB"
+    return f"{value / (1024 * 1024):.1f} MiB"
 
 
 @click.group()

@@ -76,9 +76,16 @@ class Bucket:
     entries: SortedDict = field(default_factory=SortedDict)  # key -> Entry, in key order
     indexes: dict[str, Index] = field(default_factory=dict)  # the ones built so far
 
-    def between(self, start: str, end: str) -> list[Entry]:
+    def between(self, start: str, end: str, limit: int | None = None) -> list[Entry]:
         first, last = self.entries.bisect_left(start), self.entries.bisect_left(end)
+        if limit is not None:
+            last = min(last, first + limit)
         return list(self.entries.values()[first:last])
+
+    def iter_between(self, start: str, end: str) -> Iterator[Entry]:
+        entries = self.entries
+        for key in entries.irange(start, end, inclusive=(True, False)):
+            yield entries[key]
 
     def count(self, start: str, end: str) -> int:
         return int(self.entries.bisect_left(end) - self.entries.bisect_left(start))
@@ -99,16 +106,27 @@ class ObjectIndex:
     def _bucket(self, key: str) -> Bucket | None:
         return self._buckets.get(bucket_of(key))
 
+    def __len__(self) -> int:
+        return sum(len(bucket.entries) for bucket in self._buckets.values())
+
     def get(self, key: str) -> Entry | None:
         bucket = self._bucket(key)
         return None if bucket is None else bucket.entries.get(key)
 
-    def prefix(self, prefix: str, start: str = "") -> list[Entry]:
-        """Entries under ``prefix`` in key order, from ``start`` on."""
+    def prefix(self, prefix: str, start: str = "", limit: int | None = None) -> list[Entry]:
+        """Entries under ``prefix`` in key order, from ``start`` on (``limit`` of them at
+        most: a page costs its length)."""
         bucket = self._bucket(prefix)
         if bucket is None:
             return []
-        return bucket.between(max(prefix, start), prefix_end(prefix))
+        return bucket.between(max(prefix, start), prefix_end(prefix), limit)
+
+    def iter_prefix(self, prefix: str, start: str = "") -> Iterator[Entry]:
+        """The same lazily (a caller that stops early pays for what it read)."""
+        bucket = self._bucket(prefix)
+        if bucket is None:
+            return iter(())
+        return bucket.iter_between(max(prefix, start), prefix_end(prefix))
 
     def count(self, prefix: str, start: str = "") -> int:
         bucket = self._bucket(prefix)

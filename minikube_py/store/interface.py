@@ -79,9 +79,11 @@ class Storage(Protocol):
         """The current entry of ``key`` (from memory: never waits)."""
         ...
 
-    def list_prefix(self, prefix: str, start: str = "") -> tuple[list[Entry], int]:
-        """Current entries under ``prefix`` from key ``start`` on, in key order, and the
-        revision they are at (found by bisection: a page costs its length)."""
+    def list_prefix(self, prefix: str, start: str = "",
+                    limit: int | None = None) -> tuple[list[Entry], int]:
+        """Current entries under ``prefix`` from key ``start`` on (``limit`` at most), in
+        key order, and the revision they are at (found by bisection: a page costs its
+        length)."""
         ...
 
     def count(self, prefix: str, start: str = "") -> int:
@@ -97,8 +99,10 @@ class Storage(Protocol):
         """Index the objects under ``prefix`` by ``func`` as ``name``."""
         ...
 
-    async def list_at(self, prefix: str, revision: int) -> list[Entry]:
-        """Entries under ``prefix`` as they were at ``revision`` (``Compacted`` if gone)."""
+    async def list_at(self, prefix: str, revision: int, start: str = "",
+                      limit: int | None = None) -> list[Entry]:
+        """Entries under ``prefix`` from ``start`` on (``limit`` at most) as they were at
+        ``revision``, in key order (``Compacted`` if gone)."""
         ...
 
     async def wait_for_revision(self, revision: int, within: float) -> bool:
@@ -149,6 +153,9 @@ class StoreStats:
     watchers: int
     dropped_watchers: int
     writer_error: str | None
+    objects: int = 0
+    db_bytes: int | None = None  # the database file (a durable backend only)
+    wal_bytes: int | None = None  # its write-ahead log
 
 
 CommitHook = Callable[[list[Event]], None]

@@ -11,20 +11,21 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
+from minikube_py.store.history import History
 from minikube_py.store.revisioned import Batch, RevisionedStore
 from minikube_py.store.watch import Event
 
 
 class MemoryStorage(RevisionedStore):
-    def __init__(self, *, retain: int = 10_000) -> None:
-        super().__init__(retain=retain)
+    def __init__(self, *, history: History | None = None) -> None:
+        super().__init__(history=history)
         self._log: list[Event] = []  # in revision order
         self._revs: list[int] = []  # the revision of each log entry, for bisecting
         self._start(revision=0, compact_revision=0, entries=())
 
     @classmethod
-    async def open(cls, *, retain: int = 10_000) -> MemoryStorage:
-        return cls(retain=retain)
+    async def open(cls, *, history: History | None = None) -> MemoryStorage:
+        return cls(history=history)
 
     async def close(self) -> None:
         await self._stop_writer()
@@ -46,6 +47,9 @@ class MemoryStorage(RevisionedStore):
     async def _drop_log(self, upto: int) -> None:
         start = bisect.bisect_right(self._revs, upto)
         self._log, self._revs = self._log[start:], self._revs[start:]
+
+    async def _reclaim(self) -> None:
+        return None  # the dropped log is garbage already
 
     async def backup(self, dest: str | Path) -> None:
         raise NotImplementedError("an in-memory store has nothing to back up to a file")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from minikube_py.store.errors import (
     Unencodable,
     ValueTooLarge,
 )
+from minikube_py.store.history import History, RevisionClock
 from minikube_py.store.index import IndexFunc, ObjectIndex
 from minikube_py.store.interface import (
     CommitHook,
@@ -79,8 +81,10 @@ class Batch:
 class RevisionedStore(ABC):
     """The shared core; see the module docstring. Start the writer with :meth:`_start`."""
 
-    def __init__(self, *, retain: int) -> None:
-        self._retain = retain
+    def __init__(self, *, history: History | None = None) -> None:
+        self.history = history or History()
+        self.monotonic = time.monotonic  # the clock of the history window (tests set it)
+        self._clock = RevisionClock(keep=self.history.window or 0.0)
         self._index = ObjectIndex()
         self._rev = 0
         self._compact_rev = 0
@@ -112,12 +116,18 @@ class RevisionedStore(ABC):
     async def _drop_log(self, upto: int) -> None:
         """Forget log rows at or below ``upto`` and record the new compact revision."""
 
+    @abstractmethod
+    async def _reclaim(self) -> None:
+        """Give space freed by compaction back (after each compaction, between writes)."""
+
     def _start(self, *, revision: int, compact_revision: int,
                entries: Iterable[Entry]) -> None:
         for entry in entries:
             self._index.put(entry)
         self._rev = revision
         self._compact_rev = compact_revision
+        # What the log holds from before this start counts as committed now (kept a window).
+        self._clock.observe(revision, self.monotonic())
         self._writer = spawn(self._write_loop(), name="store/writer")
 
     async def _stop_writer(self) -> None:
@@ -144,14 +154,21 @@ class RevisionedStore(ABC):
 
     @property
     def stats(self) -> StoreStats:
+        db_bytes, wal_bytes = self._disk_usage()
         return StoreStats(self._rev, self._compact_rev, self.batches, self.broadcaster.watchers,
-                          self.broadcaster.dropped, self.writer_error)
+                          self.broadcaster.dropped, self.writer_error, len(self._index),
+                          db_bytes, wal_bytes)
+
+    def _disk_usage(self) -> tuple[int | None, int | None]:
+        """Bytes of the database and of its write-ahead log (None: not on disk)."""
+        return None, None
 
     def get(self, key: str) -> Entry | None:
         return self._index.get(key)
 
-    def list_prefix(self, prefix: str, start: str = "") -> tuple[list[Entry], int]:
-        return self._index.prefix(prefix, start), self._rev
+    def list_prefix(self, prefix: str, start: str = "",
+                    limit: int | None = None) -> tuple[list[Entry], int]:
+        return self._index.prefix(prefix, start, limit), self._rev
 
     def count(self, prefix: str, start: str = "") -> int:
         return self._index.count(prefix, start)
@@ -165,22 +182,43 @@ class RevisionedStore(ABC):
         """Index the objects under ``prefix`` as ``name`` by ``func`` (built on first use)."""
         self._index.register(name, prefix, func)
 
-    async def list_at(self, prefix: str, revision: int) -> list[Entry]:
-        """Today's state with every later change undone from the log, newest first.
+    async def list_at(self, prefix: str, revision: int, start: str = "",
+                      limit: int | None = None) -> list[Entry]:
+        """Entries under ``prefix`` from ``start`` on as they were at ``revision``: today's
+        state with every later change undone from the log. A page costs its length plus the
+        changes since ``revision``, not the size of the prefix.
 
         Entries restored from the log carry ``create_rev`` and ``mod_rev`` 0 (the log keeps
         the bytes, not the revisions); their resourceVersion is inside the bytes."""
         if revision < self._compact_rev:
             raise Compacted(revision, self._compact_rev)
-        state = {e.key: e for e in self._index.prefix(prefix)}
-        for key, prev in await self._log_undo(prefix, revision):
-            if prev is None:
-                state.pop(key, None)  # created after ``revision``
-            else:
-                state[key] = Entry(key, prev, 0, 0)
+        then: dict[str, bytes | None] = {}  # key -> its value at ``revision`` (None: absent)
+        for key, prev in await self._log_undo(prefix, revision):  # newest first: oldest wins
+            then[key] = prev
         if revision < self._compact_rev:  # compacted while we read
             raise Compacted(revision, self._compact_rev)
-        return sorted(state.values(), key=lambda e: e.key)
+        start = max(prefix, start)
+        changed = sorted(k for k in then if k >= start)
+        out: list[Entry] = []
+        i = 0
+        for entry in self._index.iter_prefix(prefix, start):
+            while i < len(changed) and changed[i] <= entry.key:
+                key = changed[i]
+                i += 1
+                if (value := then[key]) is not None:
+                    out.append(Entry(key, value, 0, 0))
+                if limit is not None and len(out) >= limit:
+                    return out
+            if entry.key not in then:
+                out.append(entry)
+            if limit is not None and len(out) >= limit:
+                return out
+        for key in changed[i:]:  # existed then, deleted since, after every current key
+            if (value := then[key]) is not None:
+                out.append(Entry(key, value, 0, 0))
+                if limit is not None and len(out) >= limit:
+                    break
+        return out
 
     async def wait_for_revision(self, revision: int, within: float) -> bool:
         if self._rev >= revision:
@@ -250,9 +288,10 @@ class RevisionedStore(ABC):
         raise TooManyAttempts(key)
 
     async def compact(self, revision: int | None = None) -> int:
-        """Drop log rows at or below ``revision`` (default: all but the last ``retain``
-        revisions). Returns the new compact revision."""
-        target = revision if revision is not None else self._rev - self._retain
+        """Drop log rows at or below ``revision`` (default: what the :attr:`history` window
+        no longer keeps). Returns the new compact revision."""
+        target = revision if revision is not None else self.history.compact_target(
+            self._rev, self._clock, self.monotonic())
         result: int = await self._submit("compact", "", None, max(target, 0))
         return result
 
@@ -355,6 +394,7 @@ class RevisionedStore(ABC):
             else:
                 self._index.put(entry, written.get(key))
         self._rev = rev
+        self._clock.observe(rev, self.monotonic())
         for op, result in done:
             if not op.future.done():
                 op.future.set_result(result)
@@ -369,20 +409,23 @@ class RevisionedStore(ABC):
             except Exception:  # an observer's bug must not stop the writer
                 log.exception("store on_commit hook failed")
 
+
     async def _run_compaction(self, op: _Op) -> None:
         target = min(int(op.expected_rev or 0), self._rev)
-        if target <= self._compact_rev:
-            op.future.set_result(self._compact_rev)
-            return
-        # Raise the floor first: a watch or past read that runs concurrently re-checks it.
-        previous, self._compact_rev = self._compact_rev, target
+        if target > self._compact_rev:
+            # Raise the floor first: a watch or past read that runs concurrently re-checks it.
+            previous, self._compact_rev = self._compact_rev, target
+            try:
+                await self._drop_log(target)
+            except Exception as exc:
+                self._compact_rev = previous
+                op.future.set_exception(exc)
+                return
         try:
-            await self._drop_log(target)
-        except Exception as exc:
-            self._compact_rev = previous
-            op.future.set_exception(exc)
-            return
-        op.future.set_result(target)
+            await self._reclaim()
+        except Exception:  # space comes back at the next compaction; writes go on
+            log.exception("store: giving back free space failed")
+        op.future.set_result(self._compact_rev)
 
     # -- watch -------------------------------------------------------------------------------
 

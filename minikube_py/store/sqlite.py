@@ -7,23 +7,41 @@ what a batch holds; this module makes it durable, reads the log back, and compac
 
 One connection writes (owned by the writer task, between whose transactions compaction and
 checkpoints run); a second, read-only one replays the log for watches, so a slow replay never
-holds up writes. Only the apiserver reaches this module (ARCHITECTURE.md: the apiserver is
-the store's only door).
+holds up writes.
+
+The disk follows the live data: compaction (what :class:`~minikube_py.store.history.History`
+no longer keeps) deletes log rows, then gives their pages back to the file system
+(``auto_vacuum=INCREMENTAL``, a bounded ``incremental_vacuum`` per compaction) and checkpoints
+the WAL with TRUNCATE, so the WAL shrinks to nothing when no replay holds it; otherwise
+``journal_size_limit`` bounds what a checkpoint leaves. ``close`` checkpoints the same way.
+
+Only the apiserver reaches this module (ARCHITECTURE.md: the apiserver is the store's only
+door).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
 
+from minikube_py.store.history import History
 from minikube_py.store.index import prefix_end
 from minikube_py.store.interface import Entry
 from minikube_py.store.revisioned import Batch, RevisionedStore
 from minikube_py.store.watch import Event
+
+log = logging.getLogger(__name__)
+
+JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # what a checkpoint leaves of the WAL, at most
+VACUUM_PAGES = 65_536  # pages (of 4 KiB) given back per compaction, at most: 256 MiB
+VACUUM_STEP = 2_048  # pages per step (~50 ms here); writes that wait end the steps
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -50,29 +68,32 @@ class SqliteStorage(RevisionedStore):
     """Open with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, path: Path, db: aiosqlite.Connection, reader: aiosqlite.Connection,
-                 *, retain: int) -> None:
-        super().__init__(retain=retain)
+                 *, history: History | None) -> None:
+        super().__init__(history=history)
         self.path = path
         self._db = db
         self._reader = reader
 
     @classmethod
     async def open(cls, path: str | Path, *, synchronous: str = "FULL",
-                   retain: int = 10_000) -> SqliteStorage:
+                   history: History | None = None) -> SqliteStorage:
         """Open (creating if needed) the store at ``path``.
 
         ``synchronous=FULL`` fsyncs each commit (power-loss safe); ``NORMAL`` is safe against a
-        crashed process but not a crashed machine. ``retain`` is how many revisions of log the
-        compactor keeps.
+        crashed process but not a crashed machine. ``history`` is how much log compaction
+        keeps.
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
+        await db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new file only
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute(f"PRAGMA synchronous={synchronous}")
+        await db.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         await db.executescript(SCHEMA)
+        await _ensure_incremental_vacuum(db, path)
         reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        store = cls(path, db, reader, retain=retain)
+        store = cls(path, db, reader, history=history)
         await store._load()
         return store
 
@@ -99,7 +120,18 @@ class SqliteStorage(RevisionedStore):
             return
         await self._stop_writer()
         await self._reader.close()
+        with contextlib.suppress(sqlite3.Error):  # the next open starts from a short WAL
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         await self._db.close()
+
+    def _disk_usage(self) -> tuple[int | None, int | None]:
+        sizes: list[int | None] = []
+        for name in (str(self.path), f"{self.path}-wal"):
+            try:
+                sizes.append(os.stat(name).st_size)
+            except OSError:
+                sizes.append(0)
+        return sizes[0], sizes[1]
 
     # -- the backend of the revisioned core --------------------------------------------------
 
@@ -155,16 +187,48 @@ class SqliteStorage(RevisionedStore):
             with contextlib.suppress(Exception):
                 await self._db.execute("ROLLBACK")
             raise
-        # On the writer's own connection, between its transactions; PASSIVE never waits for
-        # readers, so writes are not stalled by a slow watch replay.
+
+    async def _reclaim(self) -> None:
+        """Free pages back to the file system, then the WAL truncated. On the writer's
+        connection between its transactions, in steps that stop while writes are waiting:
+        what is left goes back at the next compaction."""
+        started = time.perf_counter()
+        given = 0
+        while given < VACUUM_PAGES:
+            async with self._db.execute("PRAGMA freelist_count") as cur:
+                row = await cur.fetchone()
+            free = int(row[0]) if row else 0
+            if not free:
+                break
+            step = min(free, VACUUM_STEP, VACUUM_PAGES - given)
+            # As a script: run to its end (a plain execute steps it once: one page).
+            await self._db.executescript(f"PRAGMA incremental_vacuum({step});")
+            given += step
+            if not self._queue.empty():
+                break
+        # TRUNCATE waits for no one: with a replay reading, it checkpoints what it can and
+        # journal_size_limit bounds the file instead.
         with contextlib.suppress(sqlite3.OperationalError):
-            await self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if given:
+            log.debug("compaction gave back %d free pages in %.0f ms", given,
+                      (time.perf_counter() - started) * 1000)
 
     # -- snapshots ---------------------------------------------------------------------------
 
     async def backup(self, dest: str | Path) -> None:
         """A consistent copy of the whole store at ``dest`` (SQLite online backup)."""
         await asyncio.to_thread(backup_file, self.path, Path(dest))
+
+
+async def _ensure_incremental_vacuum(db: aiosqlite.Connection, path: Path) -> None:
+    """A store made before free pages were given back: switch it over (one VACUUM)."""
+    async with db.execute("PRAGMA auto_vacuum") as cur:
+        row = await cur.fetchone()
+    if row is not None and int(row[0]) != 2:
+        log.info("converting %s to incremental vacuum (once)", path)
+        await db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        await db.execute("VACUUM")
 
 
 def backup_file(src: Path, dest: Path) -> None:

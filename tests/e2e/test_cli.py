@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -233,19 +234,45 @@ def test_up_detach_status_down(tmp_path: Path) -> None:
         return subprocess.run([sys.executable, "-m", "minikube_py.cli.main", *args],
                               capture_output=True, text=True, env=env, timeout=60, check=False)
 
-    up = mk("up", "--detach", "--port", "0")
+    up = mk("up", "--detach", "--port", "0", "--history", "3", "--compaction-interval", "0.2")
     try:
         assert up.returncode == 0 and "is up" in up.stdout, up.stderr
         assert (home / "kubeconfig").exists()
         assert mk("get", "ns").returncode == 0
-        status = mk("status")
-        assert status.returncode == 0 and "Running" in status.stdout
+        manifest = tmp_path / "cms.yaml"
+        manifest.write_text("".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                    f"  name: c{i}\ndata:\n  a: b\n" for i in range(5)))
+        assert mk("apply", "-f", str(manifest)).returncode == 0
+        deadline = time.monotonic() + 20
+        while True:  # the store's figures, and compaction keeping 3 revisions of history
+            status = mk("status")
+            assert status.returncode == 0 and "Running" in status.stdout
+            store = re.search(r"store: ([\d,]+) objects, revision ([\d,]+), compacted to "
+                              r"([\d,]+)", status.stdout)
+            assert store is not None, status.stdout
+            objects, rev, compacted = (int(g.replace(",", "")) for g in store.groups())
+            if compacted == rev - 3 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert compacted == rev - 3 and objects >= 5 + 4, status.stdout
+        assert re.search(r"disk: database \d+(\.\d)? [KM]iB, write-ahead log", status.stdout)
     finally:
         down = mk("down")
     assert down.returncode == 0 and "stopped" in down.stdout
     stopped = mk("status")
     assert stopped.returncode == 1 and "Stopped" in stopped.stdout
     assert not (home / "daemon.pid").exists(), "a clean shutdown removes the pid file"
+
+
+def test_up_with_a_bad_history_fails_in_one_line(tmp_path: Path) -> None:
+    """An unparseable --history is one line, non-zero, and starts nothing."""
+    result = subprocess.run([sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir",
+                             str(tmp_path / "d"), "--port", "0", "--history", "5 minutes"],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1 and not (tmp_path / "d").exists()
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid history '5 minutes': '5 minutes' is neither a duration (like 90s, 5m, "
+        "1h30m) nor a count of revisions"]
 
 
 def test_up_on_a_busy_port_fails_in_one_line(daemon: RunningDaemon, tmp_path: Path) -> None:
