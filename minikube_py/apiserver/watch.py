@@ -146,17 +146,25 @@ def _initial_lines(entries: list[Entry], name: str, filtered: bool, match: Match
                    out: Callable[[str, dict[str, Any]], bytes]) -> bytes:
     """ADDED lines of a slice of the initial state: the stored bytes as they are when the
     watch filters nothing, else decoded, matched and rendered."""
+    if not filtered and not name:  # one copy of each stored value, into the chunk
+        parts = [_ADDED_HEAD, b"", _ADDED_TAIL] * len(entries)
+        parts[1::3] = [entry.value for entry in entries]
+        return b"".join(parts)
     lines: list[bytes] = []
     for entry in entries:
         if name and not entry.key.endswith("/" + name):
             continue
         if not filtered:
-            lines.append(b'{"type":"ADDED","object":' + entry.value + b"}\n")
+            lines.append(_ADDED_HEAD + entry.value + _ADDED_TAIL)
             continue
         obj = entry.decode()
         if match(obj):
             lines.append(out(ADDED, obj))
     return b"".join(lines)
+
+
+_ADDED_HEAD = b'{"type":"ADDED","object":'
+_ADDED_TAIL = b"}\n"
 
 
 def _matches_all(match: Match) -> bool:

@@ -164,6 +164,20 @@ class ObjectIndex:
                 return func
         return None
 
+    def load(self, entries: Iterable[Entry]) -> None:
+        """Fill an empty index at once (opening a store): each bucket sorted in one go."""
+        grouped: dict[str, list[tuple[str, Entry]]] = {}
+        for entry in entries:
+            key = entry.key
+            grouped.setdefault(bucket_of(key), []).append((key, entry))
+        for name, pairs in grouped.items():
+            bucket = self._buckets.get(name)
+            if bucket is None:
+                self._buckets[name] = Bucket(SortedDict(pairs))
+            else:
+                for _key, entry in pairs:
+                    self.put(entry)
+
     def put(self, entry: Entry, obj: dict[str, Any] | None = None) -> None:
         """Store ``entry`` (``obj`` is its decoded object, when the writer has it)."""
         name_of_bucket = bucket_of(entry.key)

@@ -122,8 +122,7 @@ class RevisionedStore(ABC):
 
     def _start(self, *, revision: int, compact_revision: int,
                entries: Iterable[Entry]) -> None:
-        for entry in entries:
-            self._index.put(entry)
+        self._index.load(entries)
         self._rev = revision
         self._compact_rev = compact_revision
         # What the log holds from before this start counts as committed now (kept a window).

@@ -39,6 +39,7 @@ from minikube_py.store.watch import Event
 
 log = logging.getLogger(__name__)
 
+LOAD_MMAP_BYTES = 1 << 30
 JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # what a checkpoint leaves of the WAL, at most
 VACUUM_PAGES = 65_536  # pages (of 4 KiB) given back per compaction, at most: 256 MiB
 VACUUM_STEP = 2_048  # pages per step (~50 ms here); writes that wait end the steps
@@ -98,13 +99,17 @@ class SqliteStorage(RevisionedStore):
         return store
 
     async def _load(self) -> None:
-        entries = []
-        max_mod = 0
-        async with self._db.execute(
-                "SELECT key, value, create_rev, mod_rev FROM objects") as cur:
-            async for key, value, create_rev, mod_rev in cur:
-                entries.append(Entry(key, bytes(value), create_rev, mod_rev))
-                max_mod = max(max_mod, mod_rev)
+        # One read of the whole table, in storage order (the index sorts in memory), through
+        # a memory map while it lasts: a third of the time of reads through the page cache.
+        await self._db.execute(f"PRAGMA mmap_size={LOAD_MMAP_BYTES}")
+        try:
+            async with self._db.execute(
+                    "SELECT key, value, create_rev, mod_rev FROM objects") as cur:
+                rows = await cur.fetchall()
+        finally:
+            await self._db.execute("PRAGMA mmap_size=0")  # not counted in RSS for good
+        entries = list(map(Entry._make, rows))
+        max_mod = max((e.mod_rev for e in entries), default=0)
         async with self._db.execute("SELECT max(rev) FROM log") as cur:
             row = await cur.fetchone()
             max_log = (row[0] if row else None) or 0
