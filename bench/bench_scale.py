@@ -8,7 +8,8 @@ fresh daemon over HTTPS, and in this order:
 - a full LIST (seconds, response MB, peak RSS above the idle daemon) and the paged LIST
   (``limit=500``, all pages);
 - a 1% label-selector LIST in one namespace (median of 20);
-- ``--rounds`` update rounds over every object, then compaction (``--history 10000``,
+- ``--rounds`` update rounds over every object (fewer where rounds x size would pass
+  ``--max-updates``), then compaction (``--history 10000``,
   compaction every 2 s): DB and WAL size;
 - ``down`` (SIGTERM to exit) and restart to ready; idle RSS after the restart.
 
@@ -238,7 +239,7 @@ def stop(proc: subprocess.Popen[bytes]) -> float:
 UP = ("--history", "10000", "--compaction-interval", "2", "--without", "controller-manager")
 
 
-async def run_size(n: int, rounds: int) -> dict[str, float]:
+async def run_size(n: int, rounds: int, max_updates: int) -> dict[str, float]:
     watchers = 50 if n <= 10_000 else 10
     proc, data, port, _ = start_daemon(None, *UP)
     c = Cluster(data, proc, port)
@@ -252,7 +253,8 @@ async def run_size(n: int, rounds: int) -> dict[str, float]:
         out["watch0_s"], out["watch0_rss_mb"] = await watch_from_zero(c, watchers, "configmaps",
                                                                      total)
         out.update(await lists(c, n))
-        out.update(await churn(c, n, rounds))
+        out["rounds"] = max(1, min(rounds, max_updates // n))
+        out.update(await churn(c, n, int(out["rounds"])))
     finally:
         await c.close()
     out["down_s"] = stop(proc)
@@ -349,6 +351,7 @@ ROWS = [
     ("full LIST peak RSS above idle (MB)", "list_peak_over_idle_mb", "{:.0f}"),
     ("paged LIST limit=500, all pages (s)", "paged_s", "{:.3f}"),
     ("1% selector LIST in one namespace (ms)", "selector_ms", "{:.2f}"),
+    ("update rounds (every object once a round)", "rounds", "{:.0f}"),
     ("DB after rounds + compaction (MB)", "db_mb", "{:.1f}"),
     ("WAL after rounds + compaction (MB)", "wal_mb", "{:.1f}"),
     ("down (s)", "down_s", "{:.2f}"),
@@ -379,6 +382,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--max-updates", type=int, default=100_000,
+                        help="fewer rounds at sizes where rounds x size would pass this")
     parser.add_argument("--pods", type=int, default=5000)
     parser.add_argument("--etcd", action="store_true")
     args = parser.parse_args()
@@ -386,7 +391,7 @@ async def main() -> None:
     print(f"scale benchmark on {machine()}; {args.rounds} update rounds")
     results: dict[int, dict[str, float]] = {}
     for n in sizes:
-        results[n] = await run_size(n, args.rounds)
+        results[n] = await run_size(n, args.rounds, args.max_updates)
         print(f"{n:,} objects: " + ", ".join(f"{k}={v:.3g}" for k, v in results[n].items()),
               flush=True)
     table(sizes, results)

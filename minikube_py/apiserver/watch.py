@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 BOOKMARK_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1800
 LIVENESS_INTERVAL = 5.0  # how often a quiet stream checks that its client is still there
-INITIAL_CHUNK = 500  # objects of the initial state per chunk
+# Bytes of stored objects per chunk of the initial state: small enough that a watcher's chunk
+# in flight (and its encrypted copy in the TLS transport) stays ~0.3 MB, large enough that a
+# chunk's overhead is nothing.
+INITIAL_CHUNK_BYTES = 128 << 10
 
 Match = Callable[[dict[str, Any]], bool]
 Render = Callable[[dict[str, Any], bool], dict[str, Any]]  # (object, first) -> wire object
@@ -93,9 +96,14 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
     # Without a selector, name or table, the stored bytes go out as they are.
     filtered = not (name == "" and render is None and _matches_all(match))
     try:
-        for start in range(0, len(initial), INITIAL_CHUNK):
-            lines = _initial_lines(initial[start:start + INITIAL_CHUNK], name, filtered,
-                                   match, out)
+        start = 0
+        while start < len(initial):
+            end, size = start, 0
+            while end < len(initial) and (size < INITIAL_CHUNK_BYTES or end == start):
+                size += len(initial[end].value)
+                end += 1
+            lines = _initial_lines(initial[start:end], name, filtered, match, out)
+            start = end
             if lines:
                 yield lines
         initial = []  # the stream no longer holds the snapshot
