@@ -207,6 +207,7 @@ async def test_sqlite_gives_compacted_space_back(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "state.db")
     try:
         assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192
         assert conn.execute("PRAGMA freelist_count").fetchone()[0] < 100
     finally:
         conn.close()
