@@ -27,8 +27,10 @@ from minikube_py.client.events import NORMAL, EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.leaderelection import LeaderElector
 from minikube_py.controllers.base import Controller
+from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,12 @@ Factory = Callable[[Client, SharedInformerFactory, EventRecorder], Controller]
 CONTROLLERS: dict[str, Factory] = {
     "namespace": lambda client, informers, _events: NamespaceController(client, informers),
     "garbagecollector": lambda client, _informers, _events: GarbageCollector(client),
+    "replicaset": lambda client, informers, events: ReplicaSetController(
+        client, informers, recorder=events),
+    "replicationcontroller": lambda client, informers, events: ReplicaSetController(
+        client, informers, resource=REPLICATION_CONTROLLERS, recorder=events),
+    "deployment": lambda client, informers, events: DeploymentController(
+        client, informers, recorder=events),
 }
 
 
