@@ -53,26 +53,27 @@ class ControllerRefManager:
         """The children this owner controls after adopting and releasing."""
         claimed: list[Object] = []
         for child in children:
-            if await self._claim_one(child):
-                claimed.append(child)
+            kept = await self._claim_one(child)
+            if kept is not None:
+                claimed.append(kept)
         return claimed
 
-    async def _claim_one(self, child: Object) -> bool:
+    async def _claim_one(self, child: Object) -> Object | None:
+        """The child as this owner now controls it (adopted: as the patch left it)."""
         labels = (child.get("metadata") or {}).get("labels")
         ref = controller_ref(child)
         if ref is not None:
             if ref.get("uid") != self.uid:
-                return False  # someone else's
+                return None  # someone else's
             if self.selector.matches(labels):
-                return True
-            if self._deleting():
-                return False
-            await self._release(child)
-            return False
+                return child
+            if not self._deleting():
+                await self._release(child)
+            return None
         if self._deleting() or not self.selector.matches(labels):
-            return False
+            return None
         if child["metadata"].get("deletionTimestamp"):
-            return False  # never adopt what is going away
+            return None  # never adopt what is going away
         return await self._adopt(child)
 
     async def _can_adopt(self) -> None:
@@ -99,23 +100,22 @@ class ControllerRefManager:
         if isinstance(self._checked, StatusError):
             raise self._checked
 
-    async def _adopt(self, child: Object) -> bool:
+    async def _adopt(self, child: Object) -> Object | None:
         try:
             await self._can_adopt()
         except AdoptionRefused as err:
             log.info("%s: not adopting %s: %s", self.owner["metadata"]["name"],
                      child["metadata"]["name"], err.message)
-            return False
+            return None
         meta = child["metadata"]
         refs = list(meta.get("ownerReferences") or [])
         refs.append(new_controller_ref(self.owner, self.owner_rt))
         try:
-            await self.client.patch(self.child_rt, meta["name"], {"metadata": {
+            return await self.client.patch(self.child_rt, meta["name"], {"metadata": {
                 "ownerReferences": refs, "resourceVersion": meta.get("resourceVersion")}},
                 meta.get("namespace"))
         except NotFound:
-            return False  # gone meanwhile: nothing to adopt
-        return True
+            return None  # gone meanwhile: nothing to adopt
 
     async def _release(self, child: Object) -> None:
         meta = child["metadata"]

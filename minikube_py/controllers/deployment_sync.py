@@ -59,6 +59,9 @@ class Syncer:
         if self.recorder is not None:
             self.recorder.event(deployment, NORMAL, reason, message, resource_type=DEPLOYMENTS)
 
+    def condition(self, kind: str, cond_status: str, reason: str, message: str) -> Object:
+        return du.new_condition(kind, cond_status, reason, message, at=self.clock())
+
     async def update_status(self, deployment: Object) -> None:
         """Write status (and the revision annotation) through ``/status``; refresh the copy."""
         updated = await self.client.update_status(DEPLOYMENTS, deployment)
@@ -80,7 +83,9 @@ class Syncer:
         existing = du.find_new_replica_set(deployment, rss)
         new_revision = du.max_revision(olds) + 1
         if existing is not None:
-            return await self._sync_existing(deployment, existing, new_revision)
+            synced = await self._sync_existing(deployment, existing, new_revision)
+            rss[rss.index(existing)] = synced  # later steps of this sync see the write
+            return synced
         if not create:
             return None
         return await self._create_new(deployment, olds, new_revision)
@@ -101,7 +106,7 @@ class Syncer:
             du.REVISION, ""))
         st = deployment.setdefault("status", {})
         if du.has_progress_deadline(deployment) and du.get_condition(st, du.PROGRESSING) is None:
-            du.set_condition(st, du.new_condition(
+            du.set_condition(st, self.condition(
                 du.PROGRESSING, "True", du.FOUND_NEW_RS,
                 f'Found new replica set "{rs["metadata"]["name"]}"'))
             needs_update = True
@@ -147,7 +152,7 @@ class Syncer:
             already = True
         except StatusError as err:
             if du.has_progress_deadline(deployment):
-                du.set_condition(st, du.new_condition(
+                du.set_condition(st, self.condition(
                     du.PROGRESSING, "False", du.FAILED_RS_CREATE,
                     f'Failed to create new replica set "{name}": {err.message}'))
                 await self.update_status(deployment)
@@ -156,7 +161,7 @@ class Syncer:
             self.event(deployment, "ScalingReplicaSet", f"Scaled up replica set {name} to {count}")
         needs_update = du.set_deployment_revision(deployment, str(new_revision))
         if not already and du.has_progress_deadline(deployment):
-            du.set_condition(st, du.new_condition(du.PROGRESSING, "True", du.NEW_RS_CREATED,
+            du.set_condition(st, self.condition(du.PROGRESSING, "True", du.NEW_RS_CREATED,
                                                   f'Created new replica set "{name}"'))
             needs_update = True
         if needs_update:
@@ -281,10 +286,10 @@ class Syncer:
                   readyReplicas=du.ready_replicas(all_rss), availableReplicas=available,
                   unavailableReplicas=unavailable)
         if available >= du.replicas(deployment) - du.max_unavailable(deployment):
-            cond = du.new_condition(du.AVAILABLE, "True", du.MIN_AVAILABLE,
+            cond = self.condition(du.AVAILABLE, "True", du.MIN_AVAILABLE,
                                     "Deployment has minimum availability.")
         else:
-            cond = du.new_condition(du.AVAILABLE, "False", du.MIN_UNAVAILABLE,
+            cond = self.condition(du.AVAILABLE, "False", du.MIN_UNAVAILABLE,
                                     "Deployment does not have minimum availability.")
         du.set_condition(st, cond)
         return st
@@ -313,7 +318,7 @@ class Syncer:
                         for c in du.status(rs).get("conditions") or []
                         if c.get("type") == du.REPLICA_FAILURE), None)
         if failure is not None:
-            du.set_condition(st, du.new_condition(du.REPLICA_FAILURE, failure["status"],
+            du.set_condition(st, self.condition(du.REPLICA_FAILURE, failure["status"],
                                                   failure.get("reason", ""),
                                                   failure.get("message", "")))
         else:
@@ -329,17 +334,17 @@ class Syncer:
         what = (f'ReplicaSet "{new["metadata"]["name"]}"' if new is not None
                 else f'Deployment "{deployment["metadata"]["name"]}"')
         if du.deployment_complete(deployment, st):
-            du.set_condition(st, du.new_condition(du.PROGRESSING, "True", du.NEW_RS_AVAILABLE,
+            du.set_condition(st, self.condition(du.PROGRESSING, "True", du.NEW_RS_AVAILABLE,
                                                   f"{what} has successfully progressed."))
         elif du.deployment_progressing(deployment, st):
-            cond = du.new_condition(du.PROGRESSING, "True", du.RS_UPDATED,
+            cond = self.condition(du.PROGRESSING, "True", du.RS_UPDATED,
                                     f"{what} is progressing.")
             if current is not None and current.get("status") == "True":
                 cond["lastTransitionTime"] = current.get("lastTransitionTime")
             du.remove_condition(st, du.PROGRESSING)
             du.set_condition(st, cond)
         elif du.deployment_timed_out(deployment, st, self.clock()):
-            du.set_condition(st, du.new_condition(du.PROGRESSING, "False", du.TIMED_OUT,
+            du.set_condition(st, self.condition(du.PROGRESSING, "False", du.TIMED_OUT,
                                                   f"{what} has timed out progressing."))
 
     def _stuck_delay(self, deployment: Object, st: Object) -> float | None:
@@ -367,10 +372,10 @@ class Syncer:
         paused = bool(du.spec(deployment).get("paused"))
         was_paused = cond is not None and cond.get("reason") == du.PAUSED
         if paused and not was_paused:
-            du.set_condition(st, du.new_condition(du.PROGRESSING, "Unknown", du.PAUSED,
+            du.set_condition(st, self.condition(du.PROGRESSING, "Unknown", du.PAUSED,
                                                   "Deployment is paused"))
         elif not paused and was_paused:
-            du.set_condition(st, du.new_condition(du.PROGRESSING, "Unknown", du.RESUMED,
+            du.set_condition(st, self.condition(du.PROGRESSING, "Unknown", du.RESUMED,
                                                   "Deployment is resumed"))
         else:
             return

@@ -10,6 +10,7 @@ call these functions on the objects they read from the informers.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import math
 from collections.abc import Iterable
@@ -368,8 +369,9 @@ def get_condition(st: Object, kind: str) -> Object | None:
     return next((c for c in st.get("conditions") or [] if c.get("type") == kind), None)
 
 
-def new_condition(kind: str, cond_status: str, reason: str, message: str) -> Object:
-    now = rfc3339()
+def new_condition(kind: str, cond_status: str, reason: str, message: str, *,
+                  at: float | None = None) -> Object:
+    now = rfc3339(None if at is None else dt.datetime.fromtimestamp(at, dt.UTC))
     return {"type": kind, "status": cond_status, "lastUpdateTime": now,
             "lastTransitionTime": now, "reason": reason, "message": message}
 

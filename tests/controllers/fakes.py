@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from minikube_py.api.errors import AlreadyExists, NotFound, StatusError
+from minikube_py.api.errors import AlreadyExists, Conflict, NotFound, StatusError
 from minikube_py.api.machinery.patch import merge_patch
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
@@ -121,6 +121,13 @@ class FakeCluster:
         if create and key in self.objects:
             raise AlreadyExists(f'{plural} "{meta["name"]}" already exists')
         old = self.objects.get(key)
+        sent_rv = meta.get("resourceVersion")
+        if old is not None and sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
+            raise Conflict(f'Operation cannot be fulfilled on {plural} "{meta["name"]}": the '
+                           "object has been modified; please apply your changes to the "
+                           "latest version and try again")
+        if old is not None:
+            meta["uid"] = old["metadata"]["uid"]
         meta.setdefault("uid", f"uid-{meta['name']}")
         meta.setdefault("creationTimestamp", self.clock)
         if old is None:

@@ -104,6 +104,7 @@ async def test_expectations_hold_back_a_second_scale_up_until_the_creates_are_se
     cluster.seed(REPLICA_SETS, replica_set(replicas=3))
     await controller.reconcile("default/web")
     cluster.clear()
+    controller.sets.indexer.add(cluster.get("replicasets", "web"))  # its status write
     await controller.reconcile("default/web")
     assert [a for a in cluster.writes(resource="pods")] == []
     for created in cluster.of("pods"):
