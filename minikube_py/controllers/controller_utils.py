@@ -80,6 +80,10 @@ class ControllerExpectations:
         if exp is not None:
             exp.deletes.discard(pod_key)
 
+    def expects_deletion(self, key: str, pod_key: str) -> bool:
+        exp = self._store.get(key)
+        return exp is not None and pod_key in exp.deletes
+
     def delete(self, key: str) -> None:
         self._store.pop(key, None)
 

@@ -294,6 +294,18 @@ def available_replicas(rss: Iterable[Object | None]) -> int:
     return sum(int(status(rs).get("availableReplicas") or 0) for rs in _present(rss))
 
 
+def pods_at_most(rss: Iterable[Object | None]) -> int:
+    """Pods the sets may have right now: a set scaled down keeps its pods until its
+    controller has deleted them (status.replicas), one scaled up has not made them yet."""
+    return sum(max(replicas(rs), int(status(rs).get("replicas") or 0)) for rs in _present(rss))
+
+
+def available_within_spec(rss: Iterable[Object | None]) -> int:
+    """Available pods that will stay: a set scaled down is about to delete the rest."""
+    return sum(min(int(status(rs).get("availableReplicas") or 0), replicas(rs))
+               for rs in _present(rss))
+
+
 def active(rss: Iterable[Object | None]) -> list[Object]:
     """``FilterActiveReplicaSets``: the sets with replicas wanted."""
     return [rs for rs in _present(rss) if replicas(rs) > 0]
@@ -303,7 +315,9 @@ def new_rs_new_replicas(deployment: Object, all_rss: list[Object], new_rs: Objec
     """How many replicas the new ReplicaSet may have now (``NewRSNewReplicas``)."""
     if not is_rolling_update(deployment):
         return replicas(deployment)
-    current = spec_replicas(all_rss)
+    # Kubernetes counts spec.replicas; counting the pods an old set has not yet deleted
+    # keeps the surge bound true for the pods themselves, not only for the specs.
+    current = pods_at_most(all_rss)
     max_total = replicas(deployment) + max_surge(deployment)
     if current >= max_total:
         return replicas(new_rs)

@@ -202,6 +202,12 @@ class ReplicaSetController(Controller):
         error: tuple[str, StatusError] | None = None
         if needs_sync and not owner["metadata"].get("deletionTimestamp"):
             error = await self.manage_replicas(key, owner, pods)
+        # Unlike Kubernetes, the status leaves out the pods just deleted: a Deployment reading
+        # it must not count them as available.
+        _, deleting = self.expectations.pending(key)
+        if deleting:
+            pods = [p for p in pods if not self.expectations.expects_deletion(
+                key, meta_namespace_key(p))]
         await self._update_status(owner, self.calculate_status(owner, pods, error))
         if error is not None:
             raise error[1]

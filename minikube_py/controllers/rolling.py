@@ -79,7 +79,9 @@ async def scale_down_old_for_rolling_update(s: Syncer, all_rss: list[Object],
                                             olds: list[Object], d: Object) -> int:
     """Scale old sets down, oldest first, as far as availability allows."""
     min_available = du.replicas(d) - du.max_unavailable(d)
-    available = du.available_replicas(all_rss)
+    # Kubernetes sums status.availableReplicas; a set whose status still counts pods it is
+    # deleting would let the availability bound slip, so count at most its spec.
+    available = du.available_within_spec(all_rss)
     if available <= min_available:
         return 0
     wanted = available - min_available
