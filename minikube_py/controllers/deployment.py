@@ -54,8 +54,9 @@ class DeploymentController(Controller):
     workers = 5  # ConcurrentDeploymentSyncs
 
     def __init__(self, client: Client, informers: SharedInformerFactory, *,
-                 recorder: EventRecorder | None = None, clock: Clock = time.time) -> None:
-        super().__init__(client, informers, recorder=recorder)
+                 recorder: EventRecorder | None = None, owns_recorder: bool = False,
+                 clock: Clock = time.time) -> None:
+        super().__init__(client, informers, recorder=recorder, owns_recorder=owns_recorder)
         self.deployments = self.watch(DEPLOYMENTS).lister
         rs_informer = self.informer(REPLICA_SETS)
         self.replica_sets = rs_informer.lister

@@ -38,16 +38,25 @@ log = logging.getLogger(__name__)
 COMPONENT = "controller-manager"
 LEASE_NAMESPACE, LEASE_NAME = "kube-system", "kube-controller-manager"
 
+def source(events: EventRecorder, component: str) -> EventRecorder:
+    """A recorder of its own for a controller whose events Kubernetes signs with its name
+    (``From: deployment-controller`` in ``kubectl describe``)."""
+    return EventRecorder(events.client, component, events.host)
+
+
 Factory = Callable[[Client, SharedInformerFactory, EventRecorder], Controller]
 CONTROLLERS: dict[str, Factory] = {
     "namespace": lambda client, informers, _events: NamespaceController(client, informers),
     "garbagecollector": lambda client, _informers, _events: GarbageCollector(client),
     "replicaset": lambda client, informers, events: ReplicaSetController(
-        client, informers, recorder=events),
+        client, informers, recorder=source(events, "replicaset-controller"),
+        owns_recorder=True),
     "replicationcontroller": lambda client, informers, events: ReplicaSetController(
-        client, informers, resource=REPLICATION_CONTROLLERS, recorder=events),
+        client, informers, resource=REPLICATION_CONTROLLERS,
+        recorder=source(events, "replication-controller"), owns_recorder=True),
     "deployment": lambda client, informers, events: DeploymentController(
-        client, informers, recorder=events),
+        client, informers, recorder=source(events, "deployment-controller"),
+        owns_recorder=True),
 }
 
 

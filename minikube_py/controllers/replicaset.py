@@ -84,9 +84,10 @@ class ReplicaSetController(Controller):
 
     def __init__(self, client: Client, informers: SharedInformerFactory, *,
                  resource: ResourceType = REPLICA_SETS, recorder: EventRecorder | None = None,
-                 burst_replicas: int = BURST_REPLICAS, clock: Clock = time.time) -> None:
+                 owns_recorder: bool = False, burst_replicas: int = BURST_REPLICAS,
+                 clock: Clock = time.time) -> None:
         self.name = "replicaset" if resource is REPLICA_SETS else "replicationcontroller"
-        super().__init__(client, informers, recorder=recorder)
+        super().__init__(client, informers, recorder=recorder, owns_recorder=owns_recorder)
         self.rt = resource
         self.burst_replicas = burst_replicas
         self.clock = clock

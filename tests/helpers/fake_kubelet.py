@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+from pathlib import Path
 from typing import Any
 
 from minikube_py.api.errors import Conflict, NotFound
@@ -97,3 +98,26 @@ class FakeKubelet:
                 continue
             except NotFound:
                 return
+
+
+async def _main(kubeconfig_path: str) -> None:
+    from minikube_py.client import kubeconfig
+    from minikube_py.client.http import HttpTransport
+
+    client = Client(HttpTransport(kubeconfig.load(Path(kubeconfig_path))))
+    fake = FakeKubelet(client)
+    await fake.start()
+    print("ready", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await fake.stop()
+        await client.close()
+
+
+if __name__ == "__main__":  # python -m tests.helpers.fake_kubelet KUBECONFIG
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    asyncio.run(_main(sys.argv[1]))
