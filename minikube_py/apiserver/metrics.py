@@ -1,4 +1,5 @@
-"""Prometheus ``/metrics``: request counts, store revision and size, watchers, batches."""
+"""Prometheus ``/metrics``: request counts, store revision and size, watchers, batches, and
+what components add through ``ApiServer.metric_sources``."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def install_metrics(server: ApiServer) -> None:
             "# TYPE apiserver_terminated_watchers_total counter",
             f"apiserver_terminated_watchers_total {stats.dropped_watchers}",
         ]
+        for source in server.metric_sources:
+            lines.extend(source())
         return ApiResponse(200, raw=("\n".join(lines) + "\n").encode(),
                            content_type="text/plain; version=0.0.4")
 

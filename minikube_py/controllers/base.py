@@ -74,6 +74,7 @@ class Controller(ABC):
         self._owns_recorder = owns_recorder  # then stop() writes out its events and ends it
         self.queue: RateLimitingQueue[str] = RateLimitingQueue(name=self.name)
         self._tasks = TaskGroup(f"controller/{self.name}")
+        self.reconciles = 0  # reconcile calls made by the workers (for /metrics)
         self._watched: list[SharedInformer] = []
 
     # -- wiring ------------------------------------------------------------------------------
@@ -151,6 +152,7 @@ class Controller(ABC):
                 key = await self.queue.get()
             except ShutDown:
                 return
+            self.reconciles += 1
             try:
                 await self.reconcile(key)
             except Requeue as again:

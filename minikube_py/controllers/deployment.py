@@ -66,7 +66,6 @@ class DeploymentController(Controller):
         self.pods = pod_informer.lister
         pod_informer.add_event_handler(on_delete=self._pod_deleted)
         self.syncer = Syncer(client, self.replica_sets, recorder=recorder, clock=clock)
-        self.reconciles = 0
 
     # -- event handlers ------------------------------------------------------------------------
 
@@ -146,7 +145,6 @@ class DeploymentController(Controller):
     # -- reconcile -----------------------------------------------------------------------------
 
     async def reconcile(self, key: str) -> None:
-        self.reconciles += 1
         namespace, _, name = key.partition("/")
         cached = self.deployments.get(name, namespace)
         if cached is None:

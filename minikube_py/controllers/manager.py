@@ -156,6 +156,18 @@ class ControllerManager:
         problems += [f"{c.name}: {why}" for c in self.running if (why := c.health())]
         return "; ".join(problems) or None
 
+    def metrics(self) -> list[str]:
+        """Prometheus lines: reconciles and queue depth per running controller (the names of
+        controller-runtime's and client-go's workqueue metrics)."""
+        lines = ["# HELP controller_runtime_reconcile_total Reconciles per controller.",
+                 "# TYPE controller_runtime_reconcile_total counter"]
+        lines += [f'controller_runtime_reconcile_total{{controller="{c.name}"}} {c.reconciles}'
+                  for c in self.running]
+        lines += ["# HELP workqueue_depth Keys waiting in each controller's queue.",
+                  "# TYPE workqueue_depth gauge"]
+        lines += [f'workqueue_depth{{name="{c.name}"}} {len(c.queue)}' for c in self.running]
+        return lines
+
     @property
     def is_leader(self) -> bool:
         return not self.leader_elect or (self._elector is not None and self._elector.is_leader)

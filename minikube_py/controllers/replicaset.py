@@ -92,7 +92,6 @@ class ReplicaSetController(Controller):
         self.burst_replicas = burst_replicas
         self.clock = clock
         self.expectations = ControllerExpectations()
-        self.reconciles = 0
         owners = self.watch(resource, on_change=self._owner_changed)
         self.sets = owners.lister
         pods = self.informer(PODS)
@@ -187,7 +186,6 @@ class ReplicaSetController(Controller):
     # -- reconcile -----------------------------------------------------------------------------
 
     async def reconcile(self, key: str) -> None:
-        self.reconciles += 1
         namespace, _, name = key.partition("/")
         cached = self.sets.get(name, namespace)
         if cached is None:
