@@ -22,6 +22,7 @@ import logging
 import time
 from typing import Any
 
+from minikube_py.api.errors import StatusError
 from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.client.base import Client
@@ -84,7 +85,7 @@ class DeploymentController(Controller):
         for d in self.deployments.namespaced(meta.get("namespace") or "").list():
             try:
                 selector = LabelSelector.from_dict(du.spec(d).get("selector"))
-            except Exception:  # an invalid selector selects nothing
+            except StatusError:  # an invalid selector selects nothing
                 continue
             if not selector.empty() and selector.matches(meta.get("labels")):
                 keys.append(meta_namespace_key(d))

@@ -38,6 +38,7 @@ def fake_kubelet(daemon: RunningDaemon) -> Iterator[subprocess.Popen[str]]:
     yield proc
     proc.terminate()
     proc.wait(timeout=15)
+    proc.stdout.close()
 
 
 class Kubectl:

@@ -186,3 +186,29 @@ async def test_scale_to_zero_and_back(api: Client, kubelet: FakeKubelet, ns: str
     await api.patch(DEPLOYMENTS, "web", {"spec": {"replicas": 4}}, ns, subresource="scale")
     await until(lambda: rolled_out(api, ns, 4), what="back at 4")
     assert await pods_are(4)
+
+
+async def test_a_replication_controller_adopts_an_orphan_and_fills_up(
+        api: Client, kubelet: FakeKubelet, ns: str) -> None:
+    """A v1 ReplicationController of 3 adopts the matching orphan pod that was there first
+    and creates the 2 others; all 3 are controlled by it; readyReplicas reaches 3."""
+    rcs = REGISTRY.by_path("", "v1", "replicationcontrollers")
+    assert rcs is not None
+    await api.create(PODS, {"metadata": {"name": "orphan", "namespace": ns,
+                                         "labels": {"app": "legacy"}},
+                            "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}})
+    await api.create(rcs, {"metadata": {"name": "legacy", "namespace": ns}, "spec": {
+        "replicas": 3, "selector": {"app": "legacy"},
+        "template": {"metadata": {"labels": {"app": "legacy"}},
+                     "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}}})
+
+    async def ready() -> bool:
+        rc = await api.get(rcs, "legacy", ns)
+        return bool((rc.get("status") or {}).get("readyReplicas") == 3)
+
+    await until(ready, what="3 ready replicas")
+    pods = await live_pods(api, ns)
+    assert len(pods) == 3 and "orphan" in {p["metadata"]["name"] for p in pods}
+    refs = [controller_ref(p) for p in pods]
+    assert {(r["kind"], r["name"]) for r in refs if r} == {("ReplicationController", "legacy")}
+    assert all(refs)
