@@ -333,3 +333,24 @@ async def test_a_deleted_set_clears_its_expectations(
     await controller.reconcile("default/gone")
     assert cluster.writes() == []
     assert controller.expectations.pending("default/gone") == (0, 0)
+
+
+async def test_pod_events_settle_expectations_and_enqueue_the_owner(
+        cluster: FakeCluster, controller: ReplicaSetController) -> None:
+    """An added pod with our controller ref counts as an observed create, a deleted one as
+    an observed delete, and both enqueue the owner; an orphan enqueues the sets whose
+    selector matches it, and no other."""
+    rs = cluster.seed(REPLICA_SETS, replica_set(), replica_set("db", labels={"app": "db"}))[0]
+    controller.expectations.expect_creations("default/web", 1)
+    controller._pod_added(pod("mine", owner=rs))
+    assert controller.expectations.pending("default/web") == (0, 0)
+    assert await controller.queue.get() == "default/web"
+    controller.queue.done("default/web")
+    controller.expectations.expect_deletions("default/web", ["default/mine"])
+    controller._pod_deleted(pod("mine", owner=rs))
+    assert controller.expectations.satisfied("default/web")
+    assert await controller.queue.get() == "default/web"
+    controller.queue.done("default/web")
+    controller._pod_added(pod("stray", labels={"app": "db"}))
+    assert await controller.queue.get() == "default/db"
+    assert len(controller.queue) == 0

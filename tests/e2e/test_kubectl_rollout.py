@@ -171,3 +171,19 @@ def test_describe_shows_replica_sets_and_scaling_events(k: Kubectl) -> None:
     assert re.search(rf"ScalingReplicaSet\s+.*Scaled up replica set {new} to 1\b", out), out
     assert re.search(rf"Scaled down replica set {old} to 0 from 1", out), out
     assert re.search(r"Progressing\s+True\s+NewReplicaSetAvailable", out), out
+
+
+def test_rollout_status_fails_past_the_progress_deadline(k: Kubectl) -> None:
+    """A rollout whose new pods never become ready (progressDeadlineSeconds 2) gets
+    Progressing False/ProgressDeadlineExceeded, and ``rollout status`` exits non-zero saying
+    so; the old pods keep serving (maxUnavailable 0)."""
+    k.ok("patch", "deploy/web", "-p", json.dumps({"spec": {
+        "progressDeadlineSeconds": 2, "template": {"metadata": {"labels": {
+            "fake-kubelet": "never-ready"}}}}}))
+    result = k.run("rollout", "status", "deploy/web", "--timeout=60s")
+    assert result.returncode != 0
+    assert 'deployment "web" exceeded its progress deadline' in result.stderr
+    reason = k.jsonpath("deploy/web",
+                        '{.status.conditions[?(@.type=="Progressing")].reason}')
+    assert reason == "ProgressDeadlineExceeded"
+    assert k.jsonpath("deploy/web", "{.status.availableReplicas}") == "3"

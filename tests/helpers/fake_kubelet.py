@@ -3,8 +3,9 @@ their status through the API, as a kubelet reports a started pod (there is no ku
 component yet). It watches pods through a shared informer and, for every pod that is not
 ready and not being deleted, writes ``phase: Running`` with a Ready condition.
 
-``ready`` can be switched off (new pods then stay Pending) and a pod can be made ready by
-hand with :meth:`FakeKubelet.mark_ready`. Not part of the daemon.
+``ready`` can be switched off (new pods then stay Pending), pods labelled
+``fake-kubelet: never-ready`` are left Pending (a rollout that cannot progress), and a pod can
+be made ready by hand with :meth:`FakeKubelet.mark_ready`. Not part of the daemon.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ PODS = REGISTRY.by_path("", "v1", "pods")
 assert PODS is not None
 
 Object = dict[str, Any]
+NEVER_READY_LABEL = "fake-kubelet"
 
 
 def running_status(pod: Object, *, ready: bool = True) -> Object:
@@ -65,6 +67,8 @@ class FakeKubelet:
 
     def _seen(self, pod: Object) -> None:
         meta = pod["metadata"]
+        if (meta.get("labels") or {}).get(NEVER_READY_LABEL) == "never-ready":
+            return
         if self.ready and not meta.get("deletionTimestamp") and not is_pod_ready(pod):
             self._queue.put_nowait((meta["namespace"], meta["name"]))
 
