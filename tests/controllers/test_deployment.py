@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 
 from minikube_py.api.defaults.apps import default_deployment
+from minikube_py.api.errors import AlreadyExists
 from minikube_py.controllers import deployment_util as du
 from minikube_py.controllers.base import Requeue
 from minikube_py.controllers.deployment import DEPLOYMENTS, PODS, DeploymentController
+from minikube_py.controllers.deployment_sync import REPLICA_SETS
 from tests.controllers.fakes import FakeCluster
 
 Object = dict[str, Any]
@@ -343,7 +345,7 @@ async def test_an_orphan_replica_set_that_matches_is_adopted() -> None:
     d = deployment()
     world.cluster.seed(DEPLOYMENTS, d)
     rs_tmpl = copy.deepcopy(d["spec"]["template"])
-    world.cluster.seed(du_rs(), {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
+    world.cluster.seed(REPLICA_SETS, {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
         "name": "handmade", "namespace": "default", "labels": {"app": "web"}},
         "spec": {"replicas": 10, "selector": {"matchLabels": {"app": "web"}},
                  "template": rs_tmpl}})
@@ -352,6 +354,24 @@ async def test_an_orphan_replica_set_that_matches_is_adopted() -> None:
     assert rs["metadata"]["ownerReferences"][0]["uid"] == "uid-web"
 
 
-def du_rs() -> Any:
-    from minikube_py.controllers.deployment_sync import REPLICA_SETS
-    return REPLICA_SETS
+
+
+async def test_a_name_taken_by_another_replica_set_bumps_the_collision_count() -> None:
+    """The new set's name belongs to a ReplicaSet that is not ours: status.collisionCount
+    goes to 1 and the sync fails; the next sync creates the set under the next hash."""
+    world = World()
+    d = deployment()
+    world.cluster.seed(DEPLOYMENTS, d)
+    taken = f"web-{du.compute_hash(d['spec']['template'], None)}"
+    world.cluster.seed(REPLICA_SETS, {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                      "metadata": {"name": taken, "namespace": "default",
+                                                   "labels": {"other": "x"}},
+                                      "spec": {"replicas": 0, "selector": {
+                                          "matchLabels": {"other": "x"}},
+                                          "template": template("busybox")}})
+    with pytest.raises(AlreadyExists):
+        await world.controller.reconcile(KEY)
+    assert world.d["status"]["collisionCount"] == 1
+    await world.reconcile()
+    names = {rs["metadata"]["name"] for rs in world.cluster.of("replicasets")}
+    assert names == {taken, f"web-{du.compute_hash(d['spec']['template'], 1)}"}
