@@ -22,7 +22,6 @@ from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.client.base import Client
 from minikube_py.client.informer import SharedInformerFactory
-from minikube_py.client.store import meta_namespace_key
 
 Object = dict[str, Any]
 
@@ -171,7 +170,3 @@ class FakeCluster:
 
     def clear(self) -> None:
         self.actions.clear()
-
-
-def key_of(obj: Object) -> str:
-    return meta_namespace_key(obj)

@@ -4,6 +4,7 @@ informer caches of a fake clientset, run ``reconcile`` once, assert the writes i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -29,7 +30,6 @@ LONG_AGO = "2026-01-01T00:00:00Z"
 
 
 def ts(seconds_before_now: float) -> str:
-    import datetime as dt
     return dt.datetime.fromtimestamp(NOW - seconds_before_now, dt.UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
 
