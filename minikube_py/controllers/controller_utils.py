@@ -32,6 +32,7 @@ EXPECTATIONS_TTL = 5 * 60.0  # seconds (ExpectationsTimeout)
 SLOW_START_INITIAL_BATCH_SIZE = 1
 BURST_REPLICAS = 500
 
+POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 POD_PHASE_ORDER = {"Pending": 0, "Unknown": 1, "Running": 2}  # podPhaseToOrdinal
 
 
@@ -168,10 +169,22 @@ def _max_restarts(pod: Object) -> int:
                default=0)
 
 
+def deletion_cost(pod: Object) -> int:
+    """The ``controller.kubernetes.io/pod-deletion-cost`` annotation (0 when absent or not
+    an int32)."""
+    value = ((pod["metadata"].get("annotations") or {}).get(POD_DELETION_COST) or "0")
+    try:
+        cost = int(value)
+    except ValueError:
+        return 0
+    return cost if -(2**31) <= cost < 2**31 else 0
+
+
 def active_pods_order(pod: Object) -> tuple[Any, ...]:
     """The sort key of Kubernetes' ``ActivePods``: the pods to delete first sort first
-    (unassigned < assigned; Pending < Unknown < Running; not ready < ready; ready for a
-    shorter time first; more restarts first; newer first, no creation time before all)."""
+    (unassigned < assigned; Pending < Unknown < Running; not ready < ready; lower
+    pod-deletion-cost first; ready for a shorter time first; more restarts first; newer
+    first, no creation time before all)."""
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
     ready = is_pod_ready(pod)
     since = ready_since(pod) if ready else None
@@ -179,6 +192,7 @@ def active_pods_order(pod: Object) -> tuple[Any, ...]:
     return (1 if spec.get("nodeName") else 0,
             POD_PHASE_ORDER.get(str(status.get("phase") or ""), 0),
             1 if ready else 0,
+            deletion_cost(pod),
             -(since if since is not None else math.inf) if ready else 0.0,
             -_max_restarts(pod),
             -(created if created is not None else math.inf))

@@ -69,6 +69,11 @@ def pod(name: str, *, owner: Object | None = None, labels: dict[str, str] | None
             "status": status}
 
 
+def cost(obj: Object, value: str) -> Object:
+    obj["metadata"]["annotations"] = {"controller.kubernetes.io/pod-deletion-cost": value}
+    return obj
+
+
 @pytest.fixture
 def cluster() -> FakeCluster:
     return FakeCluster()
@@ -208,6 +213,8 @@ async def test_scale_down_deletes_in_active_pods_order(
     pytest.param(pod("a", phase="Unknown", ready=False), pod("b", ready=False),
                  id="unknown-before-running"),
     pytest.param(pod("a", ready=False), pod("b"), id="not-ready-before-ready"),
+    pytest.param(cost(pod("a", ready_for=1000), "-5"), pod("b", ready_for=10),
+                 id="lower-deletion-cost-first"),
     pytest.param(pod("a", ready_for=10), pod("b", ready_for=1000),
                  id="ready-shorter-before-longer"),
     pytest.param(pod("a", restarts=5), pod("b", restarts=1), id="more-restarts-first"),
