@@ -94,6 +94,16 @@ class ControllerExpectations:
         return (0, 0) if exp is None else (max(exp.add, 0), len(exp.deletes))
 
 
+def set_counts(status: Object, **counts: int) -> None:
+    """Set status counters as Go's ``omitempty`` serialises them: a zero is left out (what
+    ``kubectl get -o yaml`` and a jsonpath show on a real cluster)."""
+    for name, value in counts.items():
+        if value:
+            status[name] = value
+        else:
+            status.pop(name, None)
+
+
 # --- owner references -----------------------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from minikube_py.controllers.controller_utils import (
     Clock,
     is_controlled_by,
     new_controller_ref,
+    set_counts,
 )
 from minikube_py.util.clock import parse_rfc3339
 
@@ -162,7 +163,7 @@ class Syncer:
         needs_update = du.set_deployment_revision(deployment, str(new_revision))
         if not already and du.has_progress_deadline(deployment):
             du.set_condition(st, self.condition(du.PROGRESSING, "True", du.NEW_RS_CREATED,
-                                                  f'Created new replica set "{name}"'))
+                                                f'Created new replica set "{name}"'))
             needs_update = True
         if needs_update:
             await self.update_status(deployment)
@@ -281,16 +282,17 @@ class Syncer:
         available = du.available_replicas(all_rss)
         unavailable = max(du.spec_replicas(all_rss) - available, 0)
         st = copy.deepcopy(du.status(deployment))
-        st.update(observedGeneration=deployment["metadata"].get("generation") or 0,
-                  replicas=du.actual_replicas(all_rss), updatedReplicas=du.actual_replicas([new]),
-                  readyReplicas=du.ready_replicas(all_rss), availableReplicas=available,
-                  unavailableReplicas=unavailable)
+        set_counts(st, observedGeneration=int(deployment["metadata"].get("generation") or 0),
+                   replicas=du.actual_replicas(all_rss),
+                   updatedReplicas=du.actual_replicas([new]),
+                   readyReplicas=du.ready_replicas(all_rss), availableReplicas=available,
+                   unavailableReplicas=unavailable)
         if available >= du.replicas(deployment) - du.max_unavailable(deployment):
             cond = self.condition(du.AVAILABLE, "True", du.MIN_AVAILABLE,
-                                    "Deployment has minimum availability.")
+                                  "Deployment has minimum availability.")
         else:
             cond = self.condition(du.AVAILABLE, "False", du.MIN_UNAVAILABLE,
-                                    "Deployment does not have minimum availability.")
+                                  "Deployment does not have minimum availability.")
         du.set_condition(st, cond)
         return st
 
@@ -319,8 +321,8 @@ class Syncer:
                         if c.get("type") == du.REPLICA_FAILURE), None)
         if failure is not None:
             du.set_condition(st, self.condition(du.REPLICA_FAILURE, failure["status"],
-                                                  failure.get("reason", ""),
-                                                  failure.get("message", "")))
+                                                failure.get("reason", ""),
+                                                failure.get("message", "")))
         else:
             du.remove_condition(st, du.REPLICA_FAILURE)
         if st != du.status(deployment):
@@ -335,17 +337,17 @@ class Syncer:
                 else f'Deployment "{deployment["metadata"]["name"]}"')
         if du.deployment_complete(deployment, st):
             du.set_condition(st, self.condition(du.PROGRESSING, "True", du.NEW_RS_AVAILABLE,
-                                                  f"{what} has successfully progressed."))
+                                                f"{what} has successfully progressed."))
         elif du.deployment_progressing(deployment, st):
             cond = self.condition(du.PROGRESSING, "True", du.RS_UPDATED,
-                                    f"{what} is progressing.")
+                                  f"{what} is progressing.")
             if current is not None and current.get("status") == "True":
                 cond["lastTransitionTime"] = current.get("lastTransitionTime")
             du.remove_condition(st, du.PROGRESSING)
             du.set_condition(st, cond)
         elif du.deployment_timed_out(deployment, st, self.clock()):
             du.set_condition(st, self.condition(du.PROGRESSING, "False", du.TIMED_OUT,
-                                                  f"{what} has timed out progressing."))
+                                                f"{what} has timed out progressing."))
 
     def _stuck_delay(self, deployment: Object, st: Object) -> float | None:
         """``requeueStuckDeployment``: when the progress deadline would pass."""
@@ -373,10 +375,10 @@ class Syncer:
         was_paused = cond is not None and cond.get("reason") == du.PAUSED
         if paused and not was_paused:
             du.set_condition(st, self.condition(du.PROGRESSING, "Unknown", du.PAUSED,
-                                                  "Deployment is paused"))
+                                                "Deployment is paused"))
         elif not paused and was_paused:
             du.set_condition(st, self.condition(du.PROGRESSING, "Unknown", du.RESUMED,
-                                                  "Deployment is resumed"))
+                                                "Deployment is resumed"))
         else:
             return
         await self.update_status(deployment)

@@ -41,6 +41,7 @@ from minikube_py.controllers.controller_utils import (
     new_controller_ref,
     pod_from_template,
     pods_to_delete,
+    set_counts,
     slow_start_batch,
 )
 from minikube_py.controllers.controllerref import ControllerRefManager
@@ -299,9 +300,10 @@ class ReplicaSetController(Controller):
                 ready += 1
                 if is_pod_available(pod, min_ready, now):
                     available += 1
-        status.update(replicas=len(pods), fullyLabeledReplicas=fully, readyReplicas=ready,
-                      availableReplicas=available,
-                      observedGeneration=owner["metadata"].get("generation", 0))
+        status["replicas"] = len(pods)  # the one counter without omitempty
+        set_counts(status, fullyLabeledReplicas=fully, readyReplicas=ready,
+                   availableReplicas=available,
+                   observedGeneration=int(owner["metadata"].get("generation") or 0))
         conditions = [c for c in status.get("conditions") or []
                       if c.get("type") != REPLICA_FAILURE]
         current = next((c for c in status.get("conditions") or []
