@@ -375,3 +375,55 @@ async def test_a_name_taken_by_another_replica_set_bumps_the_collision_count() -
     await world.reconcile()
     names = {rs["metadata"]["name"] for rs in world.cluster.of("replicasets")}
     assert names == {taken, f"web-{du.compute_hash(d['spec']['template'], 1)}"}
+
+
+async def test_a_replica_set_that_stops_matching_is_released() -> None:
+    """A ReplicaSet of ours whose labels no longer match the selector loses our controller
+    reference; its name is then a collision, and the template gets a set under the next
+    hash."""
+    world = World()
+    await world.start(deployment())
+    [rs] = world.cluster.of("replicasets")
+    relabelled = copy.deepcopy(rs)
+    relabelled["metadata"]["labels"] = {"app": "elsewhere"}
+    world.cluster.put("replicasets", relabelled)
+    await world.reconcile()
+    assert not world.cluster.get("replicasets", rs["metadata"]["name"])["metadata"].get(
+        "ownerReferences")
+    with pytest.raises(AlreadyExists):
+        await world.reconcile()
+    await world.reconcile()
+    assert world.d["status"]["collisionCount"] == 1
+    assert len(world.cluster.of("replicasets")) == 2
+
+
+async def test_a_deployment_being_deleted_only_gets_its_status() -> None:
+    """With a deletionTimestamp, a template change rolls nothing out."""
+    world = World()
+    await world.start(deployment())
+    d = copy.deepcopy(world.d)
+    d["metadata"]["deletionTimestamp"] = "2026-01-01T00:20:00Z"
+    d["spec"]["template"] = template("nginx:2")
+    world.cluster.put("deployments", d)
+    world.cluster.clear()
+    await world.reconcile()
+    assert world.cluster.writes(resource="replicasets") == []
+
+
+async def test_a_replica_failure_of_a_set_shows_on_the_deployment() -> None:
+    """A ReplicaSet's ReplicaFailure condition is copied to the Deployment's status, and
+    removed once the set has none."""
+    world = World()
+    await world.start(deployment())
+    [rs] = world.cluster.of("replicasets")
+    rs["status"]["conditions"] = [{"type": "ReplicaFailure", "status": "True",
+                                   "reason": "FailedCreate", "message": "exceeded quota"}]
+    world.cluster.sync_caches()
+    world.change(template=template("nginx:2"))
+    await world.reconcile()
+    cond = du.get_condition(world.d["status"], "ReplicaFailure")
+    assert (cond["status"], cond["reason"], cond["message"]) == (
+        "True", "FailedCreate", "exceeded quota")
+    del world.cluster.get("replicasets", rs["metadata"]["name"])["status"]["conditions"]
+    await world.reconcile()
+    assert du.get_condition(world.d["status"], "ReplicaFailure") is None
