@@ -28,7 +28,12 @@ from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.client.base import Client
 from minikube_py.client.events import WARNING, EventRecorder
 from minikube_py.client.informer import SharedInformerFactory
-from minikube_py.client.store import DeletedFinalStateUnknown, meta_namespace_key
+from minikube_py.client.store import (
+    OWNER_UID_INDEX,
+    DeletedFinalStateUnknown,
+    meta_namespace_key,
+    owner_uid_index_func,
+)
 from minikube_py.controllers import deployment_util as du
 from minikube_py.controllers.base import Controller, Requeue
 from minikube_py.controllers.controller_utils import Clock, controller_ref
@@ -64,7 +69,8 @@ class DeploymentController(Controller):
         rs_informer.add_event_handler(on_add=self._rs_added, on_update=self._rs_updated,
                                       on_delete=self._rs_deleted)
         pod_informer = self.informer(PODS)
-        self.pods = pod_informer.lister
+        pod_informer.add_indexers({OWNER_UID_INDEX: owner_uid_index_func})
+        self.pods = pod_informer.indexer
         pod_informer.add_event_handler(on_delete=self._pod_deleted)
         self.syncer = Syncer(client, self.replica_sets, recorder=recorder, clock=clock)
 
@@ -202,11 +208,12 @@ class DeploymentController(Controller):
 
     def pods_by_replica_set(self, d: Object, rss: list[Object],
                             selector: LabelSelector) -> dict[str, list[Object]]:
-        """The Deployment's pods by the uid of their ReplicaSet (``getPodMapForDeployment``)."""
-        uids = {rs["metadata"]["uid"] for rs in rss}
-        out: dict[str, list[Object]] = {uid: [] for uid in uids}
-        for pod in self.pods.namespaced(d["metadata"]["namespace"]).list(selector):
-            ref = controller_ref(pod)
-            if ref is not None and ref.get("uid") in uids:
-                out[str(ref["uid"])].append(pod)
+        """The Deployment's pods by the uid of their ReplicaSet (``getPodMapForDeployment``),
+        from the pod informer's owner-uid index."""
+        out: dict[str, list[Object]] = {}
+        for rs in rss:
+            uid = str(rs["metadata"]["uid"])
+            out[uid] = [p for p in self.pods.by_index(OWNER_UID_INDEX, uid)
+                        if (controller_ref(p) or {}).get("uid") == uid
+                        and selector.matches(p["metadata"].get("labels"))]
         return out
