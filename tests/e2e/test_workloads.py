@@ -212,3 +212,41 @@ async def test_a_replication_controller_adopts_an_orphan_and_fills_up(
     refs = [controller_ref(p) for p in pods]
     assert {(r["kind"], r["name"]) for r in refs if r} == {("ReplicationController", "legacy")}
     assert all(refs)
+
+
+async def test_recreate_never_runs_old_and_new_pods_together(
+        api: Client, kubelet: FakeKubelet, ns: str) -> None:
+    """Recreate: on every pod watch event, the pods present are all of one template; the
+    rollout ends with 3 new pods."""
+    d = web(ns, replicas=3)
+    d["spec"]["strategy"] = {"type": "Recreate"}
+    await api.create(DEPLOYMENTS, d)
+    await until(lambda: rolled_out(api, ns, 3), what="first rollout")
+    informers = SharedInformerFactory(api, name="watcher")
+    informer = informers.informer_for(PODS, namespace=ns)
+    mixed: list[set[str]] = []
+    seen = 0
+
+    def check(*_args: Any) -> None:
+        nonlocal seen
+        if not informer.has_synced:
+            return
+        seen += 1
+        images = {p["spec"]["containers"][0]["image"] for p in informer.indexer.list()
+                  if not p["metadata"].get("deletionTimestamp")}
+        if len(images) > 1:
+            mixed.append(images)
+
+    informer.add_event_handler(on_add=check, on_update=check, on_delete=check)
+    informers.start()
+    await informers.wait_for_cache_sync()
+    try:
+        await api.patch(DEPLOYMENTS, "web", {"spec": {"template": {"spec": {"containers": [
+            {"name": "web", "image": "nginx:2"}]}}}}, ns)
+        await until(lambda: rolled_out(api, ns, 3), what="second rollout")
+    finally:
+        await informers.shutdown()
+    assert mixed == []
+    assert seen >= 6  # three deletes and three adds at least
+    assert {p["spec"]["containers"][0]["image"] for p in await live_pods(api, ns)} == {
+        "nginx:2"}
