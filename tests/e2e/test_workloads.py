@@ -8,6 +8,7 @@ pods Running and Ready as they appear.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -250,3 +251,20 @@ async def test_recreate_never_runs_old_and_new_pods_together(
     assert seen >= 6  # three deletes and three adds at least
     assert {p["spec"]["containers"][0]["image"] for p in await live_pods(api, ns)} == {
         "nginx:2"}
+
+
+async def test_metrics_count_the_controllers_reconciles(
+        api: Client, kubelet: FakeKubelet, ns: str) -> None:
+    """/metrics reports reconciles per controller: a new Deployment raises the deployment
+    and replicaset counters."""
+    def counts(text: str) -> dict[str, int]:
+        return {m[1]: int(m[2]) for m in re.finditer(
+            r'^controller_runtime_reconcile_total\{controller="([^"]+)"\} (\d+)$', text, re.M)}
+
+    before = counts((await api.request("GET", "/metrics", accept="text/plain")).decode())
+    await api.create(DEPLOYMENTS, web(ns, replicas=1))
+    await until(lambda: rolled_out(api, ns, 1), what="rollout")
+    after = counts((await api.request("GET", "/metrics", accept="text/plain")).decode())
+    assert {"deployment", "replicaset", "replicationcontroller"} <= set(after)
+    assert after["deployment"] > before["deployment"]
+    assert after["replicaset"] > before["replicaset"]
