@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minikube_py.api.registry import ResourceType
+from minikube_py.client.store import Indexer
 from minikube_py.util.clock import parse_rfc3339
 
 Object = dict[str, Any]
@@ -113,6 +114,26 @@ def controller_ref(obj: Object) -> Object | None:
         if isinstance(ref, dict) and ref.get("controller"):
             return ref
     return None
+
+
+CONTROLLER_UID_INDEX = "controllerUID"
+ORPHAN = ""  # the controllerUID index value of objects without a controller
+
+
+def controller_uid_index_func(obj: Object) -> list[str]:
+    """Index by the uid of the controller ownerReference; orphans under :data:`ORPHAN`. A
+    controller claims from its own children and the orphans, not the whole namespace."""
+    ref = controller_ref(obj)
+    return [str(ref.get("uid") or ORPHAN)] if ref is not None else [ORPHAN]
+
+
+def claim_candidates(indexer: Indexer, owner: Object) -> list[Object]:
+    """What a claim looks at: the owner's children and the orphans in its namespace (the
+    objects other controllers control it would leave alone anyway)."""
+    namespace = owner["metadata"].get("namespace")
+    own = indexer.by_index(CONTROLLER_UID_INDEX, str(owner["metadata"].get("uid") or ""))
+    orphans = indexer.by_index(CONTROLLER_UID_INDEX, ORPHAN)
+    return [o for o in own + orphans if o["metadata"].get("namespace") == namespace]
 
 
 def new_controller_ref(owner: Object, rt: ResourceType) -> Object:

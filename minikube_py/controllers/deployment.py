@@ -36,7 +36,13 @@ from minikube_py.client.store import (
 )
 from minikube_py.controllers import deployment_util as du
 from minikube_py.controllers.base import Controller, Requeue
-from minikube_py.controllers.controller_utils import Clock, controller_ref
+from minikube_py.controllers.controller_utils import (
+    CONTROLLER_UID_INDEX,
+    Clock,
+    claim_candidates,
+    controller_ref,
+    controller_uid_index_func,
+)
 from minikube_py.controllers.controllerref import ControllerRefManager
 from minikube_py.controllers.deployment_sync import DEPLOYMENTS, REPLICA_SETS, Syncer
 from minikube_py.controllers.rolling import rollout_recreate, rollout_rolling
@@ -65,6 +71,7 @@ class DeploymentController(Controller):
         super().__init__(client, informers, recorder=recorder, owns_recorder=owns_recorder)
         self.deployments = self.watch(DEPLOYMENTS).lister
         rs_informer = self.informer(REPLICA_SETS)
+        rs_informer.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index_func})
         self.replica_sets = rs_informer.lister
         rs_informer.add_event_handler(on_add=self._rs_added, on_update=self._rs_updated,
                                       on_delete=self._rs_deleted)
@@ -175,7 +182,7 @@ class DeploymentController(Controller):
     async def claim_replica_sets(self, d: Object, selector: LabelSelector) -> list[Object]:
         manager = ControllerRefManager(self.client, owner=d, owner_rt=DEPLOYMENTS,
                                        child_rt=REPLICA_SETS, selector=selector)
-        candidates = self.replica_sets.namespaced(d["metadata"]["namespace"]).list()
+        candidates = claim_candidates(self.replica_sets.indexer, d)
         return await manager.claim(candidates)
 
     async def sync_deployment(self, d: Object, rss: list[Object],

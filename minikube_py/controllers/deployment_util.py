@@ -9,7 +9,6 @@ call these functions on the objects they read from the informers.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import math
@@ -95,11 +94,16 @@ def normalized(value: Any) -> Any:
 
 
 def _without_hash(template: Object | None) -> Any:
-    t = copy.deepcopy(template or {})
-    labels = (t.get("metadata") or {}).get("labels")
-    if isinstance(labels, dict):
-        labels.pop(POD_TEMPLATE_HASH, None)
-    return normalized(t)
+    t = normalized(template or {})  # a new tree: changing it leaves the template alone
+    meta = t.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if isinstance(labels, dict) and POD_TEMPLATE_HASH in labels:
+        del labels[POD_TEMPLATE_HASH]
+        if not labels:
+            del meta["labels"]
+            if not meta:
+                del t["metadata"]
+    return t
 
 
 def equal_ignore_hash(a: Object | None, b: Object | None) -> bool:
@@ -127,9 +131,9 @@ def compute_hash(template: Object | None, collision_count: int | None) -> str:
 
 def find_new_replica_set(deployment: Object, rss: list[Object]) -> Object | None:
     """The oldest ReplicaSet whose template is the Deployment's (``FindNewReplicaSet``)."""
-    template = spec(deployment).get("template")
+    wanted = _without_hash(spec(deployment).get("template"))
     for rs in by_creation(rss):
-        if equal_ignore_hash(spec(rs).get("template"), template):
+        if _without_hash(spec(rs).get("template")) == wanted:
             return rs
     return None
 

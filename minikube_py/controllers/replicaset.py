@@ -31,10 +31,13 @@ from minikube_py.client.store import DeletedFinalStateUnknown, meta_namespace_ke
 from minikube_py.controllers.base import Controller, Requeue
 from minikube_py.controllers.controller_utils import (
     BURST_REPLICAS,
+    CONTROLLER_UID_INDEX,
     SLOW_START_INITIAL_BATCH_SIZE,
     Clock,
     ControllerExpectations,
+    claim_candidates,
     controller_ref,
+    controller_uid_index_func,
     is_pod_active,
     is_pod_available,
     is_pod_ready,
@@ -96,7 +99,8 @@ class ReplicaSetController(Controller):
         owners = self.watch(resource, on_change=self._owner_changed)
         self.sets = owners.lister
         pods = self.informer(PODS)
-        self.pods = pods.lister
+        pods.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index_func})
+        self.pods = pods.indexer
         pods.add_event_handler(on_add=self._pod_added, on_update=self._pod_updated,
                                on_delete=self._pod_deleted)
 
@@ -195,7 +199,7 @@ class ReplicaSetController(Controller):
         owner = copy.deepcopy(cached)
         needs_sync = self.expectations.satisfied(key)
         selector = selector_of(owner, self.rt)
-        active = [p for p in self.pods.namespaced(namespace).list() if is_pod_active(p)]
+        active = [p for p in claim_candidates(self.pods, owner) if is_pod_active(p)]
         manager = ControllerRefManager(self.client, owner=owner, owner_rt=self.rt,
                                        child_rt=PODS, selector=selector)
         pods = await manager.claim(active)
