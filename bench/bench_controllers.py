@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -108,6 +109,7 @@ async def run(count: int, replicas: int) -> None:
         await client.close()
         proc.terminate()
         proc.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
