@@ -89,7 +89,9 @@ class Daemon:
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         self.tasks.spawn(self._compactor(), name="compactor")
         if "controller-manager" not in cfg.without:
-            self.components.add(ControllerManager(self.client))
+            manager = ControllerManager(self.client)
+            self.components.add(manager)
+            self.server.metric_sources.append(manager.metrics)
         self.server.health_checks["components"] = self.components.health
         await self.components.start()
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,

@@ -32,6 +32,10 @@ class Strategy:
     generation: ClassVar[tuple[str, ...]] = ()
     #: Whether a create keeps the status it was given (Nodes and PVs report their own).
     status_on_create: ClassVar[bool] = False
+    #: ``metadata`` fields an update through ``/status`` may change too (Kubernetes'
+    #: Deployment status strategy keeps only spec and labels, so the controller records the
+    #: revision annotation with its status write, without bumping the generation).
+    status_metadata: ClassVar[tuple[str, ...]] = ()
     #: The fields a field selector may name, and how an object exposes them.
     fields: ClassVar[SelectableFields] = DEFAULT_FIELDS
     #: Fields of :attr:`fields` the store indexes, so that selecting by them costs the

@@ -84,6 +84,12 @@ def prepare_for_status_update(rt: ResourceType, new: dict[str, Any],
         result["status"] = new["status"]
     else:
         result.pop("status", None)
+    for field in rt.strategy.status_metadata:
+        value = (new.get("metadata") or {}).get(field)
+        if value is None:
+            result["metadata"].pop(field, None)
+        else:
+            result["metadata"][field] = jsonutil.copy(value)
     rt.strategy.prepare_for_status_update(result, old)
     return result
 

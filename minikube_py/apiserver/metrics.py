@@ -1,5 +1,6 @@
 """Prometheus ``/metrics``: request counts, store revision, objects and disk size, watchers,
-batches (``minikube-py status`` reads it too)."""
+batches (``minikube-py status`` reads it too), and what components add through
+``ApiServer.metric_sources``."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def install_metrics(server: ApiServer) -> None:
                 "# TYPE store_wal_size_bytes gauge",
                 f"store_wal_size_bytes {stats.wal_bytes or 0}",
             ]
+        for source in server.metric_sources:
+            lines.extend(source())
         return ApiResponse(200, raw=("\n".join(lines) + "\n").encode(),
                            content_type="text/plain; version=0.0.4")
 

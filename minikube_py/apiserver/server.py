@@ -101,6 +101,8 @@ class ApiServer:
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).
         self.health_checks: dict[str, Callable[[], str | None]] = {}
+        # Components' own Prometheus lines for /metrics (e.g. the controllers' reconciles).
+        self.metric_sources: list[Callable[[], list[str]]] = []
         # subresource name -> handler, for components that serve one (logs, exec, ...).
         self.subresource_handlers: dict[str, SubresourceHandler] = {}
         self.ready = True

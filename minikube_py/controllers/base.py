@@ -67,12 +67,14 @@ class Controller(ABC):
     workers: int = 1
 
     def __init__(self, client: Client, informers: SharedInformerFactory, *,
-                 recorder: EventRecorder | None = None) -> None:
+                 recorder: EventRecorder | None = None, owns_recorder: bool = False) -> None:
         self.client = client
         self.informers = informers
         self.recorder = recorder
+        self._owns_recorder = owns_recorder  # then stop() writes out its events and ends it
         self.queue: RateLimitingQueue[str] = RateLimitingQueue(name=self.name)
         self._tasks = TaskGroup(f"controller/{self.name}")
+        self.reconciles = 0  # reconcile calls made by the workers (for /metrics)
         self._watched: list[SharedInformer] = []
 
     # -- wiring ------------------------------------------------------------------------------
@@ -136,6 +138,8 @@ class Controller(ABC):
     async def stop(self) -> None:
         self.queue.shut_down()
         await self._tasks.stop()
+        if self._owns_recorder and self.recorder is not None:
+            await self.recorder.shutdown()
 
     def health(self) -> str | None:
         if not self._tasks.failed:
@@ -148,6 +152,7 @@ class Controller(ABC):
                 key = await self.queue.get()
             except ShutDown:
                 return
+            self.reconciles += 1
             try:
                 await self.reconcile(key)
             except Requeue as again:

@@ -27,8 +27,10 @@ from minikube_py.client.events import NORMAL, EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.leaderelection import LeaderElector
 from minikube_py.controllers.base import Controller
+from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,25 @@ log = logging.getLogger(__name__)
 COMPONENT = "controller-manager"
 LEASE_NAMESPACE, LEASE_NAME = "kube-system", "kube-controller-manager"
 
+def source(events: EventRecorder, component: str) -> EventRecorder:
+    """A recorder of its own for a controller whose events Kubernetes signs with its name
+    (``From: deployment-controller`` in ``kubectl describe``)."""
+    return EventRecorder(events.client, component, events.host)
+
+
 Factory = Callable[[Client, SharedInformerFactory, EventRecorder], Controller]
 CONTROLLERS: dict[str, Factory] = {
     "namespace": lambda client, informers, _events: NamespaceController(client, informers),
     "garbagecollector": lambda client, _informers, _events: GarbageCollector(client),
+    "replicaset": lambda client, informers, events: ReplicaSetController(
+        client, informers, recorder=source(events, "replicaset-controller"),
+        owns_recorder=True),
+    "replicationcontroller": lambda client, informers, events: ReplicaSetController(
+        client, informers, resource=REPLICATION_CONTROLLERS,
+        recorder=source(events, "replication-controller"), owns_recorder=True),
+    "deployment": lambda client, informers, events: DeploymentController(
+        client, informers, recorder=source(events, "deployment-controller"),
+        owns_recorder=True),
 }
 
 
@@ -138,6 +155,18 @@ class ControllerManager:
         problems = [f"{name}: {exc!r}" for name, exc in self._tasks.failed]
         problems += [f"{c.name}: {why}" for c in self.running if (why := c.health())]
         return "; ".join(problems) or None
+
+    def metrics(self) -> list[str]:
+        """Prometheus lines: reconciles and queue depth per running controller (the names of
+        controller-runtime's and client-go's workqueue metrics)."""
+        lines = ["# HELP controller_runtime_reconcile_total Reconciles per controller.",
+                 "# TYPE controller_runtime_reconcile_total counter"]
+        lines += [f'controller_runtime_reconcile_total{{controller="{c.name}"}} {c.reconciles}'
+                  for c in self.running]
+        lines += ["# HELP workqueue_depth Keys waiting in each controller's queue.",
+                  "# TYPE workqueue_depth gauge"]
+        lines += [f'workqueue_depth{{name="{c.name}"}} {len(c.queue)}' for c in self.running]
+        return lines
 
     @property
     def is_leader(self) -> bool:

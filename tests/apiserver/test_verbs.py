@@ -239,6 +239,28 @@ async def test_status_subresource_separation(apiserver: ApiServer) -> None:
     assert code == 200 and st["status"]["readyReplicas"] == 1
 
 
+async def test_deployment_status_update_takes_annotations_without_a_new_generation(
+        apiserver: ApiServer) -> None:
+    """Through ``/status`` a Deployment's annotations change too (the controller's revision
+    annotation) and the generation stays; labels do not change, and a ReplicaSet's
+    ``/status`` keeps its annotations as stored."""
+    _, obj = await call(apiserver, "POST", DEPLOY, deployment())
+    obj["metadata"]["annotations"] = {"deployment.kubernetes.io/revision": "1"}
+    obj["metadata"]["labels"] = {"changed": "yes"}
+    obj["status"] = {"observedGeneration": 1}
+    code, st = await call(apiserver, "PUT", f"{DEPLOY}/web/status", obj)
+    assert code == 200
+    assert st["metadata"]["annotations"] == {"deployment.kubernetes.io/revision": "1"}
+    assert st["metadata"]["generation"] == 1 and not st["metadata"].get("labels")
+    rs_path = "/apis/apps/v1/namespaces/default/replicasets"
+    rs = deployment("rs")
+    rs["kind"] = "ReplicaSet"
+    _, rs = await call(apiserver, "POST", rs_path, rs)
+    rs["metadata"]["annotations"] = {"x": "y"}
+    code, st = await call(apiserver, "PUT", f"{rs_path}/rs/status", rs)
+    assert code == 200 and not st["metadata"].get("annotations")
+
+
 async def test_immutable_selector(apiserver: ApiServer) -> None:
     """A Deployment's selector cannot change (422, field is immutable)."""
     await call(apiserver, "POST", DEPLOY, deployment())

@@ -1,9 +1,9 @@
 """The real kubectl (the /usr/bin/kubectl wrapper, which picks kubectl 1.32 for our v1.32
 server) against a started daemon: every check reads what kubectl prints, not only its exit code.
 
-There is no scheduler, kubelet or controller manager in these tests, so pods stay Pending and
-deployments report 0 ready replicas; the assertions say so. Every test works in a namespace of
-its own because the tests of this module share one daemon.
+There is no scheduler or kubelet in these tests: the controller manager makes ReplicaSets and
+pods for workloads, but the pods stay Pending, so nothing is ready; the assertions say so.
+Every test works in a namespace of its own because the tests of this module share one daemon.
 """
 
 from __future__ import annotations
@@ -150,6 +150,8 @@ def workloads(daemon: RunningDaemon) -> str:
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}))
     ok(daemon, "-n", name, "apply", "-f", "-",
        input=WORKLOADS.format(ns=name, now=now()) + "---\n" + deployment("web1"))
+    ok(daemon, "-n", name, "wait", "--for=jsonpath={.status.replicas}=2", "deploy/web1",
+       "rs/rs1", "--timeout=30s")  # the controllers have made (Pending) pods
     return name
 
 
@@ -189,11 +191,11 @@ WIDE_WORKLOAD = ["CONTAINERS", "IMAGES", "SELECTOR"]
     pytest.param(["po", "-o", "wide"],
                  [*POD_COLUMNS, "IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
                  ["pod1", "0/1", "Pending", "0"], id="pods-wide"),
-    pytest.param(["deployments"], DEPLOY_COLUMNS, ["web1", "0/2", "0", "0"], id="deployments"),
+    pytest.param(["deployments"], DEPLOY_COLUMNS, ["web1", "0/2", "2", "0"], id="deployments"),
     pytest.param(["deploy", "-o", "wide"], [*DEPLOY_COLUMNS, *WIDE_WORKLOAD],
-                 ["web1", "0/2", "0", "0"], id="deployments-wide"),
-    pytest.param(["replicasets"], RS_COLUMNS, ["rs1", "2", "0", "0"], id="replicasets"),
-    pytest.param(["rs", "-o", "wide"], [*RS_COLUMNS, *WIDE_WORKLOAD], ["rs1", "2", "0", "0"],
+                 ["web1", "0/2", "2", "0"], id="deployments-wide"),
+    pytest.param(["replicasets"], RS_COLUMNS, ["rs1", "2", "2", "0"], id="replicasets"),
+    pytest.param(["rs", "-o", "wide"], [*RS_COLUMNS, *WIDE_WORKLOAD], ["rs1", "2", "2", "0"],
                  id="replicasets-wide"),
     pytest.param(["services"], SVC_COLUMNS, ["svc1", "ClusterIP"], id="services"),
     pytest.param(["svc", "-o", "wide"], [*SVC_COLUMNS, "SELECTOR"], ["svc1", "ClusterIP"],
@@ -503,11 +505,13 @@ def test_describe_deployment_shows_its_events(daemon: RunningDaemon, ns: str) ->
     }
     assert ok(daemon, "create", "-f", "-", input=json.dumps(event)) == \
         "event/web.e2e1 created\n"
+    ok(daemon, "-n", ns, "wait", "--for=jsonpath={.status.replicas}=2", "deploy/web",
+       "--timeout=30s")
     out = ok(daemon, "-n", ns, "describe", "deployment", "web")
     assert re.search(r"^Name:\s+web$", out, re.M)
     assert re.search(r"^Namespace:\s+" + ns + "$", out, re.M)
-    assert re.search(r"^Replicas:\s+2 desired \| 0 updated \| 0 total \| 0 available \| "
-                     r"0 unavailable$", out, re.M), out
+    assert re.search(r"^Replicas:\s+2 desired \| 2 updated \| 2 total \| 0 available \| "
+                     r"2 unavailable$", out, re.M), out
     events = table(out[out.index("\nEvents:"):])
     assert events[1] == ["Type", "Reason", "Age", "From", "Message"]
     ours = [row for row in events[3:] if row[-1] == "Scaled up replica set web-abc to 2"]

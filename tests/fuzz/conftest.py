@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import RunningDaemon
+from tests.conftest import RunningDaemon, start_daemon
 from tests.fuzz.harness import Fuzzer
 
 PROFILE = os.environ.get("MINIKUBE_PY_FUZZ", "short")
@@ -63,6 +63,17 @@ def budget(strategy: str) -> int:
     short, long = BUDGET[strategy]
     scale = float(os.environ.get("MINIKUBE_PY_FUZZ_SCALE", "1"))
     return max(1, round((long if PROFILE == "long" else short) * scale))
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    """The module's daemon, without the controller manager: the fuzz suite judges the
+    apiserver, and the controllers' own writes (a Deployment's status, a ReplicaSet's pods)
+    would change seeds between the oracle's look before a refused request and after it."""
+    running = start_daemon(tmp_path_factory.mktemp("daemon"),
+                           extra=("--without", "controller-manager"))
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from minikube_py.api.validation import apps as validation
 class DeploymentStrategy(Strategy):
     generation = ("spec", "annotations")  # annotations too: they are copied to ReplicaSets
     printer = printers.DEPLOYMENT
+    status_metadata = ("annotations",)
 
     def default(self, obj: dict[str, Any]) -> None:
         defaults.default_deployment(obj)
