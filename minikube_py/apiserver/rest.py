@@ -137,6 +137,11 @@ class RestStorage:
         entry = self.store.get(rt.key(namespace, name))
         return entry.decode() if entry is not None else None
 
+    def find_all(self, rt: ResourceType) -> list[dict[str, Any]]:
+        """Every object of a resource at the latest revision (what admission plugins list)."""
+        entries, _ = self.store.list_prefix(rt.prefix())
+        return [entry.decode() for entry in entries]
+
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         obj = self.find(rt, namespace, name)
         if obj is None:

@@ -19,14 +19,18 @@ from minikube_py.config import DEFAULT_PORT, DaemonConfig, default_data_dir
 READY_TIMEOUT = 30.0
 
 
-COMPONENTS = ("controller-manager",)
+COMPONENTS = ("controller-manager", "scheduler", "nodes")
 
 
 def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-            without: tuple[str, ...] = ()) -> DaemonConfig:
+            without: tuple[str, ...] = (), nodes: int = 0, nodes_file: str | None = None,
+            scheduler_config: str | None = None) -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else default_data_dir()
     return DaemonConfig(data_dir=base.resolve(), port=port, host=host,
-                        without=frozenset(without))
+                        without=frozenset(without), nodes=nodes,
+                        nodes_file=Path(nodes_file).resolve() if nodes_file else None,
+                        scheduler_config=Path(scheduler_config).resolve()
+                        if scheduler_config else None)
 
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
@@ -43,13 +47,24 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
 @click.option("--detach", is_flag=True, help="Run in the background; return once ready.")
 @click.option("--without", multiple=True, type=click.Choice(COMPONENTS),
               help="A component not to run in the daemon (e.g. to run it on its own).")
+@click.option("--nodes", "node_count", type=click.IntRange(min=0), default=0,
+              help="Register N virtual nodes (node-1 ...) of the machine's size "
+                   "(default: one node named after the host).")
+@click.option("--nodes-file", type=click.Path(exists=True, dir_okay=False),
+              help="YAML list of virtual nodes: name, cpu, memory, pods, resources, labels, "
+                   "taints, conditions.")
+@click.option("--scheduler-config", type=click.Path(exists=True, dir_okay=False),
+              help="A KubeSchedulerConfiguration file for the scheduler.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int, host: str, detach: bool, without: tuple[str, ...],
+       node_count: int, nodes_file: str | None, scheduler_config: str | None,
        verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
-    config = _config(data_dir, port, host, without)
+    if node_count and nodes_file:
+        fail("--nodes and --nodes-file exclude each other")
+    config = _config(data_dir, port, host, without, node_count, nodes_file, scheduler_config)
     pid = daemon.running_pid(config)
     if pid is not None:
         if detach:
@@ -78,6 +93,12 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
             str(config.data_dir), "--port", str(config.port), "--listen", config.host]
     for name in sorted(config.without):
         args += ["--without", name]
+    if config.nodes:
+        args += ["--nodes", str(config.nodes)]
+    if config.nodes_file:
+        args += ["--nodes-file", str(config.nodes_file)]
+    if config.scheduler_config:
+        args += ["--scheduler-config", str(config.scheduler_config)]
     if verbose:
         args.append("--verbose")
     with open(config.log_file, "ab") as log_file:
