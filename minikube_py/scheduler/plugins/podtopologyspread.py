@@ -98,19 +98,23 @@ class PodTopologySpread:
                                                 ce.ActionType.UPDATE_NODE_TAINT))]
 
     def _counts(self, pod: PodInfo, constraints: list[Constraint],
-                nodes: Sequence[NodeInfo]) -> _Counts:
+                nodes: Sequence[NodeInfo], *, require_all: bool = True) -> _Counts:
+        """Matching pods per domain, per constraint. ``require_all``: only nodes carrying
+        every constraint's key count (the system defaults count each key on its own)."""
         state = _Counts(constraints, [{} for _ in constraints],
                         [1 if c.selector.matches(pod.labels) else 0 for c in constraints])
         keys = [c.topology_key for c in constraints]
         spec = pod.spec
         for node in nodes:
             labels = node.labels
-            if any(k not in labels for k in keys):
+            if require_all and any(k not in labels for k in keys):
                 continue
             if not pod_matches_node_selector_and_affinity(spec, node):
                 continue
             for i, c in enumerate(constraints):
-                value = labels[c.topology_key]
+                value = labels.get(c.topology_key)
+                if value is None:
+                    continue
                 count = sum(1 for other in node.pods.values()
                             if other.namespace == pod.namespace and not other.terminating
                             and c.selector.matches(other.labels))
@@ -149,6 +153,7 @@ class PodTopologySpread:
     def pre_score(self, state: CycleState, pod: PodInfo,
                   nodes: Sequence[NodeInfo]) -> Status | None:
         items = pod.spec.get("topologySpreadConstraints") or ()
+        require_all = bool(items)
         if items:
             constraints = _constraints(items, pod, hard=False)
         elif self.defaulting == "System" or self.default_constraints:
@@ -162,7 +167,7 @@ class PodTopologySpread:
         if not constraints:
             return SKIP
         all_nodes = self.handle.node_infos() if self.handle is not None else nodes
-        counts = self._counts(pod, constraints, all_nodes)
+        counts = self._counts(pod, constraints, all_nodes, require_all=require_all)
         weights = [math.log(len(c) + 2) for c in counts.counts]
         state.write(NAME + "/score", (counts, weights))
         return None
