@@ -359,7 +359,8 @@ class Scheduler:
         nodes = self.cache.node_list()
         diagnosis = Diagnosis()
         if not nodes:
-            await self._failure(qpi, Status(Code.UNSCHEDULABLE, (NO_NODES,)), None)
+            # kube-scheduler's ErrNoNodesAvailable is an error: retried after back-off.
+            await self._failure(qpi, error(NO_NODES), None)
             return
         feasible = await self._find_nodes(framework, state, pod, nodes, diagnosis)
         if feasible is None:

@@ -15,7 +15,7 @@ from minikube_py.scheduler.framework import (
     unresolvable,
     unschedulable,
 )
-from tests.scheduler.builders import FakeHandle, node_info, node
+from tests.scheduler.builders import FakeHandle, node, node_info
 
 
 def test_fit_error_message_sorted_and_counted() -> None:
@@ -92,7 +92,7 @@ def test_plugin_config_args() -> None:
     fw = _framework({"profiles": [{"pluginConfig": [{"name": "NodeResourcesFit", "args": {
         "scoringStrategy": {"type": "MostAllocated"}}}]}]})
     fit = next(p for p in fw.plugins("score") if p.name == "NodeResourcesFit")
-    assert getattr(fit, "strategy") == "MostAllocated"
+    assert fit.strategy == "MostAllocated"
 
 
 @pytest.mark.parametrize("doc", [
