@@ -46,6 +46,9 @@ class Cache:
         self._pods: dict[str, _PodState] = {}
         self._node_list: list[NodeInfo] | None = None
         self.image_nodes: dict[str, int] = {}  # image -> how many nodes have it
+        # How many placed pods have (anti-)affinity terms: 0 lets InterPodAffinity skip.
+        self.pods_with_affinity = 0
+        self.pods_with_required_anti_affinity = 0
 
     # -- nodes ------------------------------------------------------------------------------
 
@@ -164,12 +167,17 @@ class Cache:
         if info is None:
             info = self.nodes[node] = NodeInfo(node)
         info.add_pod(pod)
+        self.pods_with_affinity += pod.has_affinity
+        self.pods_with_required_anti_affinity += bool(pod.required_anti_affinity)
 
     def _unplace(self, key: str, node: str) -> None:
         info = self.nodes.get(node)
         if info is None:
             return
-        info.remove_pod(key)
+        pod = info.remove_pod(key)
+        if pod is not None:
+            self.pods_with_affinity -= pod.has_affinity
+            self.pods_with_required_anti_affinity -= bool(pod.required_anti_affinity)
         if info.node is None and not info.pods:
             del self.nodes[node]
 

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from minikube_py.client.base import Client
 from minikube_py.client.events import EventRecorder
 from minikube_py.client.store import Lister
+from minikube_py.scheduler.cache import Cache
 from minikube_py.scheduler.types import NodeInfo, PodInfo
 
 MAX_NODE_SCORE = 100
@@ -106,6 +107,7 @@ class Handle(Protocol):
 
     client: Client
     events: EventRecorder
+    cache: Cache
 
     def node_infos(self) -> Sequence[NodeInfo]: ...
 
@@ -247,7 +249,6 @@ class Framework:
                             nodes: Sequence[NodeInfo],
                             diagnosis: Diagnosis) -> list[NodeInfo]:
         """Filter nodes, starting where the last cycle stopped, until enough fit."""
-        filters = self.filters_for(state)
         if state.node_names is not None:
             nodes = [n for n in nodes if n.name in state.node_names]
         total = len(nodes)
@@ -256,21 +257,45 @@ class Framework:
         wanted = self.num_feasible_nodes_to_find(total)
         feasible: list[NodeInfo] = []
         start = self._next_start % total
+        order = [*nodes[start:], *nodes[:start]] if start else list(nodes)
         checked = 0
-        statuses = diagnosis.statuses
-        for i in range(total):
-            node = nodes[(start + i) % total]
-            checked += 1
-            status = self.run_filters(filters, state, pod, node)
-            if status is None:
-                feasible.append(node)
-                if len(feasible) >= wanted:
+        # Chunks of the walk go through one plugin after the other (a plugin's batch
+        # ``filter_nodes`` saves a call per node); the result is the first ``wanted`` nodes
+        # that pass, in walk order, as a node-by-node walk would find them.
+        while checked < total and len(feasible) < wanted:
+            chunk = order[checked:checked + max(wanted - len(feasible), 16)]
+            checked += len(chunk)
+            for name, plugin in self._filter_plugins(state):
+                if not chunk:
                     break
-            else:
-                statuses[node.name] = status
-                diagnosis.unschedulable_plugins.add(status.plugin)
+                chunk = self._filter_chunk(name, plugin, state, pod, chunk, diagnosis)
+            feasible.extend(chunk)
         self._next_start = (start + checked) % total
-        return feasible
+        return feasible[:wanted]
+
+    def _filter_plugins(self, state: CycleState) -> list[tuple[str, Plugin]]:
+        return [(p.name, p) for p in self.points["filter"] if p.name not in state.skip_filter]
+
+    @staticmethod
+    def _filter_chunk(name: str, plugin: Plugin, state: CycleState, pod: PodInfo,
+                      nodes: list[NodeInfo], diagnosis: Diagnosis) -> list[NodeInfo]:
+        batch = getattr(plugin, "filter_nodes", None)
+        if batch is not None:
+            passed, failed = batch(state, pod, nodes)
+        else:
+            run: FilterFunc = plugin.filter  # type: ignore[attr-defined]
+            passed, failed = [], []
+            for node in nodes:
+                status = run(state, pod, node)
+                if status is None:
+                    passed.append(node)
+                else:
+                    failed.append((node, status))
+        for node, status in failed:
+            status.plugin = status.plugin or name
+            diagnosis.statuses[node.name] = status
+            diagnosis.unschedulable_plugins.add(status.plugin)
+        return passed  # type: ignore[no-any-return]
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -287,27 +312,24 @@ class Framework:
         for plugin in self.points["score"]:
             if plugin.name in state.skip_score:
                 continue
-            score: ScoreFunc = plugin.score  # type: ignore[attr-defined]
-            scores = [score(state, pod, node) for node in nodes]
+            batch = getattr(plugin, "score_nodes", None)
+            if batch is not None:
+                scores: list[int] = batch(state, pod, nodes)
+            else:
+                score: ScoreFunc = plugin.score  # type: ignore[attr-defined]
+                scores = [score(state, pod, node) for node in nodes]
             normalize = getattr(plugin, "normalize_score", None)
             if normalize is not None:
                 normalize(state, pod, scores)
             weight = self.weights.get(plugin.name, 1)
-            for i, value in enumerate(scores):
-                totals[i] += value * weight
+            totals = [t + v * weight for t, v in zip(totals, scores, strict=True)]
         return totals
 
     def select_host(self, nodes: Sequence[NodeInfo], scores: Sequence[int]) -> NodeInfo:
-        """The highest score; among equal ones, each equally likely (reservoir sampling)."""
-        best, best_score, ties = nodes[0], scores[0], 1
-        for node, score in zip(nodes[1:], scores[1:], strict=True):
-            if score > best_score:
-                best, best_score, ties = node, score, 1
-            elif score == best_score:
-                ties += 1
-                if self.rng.randrange(ties) == 0:
-                    best = node
-        return best
+        """The highest score; among equal ones, each equally likely."""
+        best = max(scores)
+        ties = [i for i, score in enumerate(scores) if score == best]
+        return nodes[ties[0] if len(ties) == 1 else self.rng.choice(ties)]
 
     # -- after a node is chosen -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ that asks for nothing as 100m cpu and 200 MB memory, so zero-request pods still 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -25,10 +26,21 @@ Resources = dict[str, int]  # cpu in millicores; the rest in base units
 
 def to_int(name: str, value: Any) -> int:
     """A quantity as the scheduler counts it (cpu rounded up to millicores)."""
+    if isinstance(value, str):
+        return _to_int_text(name == CPU, value)
     number = parse_quantity(value)
     if number is None:
         return 0
     return math.ceil(number * 1000) if name == CPU else math.ceil(number)
+
+
+@functools.lru_cache(maxsize=4096)
+def _to_int_text(cpu: bool, value: str) -> int:
+    """Quantities repeat (``100m``, ``1Gi``): parse each text once."""
+    number = parse_quantity(value)
+    if number is None:
+        return 0
+    return math.ceil(number * 1000) if cpu else math.ceil(number)
 
 
 def resource_list(values: Mapping[str, Any] | None) -> Resources:

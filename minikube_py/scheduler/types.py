@@ -91,6 +91,11 @@ class PodInfo:
     non_zero_cpu: int
     non_zero_memory: int
     host_ports: list[tuple[str, str, int]]  # (hostIP, protocol, hostPort)
+    # The non-zero requests a node must hold, pods count aside (what NodeResourcesFit checks).
+    fit_requests: tuple[tuple[str, int], ...] = ()
+    cpu: int = 0  # requests.cpu and .memory as plain numbers, for the hot loops
+    memory: int = 0
+    cpu_memory_only: bool = True  # it asks for nothing but cpu and memory
     required_affinity: list[AffinityTerm] = field(default_factory=list)
     required_anti_affinity: list[AffinityTerm] = field(default_factory=list)
     preferred_affinity: list[WeightedAffinityTerm] = field(default_factory=list)
@@ -103,12 +108,17 @@ class PodInfo:
         namespace = str(meta.get("namespace") or "")
         affinity = spec.get("affinity") or {}
         cpu, memory = res.non_zero_requests(pod)
+        requests = res.pod_requests(pod)
         return cls(
             pod=pod, key=f"{namespace}/{meta.get('name') or ''}", uid=str(meta.get("uid") or ""),
             namespace=namespace, name=str(meta.get("name") or ""),
             labels=dict(meta.get("labels") or {}), priority=int(spec.get("priority") or 0),
-            node_name=str(spec.get("nodeName") or ""), requests=res.pod_requests(pod),
+            node_name=str(spec.get("nodeName") or ""), requests=requests,
             non_zero_cpu=cpu, non_zero_memory=memory, host_ports=host_ports(spec),
+            fit_requests=tuple((k, v) for k, v in requests.items()
+                               if v > 0 and k != res.PODS),
+            cpu=requests.get(res.CPU, 0), memory=requests.get(res.MEMORY, 0),
+            cpu_memory_only=all(k in (res.CPU, res.MEMORY) for k, v in requests.items() if v),
             required_affinity=_terms(affinity, "podAffinity", namespace),
             required_anti_affinity=_terms(affinity, "podAntiAffinity", namespace),
             preferred_affinity=_weighted(affinity, "podAffinity", namespace),
@@ -159,6 +169,12 @@ class NodeInfo:
     pods_with_affinity: dict[str, PodInfo] = field(default_factory=dict)
     pods_with_required_anti_affinity: dict[str, PodInfo] = field(default_factory=dict)
     generation: int = 0
+    # allocatable and requested cpu, memory and pods as plain numbers, for the hot loops
+    alloc_cpu: int = 0
+    alloc_memory: int = 0
+    alloc_pods: int = 0
+    req_cpu: int = 0
+    req_memory: int = 0
 
     def set_node(self, node: Object) -> None:
         self.node = node
@@ -168,6 +184,9 @@ class NodeInfo:
         self.labels = dict(meta.get("labels") or {})
         self.allocatable = res.resource_list(status.get("allocatable") or
                                              status.get("capacity"))
+        self.alloc_cpu = self.allocatable.get(res.CPU, 0)
+        self.alloc_memory = self.allocatable.get(res.MEMORY, 0)
+        self.alloc_pods = self.allocatable.get(res.PODS, 0)
         self.taints = [t for t in spec.get("taints") or () if isinstance(t, dict)]
         self.unschedulable = spec.get("unschedulable") is True
         self.image_sizes = {}
@@ -180,6 +199,8 @@ class NodeInfo:
         self.pods[pod.key] = pod
         for name, value in pod.requests.items():
             self.requested[name] = self.requested.get(name, 0) + value
+        self.req_cpu += pod.cpu
+        self.req_memory += pod.memory
         self.non_zero_cpu += pod.non_zero_cpu
         self.non_zero_memory += pod.non_zero_memory
         for ip, protocol, port in pod.host_ports:
@@ -196,6 +217,8 @@ class NodeInfo:
             return None
         for name, value in pod.requests.items():
             self.requested[name] = self.requested.get(name, 0) - value
+        self.req_cpu -= pod.cpu
+        self.req_memory -= pod.memory
         self.non_zero_cpu -= pod.non_zero_cpu
         self.non_zero_memory -= pod.non_zero_memory
         for ip, protocol, port in pod.host_ports:
@@ -212,7 +235,8 @@ class NodeInfo:
     def clone(self) -> NodeInfo:
         """A copy whose pods can be removed and added (preemption's dry runs)."""
         copy = NodeInfo(self.name, self.node, self.labels, self.allocatable, self.taints,
-                        self.unschedulable, self.image_sizes)
+                        self.unschedulable, self.image_sizes, alloc_cpu=self.alloc_cpu,
+                        alloc_memory=self.alloc_memory, alloc_pods=self.alloc_pods)
         for pod in self.pods.values():
             copy.add_pod(pod)
         return copy

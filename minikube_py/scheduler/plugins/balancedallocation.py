@@ -22,6 +22,8 @@ class BalancedAllocation:
                           ({"name": CPU}, {"name": MEMORY})]
 
     def score(self, _state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
+        if self.resources == [CPU, MEMORY]:
+            return self._cpu_memory(pod, node)
         fractions = []
         for name in self.resources:
             allocatable = node.allocatable.get(name, 0)
@@ -37,6 +39,32 @@ class BalancedAllocation:
             mean = sum(fractions) / len(fractions)
             std = math.sqrt(sum((f - mean) ** 2 for f in fractions) / len(fractions))
         return int((1 - std) * MAX_NODE_SCORE)
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        if self.resources != [CPU, MEMORY]:
+            return [self.score(state, pod, n) for n in nodes]
+        cpu, memory = pod.cpu, pod.memory
+        out = []
+        for n in nodes:
+            if n.alloc_cpu <= 0 or n.alloc_memory <= 0:
+                out.append(self._cpu_memory(pod, n))
+                continue
+            a = (n.req_cpu + cpu) / n.alloc_cpu
+            b = (n.req_memory + memory) / n.alloc_memory
+            a, b = (a if a < 1.0 else 1.0), (b if b < 1.0 else 1.0)
+            out.append(int((1 - abs(a - b) / 2) * MAX_NODE_SCORE))
+        return out
+
+    @staticmethod
+    def _cpu_memory(pod: PodInfo, node: NodeInfo) -> int:
+        """The default case, inline: two fractions, std = |a - b| / 2."""
+        cpu, memory = node.alloc_cpu, node.alloc_memory
+        if cpu <= 0 or memory <= 0:
+            return MAX_NODE_SCORE if cpu > 0 or memory > 0 else 0
+        a = (node.req_cpu + pod.cpu) / cpu
+        b = (node.req_memory + pod.memory) / memory
+        a, b = (a if a < 1.0 else 1.0), (b if b < 1.0 else 1.0)
+        return int((1 - abs(a - b) / 2) * MAX_NODE_SCORE)
 
 
 def new(args: Mapping[str, Any], _handle: Handle) -> BalancedAllocation:

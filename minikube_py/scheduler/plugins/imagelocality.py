@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from minikube_py.scheduler.framework import MAX_NODE_SCORE, CycleState, Handle
+from minikube_py.scheduler.framework import MAX_NODE_SCORE, SKIP, CycleState, Handle, Status
 from minikube_py.scheduler.types import NodeInfo, PodInfo, normalized_image
 
 NAME = "ImageLocality"
@@ -28,8 +28,13 @@ class ImageLocality:
                 for c in list(spec.get("initContainers") or ()) +
                 list(spec.get("containers") or ()) if isinstance(c, dict) and c.get("image")]
 
-    def pre_score(self, state: CycleState, pod: PodInfo, _nodes: object) -> None:
-        state.write(NAME, self._images(pod))
+    def pre_score(self, state: CycleState, pod: PodInfo, _nodes: object) -> Status | None:
+        images = self._images(pod)
+        _, counts = self._spread()
+        if self.handle is not None and not any(i in counts for i in images):
+            return SKIP  # no node has any of them: every node scores 0
+        state.write(NAME, images)
+        return None
 
     def score(self, state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
         images: list[str] = state.read(NAME)
@@ -48,9 +53,7 @@ class ImageLocality:
     def _spread(self) -> tuple[int, Mapping[str, int]]:
         if self.handle is None:
             return 1, {}
-        cache = getattr(self.handle, "cache", None)
-        nodes = len(self.handle.node_infos())
-        return nodes, getattr(cache, "image_nodes", {})
+        return len(self.handle.node_infos()), self.handle.cache.image_nodes
 
 
 def calculate_priority(sum_scores: int, num_containers: int) -> int:

@@ -73,10 +73,12 @@ class InterPodAffinity:
     def pre_filter(self, state: CycleState, pod: PodInfo,
                    nodes: Sequence[NodeInfo]) -> Status | None:
         fs = _FilterState(affinity=[{} for _ in pod.required_affinity])
-        any_existing_anti = False
-        for node in nodes:
+        any_existing_anti = self.handle.cache.pods_with_required_anti_affinity > 0
+        if not any_existing_anti and not pod.required_affinity and \
+                not pod.required_anti_affinity:
+            return SKIP
+        for node in nodes if any_existing_anti else ():
             for other in node.pods_with_required_anti_affinity.values():
-                any_existing_anti = True
                 for term in other.required_anti_affinity:
                     if term.matches(pod):
                         _bump(fs.existing_anti, term.topology_key, node)
@@ -131,9 +133,9 @@ class InterPodAffinity:
     def pre_score(self, state: CycleState, pod: PodInfo,
                   nodes: Sequence[NodeInfo]) -> Status | None:
         has_preferred = bool(pod.preferred_affinity or pod.preferred_anti_affinity)
-        all_nodes = self.handle.node_infos() if self.handle is not None else nodes
-        if not has_preferred and not any(n.pods_with_affinity for n in all_nodes):
+        if not has_preferred and not self.handle.cache.pods_with_affinity:
             return SKIP
+        all_nodes = self.handle.node_infos()
         scores: dict[Domain, int] = {}
         for node in all_nodes:
             others = node.pods.values() if has_preferred else node.pods_with_affinity.values()

@@ -9,7 +9,7 @@ The score uses the non-zero requests (100m cpu / 200 MB for containers that ask 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from minikube_py.scheduler import clusterevents as ce
@@ -36,10 +36,8 @@ def insufficient(pod: PodInfo, node: NodeInfo,
     allocatable, requested = node.allocatable, node.requested
     if len(node.pods) + 1 > allocatable.get(PODS, 0):
         reasons.append("Too many pods")
-    for name, value in pod.requests.items():
-        if name == PODS or name in ignored or value <= 0:
-            continue
-        if value > allocatable.get(name, 0) - requested.get(name, 0):
+    for name, value in pod.fit_requests:
+        if value > allocatable.get(name, 0) - requested.get(name, 0) and name not in ignored:
             reasons.append(f"Insufficient {name}")
     return reasons
 
@@ -53,6 +51,8 @@ class NodeResourcesFit:
         self.strategy = strategy.get("type") or LEAST_ALLOCATED
         self.resources = [(str(r["name"]), int(r.get("weight") or 1))
                           for r in strategy.get("resources") or DEFAULT_RESOURCES]
+        self.default_least = self.strategy == LEAST_ALLOCATED and \
+            self.resources == [(CPU, 1), (MEMORY, 1)]
 
     def events_to_register(self) -> list[ce.Registration]:
         return [ce.Registration(ce.ClusterEvent(ce.NODE, ce.ActionType.ADD |
@@ -72,10 +72,51 @@ class NodeResourcesFit:
         return all(v <= allocatable.get(k, 0) for k, v in pod.requests.items() if v > 0)
 
     def filter(self, _state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
+        if pod.cpu_memory_only and len(node.pods) < node.alloc_pods and \
+                pod.cpu <= node.alloc_cpu - node.req_cpu and \
+                pod.memory <= node.alloc_memory - node.req_memory:
+            return None  # the common case, without building a list of reasons
         reasons = insufficient(pod, node, self.ignored)
         return unschedulable(*reasons) if reasons else None
 
+    def filter_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo],
+                     ) -> tuple[list[NodeInfo], list[tuple[NodeInfo, Status]]]:
+        """:meth:`filter` over many nodes, the common case inline."""
+        if not pod.cpu_memory_only:
+            return _each(self.filter, state, pod, nodes)
+        cpu, memory = pod.cpu, pod.memory
+        passed = [n for n in nodes if len(n.pods) < n.alloc_pods and
+                  cpu <= n.alloc_cpu - n.req_cpu and memory <= n.alloc_memory - n.req_memory]
+        if len(passed) == len(nodes):
+            return passed, []
+        ok = set(map(id, passed))
+        return passed, [(n, unschedulable(*insufficient(pod, n, self.ignored)))
+                        for n in nodes if id(n) not in ok]
+
+    def score_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo]) -> list[int]:
+        if not self.default_least:
+            return [self.score(state, pod, n) for n in nodes]
+        cpu, memory = pod.non_zero_cpu, pod.non_zero_memory
+        out = []
+        for n in nodes:
+            a_cpu, a_mem = n.alloc_cpu, n.alloc_memory
+            want_cpu, want_mem = n.non_zero_cpu + cpu, n.non_zero_memory + memory
+            a = (a_cpu - want_cpu) * MAX_NODE_SCORE // a_cpu if 0 < a_cpu and \
+                want_cpu <= a_cpu else 0
+            b = (a_mem - want_mem) * MAX_NODE_SCORE // a_mem if 0 < a_mem and \
+                want_mem <= a_mem else 0
+            out.append((a + b) // 2)
+        return out
+
     def score(self, _state: CycleState, pod: PodInfo, node: NodeInfo) -> int:
+        if self.default_least:
+            cpu, memory = node.alloc_cpu, node.alloc_memory
+            want_cpu = node.non_zero_cpu + pod.non_zero_cpu
+            want_memory = node.non_zero_memory + pod.non_zero_memory
+            a = (cpu - want_cpu) * MAX_NODE_SCORE // cpu if 0 < cpu and want_cpu <= cpu else 0
+            b = (memory - want_memory) * MAX_NODE_SCORE // memory \
+                if 0 < memory and want_memory <= memory else 0
+            return (a + b) // 2
         total = weights = 0
         for name, weight in self.resources:
             allocatable = node.allocatable.get(name, 0)
@@ -94,6 +135,19 @@ class NodeResourcesFit:
                 part = requested * MAX_NODE_SCORE // allocatable
             total += part * weight
         return total // weights if weights else 0
+
+
+def _each(run: Callable[[CycleState, PodInfo, NodeInfo], Status | None], state: CycleState,
+          pod: PodInfo, nodes: list[NodeInfo],
+          ) -> tuple[list[NodeInfo], list[tuple[NodeInfo, Status]]]:
+    passed, failed = [], []
+    for node in nodes:
+        status = run(state, pod, node)
+        if status is None:
+            passed.append(node)
+        else:
+            failed.append((node, status))
+    return passed, failed
 
 
 def new(args: Mapping[str, Any], handle: Handle) -> NodeResourcesFit:

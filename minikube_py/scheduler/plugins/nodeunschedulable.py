@@ -22,6 +22,19 @@ class NodeUnschedulable:
         return [ce.Registration(ce.ClusterEvent(ce.NODE, ce.ActionType.ADD |
                                                 ce.ActionType.UPDATE_NODE_TAINT))]
 
+    def filter_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo],
+                     ) -> tuple[list[NodeInfo], list[tuple[NodeInfo, Status]]]:
+        if not any(n.unschedulable for n in nodes):
+            return nodes, []
+        passed, failed = [], []
+        for node in nodes:
+            status = self.filter(state, pod, node)
+            if status is None:
+                passed.append(node)
+            else:
+                failed.append((node, status))
+        return passed, failed
+
     def filter(self, _state: CycleState, pod: PodInfo, node: NodeInfo) -> Status | None:
         if not node.unschedulable:
             return None

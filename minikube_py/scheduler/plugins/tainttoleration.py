@@ -9,11 +9,11 @@ a node that is not ready, unreachable, or under memory, disk or pid pressure car
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from minikube_py.scheduler import clusterevents as ce
-from minikube_py.scheduler.framework import CycleState, Handle, Status, unresolvable
+from minikube_py.scheduler.framework import SKIP, CycleState, Handle, Status, unresolvable
 from minikube_py.scheduler.plugins.helpers import default_normalize_score
 from minikube_py.scheduler.types import NodeInfo, PodInfo, first_untolerated, tolerates
 
@@ -38,7 +38,25 @@ class TaintToleration:
         return unresolvable(
             f"node(s) had untolerated taint {{{taint.get('key', '')}: {taint.get('value', '')}}}")
 
-    def pre_score(self, state: CycleState, pod: PodInfo, _nodes: object) -> Status | None:
+    def filter_nodes(self, state: CycleState, pod: PodInfo, nodes: list[NodeInfo],
+                     ) -> tuple[list[NodeInfo], list[tuple[NodeInfo, Status]]]:
+        """:meth:`filter` over many nodes: untainted ones pass without a call."""
+        if not any(n.taints for n in nodes):
+            return nodes, []
+        passed, failed = [], []
+        for node in nodes:
+            status = self.filter(state, pod, node) if node.taints else None
+            if status is None:
+                passed.append(node)
+            else:
+                failed.append((node, status))
+        return passed, failed
+
+    def pre_score(self, state: CycleState, pod: PodInfo,
+                  nodes: Sequence[NodeInfo]) -> Status | None:
+        if not any(t.get("effect") == "PreferNoSchedule" for n in nodes if n.taints
+                   for t in n.taints):
+            return SKIP  # every node would score the same
         state.write(NAME, [t for t in pod.spec.get("tolerations") or ()
                            if isinstance(t, dict) and t.get("effect") in ("", None,
                                                                            "PreferNoSchedule")])

@@ -1,0 +1,154 @@
+"""Scheduler throughput of a real daemon: pods bound per second with 100 and 1,000 virtual
+nodes (created through the API, as kube-scheduler's scheduler_perf does) and 5,000 pods,
+basic pods and pods with required anti-affinity.
+
+For each case a fresh daemon (``up --without nodes``: no node of its own) gets the nodes,
+then 5,000 pods are created over HTTPS by 32 concurrent clients while a watch on pods (in
+this process) notes when each pod is first seen bound. Printed: pods/s from the first create
+to the last binding seen (end to end, creation and scheduling sharing the daemon's core),
+the binding rate over the middle 80% of bindings (steady state), latency creation -> binding
+seen (p50, p99), and the daemon's CPU per pod.
+
+Anti-affinity pods belong to groups of at most half the node count; each repels its own group
+by hostname, so every pod can be placed but no node takes two of a group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_http import cpu_seconds
+from common import machine, percentile, start_daemon
+
+from minikube_py.api.registry import REGISTRY
+from minikube_py.client import kubeconfig
+from minikube_py.client.base import Client
+from minikube_py.client.http import HttpTransport
+
+PODS = int(os.environ.get("BENCH_SCHED_PODS", "5000"))
+CASES = [(100, False), (1000, False), (100, True), (1000, True)]
+CONCURRENCY = 32
+POD_RT = REGISTRY.by_path("", "v1", "pods")
+NODE_RT = REGISTRY.by_path("", "v1", "nodes")
+NS_RT = REGISTRY.by_path("", "v1", "namespaces")
+assert POD_RT is not None and NODE_RT is not None and NS_RT is not None
+
+
+def node(i: int) -> dict[str, Any]:
+    name = f"node-{i}"
+    capacity = {"cpu": "32", "memory": "256Gi", "pods": "110"}
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name,
+                                                  "topology.kubernetes.io/zone":
+                                                  f"zone-{i % 3}"}},
+            "status": {"capacity": capacity, "allocatable": capacity,
+                       "conditions": [{"type": "Ready", "status": "True"}]}}
+
+
+def pod(i: int, groups: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "busybox",
+                                            "resources": {"requests": {"cpu": "10m",
+                                                                       "memory": "10Mi"}}}]}
+    labels = {"bench": "sched"}
+    if groups:
+        labels["group"] = f"g{i % groups}"
+        spec["affinity"] = {"podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [{
+                "labelSelector": {"matchLabels": {"group": labels["group"]}},
+                "topologyKey": "kubernetes.io/hostname"}]}}
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"pod-{i}", "namespace": "bench", "labels": labels},
+            "spec": spec}
+
+
+async def in_parallel(items: list[Any], work: Any) -> None:
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await work(queue.get_nowait())
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+async def run_case(nodes: int, anti: bool) -> dict[str, float]:
+    proc, data, _port, _ready = start_daemon(None, "--without", "nodes")
+    client = Client(HttpTransport(kubeconfig.load(data / "kubeconfig")))
+    try:
+        await in_parallel(list(range(nodes)), lambda i: client.create(NODE_RT, node(i)))
+        await client.create(NS_RT, {"metadata": {"name": "bench"}})
+        groups = math.ceil(PODS / max(nodes // 2, 1)) if anti else 0
+        created: dict[str, float] = {}
+        bound: dict[str, float] = {}
+        done = asyncio.Event()
+        listing = await client.list(POD_RT, "bench")
+        rv = listing["metadata"]["resourceVersion"]
+
+        async def watcher() -> None:
+            async for event in client.watch(POD_RT, "bench", resource_version=rv,
+                                            timeout_seconds=600):
+                obj = event.get("object") or {}
+                name = (obj.get("metadata") or {}).get("name")
+                if name and (obj.get("spec") or {}).get("nodeName") and name not in bound:
+                    bound[name] = time.perf_counter()
+                    if len(bound) >= PODS:
+                        done.set()
+                        return
+
+        watch = asyncio.ensure_future(watcher())
+        await asyncio.sleep(0.2)
+        cpu0 = cpu_seconds(proc.pid)
+        start = time.perf_counter()
+
+        async def create(i: int) -> None:
+            created[f"pod-{i}"] = time.perf_counter()
+            await client.create(POD_RT, pod(i, groups))
+
+        await in_parallel(list(range(PODS)), create)
+        created_all = time.perf_counter() - start
+        try:
+            await asyncio.wait_for(done.wait(), 600)
+        finally:
+            watch.cancel()
+        cpu = cpu_seconds(proc.pid) - cpu0
+        times = sorted(bound.values())
+        total = times[-1] - start
+        lo, hi = times[len(times) // 10], times[len(times) * 9 // 10]
+        latencies = [bound[n] - created[n] for n in bound]
+        return {"pods_per_s": PODS / total, "steady_per_s": (len(times) * 0.8) / (hi - lo),
+                "create_s": created_all, "total_s": total,
+                "p50_ms": percentile(latencies, 50) * 1000,
+                "p99_ms": percentile(latencies, 99) * 1000,
+                "cpu_ms_per_pod": cpu / PODS * 1000}
+    finally:
+        await client.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def main() -> None:
+    print(f"bench_scheduler: {PODS} pods; {machine()}")
+    only = os.environ.get("BENCH_SCHED_CASES")  # e.g. "1000:basic,100:anti"
+    for nodes, anti in CASES:
+        label = f"{nodes}:{'anti' if anti else 'basic'}"
+        if only and label not in only.split(","):
+            continue
+        r = await run_case(nodes, anti)
+        print(f"  {nodes:>5} nodes, {'anti-affinity' if anti else 'basic':<13} "
+              f"{r['pods_per_s']:7.0f} pods/s end to end ({r['total_s']:.1f} s; creates took "
+              f"{r['create_s']:.1f} s), steady {r['steady_per_s']:7.0f} bindings/s, latency "
+              f"p50 {r['p50_ms']:.0f} ms p99 {r['p99_ms']:.0f} ms, daemon CPU "
+              f"{r['cpu_ms_per_pod']:.2f} ms/pod", flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
