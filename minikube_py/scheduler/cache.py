@@ -23,7 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from minikube_py.scheduler.types import REGION_LABEL, ZONE_LABEL, NodeInfo, PodInfo
+from minikube_py.scheduler.types import (
+    REGION_LABEL,
+    ZONE_LABEL,
+    AffinityTerm,
+    MatchKey,
+    NodeInfo,
+    PodInfo,
+)
 
 ASSUMED_POD_TTL = 30.0  # seconds a bound pod may take to appear in the informer
 
@@ -46,9 +53,14 @@ class Cache:
         self._pods: dict[str, _PodState] = {}
         self._node_list: list[NodeInfo] | None = None
         self.image_nodes: dict[str, int] = {}  # image -> how many nodes have it
-        # How many placed pods have (anti-)affinity terms: 0 lets InterPodAffinity skip.
+        # How many placed pods have terms that count in InterPodAffinity's score, and
+        # required anti-affinity terms: 0 lets that plugin skip.
         self.pods_with_affinity = 0
         self.pods_with_required_anti_affinity = 0
+        # Placed pods grouped for InterPodAffinity: by (namespace, labels), node -> count;
+        # and their required anti-affinity terms (shared objects), node -> count.
+        self.by_match_key: dict[MatchKey, dict[str, int]] = {}
+        self.anti_terms: dict[int, tuple[AffinityTerm, dict[str, int]]] = {}
 
     # -- nodes ------------------------------------------------------------------------------
 
@@ -167,8 +179,11 @@ class Cache:
         if info is None:
             info = self.nodes[node] = NodeInfo(node)
         info.add_pod(pod)
-        self.pods_with_affinity += pod.has_affinity
+        self.pods_with_affinity += pod.scores_affinity
         self.pods_with_required_anti_affinity += bool(pod.required_anti_affinity)
+        _count(self.by_match_key.setdefault(pod.match_key, {}), node, 1)
+        for term in pod.required_anti_affinity:
+            _count(self.anti_terms.setdefault(id(term), (term, {}))[1], node, 1)
 
     def _unplace(self, key: str, node: str) -> None:
         info = self.nodes.get(node)
@@ -176,10 +191,27 @@ class Cache:
             return
         pod = info.remove_pod(key)
         if pod is not None:
-            self.pods_with_affinity -= pod.has_affinity
+            self.pods_with_affinity -= pod.scores_affinity
             self.pods_with_required_anti_affinity -= bool(pod.required_anti_affinity)
+            nodes = self.by_match_key.get(pod.match_key)
+            if nodes is not None and not _count(nodes, node, -1):
+                del self.by_match_key[pod.match_key]
+            for term in pod.required_anti_affinity:
+                entry = self.anti_terms.get(id(term))
+                if entry is not None and not _count(entry[1], node, -1):
+                    del self.anti_terms[id(term)]
         if info.node is None and not info.pods:
             del self.nodes[node]
+
+
+def _count(counts: dict[str, int], node: str, delta: int) -> int:
+    """Add ``delta`` to ``counts[node]`` (dropping zeros); how many nodes are left."""
+    value = counts.get(node, 0) + delta
+    if value > 0:
+        counts[node] = value
+    else:
+        counts.pop(node, None)
+    return len(counts)
 
 
 def _zone(labels: dict[str, str]) -> str:

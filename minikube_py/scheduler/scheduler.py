@@ -40,6 +40,7 @@ from minikube_py.client.informer import SharedInformer, SharedInformerFactory, s
 from minikube_py.client.leaderelection import LeaderElector
 from minikube_py.client.store import DeletedFinalStateUnknown, Lister
 from minikube_py.scheduler import clusterevents as ce
+from minikube_py.scheduler.batching import Batcher
 from minikube_py.scheduler.cache import Cache
 from minikube_py.scheduler.config import SchedulerConfig, build_profiles
 from minikube_py.scheduler.extender import ExtenderError, HTTPExtender
@@ -117,6 +118,7 @@ class Scheduler:
         self.profiles: dict[str, Framework] = {}
         self.extenders = [HTTPExtender(e) for e in self.config.extenders]
         self.queue = SchedulingQueue()
+        self.batcher = Batcher()
         self._informers: SharedInformerFactory | None = None
         self._listers: dict[str, Lister] = {}
         self._bindings: asyncio.Queue[_Binding] = asyncio.Queue()
@@ -248,15 +250,22 @@ class Scheduler:
             resource = _EVENT_RESOURCE[plural]
 
             def added(obj: dict[str, Any]) -> None:
+                self.batcher.cluster_generation += 1
                 self.queue.move_all_to_active_or_backoff(
                     ce.ClusterEvent(resource, ce.ActionType.ADD), None, obj)
 
             def updated(old: dict[str, Any], new: dict[str, Any]) -> None:
                 if old is not new:
+                    self.batcher.cluster_generation += 1
                     self.queue.move_all_to_active_or_backoff(
                         ce.ClusterEvent(resource, ce.ActionType.UPDATE_OTHER), old, new)
 
             informer.add_event_handler(on_add=added, on_update=updated)
+        else:  # what default spreading selects by (services, controllers): ends a batch
+            def changed(*_: Any) -> None:
+                self.batcher.cluster_generation += 1
+
+            informer.add_event_handler(on_add=changed, on_update=changed, on_delete=changed)
 
     def _responsible(self, pod: dict[str, Any]) -> bool:
         return str((pod.get("spec") or {}).get("schedulerName") or
@@ -362,16 +371,28 @@ class Scheduler:
             # kube-scheduler's ErrNoNodesAvailable is an error: retried after back-off.
             await self._failure(qpi, error(NO_NODES), None)
             return
+        if not self.extenders:
+            reuse = self.batcher.candidates(pod, framework, nodes)
+            if reuse is not None:
+                host = framework.select_host(*reuse)
+                self._assume_and_bind(framework, CycleState(), qpi, host.name)
+                return
         feasible = await self._find_nodes(framework, state, pod, nodes, diagnosis)
         if feasible is None:
             return  # an extender error was handled
         if not feasible:
+            self.batcher.invalidate()
             result = await framework.run_post_filter(state, pod, diagnosis)
             nominated = result.nominated_node if result is not None else None
             await self._failure(qpi, FitError(pod, len(nodes), diagnosis), nominated)
             return
-        host = feasible[0] if len(feasible) == 1 else \
-            await self._prioritize(framework, state, pod, feasible)
+        if len(feasible) == 1:
+            self.batcher.invalidate()
+            host = feasible[0]
+        else:
+            host, scores = await self._prioritize(framework, state, pod, feasible)
+            if not self.extenders:
+                self.batcher.remember(pod, framework, state, nodes, feasible, scores)
         self._assume_and_bind(framework, state, qpi, host.name)
 
     async def _find_nodes(self, framework: Framework, state: CycleState, pod: PodInfo,
@@ -408,7 +429,7 @@ class Scheduler:
         return feasible
 
     async def _prioritize(self, framework: Framework, state: CycleState, pod: PodInfo,
-                          feasible: list[NodeInfo]) -> NodeInfo:
+                          feasible: list[NodeInfo]) -> tuple[NodeInfo, list[int]]:
         framework.run_pre_score(state, pod, feasible)
         scores = framework.run_score(state, pod, feasible)
         for extender in self.extenders:
@@ -420,7 +441,7 @@ class Scheduler:
                 log.warning("%s (ignored for scoring)", exc)
                 continue
             scores = [s + extra.get(n.name, 0) for s, n in zip(scores, feasible, strict=True)]
-        return framework.select_host(feasible, scores)
+        return framework.select_host(feasible, scores), scores
 
     def _assume_and_bind(self, framework: Framework, state: CycleState, qpi: QueuedPodInfo,
                          node: str) -> None:

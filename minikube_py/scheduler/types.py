@@ -10,6 +10,7 @@ them. Taint/toleration matching lives here too, as both filters and the queue us
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,8 +18,10 @@ from typing import Any
 from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.scheduler import resources as res
 from minikube_py.scheduler.resources import Resources
+from minikube_py.util import jsonutil
 
 Object = dict[str, Any]
+MatchKey = tuple[str, frozenset[tuple[str, str]]]  # (namespace, labels) of a pod
 HOSTNAME_LABEL = "kubernetes.io/hostname"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
@@ -39,12 +42,23 @@ class AffinityTerm:
     topology_key: str
 
     def matches(self, pod: PodInfo) -> bool:
-        if not (self.all_namespaces or pod.namespace in self.namespaces):
+        return self.matches_key(pod.match_key)
+
+    def matches_key(self, key: MatchKey) -> bool:
+        """Does a pod of this (namespace, labels) fall under the term?"""
+        namespace, labels = key
+        if not (self.all_namespaces or namespace in self.namespaces):
             return False
-        return self.selector.matches(pod.labels)
+        return self.selector.matches(dict(labels))
 
     @classmethod
     def parse(cls, term: Mapping[str, Any], namespace: str) -> AffinityTerm:
+        """Parsed once per distinct term: pods of one template share the object, so a
+        cycle can remember what a term matched (InterPodAffinity's memo)."""
+        return _parse_term(jsonutil.dumps_sorted_text(term), namespace)
+
+    @classmethod
+    def _parse(cls, term: Mapping[str, Any], namespace: str) -> AffinityTerm:
         namespaces = frozenset(str(n) for n in term.get("namespaces") or ())
         ns_selector = term.get("namespaceSelector")
         # ``namespaceSelector: {}`` selects every namespace; without either, the pod's own.
@@ -53,6 +67,11 @@ class AffinityTerm:
             namespaces = frozenset({namespace})
         selector = LabelSelector.from_dict(term.get("labelSelector"))
         return cls(selector, namespaces, all_namespaces, str(term.get("topologyKey") or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_term(text: str, namespace: str) -> AffinityTerm:
+    return AffinityTerm._parse(jsonutil.loads(text), namespace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +115,8 @@ class PodInfo:
     cpu: int = 0  # requests.cpu and .memory as plain numbers, for the hot loops
     memory: int = 0
     cpu_memory_only: bool = True  # it asks for nothing but cpu and memory
+    # (namespace, labels) as one hashable value: what affinity terms are matched against
+    match_key: MatchKey = ("", frozenset())
     required_affinity: list[AffinityTerm] = field(default_factory=list)
     required_anti_affinity: list[AffinityTerm] = field(default_factory=list)
     preferred_affinity: list[WeightedAffinityTerm] = field(default_factory=list)
@@ -118,6 +139,7 @@ class PodInfo:
             fit_requests=tuple((k, v) for k, v in requests.items()
                                if v > 0 and k != res.PODS),
             cpu=requests.get(res.CPU, 0), memory=requests.get(res.MEMORY, 0),
+            match_key=(namespace, frozenset((meta.get("labels") or {}).items())),
             cpu_memory_only=all(k in (res.CPU, res.MEMORY) for k, v in requests.items() if v),
             required_affinity=_terms(affinity, "podAffinity", namespace),
             required_anti_affinity=_terms(affinity, "podAntiAffinity", namespace),
@@ -133,6 +155,12 @@ class PodInfo:
     def has_affinity(self) -> bool:
         return bool(self.required_affinity or self.required_anti_affinity or
                     self.preferred_affinity or self.preferred_anti_affinity)
+
+    @property
+    def scores_affinity(self) -> bool:
+        """Terms that count in InterPodAffinity's score (required anti-affinity does not)."""
+        return bool(self.required_affinity or self.preferred_affinity or
+                    self.preferred_anti_affinity)
 
     @property
     def terminating(self) -> bool:

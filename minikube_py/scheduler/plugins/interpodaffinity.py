@@ -72,31 +72,32 @@ class InterPodAffinity:
 
     def pre_filter(self, state: CycleState, pod: PodInfo,
                    nodes: Sequence[NodeInfo]) -> Status | None:
-        fs = _FilterState(affinity=[{} for _ in pod.required_affinity])
-        any_existing_anti = self.handle.cache.pods_with_required_anti_affinity > 0
+        cache = self.handle.cache
+        any_existing_anti = cache.pods_with_required_anti_affinity > 0
         if not any_existing_anti and not pod.required_affinity and \
                 not pod.required_anti_affinity:
             return SKIP
-        for node in nodes if any_existing_anti else ():
-            for other in node.pods_with_required_anti_affinity.values():
-                for term in other.required_anti_affinity:
-                    if term.matches(pod):
-                        _bump(fs.existing_anti, term.topology_key, node)
-                        fs.existing_anti_keys.add(term.topology_key)
-        if not pod.required_affinity and not pod.required_anti_affinity:
-            if not any_existing_anti:
-                return SKIP
-            state.write(NAME, fs)
-            return None
-        for node in nodes:
-            for other in node.pods.values():
-                for term in pod.required_anti_affinity:
-                    if term.matches(other):
-                        _bump(fs.anti, term.topology_key, node)
-                for i, term in enumerate(pod.required_affinity):
-                    if term.matches(other):
-                        _bump(fs.affinity[i], term.topology_key, node)
-        fs.affinity_matches_self = all(t.matches(pod) for t in pod.required_affinity)
+        fs = _FilterState(affinity=[{} for _ in pod.required_affinity])
+        infos = cache.nodes
+        # The cache groups placed pods by their (shared) anti-affinity terms and by their
+        # (namespace, labels): a cycle matches each distinct term or label set once.
+        for term, on_nodes in cache.anti_terms.values() if any_existing_anti else ():
+            if term.matches(pod):
+                fs.existing_anti_keys.add(term.topology_key)
+                for name, count in on_nodes.items():
+                    _bump(fs.existing_anti, term.topology_key, infos[name], count)
+        anti, affinity = pod.required_anti_affinity, pod.required_affinity
+        if anti or affinity:
+            for key, on_nodes in cache.by_match_key.items():
+                for term in anti:
+                    if term.matches_key(key):
+                        for name, count in on_nodes.items():
+                            _bump(fs.anti, term.topology_key, infos[name], count)
+                for i, term in enumerate(affinity):
+                    if term.matches_key(key):
+                        for name, count in on_nodes.items():
+                            _bump(fs.affinity[i], term.topology_key, infos[name], count)
+        fs.affinity_matches_self = all(t.matches(pod) for t in affinity)
         state.write(NAME, fs)
         return None
 
@@ -138,7 +139,8 @@ class InterPodAffinity:
         all_nodes = self.handle.node_infos()
         scores: dict[Domain, int] = {}
         for node in all_nodes:
-            others = node.pods.values() if has_preferred else node.pods_with_affinity.values()
+            others = node.pods.values() if has_preferred else \
+                [p for p in node.pods_with_affinity.values() if p.scores_affinity]
             for other in others:
                 self._score_pair(scores, pod, other, node)
         state.write(NAME + "/score", scores)
@@ -152,7 +154,7 @@ class InterPodAffinity:
         for weighted in pod.preferred_anti_affinity:
             if weighted.term.matches(other):
                 _bump(scores, weighted.term.topology_key, node, -weighted.weight)
-        if not other.has_affinity:
+        if not other.scores_affinity:
             return
         if self.hard_weight > 0:
             for term in other.required_affinity:
