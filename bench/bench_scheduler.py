@@ -2,12 +2,20 @@
 nodes (created through the API, as kube-scheduler's scheduler_perf does) and 5,000 pods,
 basic pods and pods with required anti-affinity.
 
-For each case a fresh daemon (``up --without nodes``: no node of its own) gets the nodes,
-then 5,000 pods are created over HTTPS by 32 concurrent clients while a watch on pods (in
-this process) notes when each pod is first seen bound. Printed: pods/s from the first create
-to the last binding seen (end to end, creation and scheduling sharing the daemon's core),
-the binding rate over the middle 80% of bindings (steady state), latency creation -> binding
-seen (p50, p99), and the daemon's CPU per pod.
+Two ways, each case on a fresh daemon (``up --without nodes``: no node of its own) that
+first gets the nodes:
+
+- **in the daemon**: 5,000 pods are created over HTTPS by 32 concurrent clients while the
+  daemon's own scheduler binds them and a watch on pods (in this process) notes when each is
+  first seen bound. Printed: pods/s from the first create to the last binding seen (end to
+  end: creation, scheduling, bindings and events share the daemon's one core), the binding
+  rate over the middle 80% of bindings, latency creation -> binding seen (p50, p99), and
+  the daemon's CPU per pod.
+- **scheduler process**: the daemon runs ``--without scheduler``; the 5,000 pods are created
+  pending, then ``minikube-py scheduler --kubeconfig`` starts (its own process, as
+  kube-scheduler is) and binds them. Printed: bindings/s from the first binding to the last
+  (the scheduler's throughput, what kube-scheduler's scheduler_perf reports), the time from
+  the process start (informer sync included), and CPU per pod of scheduler and daemon.
 
 Anti-affinity pods belong to groups of at most half the node count; each repels its own group
 by hostname, so every pod can be placed but no node takes two of a group.
@@ -18,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_http import cpu_seconds
-from common import machine, percentile, start_daemon
+from common import ROOT, machine, percentile, start_daemon
 
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client import kubeconfig
@@ -68,6 +77,14 @@ def pod(i: int, groups: int) -> dict[str, Any]:
             "spec": spec}
 
 
+def start_scheduler(kubeconfig_file: Path) -> subprocess.Popen[bytes]:
+    """``minikube-py scheduler`` in its own process (started from sync code: the bench's
+    loop has nothing else to do meanwhile)."""
+    return subprocess.Popen([sys.executable, "-m", "minikube_py.cli.main", "scheduler",
+                             "--kubeconfig", str(kubeconfig_file)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=ROOT)
+
+
 async def in_parallel(items: list[Any], work: Any) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
     for item in items:
@@ -80,8 +97,10 @@ async def in_parallel(items: list[Any], work: Any) -> None:
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
 
 
-async def run_case(nodes: int, anti: bool) -> dict[str, float]:
-    proc, data, _port, _ready = start_daemon(None, "--without", "nodes")
+async def run_case(nodes: int, anti: bool, separate: bool = False) -> dict[str, float]:
+    extra = ("--without", "nodes") + (("--without", "scheduler") if separate else ())
+    proc, data, _port, _ready = start_daemon(None, *extra)
+    scheduler: subprocess.Popen[bytes] | None = None
     client = Client(HttpTransport(kubeconfig.load(data / "kubeconfig")))
     try:
         await in_parallel(list(range(nodes)), lambda i: client.create(NODE_RT, node(i)))
@@ -115,22 +134,32 @@ async def run_case(nodes: int, anti: bool) -> dict[str, float]:
 
         await in_parallel(list(range(PODS)), create)
         created_all = time.perf_counter() - start
+        if separate:
+            cpu0 = cpu_seconds(proc.pid)
+            start = time.perf_counter()
+            scheduler = start_scheduler(data / "kubeconfig")
         try:
             await asyncio.wait_for(done.wait(), 600)
         finally:
             watch.cancel()
         cpu = cpu_seconds(proc.pid) - cpu0
+        sched_cpu = cpu_seconds(scheduler.pid) if scheduler is not None else 0.0
         times = sorted(bound.values())
         total = times[-1] - start
         lo, hi = times[len(times) // 10], times[len(times) * 9 // 10]
         latencies = [bound[n] - created[n] for n in bound]
         return {"pods_per_s": PODS / total, "steady_per_s": (len(times) * 0.8) / (hi - lo),
+                "binding_per_s": (len(times) - 1) / (times[-1] - times[0]),
+                "sched_cpu_ms_per_pod": sched_cpu / PODS * 1000,
                 "create_s": created_all, "total_s": total,
                 "p50_ms": percentile(latencies, 50) * 1000,
                 "p99_ms": percentile(latencies, 99) * 1000,
                 "cpu_ms_per_pod": cpu / PODS * 1000}
     finally:
         await client.close()
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=30)
         proc.terminate()
         proc.wait(timeout=30)
 
@@ -138,16 +167,25 @@ async def run_case(nodes: int, anti: bool) -> dict[str, float]:
 async def main() -> None:
     print(f"bench_scheduler: {PODS} pods; {machine()}")
     only = os.environ.get("BENCH_SCHED_CASES")  # e.g. "1000:basic,100:anti"
+    modes = os.environ.get("BENCH_SCHED_MODES", "daemon,process").split(",")
     for nodes, anti in CASES:
         label = f"{nodes}:{'anti' if anti else 'basic'}"
         if only and label not in only.split(","):
             continue
-        r = await run_case(nodes, anti)
-        print(f"  {nodes:>5} nodes, {'anti-affinity' if anti else 'basic':<13} "
-              f"{r['pods_per_s']:7.0f} pods/s end to end ({r['total_s']:.1f} s; creates took "
-              f"{r['create_s']:.1f} s), steady {r['steady_per_s']:7.0f} bindings/s, latency "
-              f"p50 {r['p50_ms']:.0f} ms p99 {r['p99_ms']:.0f} ms, daemon CPU "
-              f"{r['cpu_ms_per_pod']:.2f} ms/pod", flush=True)
+        kind = "anti-affinity" if anti else "basic"
+        if "daemon" in modes:
+            r = await run_case(nodes, anti)
+            print(f"  in the daemon      {nodes:>5} nodes, {kind:<13} {r['pods_per_s']:5.0f} "
+                  f"pods/s end to end ({r['total_s']:.1f} s; creates took "
+                  f"{r['create_s']:.1f} s), steady {r['steady_per_s']:5.0f} bindings/s, "
+                  f"latency p50 {r['p50_ms']:.0f} ms p99 {r['p99_ms']:.0f} ms, daemon CPU "
+                  f"{r['cpu_ms_per_pod']:.2f} ms/pod", flush=True)
+        if "process" in modes:
+            r = await run_case(nodes, anti, separate=True)
+            print(f"  scheduler process  {nodes:>5} nodes, {kind:<13} "
+                  f"{r['binding_per_s']:5.0f} bindings/s ({r['total_s']:.1f} s from the "
+                  f"process start), scheduler CPU {r['sched_cpu_ms_per_pod']:.2f} ms/pod, "
+                  f"daemon CPU {r['cpu_ms_per_pod']:.2f} ms/pod", flush=True)
 
 
 if __name__ == "__main__":
