@@ -227,3 +227,39 @@ def test_leader_election_between_two_schedulers(tmp_path: Path) -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()
         daemon.stop()
+
+
+BIN_PACKING = """\
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+- schedulerName: default-scheduler
+  pluginConfig:
+  - name: NodeResourcesFit
+    args:
+      scoringStrategy:
+        type: MostAllocated
+  plugins:
+    score:
+      disabled:
+      - name: NodeResourcesBalancedAllocation
+      - name: PodTopologySpread
+"""
+
+
+def test_nodes_flag_and_scheduler_config(tmp_path: Path) -> None:
+    """``up --nodes 2`` registers node-1 and node-2; ``--scheduler-config`` with the
+    MostAllocated strategy packs pods onto one node instead of spreading them."""
+    config = tmp_path / "sched.yaml"
+    config.write_text(BIN_PACKING)
+    daemon = start_daemon(tmp_path / "packed", extra=("--nodes", "2", "--scheduler-config",
+                                                     str(config)))
+    try:
+        names = ok(daemon, "get", "nodes", "-o", "jsonpath={.items[*].metadata.name}").split()
+        assert names == ["node-1", "node-2"]
+        apply(daemon, *(pod(f"packed-{i}", cpu="100m") for i in range(4)))
+        eventually(lambda: all(node_of(daemon, f"packed-{i}") for i in range(4)),
+                   what="4 pods bound")
+        assert len({node_of(daemon, f"packed-{i}") for i in range(4)}) == 1
+    finally:
+        daemon.stop()

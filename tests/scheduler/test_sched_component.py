@@ -223,3 +223,49 @@ async def test_extender_filter_and_prioritize(client: Client,
             "affinity/selector.")
     finally:
         await sched.stop()
+
+
+async def test_extender_bind(client: Client) -> None:
+    """An extender with a bind verb binds the pods it manages (extended resource) itself;
+    the scheduler sends ExtenderBindingArgs and records Scheduled after it answers."""
+    seen: list[dict[str, Any]] = []
+
+    async def bind(request: web.Request) -> web.Response:
+        args = await request.json()
+        seen.append(args)
+        await client.request("POST", PODS.path(args["PodNamespace"], args["PodName"],
+                                               "binding"),
+                             body={"metadata": {"name": args["PodName"], "uid": args["PodUID"]},
+                                   "target": {"kind": "Node", "name": args["Node"]}})
+        return web.json_response({"Error": ""})
+
+    app = web.Application()
+    app.router.add_post("/bind", bind)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    cfg = scheduler_config.parse({
+        "apiVersion": scheduler_config.API_VERSION, "kind": scheduler_config.KIND,
+        "extenders": [{"urlPrefix": f"http://127.0.0.1:{port}", "bindVerb": "bind",
+                       "managedResources": [{"name": "example.com/foo"}]}]})
+    await client.create(NODES, node("n1", extended={"example.com/foo": "4"}))
+    sched = Scheduler(client, config=cfg)
+    await sched.start()
+    try:
+        managed = new_pod("managed", extended={"example.com/foo": "1"})
+        managed["spec"]["containers"][0]["resources"]["limits"] = {"example.com/foo": "1"}
+        await client.create(PODS, managed)
+        await client.create(PODS, new_pod("plain"))
+
+        async def both_bound() -> bool:
+            placed = await placements(client)
+            return placed.get("managed") == "n1" and placed.get("plain") == "n1"
+
+        await until(both_bound, "both bound")
+        assert [a["PodName"] for a in seen] == ["managed"]
+        assert seen[0]["Node"] == "n1" and seen[0]["PodNamespace"] == "default"
+    finally:
+        await sched.stop()
+        await runner.cleanup()
