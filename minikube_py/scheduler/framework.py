@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -246,9 +246,12 @@ class Framework:
         return max(count, MIN_FEASIBLE_NODES_TO_FIND)
 
     def find_nodes_that_fit(self, state: CycleState, pod: PodInfo,
-                            nodes: Sequence[NodeInfo],
-                            diagnosis: Diagnosis) -> list[NodeInfo]:
-        """Filter nodes, starting where the last cycle stopped, until enough fit."""
+                            nodes: Sequence[NodeInfo], diagnosis: Diagnosis,
+                            nominated: Mapping[str, list[PodInfo]] | None = None,
+                            ) -> list[NodeInfo]:
+        """Filter nodes, starting where the last cycle stopped, until enough fit. On nodes
+        in ``nominated``, those pods are counted as if placed (kube-scheduler's
+        RunFilterPluginsWithNominatedPods)."""
         if state.node_names is not None:
             nodes = [n for n in nodes if n.name in state.node_names]
         total = len(nodes)
@@ -265,11 +268,25 @@ class Framework:
         while checked < total and len(feasible) < wanted:
             chunk = order[checked:checked + max(wanted - len(feasible), 16)]
             checked += len(chunk)
+            special = [n for n in chunk if n.name in nominated] if nominated else []
+            if special:
+                chunk = [n for n in chunk if n.name not in nominated]  # type: ignore[operator]
             for name, plugin in self._filter_plugins(state):
                 if not chunk:
                     break
                 chunk = self._filter_chunk(name, plugin, state, pod, chunk, diagnosis)
             feasible.extend(chunk)
+            for node in special:
+                assert nominated is not None
+                trial = node.clone()
+                for other in nominated[node.name]:
+                    trial.add_pod(other)
+                status = self.run_filters(self.filters_for(state), state, pod, trial)
+                if status is None:
+                    feasible.append(node)
+                else:
+                    diagnosis.statuses[node.name] = status
+                    diagnosis.unschedulable_plugins.add(status.plugin)
         self._next_start = (start + checked) % total
         return feasible[:wanted]
 

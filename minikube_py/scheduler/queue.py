@@ -17,6 +17,10 @@ A pod being scheduled is **in flight**; events that arrive meanwhile are remembe
 a pod which then fails for a reason such an event may have cured goes to backoffQ, not to the
 unschedulable map where it could wait for an event that already happened.
 
+The queue is also the **nominator** (kube-scheduler's PodNominator): pods that preempted
+others are remembered on the node they nominated, so that while the victims go, filtering
+counts them there for pods of lower or equal priority, which cannot take the freed room.
+
 Invariant: a pod key is in at most one of activeQ, backoffQ, unschedulable and in-flight.
 """
 
@@ -78,6 +82,8 @@ class SchedulingQueue:
         self._wakeup = asyncio.Event()
         self.scheduling_cycle = 0
         self.closed = False
+        self.nominated: dict[str, dict[str, PodInfo]] = {}  # node -> pod key -> pod
+        self._nominated_node: dict[str, str] = {}  # pod key -> node
 
     def __len__(self) -> int:
         return len(self.active) + len(self.backoff) + len(self.unschedulable)
@@ -114,6 +120,7 @@ class SchedulingQueue:
             self._requeue(qpi)
 
     def delete(self, key: str) -> None:
+        self.delete_nominated_pod(key)
         self.active.pop(key, None)
         self.backoff.pop(key, None)
         self.unschedulable.pop(key, None)
@@ -219,6 +226,30 @@ class SchedulingQueue:
     def close(self) -> None:
         self.closed = True
         self._wakeup.set()
+
+    # -- the nominator ----------------------------------------------------------------------
+
+    def add_nominated_pod(self, pod: PodInfo, node: str) -> None:
+        self.delete_nominated_pod(pod.key)
+        self.nominated.setdefault(node, {})[pod.key] = pod
+        self._nominated_node[pod.key] = node
+
+    def delete_nominated_pod(self, key: str) -> None:
+        node = self._nominated_node.pop(key, None)
+        if node is not None:
+            pods = self.nominated.get(node, {})
+            pods.pop(key, None)
+            if not pods:
+                self.nominated.pop(node, None)
+
+    def nominated_for(self, pod: PodInfo) -> dict[str, list[PodInfo]]:
+        """Per node, the nominated pods ``pod`` must leave room for (priority >= its own)."""
+        out: dict[str, list[PodInfo]] = {}
+        for node, pods in self.nominated.items():
+            others = [p for p in pods.values() if p.key != pod.key and p.priority >= pod.priority]
+            if others:
+                out[node] = others
+        return out
 
     def pending(self) -> dict[str, list[str]]:
         """Keys per place, for debugging and tests."""

@@ -279,14 +279,18 @@ class Scheduler:
                     ce.ClusterEvent(ce.ASSIGNED_POD, ce.ActionType.ADD), None, pod)
         elif self._responsible(pod) and not (pod.get("metadata") or {}).get(
                 "deletionTimestamp"):
-            self.queue.add(PodInfo.of(pod))
+            info = PodInfo.of(pod)
+            self.queue.add(info)
+            nominated = (pod.get("status") or {}).get("nominatedNodeName")
+            if nominated:  # nominated before a restart or by another scheduler instance
+                self.queue.add_nominated_pod(info, str(nominated))
 
     def _pod_updated(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         if old is new:
             return
         info = PodInfo.of(new)
         if info.node_name:
-            self.queue.delete(info.key)
+            self.queue.delete(info.key)  # (and its nomination: it is bound)
             if _terminal(new):
                 self._assigned_pod_gone(info.key, new)
                 return
@@ -371,7 +375,7 @@ class Scheduler:
             # kube-scheduler's ErrNoNodesAvailable is an error: retried after back-off.
             await self._failure(qpi, error(NO_NODES), None)
             return
-        if not self.extenders:
+        if not self.extenders and not self.queue.nominated:
             reuse = self.batcher.candidates(pod, framework, nodes)
             if reuse is not None:
                 host = framework.select_host(*reuse)
@@ -384,6 +388,8 @@ class Scheduler:
             self.batcher.invalidate()
             result = await framework.run_post_filter(state, pod, diagnosis)
             nominated = result.nominated_node if result is not None else None
+            if nominated:
+                self.queue.add_nominated_pod(pod, nominated)
             await self._failure(qpi, FitError(pod, len(nodes), diagnosis), nominated)
             return
         if len(feasible) == 1:
@@ -408,7 +414,8 @@ class Scheduler:
             for node in nodes:
                 diagnosis.statuses[node.name] = status
             return []
-        feasible = framework.find_nodes_that_fit(state, pod, nodes, diagnosis)
+        feasible = framework.find_nodes_that_fit(state, pod, nodes, diagnosis,
+                                                 self.queue.nominated_for(pod))
         for extender in self.extenders:
             if not feasible or not extender.filter_verb or not extender.interested(pod):
                 continue

@@ -9,6 +9,7 @@ import pytest
 from minikube_py.scheduler.config import SchedulerConfig, build_profiles
 from minikube_py.scheduler.framework import CycleState, Diagnosis, FitError
 from minikube_py.scheduler.preemption import DefaultPreemption
+from minikube_py.scheduler.queue import SchedulingQueue
 from tests.scheduler.builders import FakeHandle, cluster, info, node, pod
 
 
@@ -125,3 +126,22 @@ async def test_waits_for_terminating_victim() -> None:
     state, diagnosis = diagnose(handle, incoming)
     result, _ = await plugin.post_filter(state, info(incoming), diagnosis)
     assert result is None and recorder.deleted == []
+
+
+def test_nominated_pod_keeps_its_room() -> None:
+    """While a preemptor's victims go, a lower-priority pod cannot take the room it
+    nominated; a higher-priority one can."""
+    handle, _, _ = setup([node("a", cpu="2")], [])
+    queue = SchedulingQueue()
+    queue.add_nominated_pod(info(pod("vip", cpu="2", priority=100)), "a")
+    fw = handle.framework()
+    for incoming, fits in ((pod("low", cpu="1", priority=5), False),
+                           (pod("top", cpu="1", priority=1000), True)):
+        state, diagnosis = CycleState(), Diagnosis()
+        pi = info(incoming)
+        assert fw.run_pre_filter(state, pi, handle.node_infos()) is None
+        found = fw.find_nodes_that_fit(state, pi, handle.node_infos(), diagnosis,
+                                       queue.nominated_for(pi))
+        assert bool(found) is fits
+    queue.delete("default/vip")
+    assert queue.nominated == {}
