@@ -17,6 +17,10 @@ first gets the nodes:
   (the scheduler's throughput, what kube-scheduler's scheduler_perf reports), the time from
   the process start (informer sync included), and CPU per pod of scheduler and daemon.
 
+And **the cycle alone**: the framework over a cache of the same nodes in this process, no
+API at all (pre-filter, filter, score, pick, assume, as ``Scheduler.schedule_one`` runs
+them, opportunistic batching included): what the scheduling algorithm costs per pod.
+
 Anti-affinity pods belong to groups of at most half the node count; each repels its own group
 by hostname, so every pod can be placed but no node takes two of a group.
 """
@@ -24,6 +28,7 @@ by hostname, so every pod can be placed but no node takes two of a group.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import os
 import subprocess
@@ -40,6 +45,11 @@ from minikube_py.api.registry import REGISTRY
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.http import HttpTransport
+from minikube_py.scheduler.batching import Batcher
+from minikube_py.scheduler.cache import Cache
+from minikube_py.scheduler.config import SchedulerConfig, build_profiles
+from minikube_py.scheduler.framework import CycleState, Diagnosis, Framework
+from minikube_py.scheduler.types import NodeInfo, PodInfo
 
 PODS = int(os.environ.get("BENCH_SCHED_PODS", "5000"))
 CASES = [(100, False), (1000, False), (100, True), (1000, True)]
@@ -164,15 +174,76 @@ async def run_case(nodes: int, anti: bool, separate: bool = False) -> dict[str, 
         proc.wait(timeout=30)
 
 
+class _Handle:
+    """The plugins' Handle over a bare cache (no API: nothing binds, nothing is listed)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.client: Any = None
+        self.events: Any = None
+        self.fw: Framework | None = None
+
+    def node_infos(self) -> list[NodeInfo]:
+        return self.cache.node_list()
+
+    def node_info(self, name: str) -> NodeInfo | None:
+        return self.cache.nodes.get(name)
+
+    def lister(self, _plural: str) -> None:
+        return None
+
+    def framework(self) -> Framework:
+        assert self.fw is not None
+        return self.fw
+
+
+def cycle_only(nodes: int, anti: bool, *, batching: bool = True) -> float:
+    """Pods/s of the scheduling cycle alone."""
+    cache = Cache()
+    for i in range(nodes):
+        cache.add_node(node(i))
+    handle = _Handle(cache)
+    fw = build_profiles(SchedulerConfig(), handle)["default-scheduler"]  # type: ignore[arg-type]
+    handle.fw = fw
+    batcher = Batcher()
+    groups = math.ceil(PODS / max(nodes // 2, 1)) if anti else 0
+    pods = []
+    for i in range(PODS):
+        obj = pod(i, groups)
+        obj["metadata"]["uid"] = f"uid-{i}"
+        obj["spec"]["schedulerName"] = "default-scheduler"
+        pods.append(PodInfo.of(obj))
+    start = time.perf_counter()
+    for p in pods:
+        node_list = cache.node_list()
+        reuse = batcher.candidates(p, fw, node_list) if batching else None
+        if reuse is not None:
+            host = fw.select_host(*reuse)
+        else:
+            state, diagnosis = CycleState(), Diagnosis()
+            fw.run_pre_filter(state, p, node_list)
+            feasible = fw.find_nodes_that_fit(state, p, node_list, diagnosis)
+            fw.run_pre_score(state, p, feasible)
+            scores = fw.run_score(state, p, feasible)
+            host = fw.select_host(feasible, scores)
+            batcher.remember(p, fw, state, node_list, feasible, scores)
+        cache.assume_pod(dataclasses.replace(p, node_name=host.name), host.name)
+    return PODS / (time.perf_counter() - start)
+
+
 async def main() -> None:
     print(f"bench_scheduler: {PODS} pods; {machine()}")
     only = os.environ.get("BENCH_SCHED_CASES")  # e.g. "1000:basic,100:anti"
-    modes = os.environ.get("BENCH_SCHED_MODES", "daemon,process").split(",")
+    modes = os.environ.get("BENCH_SCHED_MODES", "cycle,daemon,process").split(",")
     for nodes, anti in CASES:
         label = f"{nodes}:{'anti' if anti else 'basic'}"
         if only and label not in only.split(","):
             continue
         kind = "anti-affinity" if anti else "basic"
+        if "cycle" in modes:
+            print(f"  the cycle alone    {nodes:>5} nodes, {kind:<13} "
+                  f"{cycle_only(nodes, anti):5.0f} pods/s (without batching "
+                  f"{cycle_only(nodes, anti, batching=False):5.0f} pods/s)", flush=True)
         if "daemon" in modes:
             r = await run_case(nodes, anti)
             print(f"  in the daemon      {nodes:>5} nodes, {kind:<13} {r['pods_per_s']:5.0f} "
