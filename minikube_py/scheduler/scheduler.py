@@ -381,7 +381,7 @@ class Scheduler:
                 host = framework.select_host(*reuse)
                 self._assume_and_bind(framework, CycleState(), qpi, host.name)
                 return
-        feasible = await self._find_nodes(framework, state, pod, nodes, diagnosis)
+        feasible = await self._find_nodes(framework, state, qpi, nodes, diagnosis)
         if feasible is None:
             return  # an extender error was handled
         if not feasible:
@@ -401,13 +401,14 @@ class Scheduler:
                 self.batcher.remember(pod, framework, state, nodes, feasible, scores)
         self._assume_and_bind(framework, state, qpi, host.name)
 
-    async def _find_nodes(self, framework: Framework, state: CycleState, pod: PodInfo,
+    async def _find_nodes(self, framework: Framework, state: CycleState, qpi: QueuedPodInfo,
                           nodes: Sequence[NodeInfo],
                           diagnosis: Diagnosis) -> list[NodeInfo] | None:
+        pod = qpi.pod
         status = framework.run_pre_filter(state, pod, nodes)
         if status is not None:
             if status.code == Code.ERROR:
-                await self._failure(self.queue.in_flight[pod.key], status, None)
+                await self._failure(qpi, status, None)
                 return None
             diagnosis.pre_filter_message = status.message
             diagnosis.unschedulable_plugins.add(status.plugin)
@@ -424,7 +425,7 @@ class Scheduler:
             except ExtenderError as exc:
                 if extender.ignorable:
                     continue
-                await self._failure(self.queue.in_flight[pod.key], error(str(exc)), None)
+                await self._failure(qpi, error(str(exc)), None)
                 return None
             for name, reason in failed.items():
                 diagnosis.statuses[name] = Status(Code.UNSCHEDULABLE, (reason,), "Extender")

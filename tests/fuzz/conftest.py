@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.conftest import RunningDaemon
+from tests.conftest import RunningDaemon, start_daemon
 from tests.fuzz.harness import Fuzzer
 
 PROFILE = os.environ.get("MINIKUBE_PY_FUZZ", "short")
@@ -63,6 +63,17 @@ def budget(strategy: str) -> int:
     short, long = BUDGET[strategy]
     scale = float(os.environ.get("MINIKUBE_PY_FUZZ_SCALE", "1"))
     return max(1, round((long if PROFILE == "long" else short) * scale))
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    """The apiserver under fuzzing, without the scheduler and the virtual nodes: nothing but
+    the fuzzer may change the objects whose stability it checks (a bound seed pod would
+    look like a refused write that went through)."""
+    running = start_daemon(tmp_path_factory.mktemp("fuzz-daemon"),
+                           extra=("--without", "scheduler", "--without", "nodes"))
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")
