@@ -115,7 +115,7 @@ class DefaultPreemption:
         return candidates, statuses
 
     def select_victims_on_node(self, state: CycleState, pod: PodInfo, node: NodeInfo,
-                               pdbs: list[tuple[LabelSelector, str, list[int]]],
+                               pdbs: list[tuple[LabelSelector, str, tuple[int]]],
                                ) -> tuple[list[PodInfo], int, Status | None]:
         framework = self.handle.framework()
         filters = framework.filters_for(state)
@@ -143,7 +143,7 @@ class DefaultPreemption:
             return [], 0, unresolvable(NO_VICTIMS)
         return victims, violations, None
 
-    def _pdbs(self) -> list[tuple[LabelSelector, str, list[int]]]:
+    def _pdbs(self) -> list[tuple[LabelSelector, str, tuple[int]]]:
         """(selector, namespace, [disruptions allowed]) of each PodDisruptionBudget, when the
         cluster serves that kind."""
         lister = self.handle.lister("poddisruptionbudgets")
@@ -156,7 +156,7 @@ class DefaultPreemption:
             except StatusError:
                 continue
             allowed = int((pdb.get("status") or {}).get("disruptionsAllowed") or 0)
-            out.append((selector, str(pdb["metadata"].get("namespace") or ""), [allowed]))
+            out.append((selector, str(pdb["metadata"].get("namespace") or ""), (allowed,)))
         return out
 
     async def prepare(self, pod: PodInfo, candidate: Candidate) -> None:
@@ -181,19 +181,21 @@ def _start(pod: PodInfo) -> str:
         "creationTimestamp") or "")
 
 
-def _split_by_pdb(pods: list[PodInfo], pdbs: list[tuple[LabelSelector, str, list[int]]],
+def _split_by_pdb(pods: list[PodInfo], pdbs: list[tuple[LabelSelector, str, tuple[int]]],
                   ) -> tuple[list[PodInfo], list[PodInfo]]:
-    """Pods whose eviction would violate a budget, and the others (order kept)."""
+    """Pods whose eviction would violate a budget, and the others (order kept). Each
+    node's dry run starts from the budgets' own allowances."""
     if not pdbs:
         return [], list(pods)
+    allowed = [budget[0] for _, _, budget in pdbs]
     violating: list[PodInfo] = []
     fine: list[PodInfo] = []
     for pod in pods:
         violates = False
-        for selector, namespace, allowed in pdbs:
+        for i, (selector, namespace, _) in enumerate(pdbs):
             if namespace == pod.namespace and selector.matches(pod.labels):
-                allowed[0] -= 1
-                violates = violates or allowed[0] < 0
+                allowed[i] -= 1
+                violates = violates or allowed[i] < 0
         (violating if violates else fine).append(pod)
     return violating, fine
 

@@ -145,3 +145,24 @@ def test_nominated_pod_keeps_its_room() -> None:
         assert bool(found) is fits
     queue.delete("default/vip")
     assert queue.nominated == {}
+
+
+def test_pod_disruption_budget_steers_victims() -> None:
+    """With a PodDisruptionBudget that allows no disruption of app=db, preemption picks the
+    node whose victims the budget does not protect, though they are as important."""
+    pdb = {"metadata": {"name": "db", "namespace": "default"},
+           "spec": {"selector": {"matchLabels": {"app": "db"}}},
+           "status": {"disruptionsAllowed": 0}}
+    placed = [pod("db-1", cpu="2", priority=1, node="a", labels={"app": "db"}),
+              pod("web-1", cpu="2", priority=1, node="b", labels={"app": "web"})]
+    handle = FakeHandle(cluster(node("a", cpu="2"), node("b", cpu="2"), pods=placed),
+                        {"poddisruptionbudgets": [pdb]})
+    handle.fw = build_profiles(SchedulerConfig(), handle)["default-scheduler"]  # type: ignore[arg-type]
+    plugin = DefaultPreemption(handle)  # type: ignore[arg-type]
+    incoming = pod("vip", cpu="1", priority=10)
+    state, diagnosis = diagnose(handle, incoming)
+    candidates, _ = plugin.find_candidates(state, info(incoming), handle.node_infos(),
+                                           diagnosis)
+    by_node = {c.node: c.pdb_violations for c in candidates}
+    assert by_node == {"a": 1, "b": 0}
+    assert min(candidates, key=lambda c: c.rank()).node == "b"
