@@ -33,6 +33,11 @@ class DaemonConfig:
     history: History = field(default_factory=History)  # what compaction keeps (--history)
     # Components not to run in the daemon (run elsewhere, e.g. "controller-manager").
     without: frozenset[str] = frozenset()
+    # Virtual nodes the daemon registers: N of the machine's size, or those of a nodes file
+    # (neither: one node named after the host).
+    nodes: int = 0
+    nodes_file: Path | None = None
+    scheduler_config: Path | None = None  # a KubeSchedulerConfiguration file
 
     @property
     def db_path(self) -> Path:

@@ -2,8 +2,9 @@
 
 Start order: store (open, load), apiserver pipeline, bootstrap objects (system namespaces, the
 ``kubernetes`` Service), HTTPS listener, kubeconfig and pid file, then background tasks
-(compaction). Stop order is the reverse; SIGINT/SIGTERM trigger it. Later issues add the
-controller manager, scheduler, kubelets and proxy here, each on an in-process client.
+(compaction), then the components: controller manager, virtual node registration, scheduler
+(kubelets and proxy join them), each on an in-process client. Stop order is the reverse;
+SIGINT/SIGTERM trigger it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiohttp import web
 
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
+from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
 from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
@@ -34,13 +36,25 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.manager import ControllerManager
+from minikube_py.nodes.registration import (
+    NodeRegistration,
+    NodesFileError,
+    default_nodes,
+    load_nodes_file,
+)
+from minikube_py.scheduler import config as scheduler_config
+from minikube_py.scheduler.scheduler import Scheduler
 from minikube_py.store.sqlite import SqliteStorage, restore_file
-from minikube_py.util.component import Components
+from minikube_py.util.component import Component, Components
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+SYSTEM_CLASS_USE = {"system-cluster-critical": "system critical pods that must run in the "
+                    "cluster, but can be moved to another node if necessary",
+                    "system-node-critical": "system critical pods that must not be moved "
+                    "from their current node"}
 
 
 class Daemon:
@@ -88,14 +102,37 @@ class Daemon:
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         self.tasks.spawn(self._compactor(), name="compactor")
-        if "controller-manager" not in cfg.without:
-            manager = ControllerManager(self.client)
-            self.components.add(manager)
-            self.server.metric_sources.append(manager.metrics)
+        for component in self._components(self.client):
+            self.components.add(component)
         self.server.health_checks["components"] = self.components.health
         await self.components.start()
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
+
+    def _components(self, client: Client) -> list[Component]:
+        """The components this daemon runs, in start order (``--without`` leaves some out)."""
+        cfg = self.config
+        out: list[Component] = []
+        if "controller-manager" not in cfg.without:
+            manager = ControllerManager(client)
+            assert self.server is not None
+            self.server.metric_sources.append(manager.metrics)
+            out.append(manager)
+        if "nodes" not in cfg.without:
+            try:
+                specs = load_nodes_file(cfg.nodes_file) if cfg.nodes_file else \
+                    default_nodes(cfg.nodes)
+            except NodesFileError as exc:
+                raise DaemonError(str(exc)) from exc
+            out.append(NodeRegistration(client, specs))
+        if "scheduler" not in cfg.without:
+            try:
+                sched = scheduler_config.load(cfg.scheduler_config) \
+                    if cfg.scheduler_config else None
+            except scheduler_config.ConfigError as exc:
+                raise DaemonError(str(exc)) from exc
+            out.append(Scheduler(client, config=sched))
+        return out
 
     def _task_health(self) -> str | None:
         """A crashed background task makes the daemon unhealthy, with the task's name."""
@@ -156,6 +193,14 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
         with contextlib.suppress(AlreadyExists):
             await client.create(namespaces, {"apiVersion": "v1", "kind": "Namespace",
                                              "metadata": {"name": name}})
+    classes = REGISTRY.resolve("priorityclasses")
+    if classes is not None:
+        for name, value in SYSTEM_PRIORITY_CLASSES.items():
+            with contextlib.suppress(AlreadyExists):
+                await client.create(classes, {
+                    "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                    "metadata": {"name": name}, "value": value,
+                    "description": f"Used for {SYSTEM_CLASS_USE[name]}."})
     try:
         await client.create(services, {
             "apiVersion": "v1", "kind": "Service",

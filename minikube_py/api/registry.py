@@ -33,6 +33,7 @@ from minikube_py.api.kinds.core import (
     service,
     serviceaccount,
 )
+from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
     SUBRESOURCE_KINDS,
@@ -68,3 +69,4 @@ REGISTRY.add(job.RESOURCE)
 REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
+REGISTRY.add(priorityclass.RESOURCE)

@@ -4,7 +4,8 @@ As in Kubernetes, mutating plugins run first (they may change the object), then 
 then validating plugins (they may only refuse). The chain the apiserver uses:
 
 - mutating: DefaultTolerationSeconds (pods tolerate ``not-ready``/``unreachable`` for 300 s)
-  and Priority (a pod's ``priority`` from its PriorityClass, 0 without one);
+  and Priority (a pod's ``priority`` and ``preemptionPolicy`` from its PriorityClass, or
+  from the ``globalDefault`` class, else 0);
 - validating: NamespaceLifecycle (no new content in a namespace that is missing or
   terminating; the system namespaces cannot be deleted).
 
@@ -37,18 +38,21 @@ class WriteContext:
 Admit = Callable[[WriteContext], Awaitable[None]]
 # Reads an object the way a plugin may: (resource type, namespace, name) -> object or None.
 Getter = Callable[[ResourceType, str, str], dict[str, Any] | None]
+# Lists every object of a resource type (cluster-scoped kinds such as PriorityClass).
+ListAll = Callable[[ResourceType], list[dict[str, Any]]]
 
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 DEFAULT_TOLERATION_SECONDS = 300
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
-# The two classes every cluster has (scheduling.k8s.io); user classes come with that group.
+# The two classes every cluster has (created at daemon start; known here even before that).
 SYSTEM_PRIORITY_CLASSES = {"system-cluster-critical": 2_000_000_000,
                            "system-node-critical": 2_000_001_000}
 DEFAULT_PREEMPTION_POLICY = "PreemptLowerPriority"
 
 _NAMESPACES = REGISTRY.by_path("", "v1", "namespaces")
 _PODS = REGISTRY.by_path("", "v1", "pods")
+_PRIORITY_CLASSES = REGISTRY.by_path("scheduling.k8s.io", "v1", "priorityclasses")
 
 
 @dataclass
@@ -65,8 +69,8 @@ class AdmissionChain:
             await plugin(ctx)
 
 
-def default_admission(get: Getter) -> AdmissionChain:
-    return AdmissionChain(mutating=[default_toleration_seconds, priority],
+def default_admission(get: Getter, list_all: ListAll | None = None) -> AdmissionChain:
+    return AdmissionChain(mutating=[default_toleration_seconds, Priority(get, list_all)],
                           validating=[NamespaceLifecycle(get)])
 
 
@@ -100,25 +104,55 @@ def _tolerates_no_execute(toleration: Any, taint: str) -> bool:
         toleration.get("effect", "") in ("NoExecute", "")
 
 
-async def priority(ctx: WriteContext) -> None:
-    """A new pod's ``priority`` comes from its PriorityClass (0 without one); a priority the
-    client set that differs is refused, as Kubernetes' Priority admission refuses it."""
-    spec = _pod_create(ctx)
-    if spec is None:
-        return
-    class_name = spec.get("priorityClassName") or ""
-    if class_name and class_name not in SYSTEM_PRIORITY_CLASSES:
-        raise Forbidden(f'pods "{ctx.name}" is forbidden: no PriorityClass with name '
-                        f'{class_name} was found', name=ctx.name, kind="pods")
-    value = SYSTEM_PRIORITY_CLASSES.get(class_name, 0)
-    given = spec.get("priority")
-    if given is not None and given != value:
-        raise Forbidden(f'pods "{ctx.name}" is forbidden: the integer value of priority '
-                        f'({given}) must not be provided in pod spec; priority admission '
-                        f'controller computed {value} from the given PriorityClass name',
-                        name=ctx.name, kind="pods")
-    spec["priority"] = value
-    spec.setdefault("preemptionPolicy", DEFAULT_PREEMPTION_POLICY)
+class Priority:
+    """A new pod's ``priority`` comes from its PriorityClass, else from the class marked
+    ``globalDefault``, else 0; a priority the client set that differs is refused, and an
+    unknown class name too, as Kubernetes' Priority admission plugin does."""
+
+    def __init__(self, get: Getter, list_all: ListAll | None = None) -> None:
+        self.get = get
+        self.list_all = list_all
+
+    def _class(self, name: str) -> dict[str, Any] | None:
+        if _PRIORITY_CLASSES is None:
+            return None
+        return self.get(_PRIORITY_CLASSES, "", name)
+
+    def _global_default(self) -> dict[str, Any] | None:
+        if _PRIORITY_CLASSES is None or self.list_all is None:
+            return None
+        defaults = [c for c in self.list_all(_PRIORITY_CLASSES) if c.get("globalDefault")]
+        # Several defaults can exist for a moment: Kubernetes takes the lowest value.
+        return min(defaults, key=lambda c: int(c.get("value") or 0), default=None)
+
+    async def __call__(self, ctx: WriteContext) -> None:
+        spec = _pod_create(ctx)
+        if spec is None:
+            return
+        class_name = spec.get("priorityClassName") or ""
+        policy = DEFAULT_PREEMPTION_POLICY
+        if class_name:
+            found = self._class(class_name)
+            if found is None and class_name not in SYSTEM_PRIORITY_CLASSES:
+                raise Forbidden(f'pods "{ctx.name}" is forbidden: no PriorityClass with name '
+                                f'{class_name} was found', name=ctx.name, kind="pods")
+            value = int(found.get("value") or 0) if found is not None else \
+                SYSTEM_PRIORITY_CLASSES[class_name]
+        else:
+            found = self._global_default()
+            value = int(found.get("value") or 0) if found is not None else 0
+            if found is not None:
+                spec["priorityClassName"] = found["metadata"]["name"]
+        if found is not None and found.get("preemptionPolicy"):
+            policy = str(found["preemptionPolicy"])
+        given = spec.get("priority")
+        if given is not None and given != value:
+            raise Forbidden(f'pods "{ctx.name}" is forbidden: the integer value of priority '
+                            f'({given}) must not be provided in pod spec; priority admission '
+                            f'controller computed {value} from the given PriorityClass name',
+                            name=ctx.name, kind="pods")
+        spec["priority"] = value
+        spec.setdefault("preemptionPolicy", policy)
 
 
 class NamespaceLifecycle:

@@ -202,8 +202,10 @@ class ResourceHandlers:
         if not isinstance(node, str) or not node or is_dns1123_subdomain(node):
             raise BadRequest(f"Binding must name a target node by a valid node name, got "
                              f"{node!r}")
+        meta = body.get("metadata")
+        uid = meta.get("uid") if isinstance(meta, dict) else None
         if not opts.dry_run:
-            await self.rest.bind(rt, ns, name, node)
+            await self.rest.bind(rt, ns, name, node, uid=uid if isinstance(uid, str) else None)
         return ApiResponse(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                  "status": "Success", "code": 201})
 

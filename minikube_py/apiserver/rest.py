@@ -137,6 +137,11 @@ class RestStorage:
         entry = self.store.get(rt.key(namespace, name))
         return entry.decode() if entry is not None else None
 
+    def find_all(self, rt: ResourceType) -> list[dict[str, Any]]:
+        """Every object of a resource at the latest revision (what admission plugins list)."""
+        entries, _ = self.store.list_prefix(rt.prefix())
+        return [entry.decode() for entry in entries]
+
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         obj = self.find(rt, namespace, name)
         if obj is None:
@@ -463,15 +468,20 @@ class RestStorage:
         return deleted
 
     async def bind(self, rt: ResourceType, namespace: str, name: str,
-                   node: str) -> dict[str, Any]:
+                   node: str, *, uid: str | None = None) -> dict[str, Any]:
         """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write).
 
         Written without the pod update rules, which forbid changing ``spec.nodeName``: this
-        subresource is the one way to set it, as in Kubernetes."""
+        subresource is the one way to set it, as in Kubernetes. A Binding that names a
+        ``metadata.uid`` binds only that pod, not a new one of the same name (409)."""
 
         async def try_update(entry: Entry | None) -> Decision:
             assert entry is not None
             pod = entry.decode()
+            if uid and pod["metadata"].get("uid") != uid:
+                raise Conflict.of("", "pods", name,
+                                  f"Precondition failed: UID in precondition: {uid}, UID in "
+                                  f"object meta: {pod['metadata'].get('uid')}")
             bound = (pod.get("spec") or {}).get("nodeName")
             if bound:
                 raise Conflict.of("", "pods", name,

@@ -95,7 +95,7 @@ class ApiServer:
         self.store = store
         self.registry = registry
         self.rest = RestStorage(store)
-        self.rest.admission = default_admission(self.rest.find)
+        self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
         register_field_indexes(store, registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}

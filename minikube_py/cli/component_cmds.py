@@ -1,4 +1,4 @@
-"""``controller-manager`` (and, as they come, ``scheduler``, ``kubelet``, ``proxy``): one
+"""``controller-manager`` and ``scheduler`` (and, as they come, ``kubelet``, ``proxy``): one
 component in its own process, against a cluster given by a kubeconfig.
 
 The process talks to the apiserver over HTTPS like any other client, runs until SIGINT or
@@ -84,6 +84,52 @@ def controller_manager(kubeconfig_file: str | None, leader_elect: bool, controll
                                            lease_duration=lease_duration,
                                            renew_deadline=renew_deadline,
                                            retry_period=retry_period))
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(main())
+    except CliError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@click.command("scheduler")
+@kubeconfig_option
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) file.")
+@click.option("--leader-elect", is_flag=True,
+              help="Schedule only while holding the kube-system/kube-scheduler Lease, so that "
+                   "several of these may run.")
+@click.option("--identity", default="", help="Leader election identity (default: host_pid).")
+@click.option("--lease-duration", type=float, default=15.0, show_default=True,
+              help="Seconds a leader's lease lasts without renewal.")
+@click.option("--renew-deadline", type=float, default=10.0, show_default=True,
+              help="Seconds a leader keeps trying to renew before it steps down.")
+@click.option("--retry-period", type=float, default=2.0, show_default=True,
+              help="Seconds between attempts to acquire or renew the lease.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect: bool,
+              identity: str, lease_duration: float, renew_deadline: float,
+              retry_period: float, verbose: bool) -> None:
+    """Run the scheduler in its own process against a cluster."""
+    from minikube_py.scheduler import config as scheduler_config
+    from minikube_py.scheduler.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = scheduler_config.load(config_file) if config_file else None
+    except scheduler_config.ConfigError as exc:
+        fail(str(exc))
+
+    async def main() -> None:
+        client = _client(kubeconfig_file)
+        try:
+            await _serve(Scheduler(client, config=config, leader_elect=leader_elect,
+                                   identity=identity, lease_duration=lease_duration,
+                                   renew_deadline=renew_deadline, retry_period=retry_period))
         finally:
             await client.close()
 

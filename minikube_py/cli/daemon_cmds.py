@@ -21,15 +21,19 @@ from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError
 READY_TIMEOUT = 30.0
 
 
-COMPONENTS = ("controller-manager",)
+COMPONENTS = ("controller-manager", "scheduler", "nodes")
 
 
 def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-            without: tuple[str, ...] = (), history: str | None = None,
+            without: tuple[str, ...] = (), nodes: int = 0, nodes_file: str | None = None,
+            scheduler_config: str | None = None, history: str | None = None,
             compaction_interval: float | None = None) -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else default_data_dir()
     config = DaemonConfig(data_dir=base.resolve(), port=port, host=host,
-                          without=frozenset(without))
+                          without=frozenset(without), nodes=nodes,
+                          nodes_file=Path(nodes_file).resolve() if nodes_file else None,
+                          scheduler_config=Path(scheduler_config).resolve()
+                          if scheduler_config else None)
     if history is not None:
         try:
             config = replace(config, history=History.parse(history))
@@ -56,6 +60,14 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
 @click.option("--detach", is_flag=True, help="Run in the background; return once ready.")
 @click.option("--without", multiple=True, type=click.Choice(COMPONENTS),
               help="A component not to run in the daemon (e.g. to run it on its own).")
+@click.option("--nodes", "node_count", type=click.IntRange(min=0), default=0,
+              help="Register N virtual nodes (node-1 ...) of the machine's size "
+                   "(default: one node named after the host).")
+@click.option("--nodes-file", type=click.Path(exists=True, dir_okay=False),
+              help="YAML list of virtual nodes: name, cpu, memory, pods, resources, labels, "
+                   "taints, conditions.")
+@click.option("--scheduler-config", type=click.Path(exists=True, dir_okay=False),
+              help="A KubeSchedulerConfiguration file for the scheduler.")
 @click.option("--history", default=None, metavar="WINDOW",
               help="Watch history compaction keeps: a duration (5m), a count of revisions "
                    "(10000) or both (5m,10000), whichever keeps less.  [default: 5m,10000]")
@@ -63,11 +75,15 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
               help="Seconds between compactions of the history.  [default: 60]")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int, host: str, detach: bool, without: tuple[str, ...],
+       node_count: int, nodes_file: str | None, scheduler_config: str | None,
        history: str | None, compaction_interval: float | None, verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
-    config = _config(data_dir, port, host, without, history, compaction_interval)
+    if node_count and nodes_file:
+        fail("--nodes and --nodes-file exclude each other")
+    config = _config(data_dir, port, host, without, node_count, nodes_file, scheduler_config,
+                     history, compaction_interval)
     pid = daemon.running_pid(config)
     if pid is not None:
         if detach:
@@ -96,6 +112,12 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
             str(config.data_dir), "--port", str(config.port), "--listen", config.host]
     for name in sorted(config.without):
         args += ["--without", name]
+    if config.nodes:
+        args += ["--nodes", str(config.nodes)]
+    if config.nodes_file:
+        args += ["--nodes-file", str(config.nodes_file)]
+    if config.scheduler_config:
+        args += ["--scheduler-config", str(config.scheduler_config)]
     args += ["--history", config.history.flag(), "--compaction-interval",
              str(config.compact_interval)]
     if verbose:

@@ -67,6 +67,7 @@ SAMPLES: dict[str, Object] = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "x"},
         "minReplicas": 1, "maxReplicas": 3}},
     "Lease": {"spec": {"holderIdentity": "me", "leaseDurationSeconds": 15}},
+    "PriorityClass": {"value": 1000},
 }
 
 KINDS = [pytest.param(rt, id=rt.kind) for rt in REGISTRY]

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunningDaemon
+from minikube_py.nodes.registration import default_node_name
+from tests.conftest import RunningDaemon, start_daemon
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
 
@@ -223,11 +224,21 @@ def test_get_prints_the_kind_specific_columns(daemon: RunningDaemon, workloads: 
 
 def test_get_wide_shows_containers_images_and_selector(daemon: RunningDaemon,
                                                        workloads: str) -> None:
-    """The wide columns of a deployment are its container names, images and selector."""
+    """The wide columns of a deployment are its container names, images and selector; a
+    pod's are its IP, the node the scheduler bound it to (the daemon's one virtual node),
+    nominated node and readiness gates."""
     rows = table(ok(daemon, "-n", workloads, "get", "deploy", "web1", "-o", "wide"))
     assert rows[1][-3:] == ["c", "nginx:1.25", "app=web1"]
+
+    def bound() -> str:
+        return ok(daemon, "-n", workloads, "get", "pod", "pod1", "-o",
+                  "jsonpath={.spec.nodeName}").strip()
+
+    deadline = time.monotonic() + 20
+    while not bound() and time.monotonic() < deadline:
+        time.sleep(0.1)
     pod = table(ok(daemon, "-n", workloads, "get", "pod", "pod1", "-o", "wide"))[1]
-    assert pod[-4:] == ["<none>", "<none>", "<none>", "<none>"]
+    assert pod[-4:] == ["<none>", default_node_name(), "<none>", "<none>"]
 
 
 def test_get_namespaces_lists_the_system_namespaces(daemon: RunningDaemon) -> None:
@@ -246,12 +257,17 @@ def test_default_kubernetes_service(daemon: RunningDaemon) -> None:
     assert rows[1][:5] == ["kubernetes", "ClusterIP", "10.96.0.1", "<none>", "443/TCP"]
 
 
-def test_get_nodes_when_there_are_none(daemon: RunningDaemon) -> None:
-    """With no kubelet registered `kubectl get nodes` says "No resources found" on stderr."""
-    result = kubectl(daemon, "get", "nodes")
-    assert result.returncode == 0
-    assert result.stdout == ""
-    assert result.stderr.strip() == "No resources found"
+def test_get_nodes_when_there_are_none(tmp_path: Path) -> None:
+    """With no node registered (``up --without nodes``) `kubectl get nodes` says "No
+    resources found" on stderr."""
+    bare = start_daemon(tmp_path / "bare", extra=("--without", "nodes"))
+    try:
+        result = kubectl(bare, "get", "nodes")
+        assert result.returncode == 0
+        assert result.stdout == ""
+        assert result.stderr.strip() == "No resources found"
+    finally:
+        bare.stop()
 
 
 def test_get_all_namespaces_adds_the_namespace_column(daemon: RunningDaemon,

@@ -73,6 +73,8 @@ _BODIES: dict[str, dict[str, Any]] = {
             "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}},
     "coordination.k8s.io/Lease": {"spec": {"holderIdentity": "fuzz", "leaseDurationSeconds": 15,
                                            "leaseTransitions": 0}},
+    "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",
+                                        "preemptionPolicy": "PreemptLowerPriority"},
 }
 
 

@@ -1843,6 +1843,13 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("deleteOptions", "*io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"),
     },
+    "io.k8s.api.scheduling.v1.PriorityClass": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("value", "int32"),
+        3: ("globalDefault", "bool"),
+        4: ("description", "string"),
+        5: ("preemptionPolicy", "*string"),
+    },
     "io.k8s.api.scheduling.v1alpha3.TopologyConstraint": {
         1: ("key", "string"),
     },
