@@ -64,6 +64,7 @@ COMPONENT = "scheduler"
 LEASE_NAMESPACE, LEASE_NAME = "kube-system", "kube-scheduler"
 BINDERS = 16
 NO_NODES = "no nodes available to schedule pods"
+GATED = "Scheduling is blocked due to non-empty scheduling gates"
 WATCHED = ("pods", "nodes", "services", "replicationcontrollers", "replicasets",
            "statefulsets", "persistentvolumeclaims", "persistentvolumes", "storageclasses",
            "poddisruptionbudgets")
@@ -92,6 +93,11 @@ def default_identity() -> str:
 
 def _obj(item: Any) -> dict[str, Any]:
     return item.obj if isinstance(item, DeletedFinalStateUnknown) else item
+
+
+def _gated(pod: dict[str, Any]) -> bool:
+    """Waiting on ``spec.schedulingGates`` (kube-scheduler's SchedulingGates PreEnqueue)."""
+    return bool((pod.get("spec") or {}).get("schedulingGates"))
 
 
 def _terminal(pod: dict[str, Any]) -> bool:
@@ -280,6 +286,10 @@ class Scheduler:
         elif self._responsible(pod) and not (pod.get("metadata") or {}).get(
                 "deletionTimestamp"):
             info = PodInfo.of(pod)
+            if _gated(pod):
+                self._tasks.spawn(self._update_status(info, "SchedulingGated", GATED, None),
+                                  name=f"gated/{info.key}")
+                return
             self.queue.add(info)
             nominated = (pod.get("status") or {}).get("nominatedNodeName")
             if nominated:  # nominated before a restart or by another scheduler instance
@@ -304,7 +314,7 @@ class Scheduler:
             return
         if (new.get("metadata") or {}).get("deletionTimestamp"):
             self.queue.delete(info.key)
-        else:
+        elif not _gated(new):  # gates are only ever removed: the last one gone queues it
             self.queue.update(info)
 
     def _pod_deleted(self, item: dict[str, Any] | DeletedFinalStateUnknown) -> None:

@@ -269,3 +269,27 @@ async def test_extender_bind(client: Client) -> None:
     finally:
         await sched.stop()
         await runner.cleanup()
+
+
+async def test_scheduling_gates_hold_a_pod(client: Client, scheduler: Scheduler) -> None:
+    """A pod with schedulingGates is not scheduled (PodScheduled=False, SchedulingGated)
+    until its last gate is removed."""
+    await client.create(NODES, node("n1"))
+    await client.create(PODS, new_pod("gated", schedulingGates=[{"name": "example.com/wait"}]))
+
+    async def condition_reason() -> str:
+        got = await client.get(PODS, "gated", "default")
+        conds = got["status"].get("conditions") or []
+        return next((c["reason"] for c in conds if c["type"] == "PodScheduled"), "")
+
+    async def marked() -> bool:
+        return await condition_reason() == "SchedulingGated"
+
+    await until(marked, "SchedulingGated condition")
+    assert (await placements(client))["gated"] == ""
+    await client.patch(PODS, "gated", {"spec": {"schedulingGates": None}}, "default")
+
+    async def bound() -> bool:
+        return (await placements(client)).get("gated") == "n1"
+
+    await until(bound, "gated pod bound once ungated")
