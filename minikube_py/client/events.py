@@ -3,7 +3,10 @@ broadcaster's sink and the ``EventCorrelator``'s counting of repeats).
 
 A controller calls ``recorder.event(pod, "Normal", "Scheduled", "...")`` and carries on:
 recording never raises into the caller and never waits. The event goes into a bounded queue
-(dropped, with a log line, when it is full) that one named guarded task writes out in order.
+(dropped, with a log line, when it is full) that a few named guarded writer tasks write out
+(client-go's sink writes one at a time; a burst of 5,000 pods' ``Scheduled`` events then
+overflowed the queue here). Events of one key are written one after another, in order, so
+their aggregation stays exact; events of different keys go out concurrently.
 The same event (involved object, reason, message, type and source) seen again within
 ``window`` seconds does not make a new Event: the existing one gets ``count + 1`` and a new
 ``lastTimestamp`` by PATCH, which is what ``kubectl get events`` shows as ``x3 over 2m``.
@@ -36,6 +39,7 @@ WARNING = "Warning"
 QUEUE_SIZE = 1000  # client-go's broadcaster queue
 CACHE_SIZE = 4096  # client-go's maxLruCacheEntries
 WINDOW = 600.0  # seconds; client-go's defaultAggregateIntervalInSeconds
+WRITERS = 8  # concurrent event writes
 
 EventKey = tuple[str, ...]
 
@@ -90,7 +94,8 @@ class EventRecorder:
 
     def __init__(self, client: Client, component: str, host: str | None = None, *,
                  queue_size: int = QUEUE_SIZE, window: float = WINDOW,
-                 cache_size: int = CACHE_SIZE, clock: Callable[[], int] = time.time_ns) -> None:
+                 cache_size: int = CACHE_SIZE, clock: Callable[[], int] = time.time_ns,
+                 writers: int = WRITERS) -> None:
         self.client = client
         self.component = component
         self.host = host or ""
@@ -99,7 +104,9 @@ class EventRecorder:
         self._clock = clock
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue(maxsize=queue_size)
         self._seen: OrderedDict[EventKey, _Seen] = OrderedDict()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._writers = max(1, writers)
+        self._key_locks: dict[EventKey, tuple[asyncio.Lock, int]] = {}  # lock, users
         self._last_ns = 0
         self._events = _events()
         self.dropped = 0
@@ -136,35 +143,47 @@ class EventRecorder:
 
     async def flush(self) -> None:
         """Wait until every event recorded so far is written (or failed and was logged)."""
-        if self._task is not None:
+        if self._tasks:
             await self._queue.join()
 
     async def shutdown(self, *, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Write what is queued (up to ``timeout`` seconds), then stop the writer."""
-        if self._task is None:
+        if not self._tasks:
             return
         try:
             await asyncio.wait_for(self.flush(), timeout)
         except TimeoutError:
             log.warning("event recorder %s: %d events not written", self.component,
                         self._queue.qsize())
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        self._task = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
 
     def _ensure_writer(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = spawn(self._writer(), name=f"event-recorder/{self.component}")
+        self._tasks = [t for t in self._tasks if not t.done()]
+        while len(self._tasks) < self._writers:
+            self._tasks.append(spawn(self._writer(),
+                                     name=f"event-recorder/{self.component}/{len(self._tasks)}"))
 
     async def _writer(self) -> None:
         while True:
             pending = await self._queue.get()
+            key = self._key(pending)
+            lock, users = self._key_locks.get(key) or (asyncio.Lock(), 0)
+            self._key_locks[key] = (lock, users + 1)
             try:
-                await self._write(pending)
+                async with lock:  # one key's events in order: its count stays exact
+                    await self._write(pending, key)
             except Exception as err:
                 log.warning("event %s on %s/%s not written: %r", pending.reason,
                             pending.ref.get("namespace", ""), pending.ref.get("name", ""), err)
             finally:
+                lock, users = self._key_locks[key]
+                if users <= 1:
+                    del self._key_locks[key]
+                else:
+                    self._key_locks[key] = (lock, users - 1)
                 self._queue.task_done()
 
     def _key(self, p: _Pending) -> EventKey:
@@ -173,8 +192,7 @@ class EventRecorder:
                 ref.get("name", ""), ref.get("uid", ""), ref.get("apiVersion", ""),
                 p.event_type, p.reason, p.message)
 
-    async def _write(self, p: _Pending) -> None:
-        key = self._key(p)
+    async def _write(self, p: _Pending, key: EventKey) -> None:
         seen = self._seen.get(key)
         if seen is not None and p.at_ns - seen.last_ns <= self.window_ns:
             seen.count += 1

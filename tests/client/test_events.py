@@ -3,6 +3,8 @@ recording that never raises or blocks; verified by listing Events through the ap
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -10,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from minikube_py.api.registry import REGISTRY
+from minikube_py.apiserver.server import ApiServer
 from minikube_py.client.base import Client
 from minikube_py.client.events import NORMAL, WARNING, EventRecorder
+from minikube_py.client.local import LocalTransport
 
 if TYPE_CHECKING:
     from conftest import FlakyTransport
@@ -158,4 +162,61 @@ async def test_unsupported_type_is_dropped(client: Client) -> None:
     recorder.event(cm, "Error", "Bad", "not a type")
     await recorder.flush()
     assert await events(client) == []
+    await recorder.shutdown()
+
+
+class SlowTransport:
+    """The in-process transport with a delay on Event writes, counting how many are in
+    flight at once, overall and per involved object."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.in_flight = 0
+        self.most = 0
+        self.per_name: dict[str, int] = {}
+        self.most_for: dict[str, int] = {}
+
+    async def send(self, req: Any) -> Any:
+        if "/events" not in req.path or req.method == "GET":
+            return await self.inner.send(req)
+        body = json.loads(req.body) if req.method == "POST" else {}
+        name = (body.get("involvedObject") or {}).get("name") or req.path.rsplit("/", 1)[1]
+        name = name.split(".")[0]
+        self.in_flight += 1
+        self.per_name[name] = self.per_name.get(name, 0) + 1
+        self.most = max(self.most, self.in_flight)
+        self.most_for[name] = max(self.most_for.get(name, 0), self.per_name[name])
+        try:
+            await asyncio.sleep(0.01)
+            return await self.inner.send(req)
+        finally:
+            self.in_flight -= 1
+            self.per_name[name] -= 1
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_burst_is_written_concurrently_and_each_key_in_order(
+        apiserver: ApiServer) -> None:
+    """A burst of events about many objects is written by several writers at once (it does
+    not overflow the queue behind one slow write at a time), while the repeats of one event
+    are written one after another, so their count is exact."""
+    transport = SlowTransport(LocalTransport(apiserver.handle))
+    client = Client(transport)
+    cms = [await configmap(Client(LocalTransport(apiserver.handle)), f"cm{i}")
+           for i in range(40)]
+    recorder = EventRecorder(client, "test-controller", queue_size=200)
+    for i, cm in enumerate(cms[1:]):
+        recorder.event(cm, NORMAL, "Burst", "one each")
+        if i % 4 == 0:  # the repeats of one event, interleaved with the burst
+            recorder.event(cms[0], WARNING, "Again", "the same")
+    await recorder.flush()
+    assert recorder.dropped == 0
+    assert transport.most > 1, "events of different objects go out concurrently"
+    assert transport.most_for["cm0"] == 1, "one event's repeats are written one at a time"
+    written = await events(Client(LocalTransport(apiserver.handle)))
+    again = [e for e in written if e["reason"] == "Again"]
+    assert len(again) == 1 and again[0]["count"] == 10
+    assert len([e for e in written if e["reason"] == "Burst"]) == 39
     await recorder.shutdown()
