@@ -7,10 +7,10 @@ file and, for a detached daemon, its log.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minikube_py.datadir import home_dir
 from minikube_py.store.history import History, HistoryError
 
 __all__ = ["DEFAULT_PORT", "DaemonConfig", "History", "HistoryError", "default_data_dir"]
@@ -19,8 +19,8 @@ DEFAULT_PORT = 6443
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("MINIKUBE_PY_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".minikube-py"
+    """The home dir: ``$MINIKUBE_PY_HOME``, else ``~/.minikube-py``."""
+    return home_dir()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from minikube_py import datadir
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
@@ -101,6 +102,7 @@ class Daemon:
         kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
+        datadir.remember_current(cfg.data_dir)  # commands without a choice mean this one
         self.tasks.spawn(self._compactor(), name="compactor")
         for component in self._components(self.client):
             self.components.add(component)
@@ -257,34 +259,13 @@ def _lock_data_dir(config: DaemonConfig) -> int:
     return fd
 
 
-def _data_dir_locked(config: DaemonConfig) -> bool:
-    try:
-        fd = os.open(config.data_dir / "daemon.lock", os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 def running_pid(config: DaemonConfig) -> int | None:
     """The pid of the live daemon of this data dir, if any: its pid file is trusted only
     while the data dir lock is held, so a stale file never names an unrelated process."""
-    info = read_pid_file(config)
-    if info is None or not _data_dir_locked(config):
-        return None
-    return info[0]
+    return datadir.running_pid(config.data_dir)
 
 
 def read_pid_file(config: DaemonConfig) -> tuple[int, int] | None:
-    try:
-        pid, port = config.pid_file.read_text().split()[:2]
-        return int(pid), int(port)
-    except (FileNotFoundError, ValueError):
-        return None
+    return datadir.read_pid_file(config.data_dir)
 
 

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,21 @@ from minikube_py.daemon import bootstrap
 from minikube_py.store.sqlite import SqliteStorage as Store
 
 ROOT = Path(__file__).resolve().parent.parent
+_HOME: tempfile.TemporaryDirectory[str] | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole run gets its own home dir ($MINIKUBE_PY_HOME): the daemons and CLIs that
+    tests start never read or write the user's ~/.minikube-py (``up`` remembers the cluster
+    it started there)."""
+    global _HOME
+    _HOME = tempfile.TemporaryDirectory(prefix="minikube-py-test-home-")
+    os.environ["MINIKUBE_PY_HOME"] = _HOME.name
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _HOME is not None:
+        _HOME.cleanup()
 
 
 @pytest.fixture

@@ -14,15 +14,11 @@ import sys
 
 import click
 
-from minikube_py.cli.context import CliError, fail, kubeconfig_path
+from minikube_py.cli.context import CliError, fail, kubeconfig_option, kubeconfig_path
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.http import HttpTransport
 from minikube_py.util.component import Component
-
-kubeconfig_option = click.option("--kubeconfig", "kubeconfig_file", type=click.Path(),
-                                 help="Kubeconfig of the cluster (default: $KUBECONFIG, else "
-                                      "the one in $MINIKUBE_PY_HOME).")
 
 
 async def _serve(component: Component) -> None:

@@ -8,7 +8,6 @@ and exit code 1; no traceback reaches the user.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,14 +16,15 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from minikube_py import datadir
 from minikube_py.api.errors import StatusError
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.http import HttpTransport
-from minikube_py.config import default_data_dir
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CliError(Exception):
@@ -41,14 +41,32 @@ class Session:
     namespace: str
 
 
+DATA_DIR_HELP = ("The cluster's data dir (default: the cluster the last `up` started while "
+                 "it runs, else $MINIKUBE_PY_HOME or ~/.minikube-py).")
+
+
+def _remember_data_dir(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta["minikube_py.data_dir"] = value
+
+
+def kubeconfig_option(func: F) -> F:
+    """``--kubeconfig`` and ``--data-dir``: how every API command chooses its cluster, in the
+    order of :mod:`minikube_py.datadir` (the data dir reaches :func:`run` by the context)."""
+    func = click.option("--data-dir", type=click.Path(file_okay=False), expose_value=False,
+                        callback=_remember_data_dir, help=DATA_DIR_HELP)(func)
+    return click.option("--kubeconfig", "kubeconfig_file", type=click.Path(dir_okay=False),
+                        default=None,
+                        help="Kubeconfig of the cluster (default: --data-dir's, else "
+                             "$KUBECONFIG's first file, else the current cluster's).")(func)
+
+
 def kubeconfig_path(explicit: str | None, data_dir: str | None = None) -> Path:
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get("KUBECONFIG")
-    if env and not data_dir:
-        return Path(env.split(os.pathsep)[0]).expanduser()
-    base = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    return base / "kubeconfig"
+    """The kubeconfig a command means (see :mod:`minikube_py.datadir` for the order)."""
+    if data_dir is None:
+        ctx = click.get_current_context(silent=True)
+        data_dir = ctx.meta.get("minikube_py.data_dir") if ctx is not None else None
+    return datadir.kubeconfig_path(explicit, data_dir)
 
 
 def resolve_kind(name: str) -> ResourceType:
@@ -61,7 +79,8 @@ def resolve_kind(name: str) -> ResourceType:
 def error_line(err: StatusError) -> str:
     if err.code == 401:
         return "error: You must be logged in to the server (Unauthorized)"
-    if err.reason == "ServiceUnavailable" and "the connection to the server" in err.message:
+    if err.reason == "ServiceUnavailable" and err.message.startswith(
+            ("the connection to the server", "unable to connect to the server")):
         return err.message
     return f"Error from server ({err.reason}): {err.message}"
 
@@ -84,7 +103,11 @@ def run(body: Callable[..., Awaitable[T]], *args: Any, kubeconfig_file: str | No
     try:
         return asyncio.run(main())
     except StatusError as err:
-        click.echo(error_line(err), err=True)
+        line = error_line(err)
+        if err.code == 401:
+            line += (f": the token of {kubeconfig_path(kubeconfig_file)} (users[].user.token) "
+                     "was refused - is it this cluster's kubeconfig?")
+        click.echo(line, err=True)
         sys.exit(1)
     except CliError as err:
         click.echo(f"error: {err}", err=True)

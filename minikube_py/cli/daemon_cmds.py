@@ -15,8 +15,9 @@ from typing import Any
 
 import click
 
-from minikube_py.cli.context import CliError, Session, fail, run
-from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError, default_data_dir
+from minikube_py import datadir
+from minikube_py.cli.context import DATA_DIR_HELP, CliError, Session, fail, run
+from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError
 
 READY_TIMEOUT = 30.0
 
@@ -28,7 +29,7 @@ def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0
             without: tuple[str, ...] = (), nodes: int = 0, nodes_file: str | None = None,
             scheduler_config: str | None = None, history: str | None = None,
             compaction_interval: float | None = None) -> DaemonConfig:
-    base = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    base = Path(data_dir).expanduser() if data_dir else datadir.home_dir()
     config = DaemonConfig(data_dir=base.resolve(), port=port, host=host,
                           without=frozenset(without), nodes=nodes,
                           nodes_file=Path(nodes_file).resolve() if nodes_file else None,
@@ -49,12 +50,23 @@ def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
                                help="State directory (default $MINIKUBE_PY_HOME or "
                                     "~/.minikube-py).")
+which_option = click.option("--data-dir", type=click.Path(file_okay=False),
+                            help=DATA_DIR_HELP)
+kubeconfig_dir_option = click.option("--kubeconfig", "kubeconfig_file",
+                                     type=click.Path(dir_okay=False),
+                                     help="A cluster's kubeconfig: the data dir holding it.")
+
+
+def _chosen(data_dir: str | None, kubeconfig_file: str | None) -> DaemonConfig:
+    """The config of the cluster a ``down``/``status`` means (datadir's order)."""
+    return _config(str(datadir.choose(data_dir, kubeconfig_file)))
 
 
 @click.command()
 @data_dir_option
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True,
-              help="HTTPS port of the apiserver (0 picks a free one).")
+@click.option("--port", type=int, default=None,
+              help=f"HTTPS port of the apiserver (0 picks a free one).  [default: "
+                   f"{DEFAULT_PORT}]")
 @click.option("--listen", "host", default="127.0.0.1", show_default=True,
               help="Address to listen on.")
 @click.option("--detach", is_flag=True, help="Run in the background; return once ready.")
@@ -74,7 +86,8 @@ data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
 @click.option("--compaction-interval", type=float, default=None, metavar="SECONDS",
               help="Seconds between compactions of the history.  [default: 60]")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def up(data_dir: str | None, port: int, host: str, detach: bool, without: tuple[str, ...],
+def up(data_dir: str | None, port: int | None, host: str, detach: bool,
+       without: tuple[str, ...],
        node_count: int, nodes_file: str | None, scheduler_config: str | None,
        history: str | None, compaction_interval: float | None, verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
@@ -82,15 +95,20 @@ def up(data_dir: str | None, port: int, host: str, detach: bool, without: tuple[
 
     if node_count and nodes_file:
         fail("--nodes and --nodes-file exclude each other")
-    config = _config(data_dir, port, host, without, node_count, nodes_file, scheduler_config,
-                     history, compaction_interval)
+    config = _config(data_dir, DEFAULT_PORT if port is None else port, host, without,
+                     node_count, nodes_file, scheduler_config, history, compaction_interval)
     pid = daemon.running_pid(config)
     if pid is not None:
+        running_port = (datadir.read_pid_file(config.data_dir) or (pid, 0))[1]
+        where = f"https://127.0.0.1:{running_port}"
+        if port not in (None, 0, running_port):
+            fail(f"minikube-py is already running for {config.data_dir} on {where} (pid "
+                 f"{pid}), not on port {port}: run `minikube-py down` first to move it")
         if detach:
-            click.echo(f"minikube-py is already running (pid {pid}); "
+            click.echo(f"minikube-py is already running on {where} (pid {pid}); "
                        f"kubeconfig: {config.kubeconfig}")
             return
-        fail(f"minikube-py is already running for {config.data_dir} (pid {pid})")
+        fail(f"minikube-py is already running for {config.data_dir} on {where} (pid {pid})")
     if detach:
         _start_detached(config, verbose)
         return
@@ -131,9 +149,11 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
             tail = config.log_file.read_text(errors="replace").strip().splitlines()[-1:]
             fail(f"daemon exited ({proc.returncode}): {tail[0] if tail else 'see log'} "
                  f"(log: {config.log_file})")
-        if config.pid_file.exists():
-            click.echo(f"minikube-py is up (pid {proc.pid}). kubeconfig: {config.kubeconfig}")
-            click.echo(f"  kubectl --kubeconfig {config.kubeconfig} get namespaces")
+        info = datadir.read_pid_file(config.data_dir)
+        if info is not None:
+            click.echo(f"minikube-py is up on https://{_shown_host(config.host)}:{info[1]} "
+                       f"(pid {proc.pid}). kubeconfig: {config.kubeconfig}")
+            click.echo(f"  export KUBECONFIG={config.kubeconfig}   # for kubectl")
             return
         time.sleep(0.05)
     proc.terminate()
@@ -141,16 +161,18 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
 
 
 @click.command()
-@data_dir_option
-@click.option("--timeout", type=float, default=30.0, show_default=True)
-def down(data_dir: str | None, timeout: float) -> None:
+@which_option
+@kubeconfig_dir_option
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds to wait for a clean stop before the daemon is killed.")
+def down(data_dir: str | None, kubeconfig_file: str | None, timeout: float) -> None:
     """Stop the cluster's daemon (its state stays in the data dir)."""
     from minikube_py import daemon
 
-    config = _config(data_dir)
+    config = _chosen(data_dir, kubeconfig_file)
     pid = daemon.running_pid(config)
     if pid is None:
-        click.echo("minikube-py is not running")
+        click.echo(f"minikube-py is not running (data dir {config.data_dir})")
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -166,15 +188,16 @@ def down(data_dir: str | None, timeout: float) -> None:
 
 
 @click.command()
-@data_dir_option
-def status(data_dir: str | None) -> None:
-    """Say whether the daemon runs and its apiserver answers."""
+@which_option
+@kubeconfig_dir_option
+def status(data_dir: str | None, kubeconfig_file: str | None) -> None:
+    """Say whether the daemon runs, where, and what its store holds."""
     from minikube_py import daemon
 
-    config = _config(data_dir)
+    config = _chosen(data_dir, kubeconfig_file)
     pid = daemon.running_pid(config)
     if pid is None:
-        click.echo("minikube-py: Stopped")
+        click.echo(f"minikube-py: Stopped (data dir {config.data_dir})")
         sys.exit(1)
 
     async def probe(session: Session) -> tuple[dict[str, Any], bytes]:
@@ -196,6 +219,10 @@ def status(data_dir: str | None) -> None:
                    f"write-ahead log {_mib(figures.get('store_wal_size_bytes', 0))} "
                    f"({config.db_path})")
     click.echo(f"kubeconfig: {config.kubeconfig}")
+
+
+def _shown_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
 
 
 def parse_metrics(text: bytes) -> dict[str, float]:

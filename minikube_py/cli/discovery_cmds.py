@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from minikube_py.cli.context import Session, fail, resolve_kind, run
-from minikube_py.cli.resources import kubeconfig_option
+from minikube_py.cli.context import Session, fail, kubeconfig_option, resolve_kind, run
 
 
 @click.command("api-resources")

@@ -17,9 +17,9 @@ import click
 import yaml
 
 from minikube_py.api.machinery.patch import MERGE
-from minikube_py.cli.context import Session, fail, resolve_kind, run
+from minikube_py.cli.context import Session, fail, kubeconfig_option, resolve_kind, run
 from minikube_py.cli.printing import kind_name, to_yaml
-from minikube_py.cli.resources import kubeconfig_option, namespace_option
+from minikube_py.cli.resources import namespace_option
 
 
 def _target(kind: str, name: str | None) -> tuple[str, str]:

@@ -16,14 +16,12 @@ from minikube_py.api.errors import NotFound
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.cli import manifests
 from minikube_py.cli.apply import apply_one
-from minikube_py.cli.context import Session, fail, resolve_kind, run
+from minikube_py.cli.context import Session, fail, kubeconfig_option, resolve_kind, run
 from minikube_py.cli.describe import describe_object
 from minikube_py.cli.printing import echo_object, kind_name, table_lines
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
-kubeconfig_option = click.option("--kubeconfig", "kubeconfig_file", default=None,
-                                 help="Path to the kubeconfig (default: the daemon's).")
 namespace_option = click.option("-n", "--namespace", default=None,
                                 help="Namespace (default: default).")
 

@@ -47,9 +47,7 @@ class HttpTransport:
             resp = await session.request(req.method, req.path, params=dict(req.query),
                                          data=req.body, headers=headers)
         except (aiohttp.ClientConnectionError, OSError) as exc:
-            raise ServiceUnavailable(
-                f"the connection to the server {self.config.server} was refused - is the "
-                f"cluster up? ({exc.__class__.__name__})") from exc
+            raise ServiceUnavailable(connect_failure(self.config.server, exc)) from exc
         except aiohttp.ClientError as exc:
             raise _lost(self.config.server, exc) from exc
         ctype = resp.headers.get("Content-Type", "application/json")
@@ -69,6 +67,23 @@ class HttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def connect_failure(server: str, exc: BaseException) -> str:
+    """What went wrong reaching ``server``, in the words kubectl users know."""
+    host = server.split("://", 1)[-1].rstrip("/")
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return (f"unable to connect to the server {host}: its certificate is not signed by "
+                "the certificate authority of the kubeconfig (was the cluster's data dir "
+                "recreated? use the kubeconfig that `minikube-py up` printed)")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return f"unable to connect to the server {host}: the TLS handshake failed"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return f"the connection to the server {host} was closed before it answered"
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return f"unable to connect to the server {host}: it did not answer in time"
+    return (f"the connection to the server {host} was refused - is the cluster up? "
+            "(minikube-py status)")
 
 
 def _lost(server: str, exc: Exception) -> ServiceUnavailable:

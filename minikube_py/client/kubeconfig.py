@@ -7,9 +7,12 @@ as ``certificate-authority-data`` so the file is self-contained.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 
@@ -44,30 +47,111 @@ def write(path: Path, *, server: str, ca_pem: bytes, token: str) -> None:
 
 
 class KubeConfigError(Exception):
-    """The kubeconfig is missing or unusable; the message says why, in one line."""
+    """The kubeconfig is missing or unusable; the message names the file and the field, in
+    one line."""
 
 
 def load(path: Path) -> KubeConfig:
-    """Read the current context of a kubeconfig (token auth, CA data or file)."""
+    """Read the current context of a kubeconfig (bearer token; CA data or file).
+
+    Every way a file can be unusable is a :class:`KubeConfigError` naming the file and the
+    field: missing file, bad YAML, no current context, an unknown context, cluster or user,
+    a missing server, a user without a token, a CA that is missing, unreadable or not PEM.
+    """
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        text = path.read_text()
     except FileNotFoundError as exc:
         raise KubeConfigError(f"no kubeconfig at {path}: is the cluster up? "
                               "(run: minikube-py up --detach)") from exc
-    except (OSError, yaml.YAMLError) as exc:
-        raise KubeConfigError(f"cannot read kubeconfig {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KubeConfigError(f"cannot read kubeconfig {path}: {_why(exc)}") from exc
     try:
-        ctx_name = doc.get("current-context")
-        ctx = next(c["context"] for c in doc["contexts"] if c["name"] == ctx_name)
-        cluster = next(c["cluster"] for c in doc["clusters"] if c["name"] == ctx["cluster"])
-        user = next(u["user"] for u in doc["users"] if u["name"] == ctx["user"])
-    except (KeyError, StopIteration, TypeError) as exc:
-        raise KubeConfigError(f"kubeconfig {path} has no usable current context") from exc
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise KubeConfigError(f"kubeconfig {path} is not valid YAML{where}") from exc
+    if not isinstance(doc, dict):
+        raise KubeConfigError(f"kubeconfig {path} is not a kubeconfig (want a mapping with "
+                              "clusters, users, contexts and current-context)")
+    bad = _Complainer(path)
+    ctx_name = doc.get("current-context")
+    if not ctx_name or not isinstance(ctx_name, str):
+        bad("has no current-context (set one: kubectl config use-context NAME)")
+    ctx = _named(doc, "contexts", "context", ctx_name, bad, referrer="current-context")
+    cluster_name, user_name = ctx.get("cluster"), ctx.get("user")
+    if not isinstance(cluster_name, str) or not cluster_name:
+        bad(f'context "{ctx_name}" names no cluster (contexts[{ctx_name}].context.cluster)')
+    if not isinstance(user_name, str) or not user_name:
+        bad(f'context "{ctx_name}" names no user (contexts[{ctx_name}].context.user)')
+    cluster = _named(doc, "clusters", "cluster", cluster_name, bad,
+                     referrer=f"contexts[{ctx_name}].context.cluster")
+    user = _named(doc, "users", "user", user_name, bad,
+                  referrer=f"contexts[{ctx_name}].context.user")
+    server = cluster.get("server")
+    if not isinstance(server, str) or not server.startswith(("https://", "http://")):
+        bad(f'cluster "{cluster_name}" has no server URL (clusters[{cluster_name}].cluster.'
+            f"server: {server!r})")
+    token = user.get("token")
+    if not isinstance(token, str) or not token:
+        bad(f'user "{user_name}" has no token (users[{user_name}].user.token); minikube-py '
+            "authenticates with bearer tokens")
+    ca = _ca(cluster, str(cluster_name), path, bad)
+    return KubeConfig(server=str(server), ca_pem=ca, token=str(token), path=path)
+
+
+class _Complainer:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __call__(self, what: str) -> NoReturn:
+        raise KubeConfigError(f"kubeconfig {self.path} {what}")
+
+
+def _named(doc: dict[str, Any], section: str, field: str, name: object,
+           bad: _Complainer, *, referrer: str) -> dict[str, Any]:
+    """The ``field`` mapping of the entry called ``name`` in ``doc[section]``."""
+    entries = doc.get(section)
+    if not isinstance(entries, list):
+        bad(f"has no {section} list ({section})")
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("name") == name:
+            body = entry.get(field)
+            if not isinstance(body, dict):
+                bad(f'{section[:-1]} "{name}" is empty ({section}[{name}].{field})')
+            return body
+    bad(f'{section[:-1]} "{name}" ({referrer}) is not in {section}')
+
+
+def _ca(cluster: dict[str, Any], name: str, path: Path, bad: _Complainer) -> bytes:
+    field = f"clusters[{name}].cluster"
     if "certificate-authority-data" in cluster:
-        ca = base64.b64decode(cluster["certificate-authority-data"])
+        try:
+            pem = base64.b64decode(str(cluster["certificate-authority-data"]), validate=True)
+        except (binascii.Error, ValueError):
+            bad(f"has a certificate-authority-data that is not base64 ({field}."
+                "certificate-authority-data)")
+        where = f"{field}.certificate-authority-data"
     elif "certificate-authority" in cluster:
-        ca = Path(cluster["certificate-authority"]).read_bytes()
+        ca_path = Path(str(cluster["certificate-authority"])).expanduser()
+        if not ca_path.is_absolute():  # relative to the kubeconfig, as kubectl resolves it
+            ca_path = path.parent / ca_path
+        try:
+            pem = ca_path.read_bytes()
+        except OSError as exc:
+            bad(f"names a certificate authority that cannot be read: {ca_path}: {_why(exc)} "
+                f"({field}.certificate-authority)")
+        where = f"{field}.certificate-authority ({ca_path})"
     else:
-        ca = b""
-    return KubeConfig(server=cluster["server"], ca_pem=ca, token=user.get("token", ""),
-                      path=path)
+        return b""
+    try:
+        ssl.create_default_context(cadata=pem.decode())
+    except (ssl.SSLError, UnicodeDecodeError, ValueError):
+        bad(f"has a certificate authority that is not a PEM certificate ({where})")
+    return pem
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or exc.__class__.__name__

@@ -10,6 +10,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from tests.conftest import RunningDaemon
 
@@ -284,3 +287,65 @@ def test_up_on_a_busy_port_fails_in_one_line(daemon: RunningDaemon, tmp_path: Pa
                             capture_output=True, text=True, env=env, timeout=30, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: cannot listen on")
+
+
+def _mk(env: dict[str, str]) -> Any:
+    def mk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "minikube_py.cli.main", *args],
+                              capture_output=True, text=True, env=env, timeout=60, check=False)
+    return mk
+
+
+def test_commands_follow_the_cluster_up_started(tmp_path: Path) -> None:
+    """After `up --data-dir D`, get, status and down without a choice mean D; --kubeconfig and
+    --data-dir choose explicitly; a second `up` on another port says where it runs, exit 1."""
+    home, data = tmp_path / "home", tmp_path / "elsewhere"
+    env = dict(os.environ, MINIKUBE_PY_HOME=str(home))
+    env.pop("KUBECONFIG", None)
+    mk = _mk(env)
+    up = mk("up", "--detach", "--port", "0", "--data-dir", str(data))
+    try:
+        assert up.returncode == 0, up.stderr
+        port = int((data / "daemon.pid").read_text().split()[1])
+        assert f"is up on https://127.0.0.1:{port}" in up.stdout
+        assert mk("get", "ns").returncode == 0
+        assert mk("get", "ns", "--data-dir", str(data)).returncode == 0
+        assert mk("get", "ns", "--kubeconfig", str(data / "kubeconfig")).returncode == 0
+        status = mk("status")
+        assert status.returncode == 0 and f"on port {port}" in status.stdout, status.stdout
+        again = mk("up", "--detach", "--data-dir", str(data), "--port", str(port + 1))
+        assert again.returncode == 1
+        assert again.stderr.strip().splitlines() == [
+            f"error: minikube-py is already running for {data} on https://127.0.0.1:{port} "
+            f"(pid {up.stdout.split('(pid ')[1].split(')')[0]}), not on port {port + 1}: run "
+            "`minikube-py down` first to move it"]
+        same = mk("up", "--detach", "--data-dir", str(data))
+        assert same.returncode == 0 and f"already running on https://127.0.0.1:{port}" in \
+            same.stdout
+    finally:
+        down = mk("down")
+    assert down.returncode == 0 and "stopped" in down.stdout, down.stdout + down.stderr
+    assert mk("status").returncode == 1
+
+
+def test_wrong_token_and_refused_connection_say_what_failed(daemon: RunningDaemon,
+                                                            tmp_path: Path) -> None:
+    """A kubeconfig with another token names the file; a server that is not there is named
+    in words, not as an exception class."""
+    doc = yaml.safe_load(daemon.kubeconfig.read_text())
+    doc["users"][0]["user"]["token"] = "not-the-token"
+    wrong = tmp_path / "wrong"
+    wrong.write_text(yaml.safe_dump(doc))
+    result = daemon.cli("get", "pods", "--kubeconfig", str(wrong))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: You must be logged in to the server (Unauthorized): the token of "
+        f"{wrong} (users[].user.token) was refused - is it this cluster's kubeconfig?"]
+    doc["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:9"  # discard: nothing there
+    gone = tmp_path / "gone"
+    gone.write_text(yaml.safe_dump(doc))
+    result = daemon.cli("get", "pods", "--kubeconfig", str(gone))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "the connection to the server 127.0.0.1:9 was refused - is the cluster up? "
+        "(minikube-py status)"]
