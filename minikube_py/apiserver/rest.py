@@ -21,6 +21,7 @@ from minikube_py.api.codecs.body import decode_yaml
 from minikube_py.api.errors import (
     AlreadyExists,
     BadRequest,
+    Cause,
     Conflict,
     Gone,
     Invalid,
@@ -547,7 +548,8 @@ class RestStorage:
         if unknown and mode == "Strict":
             raise BadRequest("strict decoding error: " + ", ".join(unknown))
         if result.missing and check_required:  # an apply configuration may be partial
-            raise Invalid.of(rt.group, rt.kind, name, [required(p) for p in result.missing])
+            causes = [required(p) for p in result.missing]
+            raise Invalid.of(rt.group, rt.kind, name, causes + _other_causes(rt, obj, causes))
         return unknown if mode == "Warn" else []
 
     @staticmethod
@@ -605,6 +607,20 @@ def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,
     if not fields.empty() and not fields.matches(object_fields(rt.strategy.fields, obj)):
         return False
     return True
+
+
+def _other_causes(rt: ResourceType, obj: dict[str, Any], known: list[Cause]) -> list[Cause]:
+    """What the kind's validation finds besides missing required fields, so that one answer
+    lists every invalid field as Kubernetes' does (its validation sees the whole object). On
+    a copy, defaulted first; an object too broken to validate gives nothing more."""
+    candidate = jsonutil.copy(obj)
+    try:
+        rt.strategy.default(candidate)
+        found = validation.validate(rt, candidate)
+    except Exception:  # the required fields are reported either way
+        return []
+    seen = {c.field for c in known}
+    return [c for c in found if c.field not in seen]
 
 
 def _unchanged(new: dict[str, Any], old: dict[str, Any]) -> bool:

@@ -1,8 +1,10 @@
 """Reading manifests: ``-f FILE|DIR|-``, multi-document YAML or JSON, ``-R`` for sub-dirs.
 
-Every document is checked before anything is sent, so a bad file changes nothing: a YAML
-error, a document without ``kind``/``apiVersion``, or a kind the cluster does not serve is
-reported with its file and stops the command. ``List`` documents are flattened.
+Every document is checked before anything is sent. As kubectl does, a bad document (one
+without ``kind``/``apiVersion`` or a name, a kind the cluster does not serve, a file that is
+not YAML) is reported with its file and skipped when the caller collects ``errors`` — the
+good documents are still applied, and the command exits 1 at the end; without ``errors``
+the first problem stops the command. ``List`` documents are flattened.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 import yaml
 
 from minikube_py.api.registry import REGISTRY, ResourceType
-from minikube_py.cli.context import fail
+from minikube_py.cli.context import CliError, fail
 from minikube_py.util import jsonutil
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -50,20 +52,37 @@ def _read(path: Path) -> str:
         fail(f"error reading {path}: {exc.strerror}")
 
 
-def load(paths: tuple[str, ...], recursive: bool = False) -> list[Manifest]:
+def load(paths: tuple[str, ...], recursive: bool = False, *,
+         errors: list[str] | None = None) -> list[Manifest]:
+    """The objects of ``paths``; with ``errors``, bad documents are listed there, not fatal."""
     result: list[Manifest] = []
+
+    def problem(message: str) -> None:
+        if errors is None:
+            fail(message)
+        errors.append(message)
+
     for path in paths:
-        for source, text in _files(path, recursive):
+        try:
+            files = _files(path, recursive)
+        except CliError as exc:
+            problem(str(exc))
+            continue
+        for source, text in files:
             try:
                 docs = list(yaml.safe_load_all(text))
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f" line {mark.line + 1}" if mark is not None else ""
-                problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-                fail(f"error parsing {source}:{where}: {problem}")
+                what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                problem(f"error parsing {source}:{where}: {what}")
+                continue
             for doc in docs:
-                result.extend(_flatten(source, doc))
-    if not result:
+                try:
+                    result.extend(_flatten(source, doc))
+                except CliError as exc:
+                    problem(str(exc))
+    if not result and not errors:
         fail("no objects passed to apply")
     return result
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from minikube_py.api.errors import NotFound
+from minikube_py.api.errors import NotFound, StatusError
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.cli import manifests
 from minikube_py.cli.apply import apply_one
@@ -183,15 +183,32 @@ async def _watch(s: Session, rt: ResourceType, ns: str | None, query: dict[str, 
 @kubeconfig_option
 def apply(files: tuple[str, ...], recursive: bool, namespace: str | None,
           kubeconfig_file: str | None) -> None:
-    """Create or update objects from manifests (client-side apply)."""
-    loaded = manifests.load(files, recursive)
+    """Create or update objects from manifests (client-side apply).
 
-    async def body(s: Session) -> None:
+    As kubectl: every good object is applied; each bad one is reported at the end, and then
+    the command exits 1."""
+    problems: list[str] = []
+    loaded = manifests.load(files, recursive, errors=problems)
+
+    async def body(s: Session) -> list[str]:
+        refused: list[str] = []
         for m in loaded:
-            outcome = await apply_one(s.client, m, s.namespace)
+            try:
+                outcome = await apply_one(s.client, m, s.namespace)
+            except StatusError as err:
+                if err.reason == "ServiceUnavailable":
+                    raise  # the cluster, not this object: stop here
+                refused.append(f"Error from server ({err.reason}): error when applying "
+                               f'"{m.source}": {err.message}')
+                continue
             click.echo(f"{kind_name(m.rt, m.obj)} {outcome}")
+        return refused
 
-    run(body, kubeconfig_file=kubeconfig_file, namespace=namespace)
+    refused = run(body, kubeconfig_file=kubeconfig_file, namespace=namespace) if loaded else []
+    for line in [f"error: {p}" for p in problems] + refused:
+        click.echo(line, err=True)
+    if problems or refused:
+        sys.exit(1)
 
 
 @click.command()

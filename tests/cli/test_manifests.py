@@ -46,3 +46,21 @@ def test_directories_lists_and_multiple_documents(tmp_path: Path) -> None:
     assert flat == [("ConfigMap", "a"), ("Secret", "s")]
     deep = [(m.rt.kind, m.obj["metadata"]["name"]) for m in load((str(tmp_path),), True)]
     assert deep == [("ConfigMap", "a"), ("Secret", "s"), ("Deployment", "d")]
+
+
+def test_collected_errors_skip_bad_documents_and_files(tmp_path: Path) -> None:
+    """With an errors list, each bad document or file is one entry and the good ones load."""
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n---\n"
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
+    (tmp_path / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n")
+    errors: list[str] = []
+    loaded = load((str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"),
+                   str(tmp_path / "missing.yaml")), errors=errors)
+    assert [(m.rt.kind, m.obj["metadata"]["name"]) for m in loaded] == [
+        ("ConfigMap", "a"), ("Secret", "s")]
+    assert len(errors) == 4
+    assert "has no metadata.name" in errors[0] and "Widget" in errors[1]
+    assert "error parsing" in errors[2] and "does not exist" in errors[3]

@@ -126,7 +126,8 @@ def test_describe_and_delete(daemon: RunningDaemon, tmp_path: Path) -> None:
 
 def test_bad_input_is_one_line_and_changes_nothing(daemon: RunningDaemon,
                                                    tmp_path: Path) -> None:
-    """Bad YAML, unknown kinds and invalid objects print one line, exit 1, store nothing."""
+    """Bad YAML, unknown kinds and invalid objects print one line each and exit 1; the good
+    documents of the same file are applied, as kubectl applies them."""
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n")
     unknown = tmp_path / "unknown.yaml"
@@ -140,12 +141,36 @@ def test_bad_input_is_one_line_and_changes_nothing(daemon: RunningDaemon,
         assert result.returncode == 1, path
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert needle in result.stderr and "Traceback" not in result.stderr
-    assert daemon.cli("get", "cm", "cli-ok").returncode == 1, "nothing of a bad file is applied"
+    assert daemon.cli("get", "cm", "cli-ok").returncode == 0, "the good document is applied"
     result = daemon.cli("get", "widgets")
     assert result.returncode == 1 and result.stderr.startswith("error: the server doesn't have")
     result = daemon.cli("get", "pods", "-o", "bogus")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
     assert 'output format "bogus"' in result.stderr
+
+
+def test_a_file_with_bad_documents_applies_the_good_ones(daemon: RunningDaemon,
+                                                         tmp_path: Path) -> None:
+    """As kubectl: the good documents are applied, each bad one is reported (every invalid
+    field of an invalid object), exit 1."""
+    path = tmp_path / "mixed.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mixed-1}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: mixed-bad}\nspec:\n"
+        "  template:\n    metadata: {labels: {app: x}}\n    spec: {containers: [{name: c}]}\n"
+        "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mixed-2}\n")
+    result = daemon.cli("apply", "-f", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["configmap/mixed-1 created", "configmap/mixed-2 created"]
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2, result.stderr
+    assert errors[0].startswith('error: resource mapping not found for kind "Widget"')
+    assert errors[1] == (
+        f'Error from server (Invalid): error when applying "{path}": Deployment.apps '
+        '"mixed-bad" is invalid: [spec.selector: Required value, '
+        "spec.template.spec.containers[0].image: Required value]")
+    assert daemon.cli("get", "deploy", "mixed-bad").returncode == 1
 
 
 def test_status_and_cluster_down_message(daemon: RunningDaemon, tmp_path: Path) -> None:
