@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.schema import Schema
 from minikube_py.cli.apply import LAST_APPLIED
 from minikube_py.client.base import Client
 from minikube_py.util import clock
@@ -22,29 +23,43 @@ def _pairs(mapping: dict[str, str] | None, indent: int) -> str:
     return ("\n" + " " * indent).join(items)
 
 
-def _tree(value: Any, indent: int, lines: list[str]) -> None:
+def _tree(value: Any, indent: int, lines: list[str], schema: Schema | None = None) -> None:
+    """``value`` as kubectl's describe prints a tree: field names title-cased, the keys of
+    maps (labels, selectors, data...) as they are."""
     pad = " " * indent
     if isinstance(value, dict):
         for key, sub in value.items():
+            name, child = _key(schema, key)
             if isinstance(sub, dict | list) and sub:
-                lines.append(f"{pad}{_title(key)}:")
-                _tree(sub, indent + 2, lines)
+                lines.append(f"{pad}{name}:")
+                _tree(sub, indent + 2, lines, child)
             else:
-                lines.append(f"{pad}{_title(key)}:  {_scalar(sub)}")
+                lines.append(f"{pad}{name}:  {_scalar(sub)}")
     elif isinstance(value, list):
+        items = schema.items if schema is not None and schema.type == "array" else None
         for item in value:
             if isinstance(item, dict):
                 first = True
                 for key, sub in item.items():
                     lead = pad + ("- " if first else "  ")
                     first = False
+                    name, child = _key(items, key)
                     if isinstance(sub, dict | list) and sub:
-                        lines.append(f"{lead}{_title(key)}:")
-                        _tree(sub, indent + 4, lines)
+                        lines.append(f"{lead}{name}:")
+                        _tree(sub, indent + 4, lines, child)
                     else:
-                        lines.append(f"{lead}{_title(key)}:  {_scalar(sub)}")
+                        lines.append(f"{lead}{name}:  {_scalar(sub)}")
             else:
                 lines.append(f"{pad}- {_scalar(item)}")
+
+
+def _key(schema: Schema | None, key: str) -> tuple[str, Schema | None]:
+    """How ``key`` is shown under ``schema``, and the schema below it. A map's keys are the
+    user's words and stay as written; a field name is title-cased, as kubectl shows it."""
+    if schema is not None and schema.type == "map":
+        return key, schema.items
+    child = schema.field(key) if schema is not None and schema.type == "object" else None
+    return _title(key), child
 
 
 def _title(key: str) -> str:
@@ -74,7 +89,7 @@ async def describe_object(client: Client, rt: ResourceType, obj: dict[str, Any])
     if owner:
         lines.append(f"Controlled By:  {owner.get('kind')}/{owner.get('name')}")
     body = {k: v for k, v in obj.items() if k not in ("metadata", "apiVersion", "kind")}
-    _tree(body, 0, lines)
+    _tree(body, 0, lines, rt.schema)
     lines.append(await _events(client, rt, obj))
     return "\n".join(lines)
 

@@ -116,6 +116,12 @@ def test_describe_and_delete(daemon: RunningDaemon, tmp_path: Path) -> None:
     daemon.cli("apply", "-f", str(path), check=True)
     described = daemon.cli("describe", "deploy", "cli-web", check=True).stdout
     assert "Name:         cli-web" in described and "Events:" in described
+    lines = [line.strip() for line in described.splitlines()]
+    # Field names are title-cased as kubectl shows them; the keys of maps stay as written.
+    assert "Selector:" in lines and "MatchLabels:" in lines and "app:  cli-web" in lines
+    assert not any(line.startswith("App:") for line in lines), described
+    config = daemon.cli("describe", "cm", "cli-config", check=True).stdout
+    assert "greeting:  hi" in [line.strip() for line in config.splitlines()], config
     deleted = daemon.cli("delete", "-f", str(path), check=True).stdout.splitlines()
     assert deleted == ['configmap "cli-config" deleted', 'deployment.apps "cli-web" deleted']
     missing = daemon.cli("get", "cm", "cli-config")
