@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from minikube_py import datadir
-from minikube_py.cli.context import DATA_DIR_HELP, CliError, Session, fail, run
+from minikube_py.cli.context import DATA_DIR_HELP, CliError, Session, fail, kubeconfig_option, run
 from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError
 
 READY_TIMEOUT = 30.0
@@ -251,7 +251,7 @@ def snapshot() -> None:
 
 @snapshot.command("save")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--kubeconfig", "kubeconfig_file", default=None)
+@kubeconfig_option
 def snapshot_save(file: str, kubeconfig_file: str | None) -> None:
     """Write a consistent copy of the running cluster's store to FILE."""
 

@@ -13,7 +13,8 @@ from minikube_py.cli.context import Session, fail, kubeconfig_option, resolve_ki
 
 @click.command("api-resources")
 @click.option("--namespaced", type=bool, default=None, help="Only (non-)namespaced kinds.")
-@click.option("-o", "--output", type=click.Choice(["", "wide", "name"]), default="")
+@click.option("-o", "--output", type=click.Choice(["", "wide", "name"]), default="",
+              help="wide: more columns; name: group/resource only.")
 @kubeconfig_option
 def api_resources(namespaced: bool | None, output: str, kubeconfig_file: str | None) -> None:
     """List the resource types the cluster serves."""

@@ -7,7 +7,14 @@ import sys
 import click
 
 from minikube_py import __version__
-from minikube_py.cli import component_cmds, daemon_cmds, discovery_cmds, edits, resources
+from minikube_py.cli import (
+    component_cmds,
+    daemon_cmds,
+    discovery_cmds,
+    edits,
+    helptext,
+    resources,
+)
 from minikube_py.cli.context import CliError
 
 
@@ -23,6 +30,7 @@ for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmd
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain):
     cli.add_command(command)
+helptext.document(cli)
 
 
 def main() -> None:

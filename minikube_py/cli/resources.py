@@ -214,17 +214,23 @@ def apply(files: tuple[str, ...], recursive: bool, namespace: str | None,
 @click.command()
 @click.argument("args", nargs=-1)
 @click.option("-f", "--filename", "files", multiple=True, help="Delete what these files define.")
-@click.option("-R", "--recursive", is_flag=True)
+@click.option("-R", "--recursive", is_flag=True,
+              help="Also read the files of sub-directories of -f DIR.")
 @namespace_option
 @click.option("-l", "--selector", default="", help="Delete all objects matching the selector.")
 @click.option("--all", "all_", is_flag=True, help="Delete all objects of the kind.")
 @click.option("--cascade", type=click.Choice(["background", "foreground", "orphan"]),
-              default="background", show_default=True)
-@click.option("--grace-period", type=int, default=None)
-@click.option("--ignore-not-found", is_flag=True)
+              default="background", show_default=True,
+              help="What happens to dependents: deleted after (background) or before "
+                   "(foreground) the owner, or kept (orphan).")
+@click.option("--grace-period", type=int, default=None,
+              help="Seconds a pod gets to stop (0: at once).")
+@click.option("--ignore-not-found", is_flag=True,
+              help="Say nothing of objects that do not exist.")
 @click.option("--wait/--no-wait", default=True, show_default=True,
               help="Wait until the objects are gone.")
-@click.option("--timeout", type=float, default=60.0, show_default=True)
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds --wait waits for the objects to be gone.")
 @kubeconfig_option
 def delete(args: tuple[str, ...], files: tuple[str, ...], recursive: bool,
            namespace: str | None, selector: str, all_: bool, cascade: str,
@@ -294,7 +300,7 @@ async def _wait_gone(s: Session, objs: list[tuple[ResourceType, str | None, str]
 @click.argument("kind")
 @click.argument("names", nargs=-1)
 @namespace_option
-@click.option("-l", "--selector", default="")
+@click.option("-l", "--selector", default="", help="Describe the objects matching this selector.")
 @kubeconfig_option
 def describe(kind: str, names: tuple[str, ...], namespace: str | None, selector: str,
              kubeconfig_file: str | None) -> None:
