@@ -43,6 +43,7 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
     "apply": ("Create or update objects from manifests.", {}, """
         minikube-py apply -f manifests/demo.yaml
         minikube-py apply -R -f ./k8s/
+        minikube-py apply -f app.yaml --wait --timeout 120
         cat app.yaml | minikube-py apply -f -"""),
     "delete": ("Delete objects by file, by name or by selector.",
                {"args": "[KIND[,KIND...] [NAME]...]"}, """

@@ -14,11 +14,12 @@ import click
 
 from minikube_py.api.errors import NotFound, StatusError
 from minikube_py.api.registry import REGISTRY, ResourceType
-from minikube_py.cli import manifests
+from minikube_py.cli import manifests, readiness
 from minikube_py.cli.apply import apply_one
 from minikube_py.cli.context import Session, fail, kubeconfig_option, resolve_kind, run
 from minikube_py.cli.describe import describe_object
 from minikube_py.cli.printing import echo_object, kind_name, table_lines
+from minikube_py.cli.progress import Progress
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -179,19 +180,25 @@ async def _watch(s: Session, rt: ResourceType, ns: str | None, query: dict[str, 
 @click.option("-f", "--filename", "files", multiple=True, required=True,
               help="File, directory or - for stdin.")
 @click.option("-R", "--recursive", is_flag=True, help="Walk directories recursively.")
+@click.option("--wait", is_flag=True,
+              help="Then wait until each object is ready (rolled out, pods Ready, jobs done).")
+@click.option("--timeout", type=float, default=300.0, show_default=True,
+              help="Seconds --wait waits in all.")
 @namespace_option
 @kubeconfig_option
-def apply(files: tuple[str, ...], recursive: bool, namespace: str | None,
-          kubeconfig_file: str | None) -> None:
+def apply(files: tuple[str, ...], recursive: bool, wait: bool, timeout: float,
+          namespace: str | None, kubeconfig_file: str | None) -> None:
     """Create or update objects from manifests (client-side apply).
 
     As kubectl: every good object is applied; each bad one is reported at the end, and then
-    the command exits 1."""
+    the command exits 1. With --wait, each applied object is then waited for, as kubectl
+    rollout status and kubectl wait judge readiness."""
     problems: list[str] = []
     loaded = manifests.load(files, recursive, errors=problems)
 
     async def body(s: Session) -> list[str]:
         refused: list[str] = []
+        applied: list[tuple[ResourceType, str | None, str]] = []
         for m in loaded:
             try:
                 outcome = await apply_one(s.client, m, s.namespace)
@@ -202,6 +209,11 @@ def apply(files: tuple[str, ...], recursive: bool, namespace: str | None,
                                f'"{m.source}": {err.message}')
                 continue
             click.echo(f"{kind_name(m.rt, m.obj)} {outcome}")
+            ns = (m.obj["metadata"].get("namespace") or s.namespace) if m.rt.namespaced \
+                else None
+            applied.append((m.rt, ns, m.obj["metadata"]["name"]))
+        if wait:
+            await _wait_ready(s, applied, timeout)
         return refused
 
     refused = run(body, kubeconfig_file=kubeconfig_file, namespace=namespace) if loaded else []
@@ -285,15 +297,46 @@ async def _wait_gone(s: Session, objs: list[tuple[ResourceType, str | None, str]
                      limit: float) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
+    progress = Progress()
     for rt, ns, name in objs:
+        progress.start(f'waiting for {rt.group_resource} "{name}" to be deleted')
         while True:
             try:
                 await s.client.get(rt, name, ns)
             except NotFound:
                 break
             if loop.time() > deadline:
+                progress.done("timed out")
                 fail(f'timed out waiting for {rt.group_resource} "{name}" to be deleted')
+            progress.tick()
             await asyncio.sleep(0.2)
+        progress.done("deleted")
+
+
+async def _wait_ready(s: Session, objs: list[tuple[ResourceType, str | None, str]],
+                      limit: float) -> None:
+    """Each object ready in turn (readiness.py), with progress; fail at the deadline."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    progress = Progress()
+    for rt, ns, name in objs:
+        label = f"{rt.kind.lower()}{'.' + rt.group if rt.group else ''}/{name}"
+        progress.start(f"waiting for {label}")
+        while True:
+            obj = await s.client.get(rt, name, ns)
+            try:
+                ready, detail = readiness.is_ready(rt.group, rt.kind, obj)
+            except readiness.NotReadyForGood as why:
+                progress.done("failed")
+                fail(f"{label} will not be ready: {why}")
+            if ready:
+                progress.done(detail)
+                break
+            if loop.time() > deadline:
+                progress.done("timed out")
+                fail(f"timed out waiting for {label}: {detail}")
+            progress.tick(detail)
+            await asyncio.sleep(0.25)
 
 
 @click.command()

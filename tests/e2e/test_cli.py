@@ -380,3 +380,43 @@ def test_wrong_token_and_refused_connection_say_what_failed(daemon: RunningDaemo
     assert result.stderr.strip().splitlines() == [
         "the connection to the server 127.0.0.1:9 was refused - is the cluster up? "
         "(minikube-py status)"]
+
+
+def _deployment(name: str, replicas: int, extra_label: str = "") -> str:
+    labels = f"{{app: {name}{', ' + extra_label if extra_label else ''}}}"
+    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+            f"  replicas: {replicas}\n  selector: {{matchLabels: {{app: {name}}}}}\n"
+            f"  template:\n    metadata: {{labels: {labels}}}\n"
+            f"    spec: {{containers: [{{name: web, image: busybox:1.36}}]}}\n")
+
+
+def test_apply_wait_waits_for_the_rollout_and_says_so(daemon: RunningDaemon,
+                                                      tmp_path: Path) -> None:
+    """apply --wait returns once the Deployment is rolled out (a stand-in kubelet marks its
+    pods Ready), with progress lines on stderr; a Deployment that cannot become ready makes
+    it fail at its timeout, naming what it waited for."""
+    fake = subprocess.Popen([sys.executable, "-m", "tests.helpers.fake_kubelet",
+                             str(daemon.kubeconfig)], cwd=Path(__file__).resolve().parents[2],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert fake.stdout is not None and fake.stdout.readline().strip() == "ready"
+        path = tmp_path / "web.yaml"
+        path.write_text(_deployment("cli-wait", 3))
+        result = daemon.cli("apply", "-f", str(path), "--wait", "--timeout", "60")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == ["deployment.apps/cli-wait created"]
+        ready = json.loads(daemon.cli("get", "deploy", "cli-wait", "-o", "json",
+                                      check=True).stdout)["status"]
+        assert ready.get("availableReplicas") == 3 and ready.get("updatedReplicas") == 3
+        stuck = tmp_path / "stuck.yaml"
+        stuck.write_text(_deployment("cli-stuck", 1, "fake-kubelet: never-ready"))
+        result = daemon.cli("apply", "-f", str(stuck), "--wait", "--timeout", "2")
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines()[-1].startswith(
+            "error: timed out waiting for deployment.apps/cli-stuck: "), result.stderr
+        assert "waiting for deployment.apps/cli-stuck..." in result.stderr
+    finally:
+        fake.terminate()
+        fake.wait(timeout=15)
+        if fake.stdout is not None:
+            fake.stdout.close()
