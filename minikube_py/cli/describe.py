@@ -12,6 +12,7 @@ from typing import Any
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.schema import Schema
 from minikube_py.cli.apply import LAST_APPLIED
+from minikube_py.cli.describers import DESCRIBERS, NONE, tabbed
 from minikube_py.client.base import Client
 from minikube_py.util import clock
 
@@ -75,6 +76,13 @@ def _scalar(value: Any) -> str:
 
 
 async def describe_object(client: Client, rt: ResourceType, obj: dict[str, Any]) -> str:
+    describer = DESCRIBERS.get((rt.group, rt.kind))
+    if describer is not None:  # kubectl's own layout for this kind
+        lines = await describer(client, obj)
+        events = await _events(client, rt, obj)
+        if events.startswith("Events:       <none>"):
+            return tabbed([*lines, f"Events:\t{NONE}"])
+        return tabbed(lines) + "\n" + events
     meta = obj.get("metadata") or {}
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
     lines = [f"Name:         {meta.get('name', '')}"]
