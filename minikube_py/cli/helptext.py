@@ -74,6 +74,28 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
     "explain": ("Show the documentation of a kind or field.", {"target": "KIND[.FIELD...]"}, """
         minikube-py explain deployment
         minikube-py explain deployment.spec.strategy"""),
+    "rollout": ("Manage the rollout of a Deployment.", {}, ""),
+    "rollout status": ("Show a rollout, until it is done.", {"kind": "KIND[/NAME]"}, """
+        minikube-py rollout status deployment/web
+        minikube-py rollout status deploy web --timeout 120"""),
+    "rollout history": ("List the revisions of a Deployment.", {"kind": "KIND[/NAME]"}, """
+        minikube-py rollout history deployment/web
+        minikube-py rollout history deployment/web --revision 2"""),
+    "rollout undo": ("Roll back to a former revision.", {"kind": "KIND[/NAME]"}, """
+        minikube-py rollout undo deployment/web
+        minikube-py rollout undo deployment/web --to-revision 1"""),
+    "rollout restart": ("Restart the pods of a workload, in a rollout.",
+                        {"kind": "KIND[/NAME]"}, """
+        minikube-py rollout restart deployment/web"""),
+    "rollout pause": ("Pause a rollout (scaling still works).", {"kind": "KIND[/NAME]"}, """
+        minikube-py rollout pause deployment/web"""),
+    "rollout resume": ("Resume a paused rollout.", {"kind": "KIND[/NAME]"}, """
+        minikube-py rollout resume deployment/web"""),
+    "wait": ("Wait for a condition on an object.", {"target": "KIND/NAME"}, """
+        minikube-py wait pod/web-1 --for condition=Ready --timeout 60
+        minikube-py wait deployment/web --for condition=Available
+        minikube-py wait pod/web-1 --for jsonpath='{.status.phase}'=Running
+        minikube-py wait pod/web-1 --for delete"""),
 }
 
 CHOOSING = ("The cluster: --kubeconfig, else --data-dir, else $KUBECONFIG's first file, else "

@@ -14,6 +14,7 @@ from minikube_py.cli import (
     edits,
     helptext,
     resources,
+    rollout,
 )
 from minikube_py.cli.context import CliError
 
@@ -28,7 +29,8 @@ for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmd
                 component_cmds.controller_manager, component_cmds.scheduler,
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
-                discovery_cmds.api_resources, discovery_cmds.explain):
+                discovery_cmds.api_resources, discovery_cmds.explain,
+                rollout.rollout, rollout.wait):
     cli.add_command(command)
 helptext.document(cli)
 

@@ -453,3 +453,64 @@ def test_describe_reads_as_kubectl_describe(daemon: RunningDaemon, tmp_path: Pat
             return lines
 
         assert comparable(ours) == comparable(theirs), f"{kind}:\n{ours}\n---\n{theirs}"
+
+
+def test_rollout_and_wait(daemon: RunningDaemon, tmp_path: Path) -> None:
+    """rollout status waits and reports success; a new image makes revision 2; undo puts
+    revision 1's template back; restart, pause and resume do what kubectl's do; wait meets a
+    condition and a deletion."""
+    fake = subprocess.Popen([sys.executable, "-m", "tests.helpers.fake_kubelet",
+                             str(daemon.kubeconfig)], cwd=Path(__file__).resolve().parents[2],
+                            stdout=subprocess.PIPE, text=True)
+
+    def image() -> str:
+        out = daemon.cli("get", "deploy", "cli-roll", "-o",
+                         "jsonpath={.spec.template.spec.containers[0].image}", check=True)
+        return out.stdout.strip()
+
+    try:
+        assert fake.stdout is not None and fake.stdout.readline().strip() == "ready"
+        path = tmp_path / "roll.yaml"
+        path.write_text(_deployment("cli-roll", 2))
+        daemon.cli("apply", "-f", str(path), check=True)
+        status = daemon.cli("rollout", "status", "deployment/cli-roll", "--timeout", "60")
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.splitlines()[-1] == 'deployment "cli-roll" successfully rolled out'
+        path.write_text(_deployment("cli-roll", 2).replace("busybox:1.36", "busybox:1.37"))
+        daemon.cli("apply", "-f", str(path), check=True)
+        daemon.cli("rollout", "status", "deploy", "cli-roll", "--timeout", "60", check=True)
+        history = daemon.cli("rollout", "history", "deployment/cli-roll", check=True).stdout
+        assert history.splitlines() == ["deployment.apps/cli-roll", "REVISION  CHANGE-CAUSE",
+                                        "1         <none>", "2         <none>"], history
+        undo = daemon.cli("rollout", "undo", "deployment/cli-roll", check=True)
+        assert undo.stdout.strip() == "deployment.apps/cli-roll rolled back"
+        assert image() == "busybox:1.36"
+        daemon.cli("rollout", "status", "deployment/cli-roll", "--timeout", "60", check=True)
+        revisions = daemon.cli("rollout", "history", "deployment/cli-roll", check=True).stdout
+        assert [line.split()[0] for line in revisions.splitlines()[2:]] == ["2", "3"]
+        assert daemon.cli("rollout", "restart", "deployment/cli-roll", check=True).stdout \
+            .strip() == "deployment.apps/cli-roll restarted"
+        restarted = daemon.cli("get", "deploy", "cli-roll", "-o", "jsonpath={.spec.template."
+                               "metadata.annotations}", check=True).stdout
+        assert "kubectl.kubernetes.io/restartedAt" in restarted
+        daemon.cli("rollout", "pause", "deployment/cli-roll", check=True)
+        assert daemon.cli("get", "deploy", "cli-roll", "-o", "jsonpath={.spec.paused}",
+                          check=True).stdout.strip() == "true"
+        daemon.cli("rollout", "resume", "deployment/cli-roll", check=True)
+        assert daemon.cli("get", "deploy", "cli-roll", "-o", "jsonpath={.spec.paused}",
+                          check=True).stdout.strip() in ("", "false")
+        met = daemon.cli("wait", "deployment/cli-roll", "--for", "condition=Available",
+                         "--timeout", "60", check=True)
+        assert met.stdout.strip() == "deployment.apps/cli-roll condition met"
+        daemon.cli("delete", "deployment", "cli-roll", "--no-wait", check=True)
+        gone = daemon.cli("wait", "deployment/cli-roll", "--for", "delete", "--timeout", "30",
+                          check=True)
+        assert gone.stdout.strip() == "deployment.apps/cli-roll condition met"
+        bad = daemon.cli("rollout", "status", "configmap/cli-config")
+        assert bad.returncode == 1 and "only deployments, statefulsets and daemonsets" in \
+            bad.stderr
+    finally:
+        fake.terminate()
+        fake.wait(timeout=15)
+        if fake.stdout is not None:
+            fake.stdout.close()
