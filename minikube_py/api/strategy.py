@@ -32,6 +32,9 @@ class Strategy:
     generation: ClassVar[tuple[str, ...]] = ()
     #: Whether a create keeps the status it was given (Nodes and PVs report their own).
     status_on_create: ClassVar[bool] = False
+    #: Whether a DELETE that removes the object at once answers with the object (Kubernetes'
+    #: ``ReturnDeletedObject``: pods, services) rather than a Success Status.
+    return_deleted_object: ClassVar[bool] = False
     #: ``metadata`` fields an update through ``/status`` may change too (Kubernetes'
     #: Deployment status strategy keeps only spec and labels, so the controller records the
     #: revision annotation with its status write, without bumping the generation).
@@ -50,6 +53,10 @@ class Strategy:
     creatable_in_terminating_namespace: ClassVar[bool] = False
 
     # -- create and update -----------------------------------------------------------------
+
+    def empty_status(self) -> dict[str, Any]:
+        """The status of an object nothing has reported on yet (a kind's empty status)."""
+        return {}
 
     def check_name(self, name: str) -> list[str]:
         """What is wrong with ``name`` for this kind (most kinds: a DNS-1123 subdomain)."""

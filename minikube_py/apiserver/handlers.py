@@ -149,7 +149,19 @@ class ResourceHandlers:
     async def _delete(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                       query: Query, media: MediaType) -> ApiResponse:
         options = DeleteOptions.parse(query, delete_body(req))
-        return render(media, rt, await self.rest.delete(rt, ns, name, options))
+        deleted = await self.rest.delete_object(rt, ns, name, options)
+        if deleted.removed and not rt.strategy.return_deleted_object:
+            # As Kubernetes' registry: a Status about the object that is gone (its details'
+            # kind is the resource); the object itself only while its deletion is pending.
+            meta = deleted.obj.get("metadata") or {}
+            details: dict[str, Any] = {"name": meta.get("name", name)}
+            if rt.group:
+                details["group"] = rt.group
+            details["kind"] = rt.plural
+            details["uid"] = meta.get("uid", "")
+            return ApiResponse(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                     "status": "Success", "details": details})
+        return render(media, rt, deleted.obj)
 
     async def _deletecollection(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                                 query: Query, media: MediaType) -> ApiResponse:

@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from minikube_py.api.registry import ResourceType
+from minikube_py.api.schema import Schema
 from minikube_py.apiserver.options import DeleteOptions
 from minikube_py.util import clock, jsonutil
 
@@ -42,6 +43,37 @@ def prepare_for_create(rt: ResourceType, obj: dict[str, Any]) -> None:
     else:
         meta.pop("generation", None)
     rt.strategy.prepare_for_create(obj)
+
+
+def fill_empty_status(rt: ResourceType, obj: dict[str, Any]) -> None:
+    """A kind with a status has one from its first write on: its empty value (``{}``, a
+    Service's ``{"loadBalancer": {}}``), as Kubernetes encodes an empty status struct; clients
+    read ``obj["status"]`` without a guard."""
+    if rt.has_status and not isinstance(obj.get("status"), dict):
+        status_schema = rt.schema.field("status") if rt.schema is not None else None
+        obj["status"] = {**_zero(status_schema), **rt.strategy.empty_status()}
+
+
+_ZEROS: dict[str, Any] = {"integer": 0, "number": 0, "string": "", "boolean": False}
+
+
+def _zero(schema: Schema | None) -> dict[str, Any]:
+    """The required fields of a struct at their zero values (what Go encodes for a field
+    without omitempty: a ReplicaSet's empty status is ``{"replicas": 0}``)."""
+    if schema is None or schema.type != "object":
+        return {}
+    out: dict[str, Any] = {}
+    for name in sorted(schema.required):
+        child = schema.fields.get(name)
+        if child is None:
+            continue
+        if child.type in _ZEROS:
+            out[name] = _ZEROS[child.type]
+        elif child.type == "object":
+            out[name] = _zero(child)
+        elif child.type in ("array", "map"):
+            continue  # nil slices and maps are left out, as Go's encoder writes null
+    return out
 
 
 def prepare_for_update(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> None:

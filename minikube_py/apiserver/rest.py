@@ -118,6 +118,14 @@ class Listed:
         return [e.value for e in self.entries]
 
 
+@dataclass
+class Deleted:
+    """What a DELETE did: the object's last state, and whether it is gone."""
+
+    obj: dict[str, Any]
+    removed: bool
+
+
 class RestStorage:
     """Verbs over a :class:`Storage` for every registered kind."""
 
@@ -259,6 +267,7 @@ class RestStorage:
         if manager is not None:
             meta.pop("managedFields", None)
             record_update(None, obj, manager=manager, schema=rt.schema, now=clock.rfc3339())
+        lifecycle.fill_empty_status(rt, obj)  # after managedFields: no one owns an empty status
         ctx = WriteContext(rt, "CREATE", namespace, name, obj, None)
         await self.admission.mutate(ctx)
         self._validate(rt, obj, validation.validate(rt, obj))
@@ -409,6 +418,7 @@ class RestStorage:
         if manager is not None:
             record_update(old, new, manager=manager, schema=rt.schema, now=clock.rfc3339(),
                           subresource=subresource)
+        lifecycle.fill_empty_status(rt, new)
         ctx = WriteContext(rt, "UPDATE", namespace, name, new, old, subresource)
         await self.admission.mutate(ctx)
         self._validate(rt, new, validation.validate_update(rt, new, old))
@@ -427,8 +437,17 @@ class RestStorage:
     async def delete(self, rt: ResourceType, namespace: str, name: str,
                      options: DeleteOptions) -> dict[str, Any]:
         """Delete now, or begin a graceful/finalized deletion; returns the object's state."""
+        return (await self.delete_object(rt, namespace, name, options)).obj
+
+    async def delete_object(self, rt: ResourceType, namespace: str, name: str,
+                            options: DeleteOptions) -> Deleted:
+        """:meth:`delete`, saying whether the object is gone (else its deletion is pending:
+        a grace period, finalizers)."""
+        removed = False
 
         async def try_update(entry: Entry | None) -> Decision:
+            nonlocal removed
+            removed = False
             assert entry is not None
             obj = entry.decode()
             meta = obj["metadata"]
@@ -448,12 +467,14 @@ class RestStorage:
                 raise Conflict.of(rt.group, rt.plural, name, refused)
             before = jsonutil.copy(obj)
             pending = lifecycle.begin_deletion(rt, obj, options)
+            removed = not pending
             if options.dry_run or (pending and obj == before):
                 return Keep(obj)  # already being deleted as asked: nothing to write
             return Write(obj) if pending else Remove()
 
         with store_errors(rt, name):
-            return await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+            obj = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+        return Deleted(obj, removed)
 
     async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
                                 options: DeleteOptions) -> list[dict[str, Any]]:

@@ -316,15 +316,43 @@ async def test_strategic_merge_keeps_other_containers(apiserver: ApiServer) -> N
     assert images == {"c": "nginx:2", "side": "busybox"}
 
 
+async def test_kinds_with_a_status_have_one_from_their_first_write(
+        apiserver: ApiServer) -> None:
+    """The empty status of each kind is in the object, as Kubernetes encodes it: a
+    Deployment's ``{}``, a Service's ``{"loadBalancer": {}}``, a ReplicaSet's required
+    ``replicas: 0``; pods and services come back whole from a DELETE, other kinds as a
+    Status."""
+    _, svc = await call(apiserver, "POST", "/api/v1/namespaces/default/services",
+                        {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}})
+    assert svc["status"] == {"loadBalancer": {}}
+    _, dep = await call(apiserver, "POST", DEPLOY, deployment())
+    assert dep["status"] == {}
+    rs = deployment("rs")
+    rs["kind"] = "ReplicaSet"
+    _, rs = await call(apiserver, "POST", "/apis/apps/v1/namespaces/default/replicasets", rs)
+    assert rs["status"] == {"replicas": 0}
+    _, cm = await call(apiserver, "POST", CM, configmap("no-status"))
+    assert "status" not in cm
+    code, gone = await call(apiserver, "DELETE", "/api/v1/namespaces/default/services/s")
+    assert code == 200 and gone["kind"] == "Service"
+    code, gone = await call(apiserver, "DELETE", f"{DEPLOY}/web")
+    assert code == 200 and gone["status"] == "Success"
+    assert gone["details"] == {"name": "web", "group": "apps", "kind": "deployments",
+                               "uid": dep["metadata"]["uid"]}
+
+
 async def test_delete_and_preconditions(apiserver: ApiServer) -> None:
-    """Delete returns the last state; a precondition that does not hold is 409."""
+    """A delete that removes the object answers with a Success Status naming it (as
+    Kubernetes' registry); a precondition that does not hold is 409."""
     _, obj = await call(apiserver, "POST", CM, configmap("a"))
     code, status = await call(apiserver, "DELETE", f"{CM}/a",
                               {"preconditions": {"uid": "not-the-uid"}})
     assert code == 409
     code, gone = await call(apiserver, "DELETE", f"{CM}/a",
                             {"preconditions": {"uid": obj["metadata"]["uid"]}})
-    assert code == 200 and gone["metadata"]["name"] == "a"
+    assert code == 200 and gone == {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+        "details": {"name": "a", "kind": "configmaps", "uid": obj["metadata"]["uid"]}}
     code, _ = await call(apiserver, "GET", f"{CM}/a")
     assert code == 404
     code, _ = await call(apiserver, "DELETE", f"{CM}/a")

@@ -62,6 +62,7 @@ def _fields(pod: Mapping[str, Any]) -> dict[str, str]:
 
 
 class PodStrategy(Strategy):
+    return_deleted_object = True
     fields = selectable("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
                         "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
                         "status.podIP", "status.podIPs", "status.nominatedNodeName",

@@ -26,11 +26,15 @@ def _fields(service: Mapping[str, Any]) -> dict[str, str]:
 
 
 class ServiceStrategy(Strategy):
+    return_deleted_object = True
     fields = selectable("spec.clusterIP", "spec.type", extract=_fields)
     printer = printers.SERVICE
 
     def check_name(self, name: str) -> list[str]:
         return names.is_dns1035_label(name)
+
+    def empty_status(self) -> dict[str, Any]:
+        return {"loadBalancer": {}}
     allocations = ("cluster-ip",)
 
     def default(self, obj: dict[str, Any]) -> None:
