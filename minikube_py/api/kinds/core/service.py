@@ -1,8 +1,9 @@
 """Service: a stable address for a set of pods (core/v1).
 
 The kind's strategy: what the generic REST layer asks about it (see ``api/strategy.py``).
-The cluster IP is allocated by the apiserver (``allocations``); an update that leaves it
-empty keeps the allocated one, as ``kubectl apply`` expects.
+The cluster IP and node ports are allocated by the apiserver (``allocations``,
+``apiserver/allocators.py``); an update that leaves them empty keeps the allocated ones, as
+``kubectl apply`` expects.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class ServiceStrategy(Strategy):
 
     def check_name(self, name: str) -> list[str]:
         return names.is_dns1035_label(name)
-    allocations = ("cluster-ip",)
+    allocations = ("cluster-ip", "node-port")
 
     def default(self, obj: dict[str, Any]) -> None:
         defaults.default_service(obj)
