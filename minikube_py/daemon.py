@@ -2,8 +2,8 @@
 
 Start order: store (open, load), apiserver pipeline, bootstrap objects (system namespaces, the
 ``kubernetes`` Service), HTTPS listener, kubeconfig and pid file, then background tasks
-(compaction), then the components: controller manager, virtual node registration, scheduler
-(kubelets and proxy join them), each on an in-process client. Stop order is the reverse;
+(compaction), then the components: controller manager, virtual node registration, scheduler,
+proxy (kubelets join them), each on an in-process client. Stop order is the reverse;
 SIGINT/SIGTERM trigger it.
 """
 
@@ -23,6 +23,7 @@ from aiohttp import web
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
+from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
@@ -42,6 +43,7 @@ from minikube_py.nodes.registration import (
     default_nodes,
     load_nodes_file,
 )
+from minikube_py.proxy.proxier import build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
 from minikube_py.store.sqlite import SqliteStorage, restore_file
@@ -132,6 +134,9 @@ class Daemon:
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
             out.append(Scheduler(client, config=sched))
+        if "proxy" not in cfg.without:
+            out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
+                                     rules="service-rules" not in cfg.without))
         return out
 
     def _task_health(self) -> str | None:
@@ -216,6 +221,26 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
             await client.patch(services, "kubernetes", {"spec": {"ports": [
                 {"name": "https", "port": 443, "protocol": "TCP", "targetPort": api_port}]}},
                 "default")
+    await _apiserver_endpoints(client, api_port)
+
+
+async def _apiserver_endpoints(client: Client, api_port: int) -> None:
+    """The ``kubernetes`` Service's Endpoints: the apiserver on 127.0.0.1 (Kubernetes' master
+    endpoint reconciler), so the proxy makes 10.96.0.1:443 reach it from pods."""
+    endpoints = REGISTRY.resolve("endpoints")
+    assert endpoints is not None
+    subsets = [{"addresses": [{"ip": "127.0.0.1"}],
+                "ports": [{"name": "https", "port": api_port, "protocol": "TCP"}]}]
+    body = {"apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": subsets}
+    try:
+        await client.create(endpoints, body)
+    except AlreadyExists:
+        current = await client.get(endpoints, "kubernetes", "default")
+        if current.get("subsets") != subsets:
+            await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -1,4 +1,4 @@
-"""``controller-manager`` and ``scheduler`` (and, as they come, ``kubelet``, ``proxy``): one
+"""``controller-manager``, ``scheduler`` and ``proxy`` (and, as it comes, ``kubelet``): one
 component in its own process, against a cluster given by a kubeconfig.
 
 The process talks to the apiserver over HTTPS like any other client, runs until SIGINT or
@@ -130,6 +130,36 @@ def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect
             await _serve(Scheduler(client, config=config, leader_elect=leader_elect,
                                    identity=identity, lease_duration=lease_duration,
                                    renew_deadline=renew_deadline, retry_period=retry_period))
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(main())
+    except CliError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@click.command("proxy")
+@kubeconfig_option
+@click.option("--no-service-rules", is_flag=True,
+              help="Do not install the iptables rules that make cluster IPs reachable.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def proxy(kubeconfig_file: str | None, no_service_rules: bool, verbose: bool) -> None:
+    """Run the service proxy in its own process against a cluster (start the daemon with
+    --without proxy)."""
+    from minikube_py.apiserver.allocators import SERVICE_CIDR
+    from minikube_py.proxy.proxier import build_proxier
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def main() -> None:
+        client = _client(kubeconfig_file)
+        try:
+            await _serve(build_proxier(client, service_cidr=str(SERVICE_CIDR),
+                                       rules=not no_service_rules))
         finally:
             await client.close()
 

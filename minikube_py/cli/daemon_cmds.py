@@ -21,7 +21,8 @@ from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError
 READY_TIMEOUT = 30.0
 
 
-COMPONENTS = ("controller-manager", "scheduler", "nodes")
+# "service-rules": the proxy's iptables rules for cluster IPs (docs/ARCHITECTURE.md).
+COMPONENTS = ("controller-manager", "scheduler", "nodes", "proxy", "service-rules")
 
 
 def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
