@@ -7,7 +7,14 @@ import sys
 import click
 
 from minikube_py import __version__
-from minikube_py.cli import component_cmds, daemon_cmds, discovery_cmds, edits, resources
+from minikube_py.cli import (
+    component_cmds,
+    daemon_cmds,
+    discovery_cmds,
+    edits,
+    resources,
+    service_cmds,
+)
 from minikube_py.cli.context import CliError
 
 
@@ -21,7 +28,7 @@ for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmd
                 component_cmds.controller_manager, component_cmds.scheduler, component_cmds.proxy,
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
-                discovery_cmds.api_resources, discovery_cmds.explain):
+                discovery_cmds.api_resources, discovery_cmds.explain, service_cmds.service):
     cli.add_command(command)
 
 
