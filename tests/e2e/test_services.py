@@ -240,3 +240,49 @@ def test_proxy_as_its_own_process(tmp_path: Path, backends: list[Backend]) -> No
         proc.terminate()
         proc.wait(timeout=15)
         daemon.stop()
+
+
+def _rules_active(cluster_ip: str) -> bool:
+    """The daemon's DNAT for this cluster IP and its reject rule for the range are in place
+    (only then may a test send packets to a service address)."""
+    try:
+        nat = subprocess.run(["iptables", "-w", "-t", "nat", "-S", "MINIKUBE-PY-SERVICES"],
+                             capture_output=True, text=True, timeout=10)
+        reject = subprocess.run(["iptables", "-w", "-S", "MINIKUBE-PY-REJECT"],
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return f"-d {cluster_ip}/32" in nat.stdout and "REJECT" in reject.stdout
+
+
+def _docker_ok() -> bool:
+    try:
+        return subprocess.run(["docker", "image", "inspect", "minikube-py/busybox:local"],
+                              capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def test_container_reaches_cluster_ip(daemon: RunningDaemon, backends: list[Backend]) -> None:
+    """A container this test starts reaches CLUSTER-IP:80 (redirected to the proxy on the
+    bridge gateway); an address of the range no Service holds is refused at once."""
+    apply(daemon, service("cip"), endpoints("cip", backends[:1]))
+    got = json.loads(daemon.cli("get", "service", "cip", "-o", "json", check=True).stdout)
+    cluster_ip = got["spec"]["clusterIP"]
+    url_port(daemon, "cip")
+    if not _docker_ok():
+        pytest.skip("no Docker or no local busybox image")
+    try:
+        eventually(lambda: _rules_active(cluster_ip), seconds=10)
+    except AssertionError:
+        pytest.skip("the service rules are off here (no root or no iptables)")
+    # busybox nc, not wget: the local image's static wget crashes on name-service set-up.
+    def nc(ip: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["docker", "run", "--rm", "minikube-py/busybox:local", "sh", "-c",
+             f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 {ip} 80"],
+            capture_output=True, text=True, timeout=60)
+    result = nc(cluster_ip)
+    assert result.returncode == 0 and result.stdout.splitlines()[-1] == "a", result
+    refused = nc("10.96.255.254")
+    assert refused.returncode != 0 and "refused" in refused.stderr.lower(), refused
