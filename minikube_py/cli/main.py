@@ -19,6 +19,7 @@ def cli() -> None:
 
 for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmds.snapshot,
                 component_cmds.controller_manager, component_cmds.scheduler,
+                component_cmds.kubelet,
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain):
