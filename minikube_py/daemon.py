@@ -37,6 +37,7 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.manager import ControllerManager
+from minikube_py.kubelet import streaming
 from minikube_py.kubelet.config import DEFAULT_BACKOFF, KubeletConfig
 from minikube_py.kubelet.kubelet import Kubelet
 from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
@@ -89,6 +90,7 @@ class Daemon:
         install_openapi(self.server)
         install_openapi_v2(self.server)
         install_snapshot(self.server)
+        streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
         self.client = Client(LocalTransport(self.server.handle))
         token = ensure_token(cfg.data_dir)
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})

@@ -151,10 +151,12 @@ class PodSyncer:
             self.event(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
             await self._write_status(pod, state, None, {})
             return CONFIG_RETRY
-        box = await self._ensure_sandbox(pod)
+        box, fresh = await self._ensure_sandbox(pod)
         if box is None:
             await self._write_status(pod, state, None, {})
             return CONFIG_RETRY
+        if fresh:  # ContainerCreating, as a watcher of a real cluster sees it
+            await self._write_status(pod, state, box, {})
         by_name: dict[str, list[ContainerStatus]] = {}
         for c in await self.runtime.list_containers({LABEL_POD_UID: uid}):
             by_name.setdefault(c.name, []).append(c)
@@ -202,7 +204,8 @@ class PodSyncer:
         await self._write_status(pod, state, box, by_name, init_done=init_done)
         return min(d for d in delays if d > 0)
 
-    async def _ensure_sandbox(self, pod: Object) -> SandboxStatus | None:
+    async def _ensure_sandbox(self, pod: Object) -> tuple[SandboxStatus | None, bool]:
+        """The pod's ready sandbox, and whether it was made just now."""
         meta, spec = pod["metadata"], pod["spec"]
         uid = meta["uid"]
         boxes = await self.runtime.list_sandboxes({LABEL_POD_UID: uid})
@@ -211,7 +214,7 @@ class PodSyncer:
         if ready:
             for extra in ready[:-1]:
                 await self.runtime.remove_sandbox(extra.id)
-            return ready[-1]
+            return ready[-1], False
         attempt = max((b.attempt for b in boxes), default=-1) + 1
         if boxes:
             self.event(pod, "Normal", "SandboxChanged",
@@ -226,11 +229,11 @@ class PodSyncer:
             return await self.runtime.run_sandbox(SandboxConfig(
                 pod_uid=uid, namespace=meta.get("namespace") or "default", name=meta["name"],
                 hostname=spec.get("hostname") or meta["name"][:63], attempt=attempt,
-                ports=ports))
+                ports=ports)), True
         except ContainerRuntimeError as exc:
             self.event(pod, "Warning", "FailedCreatePodSandBox",
                        f"Failed to create pod sandbox: {exc}")
-            return None
+            return None, False
 
     async def _restart(self, pod: Object, state: PodState, box: SandboxStatus, c: Object,
                        latest: ContainerStatus, paths: dict[str, str]) -> float:
