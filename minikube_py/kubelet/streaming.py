@@ -72,7 +72,7 @@ def _container_name(pod: Object, wanted: str) -> str:
                              f"{pod['metadata']['name']}")
         return wanted
     if len(names) == 1:
-        return names[0]
+        return str(names[0])
     raise BadRequest(f"a container name must be specified for pod {pod['metadata']['name']}, "
                      f"choose one of: [{' '.join(names)}]"
                      + (f" or one of the init containers: [{' '.join(init)}]" if init else ""))
