@@ -90,7 +90,7 @@ def pod_phase(spec: Object, init_statuses: list[Object], statuses: list[Object])
         if failed and policy == "Never" and not status["state"].get("running"):
             return "Failed"
         return "Pending"
-    waiting = running = stopped = succeeded = failed_count = 0
+    waiting = running = stopped = succeeded = 0
     for status in statuses:
         state = status["state"]
         if "running" in state:
@@ -99,8 +99,6 @@ def pod_phase(spec: Object, init_statuses: list[Object], statuses: list[Object])
             stopped += 1
             if state["terminated"].get("exitCode") == 0:
                 succeeded += 1
-            else:
-                failed_count += 1
         elif status.get("lastState", {}).get("terminated"):
             stopped += 1
         else:
@@ -116,7 +114,7 @@ def pod_phase(spec: Object, init_statuses: list[Object], statuses: list[Object])
             return "Succeeded"
         if policy == "Never":
             return "Failed"
-        return "Running" if failed_count else "Succeeded"
+        return "Running"  # OnFailure: a failed container is restarted
     return "Pending"
 
 
