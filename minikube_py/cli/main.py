@@ -7,7 +7,14 @@ import sys
 import click
 
 from minikube_py import __version__
-from minikube_py.cli import component_cmds, daemon_cmds, discovery_cmds, edits, resources
+from minikube_py.cli import (
+    component_cmds,
+    daemon_cmds,
+    discovery_cmds,
+    edits,
+    pod_cmds,
+    resources,
+)
 from minikube_py.cli.context import CliError
 
 
@@ -19,7 +26,7 @@ def cli() -> None:
 
 for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmds.snapshot,
                 component_cmds.controller_manager, component_cmds.scheduler,
-                component_cmds.kubelet,
+                component_cmds.kubelet, pod_cmds.logs, pod_cmds.exec_,
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain):

@@ -150,6 +150,12 @@ async def pod_exec(server: Any, req: ApiRequest, info: Any, rt: ResourceType) ->
     assert runtime is not None
 
     async def serve(request: web.BaseRequest) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            message = ("pods/exec speaks the websocket protocols v5.channel.k8s.io and "
+                       "v4.channel.k8s.io only (kubectl >= 1.30), not SPDY")
+            return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                      "status": "Failure", "message": message,
+                                      "reason": "BadRequest", "code": 400}, status=400)
         ws = web.WebSocketResponse(protocols=PROTOCOLS)
         await ws.prepare(request)
         v5 = ws.ws_protocol == PROTOCOLS[0]

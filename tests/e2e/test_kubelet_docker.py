@@ -32,6 +32,7 @@ from tests.e2e.test_kubectl import KUBECTL, kubectl, ok
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl,
               pytest.mark.skipif(not docker_ok(), reason="no Docker engine")]
 
+KUBECTL_133 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33"
 NODE = f"kt-{uuid.uuid4().hex[:6]}"
 
 
@@ -71,6 +72,12 @@ sleep 3600"]
     assert ok(cluster, "exec", "shared", "-c", "client", "--", "echo", "hi") == "hi\n"
     result = kubectl(cluster, "exec", "shared", "-c", "web", "--", "sh", "-c", "exit 7")
     assert result.returncode == 7, result.stderr
+    newest = kubectl(cluster, "exec", "shared", "-c", "web", "--", "echo", "hi",
+                     binary=KUBECTL_133)
+    assert (newest.returncode, newest.stdout) == (0, "hi\n"), newest.stderr
+    ours = cluster.cli("exec", "shared", "-c", "client", "--", "sh", "-c", "echo hi; exit 3")
+    assert (ours.returncode, ours.stdout) == (3, "hi\n"), ours.stderr
+    assert "hello-from-web" in cluster.cli("logs", "shared", "-c", "client", check=True).stdout
 
 
 def test_init_containers_run_in_order_before_the_app(cluster: RunningDaemon) -> None:
