@@ -5,9 +5,13 @@ container, driven by ``sim.minikube-py.io/<container>`` annotations, through the
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -110,3 +114,15 @@ def test_a_deployment_becomes_ready(sim: RunningDaemon) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"not ready: {dep.get('status')}")
+
+
+def test_up_without_a_docker_engine_fails_naming_the_sim_runtime(tmp_path: Path) -> None:
+    """No silent fallback: the engine does not answer, so up exits with one line saying so."""
+    env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-such-docker.sock")
+    env.pop("KUBECONFIG", None)
+    result = subprocess.run([sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir",
+                             str(tmp_path / "d"), "--port", "0"], capture_output=True,
+                            text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: no container runtime:") and "--runtime sim" in last, last
