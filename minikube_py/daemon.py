@@ -143,6 +143,7 @@ class Daemon:
                     out.append(Kubelet(client, KubeletConfig(
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
                         runtime=cfg.runtime, backoff=backoff,
+                        relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
                         max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
             try:

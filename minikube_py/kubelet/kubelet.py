@@ -198,7 +198,7 @@ class Kubelet:
         while True:
             await asyncio.sleep(self.config.relist_period)
             try:
-                now = {c.id: (c.pod_uid, c.state) for c in await self.runtime.list_containers()}
+                now = {cid: (uid, st) for cid, uid, st in await self.runtime.relist()}
             except ContainerRuntimeError as exc:
                 log.warning("%s: relist failed: %s", self.name, exc)
                 continue
