@@ -217,12 +217,12 @@ class Kubelet:
         assert self.runtime is not None
         while True:
             with contextlib.suppress(ContainerRuntimeError):
-                running = [c for c in await self.runtime.list_containers()
-                           if c.state is ContainerState.RUNNING]
+                running = [cid for cid, _, state in await self.runtime.relist()
+                           if state is ContainerState.RUNNING]
                 usage: dict[ContainerId, ContainerStats] = {}
-                for c in running:
+                for cid in running:
                     with contextlib.suppress(ContainerRuntimeError):
-                        usage[c.id] = await self.runtime.stats(c.id)
+                        usage[cid] = await self.runtime.stats(cid)
                 self.usage = usage
                 self.node_usage = NodeUsage(
                     sum(s.cpu_usage_nanoseconds for s in usage.values()),

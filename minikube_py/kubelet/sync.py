@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 
 PODS = REGISTRY.by_path("", "v1", "pods")
 FINISHED = ("Succeeded", "Failed")
-RESYNC = 10.0  # a live pod is looked at again this often (volume contents, missed changes)
+RESYNC = 60.0  # a live pod is looked at again this often (Kubernetes' syncFrequency) ...
+RESYNC_VOLUMES = 10.0  # ... or this often when it has configMap/secret files to refresh
 CONFIG_RETRY = 2.0
 Object = dict[str, Any]
 
@@ -144,7 +145,9 @@ class PodSyncer:
     async def _sync_live(self, pod: Object, state: PodState) -> float:
         uid = pod["metadata"]["uid"]
         spec = pod["spec"]
-        delays: list[float] = [RESYNC]
+        projected = any("configMap" in v or "secret" in v or "projected" in v
+                        for v in spec.get("volumes") or [])
+        delays: list[float] = [RESYNC_VOLUMES if projected else RESYNC]
         try:
             paths = await volumes.prepare(pod, self.config.pod_dir(uid), self.lookup)
         except volumes.VolumeError as exc:
@@ -163,7 +166,7 @@ class PodSyncer:
         for items in by_name.values():
             items.sort(key=lambda c: (c.attempt, c.created_at))
         policy = spec.get("restartPolicy") or "Always"
-        init_done = True
+        init_done, stopped = True, False
         for c in spec.get("initContainers") or []:
             latest = by_name.get(c["name"], [None])[-1]
             if latest and latest.state is ContainerState.EXITED and latest.exit_code == 0:
@@ -185,6 +188,7 @@ class PodSyncer:
                         self.probes.ensure(uid, c, latest.id, box.ip or "")
                         continue
                     await self._stop(pod, c, latest.id, self._grace(pod), "")
+                    stopped = True
                     latest = await self.runtime.container_status(latest.id)
                 if latest is None or latest.state is ContainerState.CREATED:
                     delays.append(await self._start(pod, state, box, c, 0, paths, latest))
@@ -193,6 +197,7 @@ class PodSyncer:
                         delays.append(await self._restart(pod, state, box, c, latest, paths))
                     else:
                         state.waiting.pop(c["name"], None)
+        if stopped or len(delays) > 1:  # something was started or stopped: look again
             by_name = {}
             for cs in await self.runtime.list_containers({LABEL_POD_UID: uid}):
                 by_name.setdefault(cs.name, []).append(cs)
