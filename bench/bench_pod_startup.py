@@ -84,7 +84,6 @@ async def run(port: int, data: Path, count: int, replicas: int) -> tuple[list[fl
     try:
         times = await startup(client, count)
         took = await deployment(client, replicas)
-        await client.delete_collection(PODS, "default", label_selector="bench=startup")
         return times, took
     finally:
         await client.close()
