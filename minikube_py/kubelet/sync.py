@@ -112,12 +112,8 @@ class PodSyncer:
                 out.append(svc)
         return out
 
-    def event(self, pod: Object, kind: str, reason: str, message: str,
-              container: str | None = None) -> None:
-        ref = dict(pod)
-        if container is not None:
-            ref = {**pod, "metadata": pod["metadata"]}
-        self.recorder.event(ref, kind, reason, message, resource_type=PODS)
+    def event(self, pod: Object, kind: str, reason: str, message: str) -> None:
+        self.recorder.event(pod, kind, reason, message, resource_type=PODS)
 
     # -- the sync -------------------------------------------------------------------------
 
@@ -371,8 +367,7 @@ class PodSyncer:
                             running and latest is not None and self.probes.is_started(
                                 c, latest.id), waiting)
 
-        init = [container_status(c, observed(c), prefix, default_waiting="PodInitializing"
-                                 if False else "ContainerCreating")
+        init = [container_status(c, observed(c), prefix, default_waiting="PodInitializing")
                 for c in spec.get("initContainers") or []]
         default = "ContainerCreating" if init_done or not init else "PodInitializing"
         app = [container_status(c, observed(c), prefix, default_waiting=default)
