@@ -126,3 +126,13 @@ def test_up_without_a_docker_engine_fails_naming_the_sim_runtime(tmp_path: Path)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: no container runtime:") and "--runtime sim" in last, last
+
+
+def test_logs_tail_and_previous(sim: RunningDaemon) -> None:
+    make(sim, "talky", {"logs": "one\ntwo\nthree\n", "exitCode": 1, "runSeconds": 0.3})
+    wait_pod(sim, "talky", lambda p: container(p, "app").get("restartCount", 0) >= 1,
+             what="restarted")
+    assert ok(sim, "logs", "talky", "--tail=1") == "three\n"
+    assert ok(sim, "logs", "talky", "--previous") == "one\ntwo\nthree\n"
+    missing = kubectl(sim, "logs", "talky", "-c", "nope")
+    assert missing.returncode != 0 and "container nope is not valid" in missing.stderr
