@@ -2,8 +2,9 @@
 
 Start order: store (open, load), apiserver pipeline, bootstrap objects (system namespaces, the
 ``kubernetes`` Service), HTTPS listener, kubeconfig and pid file, then background tasks
-(compaction), then the components: controller manager, virtual node registration, scheduler,
-proxy (kubelets join them), each on an in-process client. Stop order is the reverse;
+(compaction), then the components: controller manager, one kubelet per virtual node (or, with
+``--without kubelet``, the stand-in node registration), scheduler, proxy, each on an
+in-process client. Stop order is the reverse;
 SIGINT/SIGTERM trigger it.
 """
 
@@ -37,11 +38,16 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.manager import ControllerManager
+from minikube_py.kubelet import streaming
+from minikube_py.kubelet.config import DEFAULT_BACKOFF, KubeletConfig
+from minikube_py.kubelet.kubelet import Kubelet
+from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
 from minikube_py.nodes.registration import (
     NodeRegistration,
     NodesFileError,
     default_nodes,
     load_nodes_file,
+    node_object,
 )
 from minikube_py.proxy.proxier import build_proxier
 from minikube_py.scheduler import config as scheduler_config
@@ -86,6 +92,7 @@ class Daemon:
         install_openapi(self.server)
         install_openapi_v2(self.server)
         install_snapshot(self.server)
+        streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
         self.client = Client(LocalTransport(self.server.handle))
         token = ensure_token(cfg.data_dir)
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
@@ -107,7 +114,11 @@ class Daemon:
         for component in self._components(self.client):
             self.components.add(component)
         self.server.health_checks["components"] = self.components.health
-        await self.components.start()
+        try:
+            await self.components.start()
+        except RuntimeUnavailable as exc:
+            raise DaemonError(f"no container runtime: {exc} (start the Docker engine, or run "
+                              f"with --runtime sim for simulated containers)") from exc
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 
@@ -126,7 +137,16 @@ class Daemon:
                     default_nodes(cfg.nodes)
             except NodesFileError as exc:
                 raise DaemonError(str(exc)) from exc
-            out.append(NodeRegistration(client, specs))
+            if "kubelet" in cfg.without:  # nodes registered Ready, no pods run
+                out.append(NodeRegistration(client, specs))
+            else:
+                backoff = cfg.kubelet_backoff or DEFAULT_BACKOFF
+                for spec in specs:
+                    out.append(Kubelet(client, KubeletConfig(
+                        node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
+                        runtime=cfg.runtime, backoff=backoff,
+                        relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
+                        max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
             try:
                 sched = scheduler_config.load(cfg.scheduler_config) \

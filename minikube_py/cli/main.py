@@ -12,6 +12,7 @@ from minikube_py.cli import (
     daemon_cmds,
     discovery_cmds,
     edits,
+    pod_cmds,
     resources,
     service_cmds,
 )
@@ -25,7 +26,8 @@ def cli() -> None:
 
 
 for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmds.snapshot,
-                component_cmds.controller_manager, component_cmds.scheduler, component_cmds.proxy,
+                component_cmds.controller_manager, component_cmds.scheduler,
+                component_cmds.kubelet, component_cmds.proxy, pod_cmds.logs, pod_cmds.exec_,
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain, service_cmds.service):
