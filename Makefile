@@ -34,7 +34,7 @@ fuzz: venv
 		$(VENV)/bin/pytest tests/fuzz/test_fuzz.py -q -p no:cacheprovider; \
 		status=$$?; $(PY) -m tests.fuzz.report $(FUZZ_REPORT); exit $$status
 
-demo: venv
+demo: docker
 	MINIKUBE_PY_HOME=$(DEMO_HOME) PY=$(PY) bash scripts/demo.sh
 
 demo-down: venv

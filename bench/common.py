@@ -41,6 +41,8 @@ def start_daemon(data_dir: Path | None = None, *extra: str) -> tuple[subprocess.
     ``extra`` are more ``up`` options (``MINIKUBE_PY_BENCH_UP`` adds more, space-separated:
     e.g. ``--without controller-manager`` to see what the components cost)."""
     data = data_dir or Path(tempfile.mkdtemp(prefix="minikube-py-bench-"))
+    if "--runtime" not in extra:  # control-plane benches: nodes registered, no pod runs
+        extra = ("--without", "kubelet", *extra)
     pid_file = data / "daemon.pid"
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "minikube_py.cli.main", "up",

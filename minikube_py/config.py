@@ -38,6 +38,8 @@ class DaemonConfig:
     nodes: int = 0
     nodes_file: Path | None = None
     scheduler_config: Path | None = None  # a KubeSchedulerConfiguration file
+    runtime: str = "docker"  # the kubelets' container runtime: docker | sim
+    kubelet_backoff: float | None = None  # CrashLoopBackOff's first delay (default 10 s)
 
     @property
     def db_path(self) -> Path:

@@ -2,8 +2,9 @@
 
 Start order: store (open, load), apiserver pipeline, bootstrap objects (system namespaces, the
 ``kubernetes`` Service), HTTPS listener, kubeconfig and pid file, then background tasks
-(compaction), then the components: controller manager, virtual node registration, scheduler
-(kubelets and proxy join them), each on an in-process client. Stop order is the reverse;
+(compaction), then the components: controller manager, one kubelet per virtual node (or, with
+``--without kubelet``, the stand-in node registration), scheduler, proxy, each on an
+in-process client. Stop order is the reverse;
 SIGINT/SIGTERM trigger it.
 """
 
@@ -24,6 +25,7 @@ from minikube_py import datadir
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
+from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
@@ -37,12 +39,18 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.manager import ControllerManager
+from minikube_py.kubelet import streaming
+from minikube_py.kubelet.config import DEFAULT_BACKOFF, KubeletConfig
+from minikube_py.kubelet.kubelet import Kubelet
+from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
 from minikube_py.nodes.registration import (
     NodeRegistration,
     NodesFileError,
     default_nodes,
     load_nodes_file,
+    node_object,
 )
+from minikube_py.proxy.proxier import build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
 from minikube_py.store.sqlite import SqliteStorage, restore_file
@@ -85,6 +93,7 @@ class Daemon:
         install_openapi(self.server)
         install_openapi_v2(self.server)
         install_snapshot(self.server)
+        streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
         self.client = Client(LocalTransport(self.server.handle))
         token = ensure_token(cfg.data_dir)
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
@@ -107,7 +116,11 @@ class Daemon:
         for component in self._components(self.client):
             self.components.add(component)
         self.server.health_checks["components"] = self.components.health
-        await self.components.start()
+        try:
+            await self.components.start()
+        except RuntimeUnavailable as exc:
+            raise DaemonError(f"no container runtime: {exc} (start the Docker engine, or run "
+                              f"with --runtime sim for simulated containers)") from exc
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 
@@ -126,7 +139,16 @@ class Daemon:
                     default_nodes(cfg.nodes)
             except NodesFileError as exc:
                 raise DaemonError(str(exc)) from exc
-            out.append(NodeRegistration(client, specs))
+            if "kubelet" in cfg.without:  # nodes registered Ready, no pods run
+                out.append(NodeRegistration(client, specs))
+            else:
+                backoff = cfg.kubelet_backoff or DEFAULT_BACKOFF
+                for spec in specs:
+                    out.append(Kubelet(client, KubeletConfig(
+                        node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
+                        runtime=cfg.runtime, backoff=backoff,
+                        relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
+                        max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
             try:
                 sched = scheduler_config.load(cfg.scheduler_config) \
@@ -134,6 +156,9 @@ class Daemon:
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
             out.append(Scheduler(client, config=sched))
+        if "proxy" not in cfg.without:
+            out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
+                                     rules="service-rules" not in cfg.without))
         return out
 
     def _task_health(self) -> str | None:
@@ -218,6 +243,26 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
             await client.patch(services, "kubernetes", {"spec": {"ports": [
                 {"name": "https", "port": 443, "protocol": "TCP", "targetPort": api_port}]}},
                 "default")
+    await _apiserver_endpoints(client, api_port)
+
+
+async def _apiserver_endpoints(client: Client, api_port: int) -> None:
+    """The ``kubernetes`` Service's Endpoints: the apiserver on 127.0.0.1 (Kubernetes' master
+    endpoint reconciler), so the proxy makes 10.96.0.1:443 reach it from pods."""
+    endpoints = REGISTRY.resolve("endpoints")
+    assert endpoints is not None
+    subsets = [{"addresses": [{"ip": "127.0.0.1"}],
+                "ports": [{"name": "https", "port": api_port, "protocol": "TCP"}]}]
+    body = {"apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": subsets}
+    try:
+        await client.create(endpoints, body)
+    except AlreadyExists:
+        current = await client.get(endpoints, "kubernetes", "default")
+        if current.get("subsets") != subsets:
+            await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
 
 
 def _listen(host: str, port: int) -> socket.socket:

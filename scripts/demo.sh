@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# The demo: start a detached cluster, apply manifests/, show what the cluster holds,
-# including through the real kubectl when it is installed.
+# The demo: start a detached cluster, deploy manifests/ (3 web replicas and a Service), wait
+# for the rollout, then show different pods answering through the Service's host URL.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 MK="$PY -m minikube_py.cli.main"
 export MINIKUBE_PY_HOME=${MINIKUBE_PY_HOME:-$PWD/.data/demo}
+KC="$MINIKUBE_PY_HOME/kubeconfig"
+ROLLOUT_TIMEOUT=${ROLLOUT_TIMEOUT:-120}
 
 $MK up --detach
 $MK apply -f manifests/
 echo
-$MK get namespaces
+echo "# waiting for the rollout of deployment/web (3 replicas, up to ${ROLLOUT_TIMEOUT}s)"
+ready() {
+  $MK get deployment web -n demo -o json |
+    "$PY" -c 'import json,sys; s=json.load(sys.stdin).get("status") or {}; print(s.get("availableReplicas") or 0)'
+}
+deadline=$((SECONDS + ROLLOUT_TIMEOUT))
+until [ "$(ready)" = "3" ]; do
+  if [ $SECONDS -ge $deadline ]; then
+    echo "the pods did not become ready in ${ROLLOUT_TIMEOUT}s:"
+    $MK get pods -n demo -o wide || true
+    echo "(pods run only with a kubelet and Docker; see the daemon log in $MINIKUBE_PY_HOME)"
+    exit 1
+  fi
+  sleep 1
+done
+$MK get deployments,pods,services,endpoints -n demo
 echo
-$MK get deployments,services,configmaps -n demo
-echo
-if command -v kubectl >/dev/null 2>&1; then
-  echo "# the real kubectl, same cluster:"
-  kubectl --kubeconfig "$MINIKUBE_PY_HOME/kubeconfig" get deployments -n demo -o wide || true
-fi
+URL=$($MK service web -n demo --url)
+echo "# six requests through the Service, $URL:"
+for _ in 1 2 3 4 5 6; do
+  "$PY" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip())' "$URL"
+done
 echo
 echo "The cluster keeps running. Try:"
-echo "  export KUBECONFIG=$MINIKUBE_PY_HOME/kubeconfig; kubectl get all -n demo"
-echo "Stop it with: make demo-down"
+echo "  open $URL                                   # the Service, from this machine"
+echo "  export KUBECONFIG=$KC"
+echo "  kubectl scale deployment web -n demo --replicas=1   # then request it again"
+echo "  $MK delete -f manifests/                    # remove the demo app"
+echo "Stop the cluster with: make demo-down"

@@ -102,8 +102,14 @@ class RunningDaemon:
         return self.proc.wait(timeout=15)
 
 
-def start_daemon(data_dir: Path, *, extra: tuple[str, ...] = ()) -> RunningDaemon:
-    """Start ``minikube-py up`` in the foreground as a child process; wait until ready."""
+def start_daemon(data_dir: Path, *, extra: tuple[str, ...] = (),
+                 kubelet: bool = False) -> RunningDaemon:
+    """Start ``minikube-py up`` in the foreground as a child process; wait until ready.
+
+    Without ``kubelet`` the nodes are registered Ready by the stand-in registration and no pod
+    runs (``--without kubelet``): tests of the control plane stay off the container engine."""
+    if not kubelet and "kubelet" not in extra:
+        extra = ("--without", "kubelet", *extra)
     data_dir.mkdir(parents=True, exist_ok=True)
     pid_file = data_dir / "daemon.pid"
     pid_file.unlink(missing_ok=True)

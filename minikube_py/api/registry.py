@@ -33,6 +33,7 @@ from minikube_py.api.kinds.core import (
     service,
     serviceaccount,
 )
+from minikube_py.api.kinds.discovery import endpointslice
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
@@ -50,6 +51,7 @@ REGISTRY.add(namespace.RESOURCE)
 REGISTRY.add(pod.RESOURCE)
 REGISTRY.add(service.RESOURCE)
 REGISTRY.add(endpoints.RESOURCE)
+REGISTRY.add(endpointslice.RESOURCE)
 REGISTRY.add(node.RESOURCE)
 REGISTRY.add(configmap.RESOURCE)
 REGISTRY.add(secret.RESOURCE)

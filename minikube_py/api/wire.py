@@ -7,7 +7,7 @@ component goes through the same validation, defaulting and admission as kubectl 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,3 +64,6 @@ class ApiResponse:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # texts of Warning headers
+    # Takes the connection over (a websocket: pods/exec): the HTTP front end hands it the
+    # raw request instead of sending this response.
+    upgrade: Callable[[Any], Awaitable[Any]] | None = None

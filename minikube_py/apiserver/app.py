@@ -227,6 +227,8 @@ def _plain(response: ApiResponse) -> web.Response:
 
 
 async def _send(request: web.BaseRequest, response: ApiResponse) -> web.StreamResponse:
+    if response.upgrade is not None:
+        return await response.upgrade(request)  # type: ignore[no-any-return]
     if response.stream is None:
         if response.raw is not None and len(response.raw) > LARGE_BODY \
                 and request.method != "HEAD":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,7 @@ from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
-from minikube_py.apiserver.allocators import ClusterIPAllocator
+from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
@@ -118,6 +119,22 @@ class Listed:
         return [e.value for e in self.entries]
 
 
+# The reservations an update's allocations made (node ports, cluster IPs), held until its
+# store write is committed or refused; one scope per update, patch or apply call.
+_ALLOCATION_SCOPE: contextvars.ContextVar[contextlib.ExitStack | None] = contextvars.ContextVar(
+    "allocation_scope", default=None)
+
+
+@contextlib.contextmanager
+def allocation_scope() -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        token = _ALLOCATION_SCOPE.set(stack)
+        try:
+            yield
+        finally:
+            _ALLOCATION_SCOPE.reset(token)
+
+
 @dataclass
 class Deleted:
     """What a DELETE did: the object's last state, and whether it is gone."""
@@ -132,7 +149,9 @@ class RestStorage:
     def __init__(self, store: Storage, admission: AdmissionChain | None = None) -> None:
         self.store = store
         self.admission = admission or AdmissionChain()
-        self.allocators = {"cluster-ip": ClusterIPAllocator(self._services)}
+        self.allocators: dict[str, ClusterIPAllocator | NodePortAllocator] = {
+            "cluster-ip": ClusterIPAllocator(self._services),
+            "node-port": NodePortAllocator(self._services)}
 
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.by_path("", "v1", "services")
@@ -314,7 +333,7 @@ class RestStorage:
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
-        with store_errors(rt, name):
+        with allocation_scope(), store_errors(rt, name):
             stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
                                                         retry=expected is None)
         return Written(stored, warnings)
@@ -349,7 +368,7 @@ class RestStorage:
             return await self._update_decision(rt, namespace, name, patched, current,
                                                subresource, opts.dry_run, manager=manager)
 
-        with store_errors(rt, name):
+        with allocation_scope(), store_errors(rt, name):
             stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
         return Written(stored, warnings)
 
@@ -395,7 +414,7 @@ class RestStorage:
             return await self._update_decision(rt, namespace, name, new, live, "",
                                                opts.dry_run, manager=None)
 
-        with store_errors(rt, name):
+        with allocation_scope(), store_errors(rt, name):
             stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
                                                         create=True)
         return Written(stored, warnings, created=created)
@@ -423,6 +442,8 @@ class RestStorage:
         await self.admission.mutate(ctx)
         self._validate(rt, new, validation.validate_update(rt, new, old))
         await self.admission.validate(ctx)
+        if not subresource:
+            self._allocate_update(rt, new, old)
         if dry_run:
             self.store.check_size(new, rt.key(namespace, name))
             return Keep(new)
@@ -431,6 +452,19 @@ class RestStorage:
         if _unchanged(new, old):
             return Keep(old)
         return Write(new)
+
+    def _allocate_update(self, rt: ResourceType, new: dict[str, Any],
+                         old: dict[str, Any]) -> None:
+        """The kind's allocations for an update; reservations last until the update's
+        :func:`allocation_scope` ends (or at once outside one)."""
+        scope = _ALLOCATION_SCOPE.get()
+        for allocation in rt.strategy.allocations:
+            reservation = self.allocators[allocation].allocate(new, old)
+            if scope is not None:
+                scope.enter_context(reservation)
+            else:
+                with reservation:
+                    pass
 
     # -- delete ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""``controller-manager`` and ``scheduler`` (and, as they come, ``kubelet``, ``proxy``): one
+"""``controller-manager``, ``scheduler``, ``kubelet`` and ``proxy``: one
 component in its own process, against a cluster given by a kubeconfig.
 
 The process talks to the apiserver over HTTPS like any other client, runs until SIGINT or
@@ -126,6 +126,82 @@ def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect
             await _serve(Scheduler(client, config=config, leader_elect=leader_elect,
                                    identity=identity, lease_duration=lease_duration,
                                    renew_deadline=renew_deadline, retry_period=retry_period))
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(main())
+    except CliError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@click.command("kubelet")
+@kubeconfig_option
+@click.option("--node-name", required=True, help="The node this kubelet registers and runs.")
+@click.option("--runtime", type=click.Choice(["docker", "sim"]), default="docker",
+              show_default=True, help="Container runtime.")
+@click.option("--root-dir", type=click.Path(file_okay=False), default=None,
+              help="Where pod volumes live (default: $MINIKUBE_PY_HOME/kubelet/NODE).")
+@click.option("--backoff", type=click.FloatRange(min=0.05), default=10.0, show_default=True,
+              help="First CrashLoopBackOff delay in seconds.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def kubelet(kubeconfig_file: str | None, node_name: str, runtime: str, root_dir: str | None,
+            backoff: float, verbose: bool) -> None:
+    """Run one node's kubelet in its own process (pods/log and pods/exec do not reach it)."""
+    from pathlib import Path
+
+    from minikube_py.config import default_data_dir
+    from minikube_py.kubelet.config import KubeletConfig
+    from minikube_py.kubelet.kubelet import Kubelet
+    from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
+    from minikube_py.nodes.registration import default_nodes, node_object
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    spec = default_nodes()[0]
+    node = node_object(type(spec)(node_name, spec.cpu, spec.memory))
+    root = Path(root_dir) if root_dir else default_data_dir() / "kubelet" / node_name
+    config = KubeletConfig(node=node, root_dir=root.resolve(), runtime=runtime,
+                           backoff=backoff, max_backoff=max(backoff, 300.0))
+
+    async def main() -> None:
+        client = _client(kubeconfig_file)
+        try:
+            await _serve(Kubelet(client, config))
+        finally:
+            await client.close()
+
+    try:
+        asyncio.run(main())
+    except RuntimeUnavailable as err:
+        fail(f"no container runtime: {err} (start the Docker engine, or use --runtime sim)")
+    except CliError as err:
+        fail(str(err))
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+@click.command("proxy")
+@kubeconfig_option
+@click.option("--no-service-rules", is_flag=True,
+              help="Do not install the iptables rules that make cluster IPs reachable.")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def proxy(kubeconfig_file: str | None, no_service_rules: bool, verbose: bool) -> None:
+    """Run the service proxy in its own process against a cluster (start the daemon with
+    --without proxy)."""
+    from minikube_py.apiserver.allocators import SERVICE_CIDR
+    from minikube_py.proxy.proxier import build_proxier
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def main() -> None:
+        client = _client(kubeconfig_file)
+        try:
+            await _serve(build_proxier(client, service_cidr=str(SERVICE_CIDR),
+                                       rules=not no_service_rules))
         finally:
             await client.close()
 

@@ -22,19 +22,22 @@ from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError
 READY_TIMEOUT = 30.0
 
 
-COMPONENTS = ("controller-manager", "scheduler", "nodes")
+# "service-rules": the proxy's iptables rules for cluster IPs (docs/ARCHITECTURE.md).
+COMPONENTS = ("controller-manager", "scheduler", "nodes", "kubelet", "proxy", "service-rules")
 
 
 def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
             without: tuple[str, ...] = (), nodes: int = 0, nodes_file: str | None = None,
             scheduler_config: str | None = None, history: str | None = None,
-            compaction_interval: float | None = None) -> DaemonConfig:
+            compaction_interval: float | None = None, runtime: str = "docker",
+            kubelet_backoff: float | None = None) -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else datadir.home_dir()
     config = DaemonConfig(data_dir=base.resolve(), port=port, host=host,
                           without=frozenset(without), nodes=nodes,
                           nodes_file=Path(nodes_file).resolve() if nodes_file else None,
                           scheduler_config=Path(scheduler_config).resolve()
-                          if scheduler_config else None)
+                          if scheduler_config else None, runtime=runtime,
+                          kubelet_backoff=kubelet_backoff)
     if history is not None:
         try:
             config = replace(config, history=History.parse(history))
@@ -85,18 +88,27 @@ def _chosen(data_dir: str | None, kubeconfig_file: str | None) -> DaemonConfig:
                    "(10000) or both (5m,10000), whichever keeps less.  [default: 5m,10000]")
 @click.option("--compaction-interval", type=float, default=None, metavar="SECONDS",
               help="Seconds between compactions of the history.  [default: 60]")
+@click.option("--runtime", type=click.Choice(["docker", "sim"]), default="docker",
+              show_default=True,
+              help="The kubelets' container runtime: real containers in the local Docker "
+                   "engine, or simulated ones (no processes).")
+@click.option("--kubelet-backoff", type=click.FloatRange(min=0.05), default=None,
+              envvar="MINIKUBE_PY_KUBELET_BACKOFF", metavar="SECONDS",
+              help="First CrashLoopBackOff delay; it doubles up to 30x (300 s).  [default: 10]")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int | None, host: str, detach: bool,
        without: tuple[str, ...],
        node_count: int, nodes_file: str | None, scheduler_config: str | None,
-       history: str | None, compaction_interval: float | None, verbose: bool) -> None:
+       history: str | None, compaction_interval: float | None, runtime: str,
+       kubelet_backoff: float | None, verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
     if node_count and nodes_file:
         fail("--nodes and --nodes-file exclude each other")
     config = _config(data_dir, DEFAULT_PORT if port is None else port, host, without,
-                     node_count, nodes_file, scheduler_config, history, compaction_interval)
+                     node_count, nodes_file, scheduler_config, history, compaction_interval,
+                     runtime, kubelet_backoff)
     pid = daemon.running_pid(config)
     if pid is not None:
         running_port = (datadir.read_pid_file(config.data_dir) or (pid, 0))[1]
@@ -136,6 +148,9 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
         args += ["--nodes-file", str(config.nodes_file)]
     if config.scheduler_config:
         args += ["--scheduler-config", str(config.scheduler_config)]
+    args += ["--runtime", config.runtime]
+    if config.kubelet_backoff:
+        args += ["--kubelet-backoff", str(config.kubelet_backoff)]
     args += ["--history", config.history.flag(), "--compaction-interval",
              str(config.compact_interval)]
     if verbose:

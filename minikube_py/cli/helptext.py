@@ -74,6 +74,21 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
     "explain": ("Show the documentation of a kind or field.", {"target": "KIND[.FIELD...]"}, """
         minikube-py explain deployment
         minikube-py explain deployment.spec.strategy"""),
+    "logs": ("Print the logs of a container of a pod.", {}, """
+        minikube-py logs web-7987989696-5js9z
+        minikube-py logs web-7987989696-5js9z -c sidecar --tail 20 -f"""),
+    "exec": ("Run a command in a container of a pod.", {}, """
+        minikube-py exec web-7987989696-5js9z -- ls /www
+        minikube-py exec web-7987989696-5js9z -c sidecar -- sh -c 'echo hi'"""),
+    "kubelet": ("Run one node's kubelet in its own process.", {}, """
+        minikube-py up --detach --without kubelet
+        minikube-py kubelet --kubeconfig ~/.minikube-py/kubeconfig --node-name node-2"""),
+    "proxy": ("Run the service proxy in its own process.", {}, """
+        minikube-py up --detach --without proxy
+        minikube-py proxy --kubeconfig ~/.minikube-py/kubeconfig"""),
+    "service": ("Print the URLs where a Service answers.", {}, """
+        minikube-py service web --url
+        minikube-py service web -n demo --url --wait 30"""),
     "rollout": ("Manage the rollout of a Deployment.", {}, ""),
     "rollout status": ("Show a rollout, until it is done.", {"kind": "KIND[/NAME]"}, """
         minikube-py rollout status deployment/web

@@ -13,8 +13,10 @@ from minikube_py.cli import (
     discovery_cmds,
     edits,
     helptext,
+    pod_cmds,
     resources,
     rollout,
+    service_cmds,
 )
 from minikube_py.cli.context import CliError
 
@@ -27,10 +29,11 @@ def cli() -> None:
 
 for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmds.snapshot,
                 component_cmds.controller_manager, component_cmds.scheduler,
+                component_cmds.kubelet, component_cmds.proxy, pod_cmds.logs, pod_cmds.exec_,
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain,
-                rollout.rollout, rollout.wait):
+                rollout.rollout, rollout.wait, service_cmds.service):
     cli.add_command(command)
 helptext.document(cli)
 

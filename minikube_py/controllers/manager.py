@@ -28,6 +28,8 @@ from minikube_py.client.informer import SharedInformerFactory, strip_managed_fie
 from minikube_py.client.leaderelection import LeaderElector
 from minikube_py.controllers.base import Controller
 from minikube_py.controllers.deployment import DeploymentController
+from minikube_py.controllers.endpoints import EndpointsController
+from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
@@ -57,6 +59,9 @@ CONTROLLERS: dict[str, Factory] = {
     "deployment": lambda client, informers, events: DeploymentController(
         client, informers, recorder=source(events, "deployment-controller"),
         owns_recorder=True),
+    "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
+    "endpointslice": lambda client, informers, _events: EndpointSliceController(
+        client, informers),
 }
 
 

@@ -67,13 +67,14 @@ def budget(strategy: str) -> int:
 
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
-    """The apiserver under fuzzing, without the controller manager, the scheduler and the
-    virtual nodes: nothing but the fuzzer may change the objects whose stability it checks
-    (a Deployment's status, a ReplicaSet's pods or a bound seed pod would look like a refused
-    write that went through)."""
+    """The apiserver under fuzzing, without the controller manager, the scheduler, the
+    virtual nodes and the proxy: nothing but the fuzzer may change the objects whose
+    stability it checks (a Deployment's status, a ReplicaSet's pods, a bound seed pod or the
+    proxy's port annotation on a Service would look like a refused write that went
+    through)."""
     running = start_daemon(tmp_path_factory.mktemp("fuzz-daemon"),
                            extra=("--without", "controller-manager", "--without", "scheduler",
-                                  "--without", "nodes"))
+                                  "--without", "nodes", "--without", "proxy"))
     yield running
     running.stop()
 

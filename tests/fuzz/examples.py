@@ -71,6 +71,10 @@ _BODIES: dict[str, dict[str, Any]] = {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
         "minReplicas": 1, "maxReplicas": 3, "metrics": [{"type": "Resource", "resource": {
             "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}]}},
+    "discovery.k8s.io/EndpointSlice": {"addressType": "IPv4",
+                                       "ports": [{"name": "http", "port": 80}],
+                                       "endpoints": [{"addresses": ["10.0.0.1"],
+                                                      "conditions": {"ready": True}}]},
     "coordination.k8s.io/Lease": {"spec": {"holderIdentity": "fuzz", "leaseDurationSeconds": 15,
                                            "leaseTransitions": 0}},
     "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",

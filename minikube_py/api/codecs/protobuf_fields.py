@@ -1839,6 +1839,39 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         3: ("runAsUserName", "*string"),
         4: ("hostProcess", "*bool"),
     },
+    "io.k8s.api.discovery.v1.Endpoint": {
+        1: ("addresses", "[]string"),
+        2: ("conditions", "io.k8s.api.discovery.v1.EndpointConditions"),
+        3: ("hostname", "*string"),
+        4: ("targetRef", "*io.k8s.api.core.v1.ObjectReference"),
+        5: ("deprecatedTopology", "map[string]string"),
+        6: ("nodeName", "*string"),
+        7: ("zone", "*string"),
+        8: ("hints", "*io.k8s.api.discovery.v1.EndpointHints"),
+    },
+    "io.k8s.api.discovery.v1.EndpointConditions": {
+        1: ("ready", "*bool"),
+        2: ("serving", "*bool"),
+        3: ("terminating", "*bool"),
+    },
+    "io.k8s.api.discovery.v1.EndpointHints": {
+        1: ("forZones", "[]io.k8s.api.discovery.v1.ForZone"),
+    },
+    "io.k8s.api.discovery.v1.EndpointPort": {
+        1: ("name", "*string"),
+        2: ("protocol", "*string"),
+        3: ("port", "*int32"),
+        4: ("appProtocol", "*string"),
+    },
+    "io.k8s.api.discovery.v1.EndpointSlice": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("endpoints", "[]io.k8s.api.discovery.v1.Endpoint"),
+        3: ("ports", "[]io.k8s.api.discovery.v1.EndpointPort"),
+        4: ("addressType", "string"),
+    },
+    "io.k8s.api.discovery.v1.ForZone": {
+        1: ("name", "string"),
+    },
     "io.k8s.api.policy.v1.Eviction": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("deleteOptions", "*io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"),

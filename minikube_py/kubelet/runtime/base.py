@@ -289,6 +289,11 @@ class ContainerRuntime(Protocol):
         self, labels: Mapping[str, str] | None = None
     ) -> list[ContainerStatus]: ...
 
+    async def relist(self) -> list[tuple[ContainerId, str, ContainerState]]:
+        """(id, pod uid, state) of every container of this node, cheaply: the pod lifecycle
+        event generator's periodic relist (no inspect per container)."""
+        ...
+
     # streams
     def logs(
         self,

@@ -40,6 +40,7 @@ from .base import (
     LABEL_KIND,
     LABEL_MANAGED,
     LABEL_NODE,
+    LABEL_POD_UID,
     LABEL_SANDBOX_ID,
     SANDBOX_CONTAINER_NAME,
     ContainerConfig,
@@ -325,6 +326,19 @@ class DockerRuntime:
         self, labels: Mapping[str, str] | None = None
     ) -> list[ContainerStatus]:
         return [specs.container_status(info) for info in await self._list(KIND_CONTAINER, labels)]
+
+    async def relist(self) -> list[tuple[ContainerId, str, ContainerState]]:
+        wanted = {LABEL_MANAGED: "true", LABEL_NODE: self.node_name, LABEL_KIND: KIND_CONTAINER}
+        filters = json.dumps({"label": [f"{k}={v}" for k, v in wanted.items()]})
+        with _translate("list containers"):
+            found = await self._docker.containers.list(all=True, filters=filters)
+        out = []
+        for c in found:
+            raw: dict[str, Any] = c._container  # the list entry: Id, Labels, State
+            state = specs.list_state(str(raw.get("State") or ""))
+            uid = str((raw.get("Labels") or {}).get(LABEL_POD_UID, ""))
+            out.append((ContainerId(c.id), uid, state))
+        return out
 
     # streams
 

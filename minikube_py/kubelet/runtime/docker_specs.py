@@ -43,6 +43,13 @@ _STATES = {
     "exited": ContainerState.EXITED,
     "dead": ContainerState.EXITED,
 }
+
+
+def list_state(state: str) -> ContainerState:
+    """A container's state from a list entry's ``State`` (``running``, ``exited`` ...)."""
+    return _STATES.get(state, ContainerState.UNKNOWN)
+
+
 EVENT_ACTIONS = {
     "start": EventKind.STARTED,
     "die": EventKind.DIED,

@@ -347,6 +347,9 @@ class SimRuntime:
 
     # streams
 
+    async def relist(self) -> list[tuple[ContainerId, str, ContainerState]]:
+        return [(cid, c.status.pod_uid, c.status.state) for cid, c in self._containers.items()]
+
     async def logs(
         self, container_id: ContainerId, *, follow: bool = False, tail_lines: int | None = None,
         since: datetime | None = None, timestamps: bool = False,

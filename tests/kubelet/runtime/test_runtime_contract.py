@@ -228,6 +228,18 @@ async def test_list_containers_by_pod(runtime: ContainerRuntime) -> None:
     assert await runtime.list_containers({LABEL_POD_UID: "nobody"}) == []
 
 
+async def test_relist_names_every_container_with_pod_and_state(
+        runtime: ContainerRuntime) -> None:
+    """relist() is (id, pod uid, state) of each container, as the full list reports them."""
+    a = await runtime.run_sandbox(sandbox_config("a"))
+    started = await runtime.create_container(a.id, container_config("app", command=FOREVER))
+    created = await runtime.create_container(a.id, container_config("side", command=FOREVER))
+    await runtime.start_container(started)
+    assert sorted(await runtime.relist()) == sorted([
+        (started, a.pod_uid, ContainerState.RUNNING),
+        (created, a.pod_uid, ContainerState.CREATED)])
+
+
 async def test_stop_sandbox_kills_its_containers(runtime: ContainerRuntime) -> None:
     """Stopping a sandbox ends the containers running in it."""
     sandbox = await runtime.run_sandbox(sandbox_config())

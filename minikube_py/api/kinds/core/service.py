@@ -1,8 +1,9 @@
 """Service: a stable address for a set of pods (core/v1).
 
 The kind's strategy: what the generic REST layer asks about it (see ``api/strategy.py``).
-The cluster IP is allocated by the apiserver (``allocations``); an update that leaves it
-empty keeps the allocated one, as ``kubectl apply`` expects.
+The cluster IP and node ports are allocated by the apiserver (``allocations``,
+``apiserver/allocators.py``); an update that leaves them empty keeps the allocated ones, as
+``kubectl apply`` expects.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ class ServiceStrategy(Strategy):
 
     def check_name(self, name: str) -> list[str]:
         return names.is_dns1035_label(name)
+    allocations = ("cluster-ip", "node-port")
 
     def empty_status(self) -> dict[str, Any]:
         return {"loadBalancer": {}}
-    allocations = ("cluster-ip",)
 
     def default(self, obj: dict[str, Any]) -> None:
         defaults.default_service(obj)
