@@ -8,24 +8,29 @@ export MINIKUBE_PY_HOME=${MINIKUBE_PY_HOME:-$PWD/.data/demo}
 KC="$MINIKUBE_PY_HOME/kubeconfig"
 ROLLOUT_TIMEOUT=${ROLLOUT_TIMEOUT:-120}
 
-$MK up --detach
+# The API port: $PORT if given; else 6443, or a free one when 6443 is taken (a running demo
+# cluster keeps its own port).
+if [ -z "${PORT:-}" ]; then
+  if $MK status >/dev/null 2>&1; then
+    PORT=0
+  elif "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 6443))' 2>/dev/null; then
+    PORT=6443
+  else
+    echo "# port 6443 is taken: the cluster gets a free port (set PORT= to choose one)"
+    PORT=0
+  fi
+fi
+# shellcheck disable=SC2086  # UP_ARGS: more `up` options, word-split on purpose
+$MK up --detach --port "$PORT" ${UP_ARGS:-}
 $MK apply -f manifests/
 echo
 echo "# waiting for the rollout of deployment/web (3 replicas, up to ${ROLLOUT_TIMEOUT}s)"
-ready() {
-  $MK get deployment web -n demo -o json |
-    "$PY" -c 'import json,sys; s=json.load(sys.stdin).get("status") or {}; print(s.get("availableReplicas") or 0)'
-}
-deadline=$((SECONDS + ROLLOUT_TIMEOUT))
-until [ "$(ready)" = "3" ]; do
-  if [ $SECONDS -ge $deadline ]; then
-    echo "the pods did not become ready in ${ROLLOUT_TIMEOUT}s:"
-    $MK get pods -n demo -o wide || true
-    echo "(pods run only with a kubelet and Docker; see the daemon log in $MINIKUBE_PY_HOME)"
-    exit 1
-  fi
-  sleep 1
-done
+if ! $MK rollout status deployment/web -n demo --timeout "$ROLLOUT_TIMEOUT"; then
+  echo "the pods did not become ready in ${ROLLOUT_TIMEOUT}s:"
+  $MK get pods -n demo -o wide || true
+  echo "(pods run with a kubelet and Docker; see the daemon log in $MINIKUBE_PY_HOME)"
+  exit 1
+fi
 $MK get deployments,pods,services,endpoints -n demo
 echo
 URL=$($MK service web -n demo --url)
