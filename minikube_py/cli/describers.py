@@ -423,21 +423,23 @@ async def describe_service(client: Client, obj: Obj) -> list[str]:
         if port.get("nodePort"):
             lines.append(f"NodePort:\t{port.get('name') or '<unset>'}  "
                          f"{port['nodePort']}/{proto}")
-        lines.append(f"Endpoints:\t{endpoints or NONE}")
+        lines.append(f"Endpoints:\t{NONE if endpoints is None else endpoints}")
     lines.append(f"Session Affinity:\t{spec.get('sessionAffinity', 'None')}")
     if spec.get("internalTrafficPolicy"):
         lines.append(f"Internal Traffic Policy:\t{spec['internalTrafficPolicy']}")
     return lines
 
 
-async def _endpoints(client: Client, obj: Obj) -> str:
+async def _endpoints(client: Client, obj: Obj) -> str | None:
+    """kubectl's formatEndpoints: ``ip:port,...``; empty for an Endpoints object without
+    addresses; None (shown ``<none>``) when there is no Endpoints object."""
     rt = REGISTRY.by_path("", "v1", "endpoints")
     assert rt is not None
     meta = obj["metadata"]
     try:
         ep = await client.get(rt, meta["name"], meta.get("namespace"))
     except Exception:  # no Endpoints object (yet): kubectl shows <none>
-        return ""
+        return None
     addresses = [f"{a.get('ip')}:{p.get('port')}" for subset in ep.get("subsets") or []
                  for a in subset.get("addresses") or [] for p in subset.get("ports") or []]
     return ",".join(addresses)
