@@ -25,7 +25,7 @@ docker: venv
 	PY=$(PY) bash scripts/build_images.sh
 
 test: lint docker
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15
 
 # The long fuzz profile (docs/FUZZING.md): >10,000 hostile requests, a report in .data/.
 FUZZ_REPORT ?= $(CURDIR)/.data/fuzz-report.json
