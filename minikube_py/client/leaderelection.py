@@ -35,6 +35,7 @@ from typing import Any
 from minikube_py.api.errors import NotFound, StatusError
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.client.base import Client
+from minikube_py.client.events import NORMAL, EventRecorder
 from minikube_py.util.clock import parse_rfc3339
 from minikube_py.util.tasks import spawn
 
@@ -311,3 +312,56 @@ def _describe(err: BaseException) -> str:
     if isinstance(err, StatusError):
         return f"{err.code} {err.reason}: {err.message}"
     return f"{err.__class__.__name__}: {err}"
+
+
+class Campaign:
+    """A component led under a Lease for as long as it runs (client-go's ``RunOrDie`` in the
+    loop kube-controller-manager and kube-scheduler put around it): campaign; on winning run
+    ``start`` and record a ``LeaderElection`` event on the Lease, as Kubernetes' components
+    do; on losing run ``stop``; then campaign again, until :meth:`stop`."""
+
+    def __init__(self, client: Client, *, namespace: str, name: str, identity: str,
+                 events: EventRecorder, start: Callable[[], Awaitable[None]],
+                 stop: Callable[[], Awaitable[None]], lease_duration: float = 15.0,
+                 renew_deadline: float = 10.0, retry_period: float = 2.0) -> None:
+        self.client = client
+        self.namespace, self.name, self.identity = namespace, name, identity
+        self.events = events
+        self._start, self._stop = start, stop
+        self.timing = (lease_duration, renew_deadline, retry_period)
+        self._elector: LeaderElector | None = None
+        self._stopping = False
+
+    @property
+    def is_leader(self) -> bool:
+        return self._elector is not None and self._elector.is_leader
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._elector is not None:
+            self._elector.stop()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            duration, deadline, retry = self.timing
+            self._elector = LeaderElector(
+                self.client, lock_namespace=self.namespace, lock_name=self.name,
+                identity=self.identity, on_started_leading=self._lead,
+                on_stopped_leading=self._stop, lease_duration=duration,
+                renew_deadline=deadline, retry_period=retry)
+            await self._elector.run()
+            if not self._stopping:
+                log.warning("%s lost the lease %s/%s; campaigning again", self.identity,
+                            self.namespace, self.name)
+                await asyncio.sleep(retry)
+
+    async def _lead(self) -> None:
+        await self._start()
+        leases = _leases()
+        try:
+            lease = await self.client.get(leases, self.name, self.namespace)
+            self.events.event(lease, NORMAL, "LeaderElection", f"{self.identity} became leader",
+                              resource_type=leases)
+        except StatusError:  # the event is a courtesy; leading goes on without it
+            log.exception("could not record the LeaderElection event")
+        await asyncio.Event().wait()  # lead until cancelled

@@ -13,7 +13,6 @@ module and a line there.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -21,11 +20,10 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from minikube_py import __version__
-from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
-from minikube_py.client.events import NORMAL, EventRecorder
+from minikube_py.client.events import EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
-from minikube_py.client.leaderelection import LeaderElector
+from minikube_py.client.leaderelection import Campaign
 from minikube_py.controllers.base import Controller
 from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.endpoints import EndpointsController
@@ -88,46 +86,21 @@ class ControllerManager:
         self.enabled = [n for n in CONTROLLERS if "*" in wanted or n in wanted]
         self.leader_elect = leader_elect
         self.identity = identity or default_identity()
-        self.lease = (lease_duration, renew_deadline, retry_period)
         self.events = EventRecorder(self.client, COMPONENT, self.identity)
         self.running: list[Controller] = []
         self._informers: SharedInformerFactory | None = None
         self._tasks = TaskGroup(COMPONENT)
-        self._elector: LeaderElector | None = None
-        self._stopping = False
+        self._campaign = Campaign(
+            self.client, namespace=LEASE_NAMESPACE, name=LEASE_NAME, identity=self.identity,
+            events=self.events, start=self._start_controllers, stop=self._stop_controllers,
+            lease_duration=lease_duration, renew_deadline=renew_deadline,
+            retry_period=retry_period) if leader_elect else None
 
     async def start(self) -> None:
-        if self.leader_elect:
-            self._tasks.spawn(self._campaign(), name="leader-election")
+        if self._campaign is not None:
+            self._tasks.spawn(self._campaign.run(), name="leader-election")
         else:
             await self._start_controllers()
-
-    async def _campaign(self) -> None:
-        """Campaign, lead, and campaign again after losing the lease (until stopped)."""
-        while not self._stopping:
-            duration, deadline, retry = self.lease
-            self._elector = LeaderElector(
-                self.client, lock_namespace=LEASE_NAMESPACE, lock_name=LEASE_NAME,
-                identity=self.identity, on_started_leading=self._lead,
-                on_stopped_leading=self._stop_controllers, lease_duration=duration,
-                renew_deadline=deadline, retry_period=retry)
-            await self._elector.run()
-            if not self._stopping:
-                log.warning("%s lost the lease %s/%s; campaigning again", self.identity,
-                            LEASE_NAMESPACE, LEASE_NAME)
-                await asyncio.sleep(retry)
-
-    async def _lead(self) -> None:
-        await self._start_controllers()
-        leases = REGISTRY.by_path("coordination.k8s.io", "v1", "leases")
-        if leases is not None:
-            try:
-                lease = await self.client.get(leases, LEASE_NAME, LEASE_NAMESPACE)
-                self.events.event(lease, NORMAL, "LeaderElection",
-                                  f"{self.identity} became leader", resource_type=leases)
-            except Exception:  # the event is a courtesy; leading goes on without it
-                log.exception("could not record the LeaderElection event")
-        await asyncio.Event().wait()  # lead until cancelled
 
     async def _start_controllers(self) -> None:
         informers = SharedInformerFactory(self.client, transform=strip_managed_fields,
@@ -149,9 +122,8 @@ class ControllerManager:
             self._informers = None
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._elector is not None:
-            self._elector.stop()
+        if self._campaign is not None:
+            self._campaign.stop()
         await self._tasks.stop()
         await self._stop_controllers()
         await self.events.shutdown()
@@ -175,4 +147,4 @@ class ControllerManager:
 
     @property
     def is_leader(self) -> bool:
-        return not self.leader_elect or (self._elector is not None and self._elector.is_leader)
+        return self._campaign is None or self._campaign.is_leader

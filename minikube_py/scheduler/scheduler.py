@@ -37,7 +37,7 @@ from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.events import NORMAL, WARNING, EventRecorder
 from minikube_py.client.informer import SharedInformer, SharedInformerFactory, strip_managed_fields
-from minikube_py.client.leaderelection import LeaderElector
+from minikube_py.client.leaderelection import Campaign
 from minikube_py.client.store import DeletedFinalStateUnknown, Lister
 from minikube_py.scheduler import clusterevents as ce
 from minikube_py.scheduler.batching import Batcher
@@ -117,7 +117,6 @@ class Scheduler:
         self.config = config or SchedulerConfig()
         self.leader_elect = leader_elect
         self.identity = identity or default_identity()
-        self.lease = (lease_duration, renew_deadline, retry_period)
         self.events = EventRecorder(self.client, "default-scheduler", self.identity)
         self.binders = binders
         self.cache = Cache()
@@ -130,8 +129,11 @@ class Scheduler:
         self._bindings: asyncio.Queue[_Binding] = asyncio.Queue()
         self._tasks = TaskGroup(COMPONENT)
         self._run_tasks = TaskGroup(f"{COMPONENT}/run")
-        self._elector: LeaderElector | None = None
-        self._stopping = False
+        self._campaign = Campaign(
+            self.client, namespace=LEASE_NAMESPACE, name=LEASE_NAME, identity=self.identity,
+            events=self.events, start=self._start_scheduling, stop=self._stop_scheduling,
+            lease_duration=lease_duration, renew_deadline=renew_deadline,
+            retry_period=retry_period) if leader_elect else None
         self._current: Framework | None = None
         self.scheduled = 0  # pods bound, for benchmarks and tests
 
@@ -153,36 +155,10 @@ class Scheduler:
     # -- life cycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self.leader_elect:
-            self._tasks.spawn(self._campaign(), name="leader-election")
+        if self._campaign is not None:
+            self._tasks.spawn(self._campaign.run(), name="leader-election")
         else:
             await self._start_scheduling()
-
-    async def _campaign(self) -> None:
-        while not self._stopping:
-            duration, deadline, retry = self.lease
-            self._elector = LeaderElector(
-                self.client, lock_namespace=LEASE_NAMESPACE, lock_name=LEASE_NAME,
-                identity=self.identity, on_started_leading=self._lead,
-                on_stopped_leading=self._stop_scheduling, lease_duration=duration,
-                renew_deadline=deadline, retry_period=retry)
-            await self._elector.run()
-            if not self._stopping:
-                log.warning("%s lost the lease %s/%s; campaigning again", self.identity,
-                            LEASE_NAMESPACE, LEASE_NAME)
-                await asyncio.sleep(retry)
-
-    async def _lead(self) -> None:
-        await self._start_scheduling()
-        leases = REGISTRY.by_path("coordination.k8s.io", "v1", "leases")
-        if leases is not None:
-            try:
-                lease = await self.client.get(leases, LEASE_NAME, LEASE_NAMESPACE)
-                self.events.event(lease, NORMAL, "LeaderElection",
-                                  f"{self.identity} became leader", resource_type=leases)
-            except StatusError:
-                log.exception("could not record the LeaderElection event")
-        await asyncio.Event().wait()
 
     async def _start_scheduling(self) -> None:
         self.profiles = build_profiles(self.config, self)
@@ -215,9 +191,8 @@ class Scheduler:
         self._listers = {}
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._elector is not None:
-            self._elector.stop()
+        if self._campaign is not None:
+            self._campaign.stop()
         await self._tasks.stop()
         await self._stop_scheduling()
         for extender in self.extenders:
@@ -230,7 +205,7 @@ class Scheduler:
 
     @property
     def is_leader(self) -> bool:
-        return not self.leader_elect or (self._elector is not None and self._elector.is_leader)
+        return self._campaign is None or self._campaign.is_leader
 
     def _registrations(self) -> dict[str, list[ce.Registration]]:
         out: dict[str, list[ce.Registration]] = {}
