@@ -11,6 +11,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +21,8 @@ from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.http import HttpTransport
 from minikube_py.util.component import Component
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 async def _serve(component: Component) -> None:
@@ -48,26 +52,10 @@ def _client(kubeconfig_file: str | None) -> Client:
     return Client(HttpTransport(config))
 
 
-@click.command("controller-manager")
-@kubeconfig_option
-@click.option("--leader-elect", is_flag=True,
-              help="Run controllers only while holding the kube-system/kube-controller-manager "
-                   "Lease, so that several of these may run.")
-@click.option("--controllers", default="*", show_default=True,
-              help="Comma-separated controllers to run (* for all).")
-@click.option("--identity", default="", help="Leader election identity (default: host_pid).")
-@click.option("--lease-duration", type=float, default=15.0, show_default=True,
-              help="Seconds a leader's lease lasts without renewal.")
-@click.option("--renew-deadline", type=float, default=10.0, show_default=True,
-              help="Seconds a leader keeps trying to renew before it steps down.")
-@click.option("--retry-period", type=float, default=2.0, show_default=True,
-              help="Seconds between attempts to acquire or renew the lease.")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def controller_manager(kubeconfig_file: str | None, leader_elect: bool, controllers: str,
-                       identity: str, lease_duration: float, renew_deadline: float,
-                       retry_period: float, verbose: bool) -> None:
-    """Run the controller manager in its own process against a cluster."""
-    from minikube_py.controllers.manager import ControllerManager
+def _run(kubeconfig_file: str | None, verbose: bool,
+         make: Callable[[Client], Component]) -> None:
+    """Serve ``make(client)`` until SIGINT/SIGTERM; every failure is one CLI line."""
+    from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -75,36 +63,64 @@ def controller_manager(kubeconfig_file: str | None, leader_elect: bool, controll
     async def main() -> None:
         client = _client(kubeconfig_file)
         try:
-            await _serve(ControllerManager(client, controllers=controllers.split(","),
-                                           leader_elect=leader_elect, identity=identity,
-                                           lease_duration=lease_duration,
-                                           renew_deadline=renew_deadline,
-                                           retry_period=retry_period))
+            await _serve(make(client))
         finally:
             await client.close()
 
     try:
         asyncio.run(main())
+    except RuntimeUnavailable as err:
+        fail(f"no container runtime: {err} (start the Docker engine, or use --runtime sim)")
     except CliError as err:
         fail(str(err))
     except KeyboardInterrupt:
         sys.exit(130)
 
 
+def _leader_election(lease: str) -> Callable[[F], F]:
+    """The leader election options of a component that may run several times."""
+    def decorate(func: F) -> F:
+        for option in reversed([
+            click.option("--leader-elect", is_flag=True,
+                         help=f"Act only while holding the {lease} Lease, so that several "
+                              "of these may run."),
+            click.option("--identity", default="",
+                         help="Leader election identity (default: host_pid)."),
+            click.option("--lease-duration", type=float, default=15.0, show_default=True,
+                         help="Seconds a leader's lease lasts without renewal."),
+            click.option("--renew-deadline", type=float, default=10.0, show_default=True,
+                         help="Seconds a leader keeps trying to renew before it steps down."),
+            click.option("--retry-period", type=float, default=2.0, show_default=True,
+                         help="Seconds between attempts to acquire or renew the lease."),
+        ]):
+            func = option(func)
+        return func
+    return decorate
+
+
+@click.command("controller-manager")
+@kubeconfig_option
+@click.option("--controllers", default="*", show_default=True,
+              help="Comma-separated controllers to run (* for all).")
+@_leader_election("kube-system/kube-controller-manager")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+def controller_manager(kubeconfig_file: str | None, controllers: str, leader_elect: bool,
+                       identity: str, lease_duration: float, renew_deadline: float,
+                       retry_period: float, verbose: bool) -> None:
+    """Run the controller manager in its own process against a cluster."""
+    from minikube_py.controllers.manager import ControllerManager
+
+    _run(kubeconfig_file, verbose, lambda client: ControllerManager(
+        client, controllers=controllers.split(","), leader_elect=leader_elect,
+        identity=identity, lease_duration=lease_duration, renew_deadline=renew_deadline,
+        retry_period=retry_period))
+
+
 @click.command("scheduler")
 @kubeconfig_option
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
               help="A KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1) file.")
-@click.option("--leader-elect", is_flag=True,
-              help="Schedule only while holding the kube-system/kube-scheduler Lease, so that "
-                   "several of these may run.")
-@click.option("--identity", default="", help="Leader election identity (default: host_pid).")
-@click.option("--lease-duration", type=float, default=15.0, show_default=True,
-              help="Seconds a leader's lease lasts without renewal.")
-@click.option("--renew-deadline", type=float, default=10.0, show_default=True,
-              help="Seconds a leader keeps trying to renew before it steps down.")
-@click.option("--retry-period", type=float, default=2.0, show_default=True,
-              help="Seconds between attempts to acquire or renew the lease.")
+@_leader_election("kube-system/kube-scheduler")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect: bool,
               identity: str, lease_duration: float, renew_deadline: float,
@@ -113,28 +129,14 @@ def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect
     from minikube_py.scheduler import config as scheduler_config
     from minikube_py.scheduler.scheduler import Scheduler
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = scheduler_config.load(config_file) if config_file else None
     except scheduler_config.ConfigError as exc:
         fail(str(exc))
-
-    async def main() -> None:
-        client = _client(kubeconfig_file)
-        try:
-            await _serve(Scheduler(client, config=config, leader_elect=leader_elect,
-                                   identity=identity, lease_duration=lease_duration,
-                                   renew_deadline=renew_deadline, retry_period=retry_period))
-        finally:
-            await client.close()
-
-    try:
-        asyncio.run(main())
-    except CliError as err:
-        fail(str(err))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    _run(kubeconfig_file, verbose, lambda client: Scheduler(
+        client, config=config, leader_elect=leader_elect, identity=identity,
+        lease_duration=lease_duration, renew_deadline=renew_deadline,
+        retry_period=retry_period))
 
 
 @click.command("kubelet")
@@ -155,32 +157,14 @@ def kubelet(kubeconfig_file: str | None, node_name: str, runtime: str, root_dir:
     from minikube_py.config import default_data_dir
     from minikube_py.kubelet.config import KubeletConfig
     from minikube_py.kubelet.kubelet import Kubelet
-    from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
     from minikube_py.nodes.registration import default_nodes, node_object
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     spec = default_nodes()[0]
     node = node_object(type(spec)(node_name, spec.cpu, spec.memory))
     root = Path(root_dir) if root_dir else default_data_dir() / "kubelet" / node_name
     config = KubeletConfig(node=node, root_dir=root.resolve(), runtime=runtime,
                            backoff=backoff, max_backoff=max(backoff, 300.0))
-
-    async def main() -> None:
-        client = _client(kubeconfig_file)
-        try:
-            await _serve(Kubelet(client, config))
-        finally:
-            await client.close()
-
-    try:
-        asyncio.run(main())
-    except RuntimeUnavailable as err:
-        fail(f"no container runtime: {err} (start the Docker engine, or use --runtime sim)")
-    except CliError as err:
-        fail(str(err))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    _run(kubeconfig_file, verbose, lambda client: Kubelet(client, config))
 
 
 @click.command("proxy")
@@ -194,20 +178,5 @@ def proxy(kubeconfig_file: str | None, no_service_rules: bool, verbose: bool) ->
     from minikube_py.apiserver.allocators import SERVICE_CIDR
     from minikube_py.proxy.proxier import build_proxier
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    async def main() -> None:
-        client = _client(kubeconfig_file)
-        try:
-            await _serve(build_proxier(client, service_cidr=str(SERVICE_CIDR),
-                                       rules=not no_service_rules))
-        finally:
-            await client.close()
-
-    try:
-        asyncio.run(main())
-    except CliError as err:
-        fail(str(err))
-    except KeyboardInterrupt:
-        sys.exit(130)
+    _run(kubeconfig_file, verbose, lambda client: build_proxier(
+        client, service_cidr=str(SERVICE_CIDR), rules=not no_service_rules))
