@@ -87,9 +87,12 @@ class Controller(ABC):
         return informer
 
     def watch(self, rt: ResourceType, *, keys: KeyFunc = own_key,
-              on_change: Callable[[Object | None, Object], None] | None = None) -> SharedInformer:
+              on_change: Callable[[Object | None, Object], None] | None = None,
+              changed: Callable[[Object, Object], bool] | None = None) -> SharedInformer:
         """Enqueue ``keys(obj)`` for every add, update and delete of ``rt``'s objects
-        (``on_change(old, new)`` runs first when given, e.g. to settle expectations)."""
+        (``on_change(old, new)`` runs first when given, e.g. to settle expectations; an update
+        for which ``changed(old, new)`` is false enqueues nothing, e.g. a pod's status write
+        that no Endpoints can see)."""
         informer = self.informer(rt)
 
         def added(obj: Object) -> None:
@@ -100,6 +103,8 @@ class Controller(ABC):
         def updated(old: Object, new: Object) -> None:
             if on_change is not None:
                 on_change(old, new)
+            if changed is not None and not changed(old, new):
+                return
             self._enqueue_all(keys(new) + [k for k in keys(old) if k not in keys(new)])
 
         def deleted(obj: Object | DeletedFinalStateUnknown) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minikube_py.api.machinery.selectors import LabelSelector
-from minikube_py.client.store import NamespaceLister
+from minikube_py.client.store import Lister, NamespaceLister
 from minikube_py.controllers.controller_utils import is_pod_ready
 
 Object = dict[str, Any]
@@ -115,6 +115,12 @@ def service_keys_for_pod(pod: Object, services: NamespaceLister) -> list[str]:
             meta = service.get("metadata") or {}
             keys.append(f"{meta.get('namespace')}/{meta.get('name')}")
     return keys
+
+
+def services_of(pod: Object, services: Lister) -> list[str]:
+    """Keys of the Services of the pod's namespace that select it."""
+    namespace = (pod.get("metadata") or {}).get("namespace") or ""
+    return service_keys_for_pod(pod, services.namespaced(namespace))
 
 
 def pod_changed(old: Object | None, new: Object) -> bool:

@@ -33,7 +33,7 @@ from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.client.base import Client
 from minikube_py.client.informer import SharedInformerFactory
-from minikube_py.client.store import DeletedFinalStateUnknown, Lister, split_meta_namespace_key
+from minikube_py.client.store import Lister, split_meta_namespace_key
 from minikube_py.controllers.base import Controller, Requeue
 from minikube_py.controllers.controller_utils import is_pod_ready
 from minikube_py.controllers.endpoints import PODS, SERVICES, endpoint_port
@@ -44,9 +44,9 @@ from minikube_py.controllers.endpoints_util import (
     pod_hostname,
     pod_ip,
     pod_target_ref,
-    service_keys_for_pod,
     service_labels,
     service_selector,
+    services_of,
     should_pod_be_in_endpoints,
 )
 
@@ -167,10 +167,8 @@ class EndpointSliceController(Controller):
     def __init__(self, client: Client, informers: SharedInformerFactory) -> None:
         super().__init__(client, informers)
         self.services = Lister(self.watch(SERVICES).indexer)
-        pods = self.informer(PODS)
-        self.pods = Lister(pods.indexer)
-        pods.add_event_handler(on_add=self._pod_added, on_update=self._pod_updated,
-                               on_delete=self._pod_deleted)
+        self.pods = Lister(self.watch(
+            PODS, keys=lambda pod: services_of(pod, self.services), changed=pod_changed).indexer)
         self.slices = Lister(self.watch(ENDPOINT_SLICES, keys=self._slice_service).indexer)
         self.tracker = SliceTracker()
 
@@ -183,23 +181,6 @@ class EndpointSliceController(Controller):
         if labels.get(MANAGED_BY_LABEL) != CONTROLLER_NAME or not labels.get(SERVICE_NAME_LABEL):
             return []
         return [f"{meta.get('namespace')}/{labels[SERVICE_NAME_LABEL]}"]
-
-    def _services_of(self, pod: Object) -> list[str]:
-        namespace = (pod.get("metadata") or {}).get("namespace") or ""
-        return service_keys_for_pod(pod, self.services.namespaced(namespace))
-
-    def _pod_added(self, pod: Object) -> None:
-        self._enqueue_all(self._services_of(pod))
-
-    def _pod_updated(self, old: Object, new: Object) -> None:
-        if pod_changed(old, new):
-            keys = self._services_of(new)
-            self._enqueue_all(keys + [k for k in self._services_of(old) if k not in keys])
-
-    def _pod_deleted(self, pod: Object | DeletedFinalStateUnknown) -> None:
-        last = pod.obj if isinstance(pod, DeletedFinalStateUnknown) else pod
-        if isinstance(last, dict):
-            self._enqueue_all(self._services_of(last))
 
     # -- reconcile ---------------------------------------------------------------------------
 

@@ -160,9 +160,10 @@ async def test_pod_events_enqueue_matching_services(cluster: FakeCluster,
     """A pod's add enqueues the Services selecting it; a label change both old and new."""
     cluster.seed(SERVICES, service("web"), service("db", selector={"app": "db"}),
                  service("ext", selector=False))  # type: ignore[arg-type]
-    endpoints._pod_added(pod("a", "10.1.0.1"))
+    pods = endpoints.informer(PODS)  # the handlers the controller registered on it
+    pods._notify_add(pod("a", "10.1.0.1"))
     assert len(endpoints.queue) == 1
-    endpoints._pod_updated(pod("a", "10.1.0.1"), pod("a", "10.1.0.1", labels={"app": "db"}))
+    pods._notify_update(pod("a", "10.1.0.1"), pod("a", "10.1.0.1", labels={"app": "db"}))
     assert len(endpoints.queue) == 2
     endpoints.queue.shut_down()
 
@@ -173,7 +174,7 @@ async def test_heartbeat_updates_enqueue_nothing(cluster: FakeCluster,
     cluster.seed(SERVICES, service("web"))
     old = pod("a", "10.1.0.1")
     new = {**old, "metadata": {**old["metadata"], "annotations": {"x": "y"}}}
-    endpoints._pod_updated(old, new)
+    endpoints.informer(PODS)._notify_update(old, new)
     assert len(endpoints.queue) == 0
 
 
