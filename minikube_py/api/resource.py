@@ -145,6 +145,13 @@ class Registry:
     def by_path(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_path.get((group, version, plural))
 
+    def require(self, group: str, version: str, plural: str) -> ResourceType:
+        """:meth:`by_path` for a resource the caller is built on (absent: a bug, LookupError)."""
+        rt = self.by_path(group, version, plural)
+        if rt is None:
+            raise LookupError(f"{plural}.{version}.{group or 'core'} is not registered")
+        return rt
+
     def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
         group, _, version = api_version.rpartition("/")
         for rt in self.types:

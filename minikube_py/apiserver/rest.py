@@ -154,8 +154,7 @@ class RestStorage:
             "node-port": NodePortAllocator(self._services)}
 
     def _services(self) -> list[dict[str, Any]]:
-        services = REGISTRY.by_path("", "v1", "services")
-        assert services is not None
+        services = REGISTRY.require("", "v1", "services")
         return [e.decode() for e in self.store.list_prefix(services.prefix())[0]]
 
     # -- reads -------------------------------------------------------------------------------

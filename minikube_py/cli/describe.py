@@ -103,8 +103,7 @@ async def describe_object(client: Client, rt: ResourceType, obj: dict[str, Any])
 
 
 async def _events(client: Client, rt: ResourceType, obj: dict[str, Any]) -> str:
-    events_rt = REGISTRY.by_path("", "v1", "events")
-    assert events_rt is not None
+    events_rt = REGISTRY.require("", "v1", "events")
     meta = obj.get("metadata") or {}
     selector = f"involvedObject.name={meta.get('name')},involvedObject.uid={meta.get('uid')}"
     ns = meta.get("namespace") if rt.namespaced else None

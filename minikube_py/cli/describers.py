@@ -328,8 +328,7 @@ async def describe_pod(client: Client, obj: Obj) -> list[str]:
 
 
 async def _owned_sets(client: Client, obj: Obj) -> list[Obj]:
-    rs = REGISTRY.by_path("apps", "v1", "replicasets")
-    assert rs is not None
+    rs = REGISTRY.require("apps", "v1", "replicasets")
     meta = obj["metadata"]
     items = (await client.list(rs, meta.get("namespace"))).get("items") or []
     return [r for r in items if any(o.get("uid") == meta.get("uid") and o.get("controller")
@@ -389,8 +388,7 @@ async def describe_replicaset(client: Client, obj: Obj) -> list[str]:
 
 async def _pod_phases(client: Client, owner: Obj) -> dict[str, int]:
     """Phases of the pods ``owner`` controls (kubectl's getPodStatusForController)."""
-    pods = REGISTRY.by_path("", "v1", "pods")
-    assert pods is not None
+    pods = REGISTRY.require("", "v1", "pods")
     meta = owner["metadata"]
     selector = selector_text((owner.get("spec") or {}).get("selector"))
     listing = await client.list(pods, meta.get("namespace"),
@@ -433,8 +431,7 @@ async def describe_service(client: Client, obj: Obj) -> list[str]:
 async def _endpoints(client: Client, obj: Obj) -> str | None:
     """kubectl's formatEndpoints: ``ip:port,...``; empty for an Endpoints object without
     addresses; None (shown ``<none>``) when there is no Endpoints object."""
-    rt = REGISTRY.by_path("", "v1", "endpoints")
-    assert rt is not None
+    rt = REGISTRY.require("", "v1", "endpoints")
     meta = obj["metadata"]
     try:
         ep = await client.get(rt, meta["name"], meta.get("namespace"))

@@ -99,8 +99,7 @@ def status(kind: str, name: str | None, timeout: float, watch: bool, namespace: 
 async def _history(s: Session, rt: ResourceType, name: str) -> list[tuple[int, dict[str, Any]]]:
     """(revision, ReplicaSet) of the Deployment's sets, oldest first."""
     deployment = await s.client.get(rt, name, s.namespace)
-    sets = REGISTRY.by_path("apps", "v1", "replicasets")
-    assert sets is not None
+    sets = REGISTRY.require("apps", "v1", "replicasets")
     uid = deployment["metadata"].get("uid")
     found = []
     for rs in (await s.client.list(sets, s.namespace)).get("items") or []:

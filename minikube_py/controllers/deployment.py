@@ -24,7 +24,7 @@ from typing import Any
 
 from minikube_py.api.errors import StatusError
 from minikube_py.api.machinery.selectors import LabelSelector
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.events import WARNING, EventRecorder
 from minikube_py.client.informer import SharedInformerFactory
@@ -52,13 +52,7 @@ log = logging.getLogger(__name__)
 Object = dict[str, Any]
 
 
-def _pods() -> ResourceType:
-    rt = REGISTRY.by_path("", "v1", "pods")
-    assert rt is not None
-    return rt
-
-
-PODS = _pods()
+PODS = REGISTRY.require("", "v1", "pods")
 
 
 class DeploymentController(Controller):

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from minikube_py.api.errors import AlreadyExists, NotFound, StatusError
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.events import NORMAL, EventRecorder
 from minikube_py.client.store import Lister
@@ -36,14 +36,8 @@ log = logging.getLogger(__name__)
 Object = dict[str, Any]
 
 
-def _rt(group: str, plural: str) -> ResourceType:
-    rt = REGISTRY.by_path(group, "v1", plural)
-    assert rt is not None, plural
-    return rt
-
-
-DEPLOYMENTS = _rt("apps", "deployments")
-REPLICA_SETS = _rt("apps", "replicasets")
+DEPLOYMENTS = REGISTRY.require("apps", "v1", "deployments")
+REPLICA_SETS = REGISTRY.require("apps", "v1", "replicasets")
 
 
 class Syncer:

@@ -21,7 +21,7 @@ import logging
 from typing import Any
 
 from minikube_py.api.errors import NotFound
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.informer import SharedInformerFactory
 from minikube_py.client.store import Lister, split_meta_namespace_key
@@ -44,15 +44,9 @@ log = logging.getLogger(__name__)
 Object = dict[str, Any]
 
 
-def _rt(group: str, plural: str) -> ResourceType:
-    rt = REGISTRY.by_path(group, "v1", plural)
-    assert rt is not None, plural
-    return rt
-
-
-PODS = _rt("", "pods")
-SERVICES = _rt("", "services")
-ENDPOINTS = _rt("", "endpoints")
+PODS = REGISTRY.require("", "v1", "pods")
+SERVICES = REGISTRY.require("", "v1", "services")
+ENDPOINTS = REGISTRY.require("", "v1", "endpoints")
 
 PortKey = tuple[tuple[str, int, str, str], ...]  # (name, port, protocol, appProtocol) sorted
 

@@ -30,7 +30,7 @@ from minikube_py.api.kinds.discovery.endpointslice import (
     SERVICE_NAME_LABEL,
 )
 from minikube_py.api.machinery.selectors import LabelSelector
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.informer import SharedInformerFactory
 from minikube_py.client.store import Lister, split_meta_namespace_key
@@ -52,9 +52,7 @@ from minikube_py.controllers.endpoints_util import (
 
 Object = dict[str, Any]
 
-_slices = REGISTRY.by_path("discovery.k8s.io", "v1", "endpointslices")
-assert _slices is not None
-ENDPOINT_SLICES: ResourceType = _slices
+ENDPOINT_SLICES = REGISTRY.require("discovery.k8s.io", "v1", "endpointslices")
 
 MAX_ENDPOINTS_PER_SLICE = 100
 

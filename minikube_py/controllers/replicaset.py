@@ -57,15 +57,9 @@ Object = dict[str, Any]
 REPLICA_FAILURE = "ReplicaFailure"
 
 
-def _rt(group: str, plural: str) -> ResourceType:
-    rt = REGISTRY.by_path(group, "v1", plural)
-    assert rt is not None, plural
-    return rt
-
-
-PODS = _rt("", "pods")
-REPLICA_SETS = _rt("apps", "replicasets")
-REPLICATION_CONTROLLERS = _rt("", "replicationcontrollers")
+PODS = REGISTRY.require("", "v1", "pods")
+REPLICA_SETS = REGISTRY.require("apps", "v1", "replicasets")
+REPLICATION_CONTROLLERS = REGISTRY.require("", "v1", "replicationcontrollers")
 
 
 def selector_of(obj: Object, rt: ResourceType) -> LabelSelector:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minikube_py.api.errors import NotFound, StatusError
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.store import (
@@ -56,14 +56,8 @@ PORTS_ANNOTATION = "proxy.minikube-py.io/ports"
 ``{"<port name, or the port number when unnamed>": <port>}``."""
 
 
-def _rt(plural: str) -> ResourceType:
-    rt = REGISTRY.by_path("", "v1", plural)
-    assert rt is not None, plural
-    return rt
-
-
-SERVICES = _rt("services")
-ENDPOINTS = _rt("endpoints")
+SERVICES = REGISTRY.require("", "v1", "services")
+ENDPOINTS = REGISTRY.require("", "v1", "endpoints")
 
 
 def port_key(port: Object) -> str:
