@@ -160,6 +160,14 @@ class Kubelet:
                 return pod
         return None
 
+    def dial_address(self, pod: Object, port: int) -> tuple[str, int]:
+        """Where this node's agent connects for ``port`` of ``pod`` (port-forward): the pod's
+        IP on a routed pod network. LookupError when the pod has no address yet."""
+        ip = (pod.get("status") or {}).get("podIP")
+        if not ip:
+            raise LookupError("the pod has no IP address yet")
+        return str(ip), port
+
     async def _sync(self, uid: str) -> float:
         assert self._syncer is not None
         return await self._syncer.sync(uid, self.pods.get(uid))

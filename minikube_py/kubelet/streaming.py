@@ -4,7 +4,8 @@ stream from its runtime, as kube-apiserver proxies them to the kubelet's port.
 
 pods/log: ``container``, ``follow``, ``previous``, ``tailLines``, ``sinceSeconds``,
 ``timestamps``; text/plain, streamed while following. pods/exec: the websocket channel
-protocol kubectl speaks (``v5.channel.k8s.io``, ``v4.channel.k8s.io``): each binary message is
+protocol kubectl 1.30+ speaks (``v5.channel.k8s.io``, ``v4.channel.k8s.io``; older kubectl's SPDY
+in :mod:`.spdy_exec`; port-forward in :mod:`.portforward`): each binary message is
 a channel byte then data: 0 stdin, 1 stdout, 2 stderr, 3 the final metav1.Status (exit code in
 ``details.causes[ExitCode]``), 4 terminal resize; v5's channel 255 closes a stream (stdin).
 A kubelet in its own process (``minikube-py kubelet``) is not reachable for either.
@@ -22,11 +23,12 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from minikube_py.api.errors import BadRequest, NotFound, ServiceUnavailable
+from minikube_py.api.errors import BadRequest
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 
-from .kubelet import KUBELETS, Kubelet
+from .kubelet import Kubelet
+from .portforward import pod_portforward
 from .runtime.base import (
     LABEL_CONTAINER_NAME,
     LABEL_POD_UID,
@@ -34,32 +36,13 @@ from .runtime.base import (
     ContainerStatus,
     OutputStream,
 )
+from .serving import kubelet_of, pod_of
+from .spdy_exec import SpdyExec, serve_exec_spdy
 
 log = logging.getLogger(__name__)
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 Object = dict[str, Any]
-
-
-async def _pod(server: Any, req: ApiRequest, info: Any) -> Object:
-    got: ApiResponse = await server.handle(ApiRequest(
-        method="GET", path=f"/api/v1/namespaces/{info.namespace}/pods/{info.name}",
-        user=req.user, accept="application/json"))
-    if got.status >= 400:
-        raise NotFound(f'pods "{info.name}" not found')
-    body = got.body if got.body is not None else json.loads(got.raw or b"{}")
-    return body  # type: ignore[no-any-return]
-
-
-def _kubelet(pod: Object) -> Kubelet:
-    node = (pod.get("spec") or {}).get("nodeName")
-    if not node:
-        raise BadRequest(f"pod {pod['metadata']['name']} is not scheduled to a node yet")
-    kubelet = KUBELETS.get(str(node))
-    if kubelet is None or kubelet.runtime is None:
-        raise ServiceUnavailable(f"the kubelet of node {node} is not reachable from the "
-                                 "apiserver (it does not run in the daemon)")
-    return kubelet
 
 
 def _container_name(pod: Object, wanted: str) -> str:
@@ -95,8 +78,8 @@ def _flag(req: ApiRequest, key: str) -> bool:
 
 
 async def pod_log(server: Any, req: ApiRequest, info: Any, rt: ResourceType) -> ApiResponse:
-    pod = await _pod(server, req, info)
-    kubelet = _kubelet(pod)
+    pod = await pod_of(server, req, info)
+    kubelet = kubelet_of(pod)
     name = _container_name(pod, req.query.get("container", ""))
     target = await _find(kubelet, pod, name, previous=_flag(req, "previous"))
     try:
@@ -138,8 +121,8 @@ def _status(code: int, command: list[str]) -> Object:
 
 
 async def pod_exec(server: Any, req: ApiRequest, info: Any, rt: ResourceType) -> ApiResponse:
-    pod = await _pod(server, req, info)
-    kubelet = _kubelet(pod)
+    pod = await pod_of(server, req, info)
+    kubelet = kubelet_of(pod)
     name = _container_name(pod, req.query.get("container", ""))
     target = await _find(kubelet, pod, name, previous=False)
     command = list(req.query_all.get("command") or [])
@@ -151,11 +134,9 @@ async def pod_exec(server: Any, req: ApiRequest, info: Any, rt: ResourceType) ->
 
     async def serve(request: web.BaseRequest) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            message = ("pods/exec speaks the websocket protocols v5.channel.k8s.io and "
-                       "v4.channel.k8s.io only (kubectl >= 1.30), not SPDY")
-            return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                      "status": "Failure", "message": message,
-                                      "reason": "BadRequest", "code": 400}, status=400)
+            return await serve_exec_spdy(request, SpdyExec(
+                runtime, target.id, command, stdin=stdin, tty=tty,
+                stdout=_flag(req, "stdout"), stderr=_flag(req, "stderr"), status=_status))
         ws = web.WebSocketResponse(protocols=PROTOCOLS)
         await ws.prepare(request)
         v5 = ws.ws_protocol == PROTOCOLS[0]
@@ -198,6 +179,7 @@ async def pod_exec(server: Any, req: ApiRequest, info: Any, rt: ResourceType) ->
 
 
 def install(server: Any) -> None:
-    """Serve pods/log and pods/exec from the kubelets of this process."""
+    """Serve pods/log, pods/exec and pods/portforward from the kubelets of this process."""
     server.subresource_handlers["log"] = pod_log
     server.subresource_handlers["exec"] = pod_exec
+    server.subresource_handlers["portforward"] = pod_portforward

@@ -32,6 +32,7 @@ from tests.e2e.test_kubectl import KUBECTL, kubectl, ok
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl,
               pytest.mark.skipif(not docker_ok(), reason="no Docker engine")]
 
+KUBECTL_129 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.29"
 KUBECTL_133 = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33"
 NODE = f"kt-{uuid.uuid4().hex[:6]}"
 
@@ -75,6 +76,11 @@ sleep 3600"]
     newest = kubectl(cluster, "exec", "shared", "-c", "web", "--", "echo", "hi",
                      binary=KUBECTL_133)
     assert (newest.returncode, newest.stdout) == (0, "hi\n"), newest.stderr
+    # kubectl 1.29 speaks SPDY: stdin in, stdout and stderr out, the exit code back.
+    oldest = kubectl(cluster, "exec", "-i", "shared", "-c", "web", "--", "sh", "-c",
+                     "cat; echo err >&2; exit 4", input="piped\n", binary=KUBECTL_129)
+    assert (oldest.returncode, oldest.stdout) == (4, "piped\n"), oldest.stderr
+    assert "err" in oldest.stderr
     ours = cluster.cli("exec", "shared", "-c", "client", "--", "sh", "-c", "echo hi; exit 3")
     assert (ours.returncode, ours.stdout) == (3, "hi\n"), ours.stderr
     assert "hello-from-web" in cluster.cli("logs", "shared", "-c", "client", check=True).stdout

@@ -7,8 +7,12 @@ environment variables (CLUSTER-IP:PORT, when the daemon's service rules are on).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -187,3 +191,59 @@ def test_a_pod_reaches_the_service_through_its_environment(cluster: RunningDaemo
               'nc -w 5 "$WEB_SERVICE_HOST" "$WEB_SERVICE_PORT" | tail -n 1')
     out = ok(cluster, "exec", client, "-c", "httpd", "--", "sh", "-c", script)
     assert out.strip() in pod_names(cluster)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def port_forward(daemon: RunningDaemon, target: str, remote: int,
+                 binary: str = "kubectl") -> Iterator[int]:
+    """``kubectl port-forward TARGET LOCAL:REMOTE`` running; yields LOCAL once it listens."""
+    local = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    proc = subprocess.Popen([binary, "--kubeconfig", str(daemon.kubeconfig), "port-forward",
+                             target, f"{local}:{remote}"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # "Forwarding from 127.0.0.1:LOCAL -> REMOTE"
+        assert f"127.0.0.1:{local}" in line, (line, proc.stderr.read() if proc.stderr else "")
+        yield local
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("binary", ["kubectl", "/usr/lib/google-cloud-sdk/bin/kubectl.1.29"],
+                         ids=["websocket", "spdy"])
+def test_kubectl_port_forward_to_the_service(cluster: RunningDaemon, binary: str) -> None:
+    """``kubectl port-forward svc/web LOCAL:80`` answers on 127.0.0.1:LOCAL with a pod's name,
+    connection after connection (kubectl ≥ 1.31 tunnels SPDY through a websocket; 1.29
+    upgrades the connection to SPDY/3.1)."""
+    with port_forward(cluster, "svc/web", 80, binary) as local:
+        answers = {get(local) for _ in range(5)}
+    assert len(answers) == 1 and answers <= pod_names(cluster)
+
+
+def test_port_forward_carries_a_large_body_and_reports_a_closed_port(
+        cluster: RunningDaemon) -> None:
+    """8 MiB through a forwarded pod port arrive whole; a port nobody listens on gives kubectl
+    the kubelet's error and the next connection still works."""
+    pod = sorted(pod_names(cluster))[0]
+    body = b"\0" * (8 << 20)
+    with port_forward(cluster, f"pod/{pod}", 8080) as local:
+        ok(cluster, "exec", pod, "-c", "httpd", "--", "sh", "-c",
+           f"head -c {8 << 20} /dev/zero > /www/big")
+        conn = http.client.HTTPConnection("127.0.0.1", local, timeout=30)
+        conn.request("GET", "/big")
+        got = conn.getresponse().read()
+        conn.close()
+        assert got == body
+    with port_forward(cluster, f"pod/{pod}", 9) as local:
+        with socket.create_connection(("127.0.0.1", local), timeout=10) as sock:
+            sock.settimeout(10)
+            assert sock.recv(10) == b""  # the pod refused: kubectl closes the connection
