@@ -80,6 +80,13 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
     "exec": ("Run a command in a container of a pod.", {}, """
         minikube-py exec web-7987989696-5js9z -- ls /www
         minikube-py exec web-7987989696-5js9z -c sidecar -- sh -c 'echo hi'"""),
+    "port-forward": ("Forward local ports to a pod (or a Service's pod).",
+                     {"target": "TYPE/NAME", "ports": "[LOCAL:]REMOTE..."}, """
+        # 127.0.0.1:8080 to port 80 of a pod the Service web selects
+        minikube-py port-forward svc/web 8080:80
+        # a free local port to the pod's port named http
+        minikube-py port-forward pod/web-7987989696-5js9z :http
+        minikube-py port-forward deploy/web 8080:8080 9090:9090 --address 0.0.0.0"""),
     "kubelet": ("Run one node's kubelet in its own process.", {}, """
         minikube-py up --detach --without kubelet
         minikube-py kubelet --kubeconfig ~/.minikube-py/kubeconfig --node-name node-2"""),

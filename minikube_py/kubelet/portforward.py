@@ -6,7 +6,8 @@ connection kubectl opens two streams with the same ``requestid`` and ``port`` he
 both ways; FIN is a half-close). Each pair becomes one TCP connection to the pod's port:
 the pod IP on a routed pod network, the port Docker published on 127.0.0.1 on a published
 one (:meth:`Kubelet.dial_address`). kubectl's ``svc/NAME`` and ``deploy/NAME`` forms pick a
-pod on the client side and end up here too.
+pod on the client side and end up here too. The older websocket protocol of the official
+clients and ``minikube-py port-forward`` (channels per port) is :mod:`.portforward_ws`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.util.spdy import SpdyStream
 
 from .kubelet import Kubelet
+from .portforward_ws import CHANNEL_PROTOCOLS, serve_channels
 from .serving import kubelet_of, pod_of
 from .spdy_upgrade import serve_spdy
 
@@ -33,6 +35,22 @@ PAIR_TIMEOUT = 30.0  # Kubernetes' streamCreationTimeout
 CONNECT_TIMEOUT = 10.0
 READ_SIZE = 1 << 16
 Object = dict[str, Any]
+
+
+def _ports(req: ApiRequest) -> list[int]:
+    """The ``ports`` query of the websocket protocol (repeated or comma-separated); SPDY
+    clients name theirs per stream instead."""
+    out: list[int] = []
+    for value in req.query_all.get("ports") or []:
+        for raw in str(value).split(","):
+            try:
+                port = int(raw)
+            except ValueError:
+                raise BadRequest(f'unable to parse "{raw}" as a port: not a number') from None
+            if not 0 < port < 65536:
+                raise BadRequest(f"port {port} must be between 1 and 65535")
+            out.append(port)
+    return out
 
 
 class PortForwarder:
@@ -167,7 +185,13 @@ async def pod_portforward(server: Any, req: ApiRequest, info: Any,
         raise BadRequest(f"pod {pod['metadata']['name']} is not running "
                          f"(phase {(pod.get('status') or {}).get('phase') or 'Pending'})")
 
+    ports = _ports(req)
+
     async def serve(request: web.BaseRequest) -> web.StreamResponse:
+        offered = request.headers.get("Sec-WebSocket-Protocol", "")
+        if request.headers.get("Upgrade", "").lower() == "websocket" and \
+                any(p.strip() in CHANNEL_PROTOCOLS for p in offered.split(",")):
+            return await serve_channels(request, kubelet, pod, ports)
         forwarder = PortForwarder(kubelet, pod)
         try:
             return await serve_spdy(request, (PROTOCOL,), lambda _: forwarder.on_stream)

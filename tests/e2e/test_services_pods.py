@@ -8,11 +8,13 @@ environment variables (CLUSTER-IP:PORT, when the daemon's service rules are on).
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.client
 import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -200,19 +202,23 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def port_forward(daemon: RunningDaemon, target: str, remote: int,
-                 binary: str = "kubectl") -> Iterator[int]:
-    """``kubectl port-forward TARGET LOCAL:REMOTE`` running; yields LOCAL once it listens."""
-    local = free_port()
+def port_forward(daemon: RunningDaemon, target: str, remote: int | str,
+                 binary: str = "kubectl", local: int | None = None) -> Iterator[int]:
+    """``kubectl port-forward TARGET LOCAL:REMOTE`` running (``binary="minikube-py"``: ours);
+    yields LOCAL once it listens (``local=0``: the one it picked)."""
+    local = free_port() if local is None else local
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    proc = subprocess.Popen([binary, "--kubeconfig", str(daemon.kubeconfig), "port-forward",
-                             target, f"{local}:{remote}"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    command = [sys.executable, "-m", "minikube_py.cli.main"] if binary == "minikube-py" \
+        else [binary]
+    proc = subprocess.Popen([*command, "port-forward", "--kubeconfig", str(daemon.kubeconfig),
+                             target, f"{local or ''}:{remote}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # "Forwarding from 127.0.0.1:LOCAL -> REMOTE"
-        assert f"127.0.0.1:{local}" in line, (line, proc.stderr.read() if proc.stderr else "")
-        yield local
+        assert line.startswith("Forwarding from 127.0.0.1:"), \
+            (line, proc.stderr.read() if proc.stderr else "")
+        yield int(line.split()[2].rsplit(":", 1)[1])
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
@@ -247,3 +253,50 @@ def test_port_forward_carries_a_large_body_and_reports_a_closed_port(
         with socket.create_connection(("127.0.0.1", local), timeout=10) as sock:
             sock.settimeout(10)
             assert sock.recv(10) == b""  # the pod refused: kubectl closes the connection
+
+
+# websocket-client leaves its SSL socket to the garbage collector once the server has closed.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_official_client_port_forwards_over_websocket_channels(
+        cluster: RunningDaemon) -> None:
+    """kubernetes.stream.portforward (the v4.channel.k8s.io websocket protocol: a data and an
+    error channel per port) reaches the pod's port; a closed port reports an error."""
+    from kubernetes import client, config
+    from kubernetes.stream import portforward
+
+    api_client = config.new_client_from_config(config_file=str(cluster.kubeconfig))
+    api = client.CoreV1Api(api_client)
+    pod = sorted(pod_names(cluster))[0]
+    forward = portforward(api.connect_get_namespaced_pod_portforward, pod, "default",
+                          ports="8080,9")
+    sock = forward.socket(8080)
+    sock.settimeout(10)
+    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    reply = b""
+    while chunk := sock.recv(65536):
+        reply += chunk
+    sock.close()
+    assert reply.startswith(b"HTTP/1.") and reply.rstrip().endswith(pod.encode())
+    deadline = time.monotonic() + 10
+    while forward.error(9) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "error forwarding port 9" in (forward.error(9) or "")
+    forward.close()
+    deadline = time.monotonic() + 10
+    while forward.connected and time.monotonic() < deadline:  # the daemon closes it
+        time.sleep(0.05)
+    assert not forward.connected
+    forward.websocket.close()
+    api_client.close()
+    del forward, sock
+    gc.collect()  # here, where the leak's warning is filtered, not at the end of the run
+
+
+def test_our_port_forward_to_a_named_service_port(cluster: RunningDaemon) -> None:
+    """``minikube-py port-forward svc/web :http``: a free local port, the Service's named port
+    translated to the pod's named target port, a pod's name answering."""
+    with port_forward(cluster, "svc/web", "http", "minikube-py", local=0) as local:
+        assert get(local) in pod_names(cluster)
+    bad = cluster.cli("port-forward", "svc/web", "8080:81")
+    assert bad.returncode == 1 and bad.stderr.strip() == \
+        "error: Service web does not have a service port 81", bad.stderr
