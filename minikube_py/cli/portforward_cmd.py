@@ -154,8 +154,8 @@ async def resolve(api: Api, target: str, mappings: list[Mapping]) -> tuple[Objec
                    "ds/ or rc/")
 
 
-async def wait_running(api: Api, pod: Object, timeout: float) -> Object:
-    deadline = time.monotonic() + timeout
+async def wait_running(api: Api, pod: Object, seconds: float) -> Object:
+    deadline = time.monotonic() + seconds
     name = pod["metadata"]["name"]
     while True:
         phase = (pod.get("status") or {}).get("phase")
