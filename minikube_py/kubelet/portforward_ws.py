@@ -67,8 +67,9 @@ async def serve_channels(request: web.BaseRequest, kubelet: Kubelet, pod: Object
     uploading = asyncio.get_running_loop().create_task(upload(), name="portforward-ws-upload")
     try:
         if pumps:
-            await asyncio.wait([uploading, asyncio.gather(*pumps)],
-                               return_when=asyncio.FIRST_COMPLETED)
+            downloads = asyncio.ensure_future(_all(pumps))
+            await asyncio.wait([uploading, downloads], return_when=asyncio.FIRST_COMPLETED)
+            downloads.cancel()
     finally:
         for task in (uploading, *pumps):
             task.cancel()
@@ -78,6 +79,10 @@ async def serve_channels(request: web.BaseRequest, kubelet: Kubelet, pod: Object
             writer.close()
         await ws.close()
     return ws
+
+
+async def _all(tasks: list[asyncio.Task[None]]) -> None:
+    await asyncio.gather(*tasks)
 
 
 async def _download(ws: web.WebSocketResponse, reader: asyncio.StreamReader,
