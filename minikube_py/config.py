@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minikube_py.api import podnetwork
 from minikube_py.datadir import home_dir
 from minikube_py.store.history import History, HistoryError
 
@@ -40,6 +41,7 @@ class DaemonConfig:
     scheduler_config: Path | None = None  # a KubeSchedulerConfiguration file
     runtime: str = "docker"  # the kubelets' container runtime: docker | sim
     kubelet_backoff: float | None = None  # CrashLoopBackOff's first delay (default 10 s)
+    pod_network: str = podnetwork.DEFAULT  # how the host reaches pods: routed | published
 
     @property
     def db_path(self) -> Path:

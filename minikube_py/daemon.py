@@ -146,7 +146,7 @@ class Daemon:
                 for spec in specs:
                     out.append(Kubelet(client, KubeletConfig(
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
-                        runtime=cfg.runtime, backoff=backoff,
+                        runtime=cfg.runtime, pod_network=cfg.pod_network, backoff=backoff,
                         relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
                         max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
@@ -158,7 +158,8 @@ class Daemon:
             out.append(Scheduler(client, config=sched))
         if "proxy" not in cfg.without:
             out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
-                                     rules="service-rules" not in cfg.without))
+                                     rules="service-rules" not in cfg.without,
+                                     pod_network=cfg.pod_network))
         return out
 
     def _task_health(self) -> str | None:

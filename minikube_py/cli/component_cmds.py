@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from minikube_py.api import podnetwork
 from minikube_py.cli.context import CliError, fail, kubeconfig_option, kubeconfig_path
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
@@ -139,6 +140,12 @@ def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect
         retry_period=retry_period))
 
 
+pod_network_option = click.option(
+    "--pod-network", type=click.Choice(podnetwork.MODES), default=podnetwork.DEFAULT,
+    show_default=True, help="How the host reaches pods: their IPs (routed, Linux) or ports "
+                            "published on 127.0.0.1 (published, Docker Desktop).")
+
+
 @click.command("kubelet")
 @kubeconfig_option
 @click.option("--node-name", required=True, help="The node this kubelet registers and runs.")
@@ -148,9 +155,10 @@ def scheduler(kubeconfig_file: str | None, config_file: str | None, leader_elect
               help="Where pod volumes live (default: $MINIKUBE_PY_HOME/kubelet/NODE).")
 @click.option("--backoff", type=click.FloatRange(min=0.05), default=10.0, show_default=True,
               help="First CrashLoopBackOff delay in seconds.")
+@pod_network_option
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def kubelet(kubeconfig_file: str | None, node_name: str, runtime: str, root_dir: str | None,
-            backoff: float, verbose: bool) -> None:
+            backoff: float, pod_network: str, verbose: bool) -> None:
     """Run one node's kubelet in its own process (pods/log and pods/exec do not reach it)."""
     from pathlib import Path
 
@@ -163,7 +171,8 @@ def kubelet(kubeconfig_file: str | None, node_name: str, runtime: str, root_dir:
     node = node_object(type(spec)(node_name, spec.cpu, spec.memory))
     root = Path(root_dir) if root_dir else default_data_dir() / "kubelet" / node_name
     config = KubeletConfig(node=node, root_dir=root.resolve(), runtime=runtime,
-                           backoff=backoff, max_backoff=max(backoff, 300.0))
+                           pod_network=pod_network, backoff=backoff,
+                           max_backoff=max(backoff, 300.0))
     _run(kubeconfig_file, verbose, lambda client: Kubelet(client, config))
 
 
@@ -171,12 +180,15 @@ def kubelet(kubeconfig_file: str | None, node_name: str, runtime: str, root_dir:
 @kubeconfig_option
 @click.option("--no-service-rules", is_flag=True,
               help="Do not install the iptables rules that make cluster IPs reachable.")
+@pod_network_option
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-def proxy(kubeconfig_file: str | None, no_service_rules: bool, verbose: bool) -> None:
+def proxy(kubeconfig_file: str | None, no_service_rules: bool, pod_network: str,
+          verbose: bool) -> None:
     """Run the service proxy in its own process against a cluster (start the daemon with
     --without proxy)."""
     from minikube_py.apiserver.allocators import SERVICE_CIDR
     from minikube_py.proxy.proxier import build_proxier
 
     _run(kubeconfig_file, verbose, lambda client: build_proxier(
-        client, service_cidr=str(SERVICE_CIDR), rules=not no_service_rules))
+        client, service_cidr=str(SERVICE_CIDR), rules=not no_service_rules,
+        pod_network=pod_network))

@@ -25,6 +25,7 @@ class KubeletConfig:
     node: dict[str, Any]  # the Node object to register (name, labels, capacity, taints)
     root_dir: Path  # <data>/kubelet/<node>: pods/<uid>/volumes/...
     runtime: str = "docker"
+    pod_network: str = "routed"  # api/podnetwork.py: routed | published
     pause_image: str | None = None
     backoff: float = DEFAULT_BACKOFF
     max_backoff: float = DEFAULT_MAX_BACKOFF

@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from minikube_py.api import podnetwork
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.events import EventRecorder
@@ -162,7 +163,14 @@ class Kubelet:
 
     def dial_address(self, pod: Object, port: int) -> tuple[str, int]:
         """Where this node's agent connects for ``port`` of ``pod`` (port-forward): the pod's
-        IP on a routed pod network. LookupError when the pod has no address yet."""
+        IP on a routed pod network, the port published on the host on a published one
+        (api/podnetwork.py). LookupError when there is no such address."""
+        if self.config.pod_network == podnetwork.PUBLISHED:
+            published = podnetwork.published_ports(pod)
+            if port not in published:
+                raise LookupError(f"port {port} is not published on the host (the pod "
+                                  "network is 'published': only declared containerPorts are)")
+            return published[port]
         ip = (pod.get("status") or {}).get("podIP")
         if not ip:
             raise LookupError("the pod has no IP address yet")

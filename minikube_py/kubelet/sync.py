@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from minikube_py.api import podnetwork
 from minikube_py.api.errors import Conflict, NotFound, StatusError
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
@@ -215,6 +216,8 @@ class PodSyncer:
         if ready:
             for extra in ready[:-1]:
                 await self.runtime.remove_sandbox(extra.id)
+            if self.config.pod_network == podnetwork.PUBLISHED:
+                await self._record_published(pod, ready[-1])  # e.g. adopted after a restart
             return ready[-1], False
         attempt = max((b.attempt for b in boxes), default=-1) + 1
         if boxes:
@@ -222,19 +225,46 @@ class PodSyncer:
                        "Pod sandbox changed, it will be killed and re-created.")
         for old in boxes:
             await self.runtime.remove_sandbox(old.id)
-        ports = tuple(PortMapping(int(p["containerPort"]), str(p.get("protocol") or "TCP")
-                                  .lower(), host_port=int(p.get("hostPort") or 0))
-                      for c in spec["containers"] for p in c.get("ports") or []
-                      if p.get("hostPort"))
         try:
-            return await self.runtime.run_sandbox(SandboxConfig(
+            box = await self.runtime.run_sandbox(SandboxConfig(
                 pod_uid=uid, namespace=meta.get("namespace") or "default", name=meta["name"],
                 hostname=spec.get("hostname") or meta["name"][:63], attempt=attempt,
-                ports=ports)), True
+                ports=self._sandbox_ports(spec)))
         except ContainerRuntimeError as exc:
             self.event(pod, "Warning", "FailedCreatePodSandBox",
                        f"Failed to create pod sandbox: {exc}")
             return None, False
+        if self.config.pod_network == podnetwork.PUBLISHED:
+            await self._record_published(pod, box)
+        return box, True
+
+    def _sandbox_ports(self, spec: Object) -> tuple[PortMapping, ...]:
+        """The ports the sandbox publishes on the host: hostPorts; on a published pod network
+        every declared TCP containerPort too (Docker picks the host port)."""
+        every = self.config.pod_network == podnetwork.PUBLISHED
+        return tuple(
+            PortMapping(int(p["containerPort"]), str(p.get("protocol") or "TCP").lower(),
+                        host_port=int(p.get("hostPort") or 0))
+            for c in spec["containers"] for p in c.get("ports") or []
+            if p.get("hostPort") or (every and (p.get("protocol") or "TCP") == "TCP"))
+
+    async def _record_published(self, pod: Object, box: SandboxStatus) -> None:
+        """Where the sandbox's ports answer on the host, as the pod's annotation."""
+        published = {m.container_port: (m.host_ip or "127.0.0.1", m.host_port)
+                     for m in box.published if m.protocol == "tcp" and m.host_port}
+        meta = pod["metadata"]
+        if podnetwork.published_ports(pod) == published:
+            return
+        assert PODS is not None
+        try:
+            await self.client.patch(PODS, meta["name"], {"metadata": {"annotations": {
+                podnetwork.PUBLISHED_PORTS: podnetwork.encode(published)}}},
+                meta.get("namespace"))
+        except (NotFound, Conflict):
+            return
+        except StatusError as exc:
+            log.warning("published ports of %s/%s: %s", meta.get("namespace"), meta["name"],
+                        exc)
 
     async def _restart(self, pod: Object, state: PodState, box: SandboxStatus, c: Object,
                        latest: ContainerStatus, paths: dict[str, str]) -> float:

@@ -20,6 +20,11 @@ is also redirected there to the bridge listener (pods reach ``CLUSTER-IP:PORT``)
 
 Events only mark Service keys dirty; one task (``syncer``) applies them in batches, so a
 burst of endpoint updates costs one sync per Service.
+
+On a ``published`` pod network (Docker Desktop, api/podnetwork.py) pod IPs are not reachable
+from the host: the proxy also watches pods and dials the address the kubelet published for
+an endpoint's port (the pod's annotation) instead of ``podIP:port``; an endpoint whose port
+is not published (yet) is left out until it is.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from minikube_py.api import podnetwork
 from minikube_py.api.errors import NotFound, StatusError
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
@@ -58,6 +64,7 @@ PORTS_ANNOTATION = "proxy.minikube-py.io/ports"
 
 SERVICES = REGISTRY.require("", "v1", "services")
 ENDPOINTS = REGISTRY.require("", "v1", "endpoints")
+PODS = REGISTRY.require("", "v1", "pods")
 
 
 def port_key(port: Object) -> str:
@@ -122,8 +129,14 @@ class Proxier:
     name = COMPONENT
 
     def __init__(self, client: Client, *, listen_hosts: tuple[str, ...] = ("127.0.0.1",),
-                 rules: ServiceRules | None = None, publish: bool = True) -> None:
+                 rules: ServiceRules | None = None, publish: bool = True,
+                 pod_network: str = podnetwork.ROUTED) -> None:
         self.client = client
+        self.pod_network = pod_network
+        # published pod network: pod IP -> {container port: (host, port)}, and the Services
+        # whose backends were last built from each pod IP (to sync when a pod publishes).
+        self.published: dict[str, dict[int, tuple[str, int]]] = {}
+        self._ip_services: dict[str, set[str]] = {}
         self.listen_hosts = listen_hosts
         self.rules = rules
         self.publish = publish
@@ -148,6 +161,10 @@ class Proxier:
         for informer in (services, endpoints):
             informer.add_event_handler(on_add=self._changed, on_update=self._updated,
                                        on_delete=self._deleted)
+        if self.pod_network == podnetwork.PUBLISHED:
+            informers.informer_for(PODS).add_event_handler(
+                on_add=self._pod_changed, on_update=lambda _old, new: self._pod_changed(new),
+                on_delete=self._pod_deleted)
         informers.start()
         await informers.wait_for_cache_sync()
         if self.rules is not None:
@@ -189,6 +206,38 @@ class Proxier:
         last = obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
         if isinstance(last, dict):
             self._mark(last)
+
+    def _pod_changed(self, pod: Object) -> None:
+        ip = (pod.get("status") or {}).get("podIP")
+        if not ip:
+            return
+        published = podnetwork.published_ports(pod)
+        if self.published.get(ip) != published:
+            self.published[ip] = published
+            for key in self._ip_services.get(ip, ()):
+                self._dirty.add(key)
+            self._wake.set()
+
+    def _pod_deleted(self, obj: Object | DeletedFinalStateUnknown) -> None:
+        last = obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
+        ip = (last.get("status") or {}).get("podIP") if isinstance(last, dict) else None
+        if ip:
+            self.published.pop(ip, None)
+            self._ip_services.pop(ip, None)
+
+    def backends(self, key: str, endpoints: Object | None, port: Object) -> list[tuple[str, int]]:
+        """Where to dial for one Service port: the ready endpoints, through their published
+        addresses on a published pod network."""
+        ready = ready_endpoints(endpoints, port)
+        if self.pod_network != podnetwork.PUBLISHED:
+            return ready
+        out = []
+        for ip, number in ready:
+            self._ip_services.setdefault(ip, set()).add(key)
+            where = self.published.get(ip, {}).get(number)
+            if where is not None:
+                out.append(where)
+        return out
 
     async def _syncer(self) -> None:
         while True:
@@ -235,7 +284,7 @@ class Proxier:
             found = self.serving.get((key, pkey))
             serving = found or await self._open(key, pkey, service, port, previous.get(pkey))
             serving.proxy.set_affinity(affinity_timeout(service))
-            serving.proxy.update(ready_endpoints(endpoints, port))
+            serving.proxy.update(self.backends(key, endpoints, port))
         await self._sync_rules()
         await self._publish(service, {p: self.serving[(key, p)].port for p in wanted
                                       if (key, p) in self.serving})
@@ -309,7 +358,8 @@ class Proxier:
                         meta.get("name"), err.message)
 
 
-def build_proxier(client: Client, *, service_cidr: str, rules: bool = True) -> Proxier:
+def build_proxier(client: Client, *, service_cidr: str, rules: bool = True,
+                  pod_network: str = podnetwork.ROUTED) -> Proxier:
     """The proxy as the daemon and ``minikube-py proxy`` run it: listening on 127.0.0.1 and
     on the Docker bridge gateway when there is one, with the cluster-IP rules when asked
     (they switch themselves off, with one warning, where they cannot work)."""
@@ -320,4 +370,4 @@ def build_proxier(client: Client, *, service_cidr: str, rules: bool = True) -> P
                     "from containers", DOCKER_BRIDGE)
     service_rules = ServiceRules(service_cidr=service_cidr, gateway=gateway) \
         if rules and gateway else None
-    return Proxier(client, listen_hosts=hosts, rules=service_rules)
+    return Proxier(client, listen_hosts=hosts, rules=service_rules, pod_network=pod_network)

@@ -194,3 +194,42 @@ def test_service_rules_restore_text() -> None:
             "--to-destination 172.17.0.1:41000") in text
     assert "-A MINIKUBE-PY-REJECT -d 10.96.0.0/16 -j REJECT" in text
     assert text.startswith("*nat\n:MINIKUBE-PY-SERVICES - [0:0]")
+
+
+async def test_published_pod_network_dials_the_published_address(
+        client: Client, backend: BackendFactory) -> None:
+    """On a published pod network the Endpoints' pod IP:port is dialled through the pod's
+    published-ports annotation (the pod IPs here route nowhere); an endpoint not published
+    yet is left out, and joins when the kubelet's annotation arrives."""
+    from minikube_py.api import podnetwork
+    from minikube_py.proxy.proxier import PODS
+
+    a, b = await backend("a"), await backend("b")
+    running = Proxier(client, pod_network=podnetwork.PUBLISHED)
+    await running.start()
+    try:
+        for name, ip, target in (("pa", "192.0.2.10", a), ("pb", "192.0.2.11", None)):
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                   "spec": {"containers": [{"name": "c", "image": "i"}]}}
+            if target is not None:
+                pod["metadata"]["annotations"] = {
+                    podnetwork.PUBLISHED_PORTS: podnetwork.encode({8080: target.endpoint})}
+            await client.create(PODS, pod, "default")
+            await client.patch(PODS, name, {"status": {"podIP": ip}}, "default",
+                               subresource="status")
+        await client.create(SERVICES, service(), "default")
+        await client.create(ENDPOINTS, {
+            "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"},
+            "subsets": [{"addresses": [{"ip": "192.0.2.10"}, {"ip": "192.0.2.11"}],
+                         "ports": [{"name": "http", "port": 8080}]}]}, "default")
+        await eventually(lambda: ("default/web", "http") in running.serving and
+                         len(running.serving[("default/web", "http")].proxy.endpoints) == 1)
+        port = host_port(running)
+        assert {await fetch(port) for _ in range(4)} == {"a"}
+        await client.patch(PODS, "pb", {"metadata": {"annotations": {
+            podnetwork.PUBLISHED_PORTS: podnetwork.encode({8080: b.endpoint})}}}, "default")
+        await eventually(lambda: len(running.serving[("default/web", "http")].proxy.endpoints)
+                         == 2)
+        assert {await fetch(port) for _ in range(4)} == {"a", "b"}
+    finally:
+        await running.stop()
