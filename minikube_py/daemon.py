@@ -39,6 +39,7 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.manager import ControllerManager
+from minikube_py.kubelet import metrics as kubelet_metrics
 from minikube_py.kubelet import streaming
 from minikube_py.kubelet.config import DEFAULT_BACKOFF, KubeletConfig
 from minikube_py.kubelet.kubelet import Kubelet
@@ -94,6 +95,7 @@ class Daemon:
         install_openapi_v2(self.server)
         install_snapshot(self.server)
         streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
+        kubelet_metrics.install(self.server)  # metrics.k8s.io from their usage samples
         self.client = Client(LocalTransport(self.server.handle))
         token = ensure_token(cfg.data_dir)
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
@@ -148,6 +150,7 @@ class Daemon:
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
                         runtime=cfg.runtime, pod_network=cfg.pod_network, backoff=backoff,
                         relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
+                        stats_period=float(os.environ.get("MINIKUBE_PY_KUBELET_STATS", "10")),
                         max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
             try:

@@ -34,6 +34,7 @@ from minikube_py.api.kinds.core import (
     serviceaccount,
 )
 from minikube_py.api.kinds.discovery import endpointslice
+from minikube_py.api.kinds.metrics import nodemetrics, podmetrics
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
@@ -72,3 +73,6 @@ REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
+# Last: a plain "pods" or "nodes" means the core kinds, as in kubectl's group priority.
+REGISTRY.add(podmetrics.RESOURCE)
+REGISTRY.add(nodemetrics.RESOURCE)

@@ -51,6 +51,9 @@ class Strategy:
     allocations: ClassVar[tuple[str, ...]] = ()
     #: Whether an object may still be created in a namespace that is terminating.
     creatable_in_terminating_namespace: ClassVar[bool] = False
+    # Not stored: get/list answered by the component that registered this provider name
+    # with the apiserver (``ApiServer.providers``), e.g. "metrics" (metrics.k8s.io).
+    provider: ClassVar[str | None] = None
 
     # -- create and update -----------------------------------------------------------------
 

@@ -105,6 +105,8 @@ class ApiServer:
         self.metric_sources: list[Callable[[], list[str]]] = []
         # subresource name -> handler, for components that serve one (logs, exec, ...).
         self.subresource_handlers: dict[str, SubresourceHandler] = {}
+        # provider name -> handler of the kinds no store holds (Strategy.provider).
+        self.providers: dict[str, SubresourceHandler] = {}
         self.ready = True
         self.requests_total = 0
 
@@ -173,11 +175,25 @@ class ApiServer:
         if not rt.namespaced and ns and info.resource != "namespaces":
             raise NotFound("the server could not find the requested resource")
         query = Query(req.query, req.query_all)
+        if rt.strategy.provider is not None:
+            return await self._provided(req, info, rt)
         if info.subresource:
             return await self._subresource(req, info, rt, query)
         if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
             raise MethodNotAllowed(NOT_ALLOWED)
         return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+
+    async def _provided(self, req: ApiRequest, info: requestinfo.RequestInfo,
+                        rt: ResourceType) -> ApiResponse:
+        """A kind no store holds: its provider answers get and list (as an aggregated API
+        server would); 503 while no component has registered one."""
+        if info.subresource or info.verb not in path_verbs(rt, info.namespace, info.name) \
+                or info.verb not in rt.verbs:
+            raise MethodNotAllowed(NOT_ALLOWED)
+        provider = self.providers.get(str(rt.strategy.provider))
+        if provider is None:
+            raise ServiceUnavailable("the server is currently unable to handle the request")
+        return await provider(self, req, info, rt)
 
     async def _subresource(self, req: ApiRequest, info: requestinfo.RequestInfo,
                            rt: ResourceType, query: Query) -> ApiResponse:

@@ -87,6 +87,13 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
         # a free local port to the pod's port named http
         minikube-py port-forward pod/web-7987989696-5js9z :http
         minikube-py port-forward deploy/web 8080:8080 9090:9090 --address 0.0.0.0"""),
+    "top": ("Show CPU and memory use of pods or nodes (kubectl top).", {}, ""),
+    "top pod": ("Show CPU and memory use of pods.", {"name": "[NAME]"}, """
+        minikube-py top pod
+        minikube-py top pod -A
+        minikube-py top pod -l app=web --containers"""),
+    "top node": ("Show CPU and memory use of nodes.", {"name": "[NAME]"}, """
+        minikube-py top node"""),
     "kubelet": ("Run one node's kubelet in its own process.", {}, """
         minikube-py up --detach --without kubelet
         minikube-py kubelet --kubeconfig ~/.minikube-py/kubeconfig --node-name node-2"""),

@@ -18,6 +18,7 @@ from minikube_py.cli import (
     resources,
     rollout,
     service_cmds,
+    top_cmds,
 )
 from minikube_py.cli.context import CliError
 
@@ -35,7 +36,7 @@ for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmd
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain,
-                rollout.rollout, rollout.wait, service_cmds.service):
+                rollout.rollout, rollout.wait, service_cmds.service, top_cmds.top):
     cli.add_command(command)
 helptext.document(cli)
 

@@ -16,6 +16,7 @@ DEFAULT_BACKOFF = 10.0  # CrashLoopBackOff starts here and doubles ...
 DEFAULT_MAX_BACKOFF = 300.0  # ... up to five minutes,
 DEFAULT_BACKOFF_RESET = 600.0  # and starts over after ten minutes of running
 DEFAULT_RELIST_PERIOD = 1.0  # the pod lifecycle event generator's relist
+DEFAULT_STATS_PERIOD = 10.0  # metrics-server's default resolution is 15 s
 DEFAULT_STATUS_PERIOD = 10.0  # node status and Lease renewal
 LEASE_DURATION_SECONDS = 40
 
@@ -31,6 +32,7 @@ class KubeletConfig:
     max_backoff: float = DEFAULT_MAX_BACKOFF
     backoff_reset: float = DEFAULT_BACKOFF_RESET
     relist_period: float = DEFAULT_RELIST_PERIOD
+    stats_period: float = DEFAULT_STATS_PERIOD  # seconds between usage samples (metrics)
     status_period: float = DEFAULT_STATUS_PERIOD
     extra: dict[str, str] = field(default_factory=dict)
 

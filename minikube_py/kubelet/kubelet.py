@@ -38,6 +38,7 @@ from .runtime.base import (
     ContainerRuntimeError,
     ContainerState,
     ContainerStats,
+    ContainerStatus,
 )
 from .sync import PodSyncer
 
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 PODS = REGISTRY.by_path("", "v1", "pods")
 SERVICES = REGISTRY.by_path("", "v1", "services")
-STATS_PERIOD = 10.0
 Object = dict[str, Any]
 
 #: node name -> the Kubelet this process hosts (pods/log and pods/exec find it here)
@@ -71,7 +71,11 @@ class Kubelet:
         self._tasks = TaskGroup(self.name)
         self._informers: SharedInformerFactory | None = None
         self.pods: dict[str, Object] = {}
+        # The last two usage samples (kubelet/metrics.py rates CPU between them) and the
+        # running containers they are of.
         self.usage: dict[ContainerId, ContainerStats] = {}
+        self.previous_usage: dict[ContainerId, ContainerStats] = {}
+        self.running: dict[ContainerId, ContainerStatus] = {}
         self.node_usage = NodeUsage(0, 0)
         self.workers = PodWorkers(self._sync, self._tasks)
         self._syncer: PodSyncer | None = None
@@ -233,14 +237,15 @@ class Kubelet:
         assert self.runtime is not None
         while True:
             with contextlib.suppress(ContainerRuntimeError):
-                running = [cid for cid, _, state in await self.runtime.relist()
-                           if state is ContainerState.RUNNING]
+                running = [c for c in await self.runtime.list_containers()
+                           if c.state is ContainerState.RUNNING]
                 usage: dict[ContainerId, ContainerStats] = {}
-                for cid in running:
+                for c in running:
                     with contextlib.suppress(ContainerRuntimeError):
-                        usage[cid] = await self.runtime.stats(cid)
-                self.usage = usage
+                        usage[c.id] = await self.runtime.stats(c.id)
+                self.previous_usage, self.usage = self.usage, usage
+                self.running = {c.id: c for c in running if c.id in usage}
                 self.node_usage = NodeUsage(
                     sum(s.cpu_usage_nanoseconds for s in usage.values()),
                     sum(s.memory_working_set_bytes for s in usage.values()))
-            await asyncio.sleep(STATS_PERIOD)
+            await asyncio.sleep(self.config.stats_period)

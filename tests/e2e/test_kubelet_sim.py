@@ -25,8 +25,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
-    yield from daemon_with_cleanup(tmp_path_factory.mktemp("sim"), f"ks-{uuid.uuid4().hex[:6]}",
-                                   "--runtime", "sim", "--kubelet-backoff", "0.2")
+    os.environ["MINIKUBE_PY_KUBELET_STATS"] = "0.5"  # usage samples for `top`, read at start
+    try:
+        started = daemon_with_cleanup(tmp_path_factory.mktemp("sim"),
+                                      f"ks-{uuid.uuid4().hex[:6]}", "--runtime", "sim",
+                                      "--kubelet-backoff", "0.2")
+        running_daemon = next(started)
+    finally:
+        del os.environ["MINIKUBE_PY_KUBELET_STATS"]
+    yield running_daemon
+    next(started, None)
 
 
 def make(daemon: RunningDaemon, name: str, script: dict[str, Any] | None = None, *,
@@ -136,3 +144,37 @@ def test_logs_tail_and_previous(sim: RunningDaemon) -> None:
     assert ok(sim, "logs", "talky", "--previous") == "one\ntwo\nthree\n"
     missing = kubectl(sim, "logs", "talky", "-c", "nope")
     assert missing.returncode != 0 and "container nope is not valid" in missing.stderr
+
+
+def test_kubectl_top_reads_the_metrics_api(sim: RunningDaemon) -> None:
+    """``kubectl top pod|node`` over metrics.k8s.io/v1beta1, from the kubelet's usage samples
+    (the sim runtime's scripted 250 millicores and 64 MiB); label selectors apply."""
+    ok(sim, "apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "busy", "labels": {"top": "yes"}, "annotations": {
+            "sim.minikube-py.io/app": json.dumps(
+                {"usage": {"cpuMillicores": 250, "memoryBytes": 64 << 20}})}},
+        "spec": {"containers": [{"name": "app", "image": "minikube-py/busybox:local"}]}}))
+    deadline = time.monotonic() + 20
+    out = kubectl(sim, "top", "pod", "-l", "top=yes", "--containers")
+    while time.monotonic() < deadline and "busy" not in out.stdout:
+        time.sleep(0.3)
+        out = kubectl(sim, "top", "pod", "-l", "top=yes", "--containers")
+    rows = [line.split() for line in out.stdout.splitlines()]
+    assert rows[0] == ["POD", "NAME", "CPU(cores)", "MEMORY(bytes)"], out.stderr
+    assert rows[1][:2] == ["busy", "app"] and rows[1][3] == "64Mi"
+    assert 240 <= int(rows[1][2].rstrip("m")) <= 260
+    assert "busy" not in ok(sim, "top", "pod", "-l", "top=no")
+    nodes = [line.split() for line in ok(sim, "top", "node").splitlines()]
+    assert nodes[0][:3] == ["NAME", "CPU(cores)", "CPU(%)"] or nodes[0][:2] == \
+        ["NAME", "CPU(cores)"]
+    assert int(nodes[1][1].rstrip("m")) >= 240
+    ours = sim.cli("top", "pod", "busy", "--containers", check=True).stdout.splitlines()
+    assert ours[0].split() == ["POD", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+    assert ours[1].split()[:2] == ["busy", "app"] and ours[1].split()[3] == "64Mi"
+    node = sim.cli("top", "node", check=True).stdout.splitlines()
+    assert node[0].split() == ["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]
+    assert node[1].split()[2].endswith("%")
+    missing = kubectl(sim, "get", "--raw",
+                      "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope")
+    assert missing.returncode == 1 and "NotFound" in missing.stderr + missing.stdout

@@ -433,6 +433,27 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("succeeded", "[]string"),
         2: ("failed", "[]string"),
     },
+    # k8s.io/metrics/pkg/apis/metrics/v1beta1/generated.proto (served, never sent to us).
+    "io.k8s.metrics.pkg.apis.metrics.v1beta1.ContainerMetrics": {
+        1: ("name", "string"),
+        2: ("usage", "map[string]io.k8s.apimachinery.pkg.api.resource.Quantity"),
+    },
+    "io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("timestamp", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        3: ("window", "io.k8s.apimachinery.pkg.apis.meta.v1.Duration"),
+        4: ("usage", "map[string]io.k8s.apimachinery.pkg.api.resource.Quantity"),
+    },
+    "io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("timestamp", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        3: ("window", "io.k8s.apimachinery.pkg.apis.meta.v1.Duration"),
+        4: ("containers", "[]io.k8s.metrics.pkg.apis.metrics.v1beta1.ContainerMetrics"),
+    },
+    # metav1.Duration: nanoseconds on the wire ("10s" in JSON); only the metrics kinds have one.
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Duration": {
+        1: ("duration", "int64"),
+    },
     "io.k8s.api.coordination.v1.Lease": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("spec", "io.k8s.api.coordination.v1.LeaseSpec"),
