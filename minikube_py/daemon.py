@@ -123,6 +123,8 @@ class Daemon:
         except RuntimeUnavailable as exc:
             raise DaemonError(f"no container runtime: {exc} (start the Docker engine, or run "
                               f"with --runtime sim for simulated containers)") from exc
+        # The pid file's third word says the components have started too (up --detach waits).
+        cfg.pid_file.write_text(f"{os.getpid()} {self.port} ready\n")
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 
@@ -151,6 +153,7 @@ class Daemon:
                         runtime=cfg.runtime, pod_network=cfg.pod_network, backoff=backoff,
                         relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
                         stats_period=float(os.environ.get("MINIKUBE_PY_KUBELET_STATS", "10")),
+                        pause_image=os.environ.get("MINIKUBE_PY_PAUSE_IMAGE") or None,
                         max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
             try:

@@ -58,6 +58,14 @@ def read_pid_file(data_dir: Path) -> tuple[int, int] | None:
         return None
 
 
+def components_ready(data_dir: Path) -> bool:
+    """Whether the daemon has said, in its pid file, that its components have started."""
+    try:
+        return (data_dir / "daemon.pid").read_text().split()[2:3] == ["ready"]
+    except OSError:
+        return False
+
+
 def running_pid(data_dir: Path) -> int | None:
     """The pid of the live daemon of ``data_dir``, if any."""
     info = read_pid_file(data_dir)

@@ -18,7 +18,9 @@ import click
 from minikube_py import datadir
 from minikube_py.api import podnetwork
 from minikube_py.cli.context import DATA_DIR_HELP, CliError, Session, fail, kubeconfig_option, run
+from minikube_py.cli.progress import Progress
 from minikube_py.config import DEFAULT_PORT, DaemonConfig, History, HistoryError
+from minikube_py.util import progress as daemon_progress
 
 READY_TIMEOUT = 30.0
 
@@ -165,20 +167,52 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log_file,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + READY_TIMEOUT
+    steps = _DaemonSteps(config.log_file)
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            steps.progress.done("failed")
             tail = config.log_file.read_text(errors="replace").strip().splitlines()[-1:]
             fail(f"daemon exited ({proc.returncode}): {tail[0] if tail else 'see log'} "
                  f"(log: {config.log_file})")
+        steps.follow()
         info = datadir.read_pid_file(config.data_dir)
-        if info is not None:
+        if info is not None and datadir.components_ready(config.data_dir):
+            steps.progress.done()
             click.echo(f"minikube-py is up on https://{_shown_host(config.host)}:{info[1]} "
                        f"(pid {proc.pid}). kubeconfig: {config.kubeconfig}")
             click.echo(f"  export KUBECONFIG={config.kubeconfig}   # for kubectl")
             return
         time.sleep(0.05)
+    steps.progress.done("gave up")
     proc.terminate()
     fail(f"daemon did not become ready in {READY_TIMEOUT:.0f}s (log: {config.log_file})")
+
+
+class _DaemonSteps:
+    """The steps a starting daemon announces in its log (util/progress.py), shown as they
+    come: a turning line on a terminal, plain lines otherwise (cli/progress.py)."""
+
+    def __init__(self, log_file: Path) -> None:
+        self.log_file = log_file
+        self.offset = log_file.stat().st_size if log_file.exists() else 0
+        self.progress = Progress()
+        self._partial = b""
+
+    def follow(self) -> None:
+        try:
+            with open(self.log_file, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except OSError:
+            return
+        self.offset += len(chunk)
+        lines = (self._partial + chunk).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            what = daemon_progress.parse(line.decode(errors="replace"))
+            if what is not None:
+                self.progress.start(what, quiet_for=0.0)
+        self.progress.tick()
 
 
 @click.command()

@@ -22,18 +22,21 @@ class Progress:
         self._started = 0.0
         self._said = False
         self._frame = 0
+        self._quiet_for = QUIET_FOR
 
-    def start(self, what: str) -> None:
-        """A new step (``waiting for deployment.apps "web" to be available``)."""
+    def start(self, what: str, *, quiet_for: float = QUIET_FOR) -> None:
+        """A new step (``waiting for deployment.apps "web" to be available``), said once it
+        has taken ``quiet_for`` seconds."""
         self.done()
         self._what, self._started, self._said, self._frame = what, time.monotonic(), False, 0
+        self._quiet_for = quiet_for
 
     def tick(self, detail: str = "") -> None:
         """Still waiting (call it at each poll); ``detail`` says how far it is."""
         if not self._what:
             return
         elapsed = time.monotonic() - self._started
-        if elapsed < QUIET_FOR:
+        if elapsed < self._quiet_for:
             return
         if self.tty:
             self._frame += 1

@@ -25,6 +25,7 @@ from minikube_py.client.base import Client
 from minikube_py.client.events import EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.store import DeletedFinalStateUnknown
+from minikube_py.util import progress
 from minikube_py.util.tasks import TaskGroup
 
 from .config import KubeletConfig
@@ -125,8 +126,8 @@ class Kubelet:
         if pause is None or ensure is None:
             return
         if await runtime.image_status(pause) is None:
-            log.warning("%s: creating the pause image %s from the local busybox (first use, "
-                        "nothing is pulled)", self.name, pause)
+            progress.step(f"creating the pause image {pause} from the local busybox (first "
+                          "start; nothing is pulled)")
         await ensure()
 
     async def stop(self) -> None:

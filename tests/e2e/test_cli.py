@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.conftest import RunningDaemon
@@ -514,3 +517,35 @@ def test_rollout_and_wait(daemon: RunningDaemon, tmp_path: Path) -> None:
         fake.wait(timeout=15)
         if fake.stdout is not None:
             fake.stdout.close()
+
+
+@pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
+    ["docker", "info"], capture_output=True, check=False).returncode != 0,
+    reason="no Docker engine")
+def test_up_detach_shows_the_steps_it_waits_for(tmp_path: Path) -> None:
+    """A first start makes the pause image: ``up --detach`` says so while it waits (plain
+    lines when stderr is no terminal) and returns once the kubelet has started."""
+    image = f"minikube-py/pause:progress-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, MINIKUBE_PY_HOME=str(tmp_path / "home"),
+               MINIKUBE_PY_PAUSE_IMAGE=image)
+    env.pop("KUBECONFIG", None)
+    node = f"kprog-{uuid.uuid4().hex[:6]}"
+    (tmp_path / "nodes.yaml").write_text(f"- name: {node}\n")
+
+    def mk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "minikube_py.cli.main", *args],
+                              capture_output=True, text=True, env=env, timeout=90, check=False)
+
+    try:
+        up = mk("up", "--detach", "--port", "0", "--nodes-file", str(tmp_path / "nodes.yaml"))
+        assert up.returncode == 0 and "is up" in up.stdout, up.stderr
+        lines = up.stderr.splitlines()
+        assert f"creating the pause image {image} from the local busybox (first start; " \
+               "nothing is pulled)..." in lines, up.stderr
+        assert any(line.startswith(f"creating the pause image {image}") and
+                   re.search(r": done \(\d+\.\ds\)$", line) for line in lines), up.stderr
+        assert subprocess.run(["docker", "image", "inspect", image], capture_output=True,
+                              check=False).returncode == 0
+    finally:
+        mk("down")
+        subprocess.run(["docker", "rmi", "-f", image], capture_output=True, check=False)
