@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import ssl
 import sys
+import threading
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -18,7 +21,7 @@ from minikube_py.cli.context import CliError, fail, kubeconfig_option, kubeconfi
 from minikube_py.cli.resources import namespace_option
 from minikube_py.client import kubeconfig
 
-STDIN, STDOUT, STDERR, ERROR = 0, 1, 2, 3
+STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 
 
 def _session(kubeconfig_file: str | None) -> tuple[aiohttp.ClientSession, str]:
@@ -35,11 +38,79 @@ def _session(kubeconfig_file: str | None) -> tuple[aiohttp.ClientSession, str]:
                                  timeout=aiohttp.ClientTimeout(total=None)), config.server
 
 
+def _duration(text: str) -> int:
+    """Whole seconds of a Go-style duration (``90s``, ``5m``, ``1h30m``), at least 1."""
+    import re
+
+    parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text.strip())
+    if not text.strip() or parts is None:
+        raise click.BadParameter(f'invalid duration "{text}" (e.g. 30s, 5m, 1h)',
+                                 param_hint="--since")
+    hours, minutes, seconds = (int(g or 0) for g in parts.groups())
+    return max(hours * 3600 + minutes * 60 + seconds, 1)
+
+
 def _message(body: bytes) -> str:
     try:
         return str(json.loads(body).get("message") or body.decode())
     except (ValueError, AttributeError):
         return body.decode(errors="replace")
+
+
+class _Terminal:
+    """exec's stdin: copied to channel 0 (closed with v5's channel 255 at EOF), the terminal
+    in raw mode with its size on channel 4 for ``-t``; restored on the way out."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, *, stdin: bool, tty: bool) -> None:
+        self.ws, self.stdin, self.tty = ws, stdin, tty and sys.stdin.isatty()
+        self._saved: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Terminal:
+        if self.tty:
+            import shutil
+            import termios
+            import tty as tty_module
+
+            self._saved = termios.tcgetattr(sys.stdin.fileno())
+            tty_module.setraw(sys.stdin.fileno())
+            size = shutil.get_terminal_size()
+            await self.ws.send_bytes(bytes([RESIZE]) + json.dumps(
+                {"Width": size.columns, "Height": size.lines}).encode())
+        if self.stdin:
+            self._task = asyncio.get_running_loop().create_task(self._pump(), name="exec-stdin")
+        return self
+
+    async def _pump(self) -> None:
+        # A daemon thread reads (stdin may be a file, a pipe or a terminal) so that a command
+        # ending first does not leave the exit waiting on a blocked read.
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[bytes] = asyncio.Queue(8)
+
+        def reader() -> None:
+            fd = sys.stdin.fileno()
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    chunk = b""
+                asyncio.run_coroutine_threadsafe(chunks.put(chunk), loop).result()
+                if not chunk:
+                    return
+
+        threading.Thread(target=reader, name="exec-stdin", daemon=True).start()
+        while chunk := await chunks.get():
+            await self.ws.send_bytes(bytes([STDIN]) + chunk)
+        if self.ws.protocol == "v5.channel.k8s.io":
+            await self.ws.send_bytes(bytes([CLOSE, STDIN]))
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, self._saved)
 
 
 @click.command()
@@ -48,16 +119,24 @@ def _message(body: bytes) -> str:
 @click.option("-f", "--follow", is_flag=True, help="Stream the logs.")
 @click.option("-p", "--previous", is_flag=True, help="The previous instance's logs.")
 @click.option("--tail", type=int, default=None, help="Lines from the end.")
+@click.option("--timestamps", is_flag=True, help="Prefix each line with its RFC3339 time.")
+@click.option("--since", default="", metavar="DURATION",
+              help="Only lines newer than this (5s, 2m, 3h).")
 @namespace_option
 @kubeconfig_option
 def logs(pod: str, container: str, follow: bool, previous: bool, tail: int | None,
-         namespace: str | None, kubeconfig_file: str | None) -> None:
+         timestamps: bool, since: str, namespace: str | None,
+         kubeconfig_file: str | None) -> None:
     """Print a container's logs."""
+    since_seconds = _duration(since) if since else None
 
     async def main() -> None:
         session, server = _session(kubeconfig_file)
         params = {k: v for k, v in {"container": container, "follow": "true" if follow else "",
                                     "previous": "true" if previous else "",
+                                    "timestamps": "true" if timestamps else "",
+                                    "sinceSeconds": "" if since_seconds is None
+                                    else str(since_seconds),
                                     "tailLines": "" if tail is None else str(tail)}.items()
                   if v}
         url = f"{server}/api/v1/namespaces/{namespace or 'default'}/pods/{quote(pod)}/log"
@@ -80,17 +159,24 @@ def logs(pod: str, container: str, follow: bool, previous: bool, tail: int | Non
 @click.argument("pod")
 @click.argument("command", nargs=-1, required=True)
 @click.option("-c", "--container", default="", help="Container name.")
+@click.option("-i", "--stdin", "stdin", is_flag=True, help="Pass stdin to the container.")
+@click.option("-t", "--tty", "tty", is_flag=True, help="Stdin is a TTY (with -i: raw mode).")
 @namespace_option
 @kubeconfig_option
-def exec_(pod: str, command: tuple[str, ...], container: str, namespace: str | None,
-          kubeconfig_file: str | None) -> None:
+def exec_(pod: str, command: tuple[str, ...], container: str, stdin: bool, tty: bool,
+          namespace: str | None, kubeconfig_file: str | None) -> None:
     """Run a command in a container: minikube-py exec POD -- CMD ARGS..."""
 
     async def main() -> int:
         session, server = _session(kubeconfig_file)
-        params = [("stdout", "true"), ("stderr", "true"), *(("command", c) for c in command)]
+        params = [("stdout", "true"), ("stderr", "false" if tty else "true"),
+                  *(("command", c) for c in command)]
         if container:
             params.append(("container", container))
+        if stdin:
+            params.append(("stdin", "true"))
+        if tty:
+            params.append(("tty", "true"))
         url = f"{server}/api/v1/namespaces/{namespace or 'default'}/pods/{quote(pod)}/exec"
         code = 0
         async with session:
@@ -100,7 +186,7 @@ def exec_(pod: str, command: tuple[str, ...], container: str, namespace: str | N
                                                          "v4.channel.k8s.io"))
             except aiohttp.WSServerHandshakeError as exc:
                 raise CliError(f"exec failed: {exc.message}") from exc
-            async with ws:
+            async with ws, _Terminal(ws, stdin=stdin, tty=tty):
                 async for msg in ws:
                     if msg.type is not aiohttp.WSMsgType.BINARY or not msg.data:
                         continue

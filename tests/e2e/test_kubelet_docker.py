@@ -5,6 +5,7 @@ events, watch phases, a Deployment, and a daemon killed while its pods run."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -84,6 +85,13 @@ sleep 3600"]
     ours = cluster.cli("exec", "shared", "-c", "client", "--", "sh", "-c", "echo hi; exit 3")
     assert (ours.returncode, ours.stdout) == (3, "hi\n"), ours.stderr
     assert "hello-from-web" in cluster.cli("logs", "shared", "-c", "client", check=True).stdout
+    piped = cluster.cli("exec", "-i", "shared", "-c", "client", "--", "sh", "-c",
+                        "tr a-z A-Z; exit 5", input="from stdin\n")
+    assert (piped.returncode, piped.stdout) == (5, "FROM STDIN\n"), piped.stderr
+    stamped = cluster.cli("logs", "shared", "-c", "client", "--timestamps", "--since", "1h",
+                          check=True).stdout.splitlines()
+    assert stamped and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", line)
+                           for line in stamped), stamped
 
 
 def test_init_containers_run_in_order_before_the_app(cluster: RunningDaemon) -> None:
