@@ -38,6 +38,7 @@ from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
+from minikube_py.controllers.certificates import ClusterSigning
 from minikube_py.controllers.manager import ControllerManager
 from minikube_py.kubelet import metrics as kubelet_metrics
 from minikube_py.kubelet import streaming
@@ -133,7 +134,8 @@ class Daemon:
         cfg = self.config
         out: list[Component] = []
         if "controller-manager" not in cfg.without:
-            manager = ControllerManager(client)
+            manager = ControllerManager(client, cluster_signing=ClusterSigning(
+                cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"))
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)

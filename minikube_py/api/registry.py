@@ -16,6 +16,7 @@ from minikube_py.api.kinds.apps import (
 )
 from minikube_py.api.kinds.autoscaling import horizontalpodautoscaler
 from minikube_py.api.kinds.batch import cronjob, job
+from minikube_py.api.kinds.certificates import certificatesigningrequest
 from minikube_py.api.kinds.coordination import lease
 from minikube_py.api.kinds.core import (
     configmap,
@@ -73,6 +74,7 @@ REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
+REGISTRY.add(certificatesigningrequest.RESOURCE)
 # Last: a plain "pods" or "nodes" means the core kinds, as in kubectl's group priority.
 REGISTRY.add(podmetrics.RESOURCE)
 REGISTRY.add(nodemetrics.RESOURCE)

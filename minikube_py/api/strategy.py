@@ -22,6 +22,7 @@ from minikube_py.api.errors import Cause
 from minikube_py.api.machinery.fieldselectors import DEFAULT_FIELDS, SelectableFields
 from minikube_py.api.printers import DEFAULT_PRINTER, Printer
 from minikube_py.api.validation import names
+from minikube_py.api.wire import UserInfo
 
 
 class Strategy:
@@ -71,11 +72,19 @@ class Strategy:
     def prepare_for_create(self, obj: dict[str, Any]) -> None:
         """Kind-specific system fields of a new object (after the generic ones)."""
 
+    def prepare_for_create_by(self, obj: dict[str, Any], user: UserInfo | None) -> None:
+        """What a create records of who made it (a CertificateSigningRequest's requester);
+        ``user`` is None for the apiserver's own writes."""
+
     def prepare_for_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
         """Kind-specific rules of an update of the object itself."""
 
     def prepare_for_status_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
         """Kind-specific rules of an update through ``/status`` (after spec is restored)."""
+
+    def prepare_for_approval(self, new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+        """What an ``/approval`` write stores (kinds with that subresource define it)."""
+        raise NotImplementedError(f"{type(self).__name__} has no approval subresource")
 
     def validate(self, obj: dict[str, Any]) -> list[Cause]:
         """Field errors of a new object, besides ObjectMeta's."""

@@ -51,12 +51,12 @@ class ResourceHandlers:
     async def serve_subresource(self, sub: str, verb: str, req: ApiRequest, rt: ResourceType,
                                 ns: str, name: str, query: Query) -> ApiResponse:
         media = negotiate(req.accept)
-        if sub in ("status", "finalize"):
-            if verb == "get" and sub == "status":
+        if sub in ("status", "finalize", "approval"):
+            if verb == "get" and sub != "finalize":
                 return render(media, rt, self.rest.get(rt, ns, name))
             if verb == "update":
                 return await self._update(req, rt, ns, name, query, media, subresource=sub)
-            if verb == "patch" and sub == "status":
+            if verb == "patch" and sub != "finalize":
                 return await self._patch(req, rt, ns, name, query, media, subresource=sub)
         if sub == "scale" and verb in ("get", "update", "patch"):
             return await self._scale(verb, req, rt, ns, name, query)
@@ -119,7 +119,7 @@ class ResourceHandlers:
         body = decode_body(req.body, req.content_type, rt.schema)
         written = await self.rest.create(rt, ns, body.value, opts=opts,
                                          manager=req.manager_for(opts.field_manager),
-                                         duplicates=body.duplicates)
+                                         duplicates=body.duplicates, user=req.user)
         return written_response(media, rt, written.obj, written.warnings, 201)
 
     async def _update(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
@@ -138,7 +138,7 @@ class ResourceHandlers:
         opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
         if ctype == APPLY:
             written = await self.rest.apply(rt, ns, name, req.body or b"", opts=opts,
-                                            subresource=subresource)
+                                            subresource=subresource, user=req.user)
         else:
             written = await self.rest.patch(rt, ns, name, req.body or b"", ctype, opts=opts,
                                             subresource=subresource,

@@ -19,6 +19,7 @@ from typing import Any
 
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.schema import Schema
+from minikube_py.api.wire import UserInfo
 from minikube_py.apiserver.options import DeleteOptions
 from minikube_py.util import clock, jsonutil
 
@@ -34,7 +35,8 @@ def generation_view(rt: ResourceType, obj: dict[str, Any]) -> list[Any]:
             for part in rt.strategy.generation]
 
 
-def prepare_for_create(rt: ResourceType, obj: dict[str, Any]) -> None:
+def prepare_for_create(rt: ResourceType, obj: dict[str, Any],
+                       user: UserInfo | None = None) -> None:
     if rt.has_status and not rt.strategy.status_on_create:
         obj.pop("status", None)
     meta = obj["metadata"]
@@ -43,6 +45,7 @@ def prepare_for_create(rt: ResourceType, obj: dict[str, Any]) -> None:
     else:
         meta.pop("generation", None)
     rt.strategy.prepare_for_create(obj)
+    rt.strategy.prepare_for_create_by(obj, user)
 
 
 def fill_empty_status(rt: ResourceType, obj: dict[str, Any]) -> None:

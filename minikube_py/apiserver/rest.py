@@ -38,6 +38,7 @@ from minikube_py.api.machinery.selectors import LabelSelector, Operator
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
+from minikube_py.api.wire import UserInfo
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
@@ -261,7 +262,8 @@ class RestStorage:
     # -- create ------------------------------------------------------------------------------
 
     async def create(self, rt: ResourceType, namespace: str, obj: Any, *, opts: WriteOptions,
-                     manager: str | None, duplicates: Iterable[str] = ()) -> Written:
+                     manager: str | None, duplicates: Iterable[str] = (),
+                     user: UserInfo | None = None) -> Written:
         """POST. ``manager`` records an ``Update`` entry in managedFields (None: the object
         already carries its managedFields, as server-side apply's result does)."""
         obj = self._check_kind(rt, obj)
@@ -280,7 +282,7 @@ class RestStorage:
             meta.pop(system_field, None)
         meta["uid"] = metautil.new_uid()
         meta["creationTimestamp"] = clock.rfc3339()
-        lifecycle.prepare_for_create(rt, obj)
+        lifecycle.prepare_for_create(rt, obj, user)
         rt.strategy.default(obj)
         if manager is not None:
             meta.pop("managedFields", None)
@@ -372,7 +374,8 @@ class RestStorage:
         return Written(stored, warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
-                    opts: WriteOptions, subresource: str = "") -> Written:
+                    opts: WriteOptions, subresource: str = "",
+                    user: UserInfo | None = None) -> Written:
         """Server-side apply: merge the configuration into the live object (creating it when
         missing) and track field owners; another manager's field set to a different value is
         a 409 conflict unless forced."""
@@ -405,7 +408,7 @@ class RestStorage:
                                                 opts=WriteOptions(dry_run=opts.dry_run,
                                                                   field_validation="Ignore",
                                                                   field_manager=manager,
-                                                                  force=None))
+                                                                  force=None), user=user)
                 except AlreadyExists as exc:  # created meanwhile: apply to it instead
                     raise KeyExists(rt.key(namespace, name)) from exc
                 created = True
@@ -428,6 +431,8 @@ class RestStorage:
             new = lifecycle.prepare_for_status_update(rt, new, old)
         elif subresource == "finalize":
             new = lifecycle.prepare_for_finalize(new, old)
+        elif subresource == "approval":
+            new = rt.strategy.prepare_for_approval(new, old)
         else:
             # Defaults first, so an update that only restates defaulted fields changes
             # nothing (no generation bump, no write).

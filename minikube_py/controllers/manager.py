@@ -25,6 +25,11 @@ from minikube_py.client.events import EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.leaderelection import Campaign
 from minikube_py.controllers.base import Controller
+from minikube_py.controllers.certificates import (
+    ClusterSigning,
+    CSRApprovingController,
+    CSRSigningController,
+)
 from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
@@ -60,7 +65,10 @@ CONTROLLERS: dict[str, Factory] = {
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),
+    "csrapproving": lambda client, informers, _events: CSRApprovingController(client, informers),
 }
+# Controllers that need the manager's own settings (built in _start_controllers).
+CSR_SIGNING = "csrsigning"
 
 
 def user_agent(component: str) -> str:
@@ -80,10 +88,15 @@ class ControllerManager:
     def __init__(self, client: Client, *, controllers: Iterable[str] = ("*",),
                  leader_elect: bool = False, identity: str = "",
                  lease_duration: float = 15.0, renew_deadline: float = 10.0,
-                 retry_period: float = 2.0) -> None:
+                 retry_period: float = 2.0,
+                 cluster_signing: ClusterSigning | None = None) -> None:
         self.client = client.with_user_agent(user_agent(COMPONENT))
         wanted = list(controllers)
         self.enabled = [n for n in CONTROLLERS if "*" in wanted or n in wanted]
+        # csrsigning runs where the cluster CA's files are (--cluster-signing-*-file).
+        self.cluster_signing = cluster_signing
+        if cluster_signing is not None and ("*" in wanted or CSR_SIGNING in wanted):
+            self.enabled.append(CSR_SIGNING)
         self.leader_elect = leader_elect
         self.identity = identity or default_identity()
         self.events = EventRecorder(self.client, COMPONENT, self.identity)
@@ -107,7 +120,10 @@ class ControllerManager:
                                           name=f"{COMPONENT}/informers")
         self._informers = informers
         self.running = [CONTROLLERS[n](self.client, informers, self.events)
-                        for n in self.enabled]
+                        for n in self.enabled if n in CONTROLLERS]
+        if CSR_SIGNING in self.enabled and self.cluster_signing is not None:
+            self.running.append(CSRSigningController(self.client, informers,
+                                                     self.cluster_signing))
         informers.start()
         for controller in self.running:
             await controller.start()

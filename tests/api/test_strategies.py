@@ -16,6 +16,7 @@ import pytest
 
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.apiserver import lifecycle
+from tests.helpers.certs import csr_b64
 
 Object = dict[str, Any]
 
@@ -70,6 +71,9 @@ SAMPLES: dict[str, Object] = {
         "minReplicas": 1, "maxReplicas": 3}},
     "Lease": {"spec": {"holderIdentity": "me", "leaseDurationSeconds": 15}},
     "PriorityClass": {"value": 1000},
+    "CertificateSigningRequest": {"spec": {
+        "request": csr_b64(), "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+        "usages": ["digital signature", "client auth"]}},
 }
 
 KINDS = [pytest.param(rt, id=rt.kind) for rt in REGISTRY if rt.strategy.provider is None]

@@ -315,8 +315,10 @@ async def test_every_kind_is_described(server: ApiServer, rt: ResourceType) -> N
     patches = [ops["patch"] for ops in doc["paths"].values()
                if "patch" in ops and ops["patch"]["x-kubernetes-group-version-kind"]
                == kind_gvk(rt)]
-    # The item's own PATCH and its status subresource's speak the kind (scale speaks Scale).
-    assert len(patches) == ("patch" in rt.verbs) + ("status" in rt.subresources)
+    # The item's own PATCH and its status (and approval) subresource's speak the kind (scale
+    # speaks Scale).
+    assert len(patches) == ("patch" in rt.verbs) + ("status" in rt.subresources) + \
+        ("approval" in rt.subresources)
     for patch in patches:
         assert "fieldValidation" in {p["name"] for p in patch["parameters"]}
         assert "application/strategic-merge-patch+json" in patch["requestBody"]["content"]

@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from minikube_py.api.registry import REGISTRY, ResourceType
+from tests.helpers.certs import csr_b64
 
 _CONTAINER = {"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"],
               "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
@@ -77,6 +78,9 @@ _BODIES: dict[str, dict[str, Any]] = {
                                                       "conditions": {"ready": True}}]},
     "coordination.k8s.io/Lease": {"spec": {"holderIdentity": "fuzz", "leaseDurationSeconds": 15,
                                            "leaseTransitions": 0}},
+    "certificates.k8s.io/CertificateSigningRequest": {"spec": {
+        "request": csr_b64(), "signerName": "kubernetes.io/kube-apiserver-client",
+        "usages": ["client auth"]}},
     "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",
                                         "preemptionPolicy": "PreemptLowerPriority"},
 }

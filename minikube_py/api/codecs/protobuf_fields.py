@@ -454,6 +454,38 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
     "io.k8s.apimachinery.pkg.apis.meta.v1.Duration": {
         1: ("duration", "int64"),
     },
+    "io.k8s.api.certificates.v1.CertificateSigningRequest": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.certificates.v1.CertificateSigningRequestSpec"),
+        3: ("status", "io.k8s.api.certificates.v1.CertificateSigningRequestStatus"),
+    },
+    "io.k8s.api.certificates.v1.CertificateSigningRequestCondition": {
+        1: ("type", "string"),
+        6: ("status", "string"),
+        2: ("reason", "string"),
+        3: ("message", "string"),
+        4: ("lastUpdateTime", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        5: ("lastTransitionTime", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+    },
+    "io.k8s.api.certificates.v1.CertificateSigningRequestSpec": {
+        1: ("request", "bytes"),
+        7: ("signerName", "string"),
+        8: ("expirationSeconds", "*int32"),
+        5: ("usages", "[]string"),
+        2: ("username", "string"),
+        3: ("uid", "string"),
+        4: ("groups", "[]string"),
+        # ExtraValue wraps the list ({"items": [...]} here, a plain list in JSON); the
+        # apiserver sets spec.extra itself, clients do not send it.
+        6: ("extra", "map[string]io.k8s.api.certificates.v1.ExtraValue"),
+    },
+    "io.k8s.api.certificates.v1.CertificateSigningRequestStatus": {
+        1: ("conditions", "[]io.k8s.api.certificates.v1.CertificateSigningRequestCondition"),
+        2: ("certificate", "bytes"),
+    },
+    "io.k8s.api.certificates.v1.ExtraValue": {
+        1: ("items", "[]string"),
+    },
     "io.k8s.api.coordination.v1.Lease": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("spec", "io.k8s.api.coordination.v1.LeaseSpec"),
