@@ -147,6 +147,7 @@ class CSRSigningController(Controller):
                  signing: ClusterSigning) -> None:
         super().__init__(client, informers)
         self.signing = signing
+        self._ca: tuple[x509.Certificate, CertificateIssuerPrivateKeyTypes] | None = None
         self.csrs = Lister(self.watch(CSRS).indexer)
 
     async def reconcile(self, key: str) -> None:
@@ -162,7 +163,9 @@ class CSRSigningController(Controller):
         if request is None or not request.is_signature_valid:
             await self._fail(csr, "the request is not a valid signed PEM certificate request")
             return
-        ca, ca_key = self.signing.load()
+        if self._ca is None:
+            self._ca = self.signing.load()  # read once: the CA lives as long as the cluster
+        ca, ca_key = self._ca
         pem = issue(request, ca, ca_key, spec.get("expirationSeconds"))
         await self.client.update(CSRS, {**csr, "status": {
             **status, "certificate": base64.b64encode(pem).decode()}}, subresource="status")

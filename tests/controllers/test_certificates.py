@@ -53,7 +53,7 @@ def csr(name: str, cn: str, signer: str = KUBELET_CLIENT, **spec: Any) -> Object
 
 
 @pytest.fixture
-async def controllers(client: Client, tmp_path: Path) -> AsyncIterator[Path]:
+async def controllers(client: Client, tmp_path: Path) -> AsyncIterator[bytes]:
     ca_crt, ca_key = ensure_ca(tmp_path)
     informers = SharedInformerFactory(client)
     running = [CSRApprovingController(client, informers),
@@ -61,7 +61,7 @@ async def controllers(client: Client, tmp_path: Path) -> AsyncIterator[Path]:
     informers.start()
     for c in running:
         await c.start()
-    yield ca_crt
+    yield ca_crt.read_bytes()
     for c in running:
         await c.stop()
     await informers.shutdown()
@@ -81,7 +81,7 @@ def certificate(obj: Object) -> x509.Certificate:
 
 
 async def test_a_bootstrapping_kubelet_is_approved_and_issued(
-        apiserver: ApiServer, client: Client, controllers: Path) -> None:
+        apiserver: ApiServer, client: Client, controllers: bytes) -> None:
     kubelet = as_user(apiserver, BOOTSTRAP)
     created = await kubelet.create(CSRS, csr("node-a", "system:node:a",
                                              expirationSeconds=3600, groups=["forged"]))
@@ -91,7 +91,7 @@ async def test_a_bootstrapping_kubelet_is_approved_and_issued(
         (o.get("status") or {}).get("certificate")))
     assert [c["type"] for c in done["status"]["conditions"]] == ["Approved"]
     cert = certificate(done)
-    ca = x509.load_pem_x509_certificate(controllers.read_bytes())
+    ca = x509.load_pem_x509_certificate(controllers)
     cert.verify_directly_issued_by(ca)
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "system:node:a"
     assert cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value == \
@@ -101,7 +101,7 @@ async def test_a_bootstrapping_kubelet_is_approved_and_issued(
 
 
 async def test_other_requests_wait_for_a_person_and_denied_ones_stay_unissued(
-        apiserver: ApiServer, client: Client, controllers: Path) -> None:
+        apiserver: ApiServer, client: Client, controllers: bytes) -> None:
     # The admin asks for a node's certificate: not a bootstrap token, not that node.
     await client.create(CSRS, csr("admin-for-b", "system:node:b"))
     await client.create(CSRS, csr("user-x", "x", signer=CLIENT))
