@@ -36,6 +36,7 @@ from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import server_context
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
+from minikube_py.client.bootstrap import cluster_info
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.certificates import ClusterSigning
@@ -111,8 +112,10 @@ class Daemon:
         # from a client's first request; the kubernetes Service names the real port.
         await bootstrap(self.client, api_port=self.port)
         host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        ca_pem = (cfg.data_dir / "ca.crt").read_bytes()
         kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
-                         ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
+                         ca_pem=ca_pem, token=token)
+        await _publish_cluster_info(self.client, f"https://{host}:{self.port}", ca_pem)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         datadir.remember_current(cfg.data_dir)  # commands without a choice mean this one
         self.tasks.spawn(self._compactor(), name="compactor")
@@ -253,6 +256,20 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
                 {"name": "https", "port": 443, "protocol": "TCP", "targetPort": api_port}]}},
                 "default")
     await _apiserver_endpoints(client, api_port)
+
+
+async def _publish_cluster_info(client: Client, server: str, ca_pem: bytes) -> None:
+    """``kube-public/cluster-info``: where the cluster is and its CA, for machines that join
+    (client/bootstrap.py checks the CA against the hash `token create` prints)."""
+    configmaps = REGISTRY.require("", "v1", "configmaps")
+    wanted = cluster_info(server, ca_pem)
+    try:
+        await client.create(configmaps, wanted, "kube-public")
+    except AlreadyExists:
+        current = await client.get(configmaps, "cluster-info", "kube-public")
+        if current.get("data") != wanted["data"]:
+            await client.patch(configmaps, "cluster-info", {"data": wanted["data"]},
+                               "kube-public")
 
 
 async def _apiserver_endpoints(client: Client, api_port: int) -> None:

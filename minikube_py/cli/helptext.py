@@ -94,6 +94,18 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
         minikube-py top pod -l app=web --containers"""),
     "top node": ("Show CPU and memory use of nodes.", {"name": "[NAME]"}, """
         minikube-py top node"""),
+    "token": ("Manage bootstrap tokens (for minikube-py join).", {}, ""),
+    "token create": ("Create a bootstrap token.", {}, """
+        minikube-py token create --print-join-command
+        minikube-py token create --ttl 1h --description 'ci runner 3'"""),
+    "token list": ("List the bootstrap tokens.", {}, """
+        minikube-py token list"""),
+    "token delete": ("Delete a bootstrap token.", {"token_id": "TOKEN_ID"}, """
+        minikube-py token delete abcdef"""),
+    "join": ("Join this machine to a cluster as a node.", {"server": "https://HOST:PORT"}, """
+        # on the cluster's machine: minikube-py token create --print-join-command
+        minikube-py join https://192.168.1.20:6443 --token abcdef.0123456789abcdef \\
+            --ca-cert-hash sha256:1234...cdef --node-name laptop-2"""),
     "kubelet": ("Run one node's kubelet in its own process.", {}, """
         minikube-py up --detach --without kubelet
         minikube-py kubelet --kubeconfig ~/.minikube-py/kubeconfig --node-name node-2"""),

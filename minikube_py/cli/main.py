@@ -13,11 +13,13 @@ from minikube_py.cli import (
     discovery_cmds,
     edits,
     helptext,
+    join_cmd,
     pod_cmds,
     portforward_cmd,
     resources,
     rollout,
     service_cmds,
+    token_cmds,
     top_cmds,
 )
 from minikube_py.cli.context import CliError
@@ -36,7 +38,8 @@ for command in (daemon_cmds.up, daemon_cmds.down, daemon_cmds.status, daemon_cmd
                 resources.get, resources.apply, resources.delete, resources.describe,
                 edits.scale, edits.label, edits.annotate, edits.edit,
                 discovery_cmds.api_resources, discovery_cmds.explain,
-                rollout.rollout, rollout.wait, service_cmds.service, top_cmds.top):
+                rollout.rollout, rollout.wait, service_cmds.service, top_cmds.top,
+                token_cmds.token, join_cmd.join):
     cli.add_command(command)
 helptext.document(cli)
 

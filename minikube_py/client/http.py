@@ -6,7 +6,9 @@ Trusts exactly the cluster CA from the kubeconfig and sends its bearer token.
 from __future__ import annotations
 
 import ssl
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 
@@ -15,12 +17,24 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.client.kubeconfig import KubeConfig
 
 
+def load_client_certificate(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes) -> None:
+    """Present a client certificate (ssl reads them from files only: a private temp dir)."""
+    with tempfile.TemporaryDirectory(prefix="minikube-py-cert-") as tmp:
+        cert, key = Path(tmp) / "client.crt", Path(tmp) / "client.key"
+        cert.write_bytes(cert_pem)
+        key.touch(0o600)
+        key.write_bytes(key_pem)
+        ctx.load_cert_chain(cert, key)
+
+
 class HttpTransport:
     def __init__(self, config: KubeConfig, *, timeout: float = 60.0) -> None:
         self.config = config
         ctx = ssl.create_default_context()
         if config.ca_pem:
             ctx = ssl.create_default_context(cadata=config.ca_pem.decode())
+        if config.client_cert_pem:
+            load_client_certificate(ctx, config.client_cert_pem, config.client_key_pem)
         self._ssl = ctx
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout,
                                               sock_read=None)

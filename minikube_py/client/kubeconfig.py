@@ -1,7 +1,8 @@
 """Kubeconfig files: written by the daemon at start, read by our CLI and by kubectl.
 
-One cluster, one user (bearer token), one context, all named ``minikube-py``. The CA goes in
-as ``certificate-authority-data`` so the file is self-contained.
+One cluster, one user (a bearer token, or a client certificate and key as a joined kubelet
+has), one context, all named ``minikube-py``. The CA goes in as
+``certificate-authority-data`` so the file is self-contained.
 """
 
 from __future__ import annotations
@@ -25,16 +26,23 @@ class KubeConfig:
     ca_pem: bytes
     token: str
     path: Path | None = None
+    client_cert_pem: bytes = b""  # a client certificate (users[].user.client-certificate)
+    client_key_pem: bytes = b""
 
 
-def write(path: Path, *, server: str, ca_pem: bytes, token: str) -> None:
+def write(path: Path, *, server: str, ca_pem: bytes, token: str = "",
+          client_cert_pem: bytes = b"", client_key_pem: bytes = b"") -> None:
+    """A kubeconfig for one user: a bearer ``token``, or a client certificate and key."""
+    user: dict[str, str] = {"token": token} if token else {
+        "client-certificate-data": base64.b64encode(client_cert_pem).decode(),
+        "client-key-data": base64.b64encode(client_key_pem).decode()}
     doc = {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": NAME, "cluster": {
             "server": server,
             "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
-        "users": [{"name": NAME, "user": {"token": token}}],
+        "users": [{"name": NAME, "user": user}],
         "contexts": [{"name": NAME, "context": {"cluster": NAME, "user": NAME,
                                                 "namespace": "default"}}],
         "current-context": NAME,
@@ -93,11 +101,35 @@ def load(path: Path) -> KubeConfig:
         bad(f'cluster "{cluster_name}" has no server URL (clusters[{cluster_name}].cluster.'
             f"server: {server!r})")
     token = user.get("token")
-    if not isinstance(token, str) or not token:
-        bad(f'user "{user_name}" has no token (users[{user_name}].user.token); minikube-py '
-            "authenticates with bearer tokens")
+    cert = _pem(user, "client-certificate", f"users[{user_name}].user", path, bad)
+    key = _pem(user, "client-key", f"users[{user_name}].user", path, bad)
+    if (cert and not key) or (key and not cert):
+        bad(f'user "{user_name}" needs both client-certificate and client-key '
+            f"(users[{user_name}].user)")
+    if (not isinstance(token, str) or not token) and not cert:
+        bad(f'user "{user_name}" has no token (users[{user_name}].user.token) and no client '
+            "certificate; minikube-py authenticates with bearer tokens or client certificates")
     ca = _ca(cluster, str(cluster_name), path, bad)
-    return KubeConfig(server=str(server), ca_pem=ca, token=str(token), path=path)
+    return KubeConfig(server=str(server), ca_pem=ca, token=str(token or ""), path=path,
+                      client_cert_pem=cert, client_key_pem=key)
+
+
+def _pem(user: dict[str, Any], field: str, where: str, path: Path, bad: _Complainer) -> bytes:
+    """``<field>-data`` (base64) or ``<field>`` (a file, relative to the kubeconfig)."""
+    if f"{field}-data" in user:
+        try:
+            return base64.b64decode(str(user[f"{field}-data"]), validate=True)
+        except (binascii.Error, ValueError):
+            bad(f"has a {field}-data that is not base64 ({where}.{field}-data)")
+    if field in user:
+        file = Path(str(user[field])).expanduser()
+        if not file.is_absolute():
+            file = path.parent / file
+        try:
+            return file.read_bytes()
+        except OSError as exc:
+            bad(f"names a {field} that cannot be read: {file}: {_why(exc)} ({where}.{field})")
+    return b""
 
 
 class _Complainer:

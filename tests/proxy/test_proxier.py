@@ -199,7 +199,7 @@ def test_service_rules_restore_text() -> None:
 async def test_published_pod_network_dials_the_published_address(
         client: Client, backend: BackendFactory) -> None:
     """On a published pod network the Endpoints' pod IP:port is dialled through the pod's
-    published-ports annotation (the pod IPs here route nowhere); an endpoint not published
+    published-ports annotation (the pod IPs here, on the Docker bridge, belong to no container and are never dialled); an endpoint not published
     yet is left out, and joins when the kubelet's annotation arrives."""
     from minikube_py.api import podnetwork
     from minikube_py.proxy.proxier import PODS
@@ -208,7 +208,7 @@ async def test_published_pod_network_dials_the_published_address(
     running = Proxier(client, pod_network=podnetwork.PUBLISHED)
     await running.start()
     try:
-        for name, ip, target in (("pa", "192.0.2.10", a), ("pb", "192.0.2.11", None)):
+        for name, ip, target in (("pa", "172.17.255.250", a), ("pb", "172.17.255.251", None)):
             pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
                    "spec": {"containers": [{"name": "c", "image": "i"}]}}
             if target is not None:
@@ -220,7 +220,7 @@ async def test_published_pod_network_dials_the_published_address(
         await client.create(SERVICES, service(), "default")
         await client.create(ENDPOINTS, {
             "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"},
-            "subsets": [{"addresses": [{"ip": "192.0.2.10"}, {"ip": "192.0.2.11"}],
+            "subsets": [{"addresses": [{"ip": "172.17.255.250"}, {"ip": "172.17.255.251"}],
                          "ports": [{"name": "http", "port": 8080}]}]}, "default")
         await eventually(lambda: ("default/web", "http") in running.serving and
                          len(running.serving[("default/web", "http")].proxy.endpoints) == 1)
