@@ -199,8 +199,9 @@ def test_service_rules_restore_text() -> None:
 async def test_published_pod_network_dials_the_published_address(
         client: Client, backend: BackendFactory) -> None:
     """On a published pod network the Endpoints' pod IP:port is dialled through the pod's
-    published-ports annotation (the pod IPs here, on the Docker bridge, belong to no container and are never dialled); an endpoint not published
-    yet is left out, and joins when the kubelet's annotation arrives."""
+    published-ports annotation (the pod IPs here, on the Docker bridge, belong to no container
+    and are never dialled); an endpoint not published yet is left out, and joins when the
+    kubelet's annotation arrives."""
     from minikube_py.api import podnetwork
     from minikube_py.proxy.proxier import PODS
 
