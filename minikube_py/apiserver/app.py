@@ -216,7 +216,8 @@ def _plain(response: ApiResponse) -> web.Response:
     if response.raw is not None:
         body = response.raw
     elif response.body is not None:
-        body = jsonutil.dumps(response.body) + b"\n"
+        # Go's escapes, as Kubernetes' encoder writes: clients compare Status bodies.
+        body = jsonutil.dumps_go(response.body) + b"\n"
     else:
         body = b""
     if response.content_type.startswith("application/json") and body and \

@@ -3,7 +3,8 @@
 Each handler works in the order Kubernetes' handlers do, so that nothing can fail after a
 write has been committed: negotiate the answer's representation (406 before anything
 happens), decode and validate the request's options (400/422), decode the body, and only then
-call ``rest.py``, whose result is shaped into an object, list, Table, watch stream or Status.
+call ``rest.py``, whose result is shaped into an object, list, Table, watch stream or Status,
+in JSON, YAML or protobuf (``protobuf_responses.py``).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from minikube_py.api.validation.base import invalid
 from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
-from minikube_py.apiserver.negotiation import YAML, MediaType, negotiate
+from minikube_py.apiserver import protobuf_responses as pbr
+from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
 from minikube_py.apiserver.rest import Listed, RestStorage, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
-from minikube_py.apiserver.watch import open_watch
+from minikube_py.apiserver.watch import JSON_LINES, WireFormat, open_watch
 from minikube_py.util import jsonutil, yamlutil
 
 NOT_ALLOWED = "the server does not allow this method on the requested resource"
@@ -40,17 +42,20 @@ class ResourceHandlers:
 
     def __init__(self, rest: RestStorage) -> None:
         self.rest = rest
+        self.protobuf_cache = pbr.MessageCache()
 
     async def serve(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query) -> ApiResponse:
-        media = negotiate(req.accept, _REQUEST_KINDS.get(verb, "object"))
+        media = negotiate(req.accept, _REQUEST_KINDS.get(verb, "object"),
+                          protobuf=pbr.has_protobuf(rt))
         handler = getattr(self, f"_{verb}")
         response: ApiResponse = await handler(req, rt, ns, name, query, media)
         return response
 
     async def serve_subresource(self, sub: str, verb: str, req: ApiRequest, rt: ResourceType,
                                 ns: str, name: str, query: Query) -> ApiResponse:
-        media = negotiate(req.accept)
+        media = negotiate(req.accept,
+                          protobuf=pbr.has_protobuf(rt) and sub in ("status", "finalize"))
         if sub in ("status", "finalize"):
             if verb == "get" and sub == "status":
                 return render(media, rt, self.rest.get(rt, ns, name))
@@ -79,6 +84,8 @@ class ResourceHandlers:
                     query: Query, media: MediaType) -> ApiResponse:
         opts = self._list_options(rt, query, watch=False)
         listed = await self.rest.list_objects(rt, ns, opts)
+        if media.type == PROTOBUF:
+            return pbr.list_response(rt, self.protobuf_cache, list_meta(listed), listed.entries)
         return render_list(media, rt, listed, include=query.get("includeObject", "Metadata"))
 
     async def _watch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
@@ -104,12 +111,15 @@ class ResourceHandlers:
             def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
                 return partial_metadata(obj) if obj.get("kind") == rt.kind else obj
 
+        fmt: WireFormat = JSON_LINES
+        if media.type == PROTOBUF:
+            fmt = pbr.ProtobufFrames(rt, self.protobuf_cache)
         stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
-                                  req.disconnected)
+                                  req.disconnected, fmt)
         if req.method == "HEAD":
             await stream.aclose()  # type: ignore[attr-defined]
-            return ApiResponse(200, raw=b"")
-        return ApiResponse(200, stream=stream)
+            return ApiResponse(200, raw=b"", content_type=fmt.content_type)
+        return ApiResponse(200, stream=stream, content_type=fmt.content_type)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -159,8 +169,11 @@ class ResourceHandlers:
                 details["group"] = rt.group
             details["kind"] = rt.plural
             details["uid"] = meta.get("uid", "")
-            return ApiResponse(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                     "status": "Success", "details": details})
+            status = {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                      "status": "Success", "details": details}
+            if media.type == PROTOBUF:
+                return pbr.status_response(status, 200)
+            return ApiResponse(200, status)
         return render(media, rt, deleted.obj)
 
     async def _deletecollection(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
@@ -168,6 +181,9 @@ class ResourceHandlers:
         opts = self._list_options(rt, query, watch=False)
         options = DeleteOptions.parse(query, delete_body(req))
         deleted = await self.rest.delete_collection(rt, ns, opts, options)
+        if media.type == PROTOBUF:
+            return pbr.objects_list_response(
+                rt, {"resourceVersion": str(self.rest.store.revision)}, deleted)
         return render(media, rt, {"kind": rt.list_kind, "apiVersion": rt.api_version,
                                   "metadata": {"resourceVersion": str(self.rest.store.revision)},
                                   "items": deleted})
@@ -267,6 +283,8 @@ def _check_scale(name: str, new_scale: Any) -> tuple[int, str | None]:
 def render(media: MediaType, rt: ResourceType, obj: dict[str, Any], *,
            include: str = "Metadata", code: int = 200) -> ApiResponse:
     """One object in the negotiated representation."""
+    if media.type == PROTOBUF:
+        return pbr.object_response(rt, obj, code)
     if media.as_ == "Table":
         body: dict[str, Any] = to_table(
             rt, [obj], resource_version=metautil.resource_version(obj), include_object=include,
@@ -287,13 +305,18 @@ def written_response(media: MediaType, rt: ResourceType, obj: dict[str, Any],
     return response
 
 
-def render_list(media: MediaType, rt: ResourceType, listed: Listed, *,
-                include: str) -> ApiResponse:
+def list_meta(listed: Listed) -> dict[str, Any]:
     meta: dict[str, Any] = {"resourceVersion": str(listed.revision)}
     if listed.continue_token:
         meta["continue"] = listed.continue_token
     if listed.remaining is not None:
         meta["remainingItemCount"] = listed.remaining
+    return meta
+
+
+def render_list(media: MediaType, rt: ResourceType, listed: Listed, *,
+                include: str) -> ApiResponse:
+    meta = list_meta(listed)
     if media.as_ == "Table":
         table = to_table(rt, listed.objects(), resource_version=str(listed.revision),
                          continue_token=listed.continue_token, include_object=include,

@@ -33,9 +33,11 @@ from minikube_py.api.errors import (
 )
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
 from minikube_py.apiserver.handlers import ResourceHandlers
+from minikube_py.apiserver.negotiation import prefers_protobuf
 from minikube_py.apiserver.options import Query
 from minikube_py.apiserver.rest import RestStorage, register_field_indexes
 from minikube_py.store.errors import StoreClosed, Unencodable
@@ -173,11 +175,18 @@ class ApiServer:
         if not rt.namespaced and ns and info.resource != "namespaces":
             raise NotFound("the server could not find the requested resource")
         query = Query(req.query, req.query_all)
-        if info.subresource:
-            return await self._subresource(req, info, rt, query)
-        if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
-            raise MethodNotAllowed(NOT_ALLOWED)
-        return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+        try:
+            if info.subresource:
+                return await self._subresource(req, info, rt, query)
+            if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
+                raise MethodNotAllowed(NOT_ALLOWED)
+            return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+        except StatusError as err:
+            # In the serializer the client negotiated, as Kubernetes writes errors: a
+            # protobuf client of a kind with a protobuf form gets a protobuf Status.
+            if pbr.has_protobuf(rt) and prefers_protobuf(req.accept):
+                return pbr.error_response(err, status_response(err).headers)
+            raise
 
     async def _subresource(self, req: ApiRequest, info: requestinfo.RequestInfo,
                            rt: ResourceType, query: Query) -> ApiResponse:

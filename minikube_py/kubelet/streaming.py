@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 from minikube_py.api.errors import BadRequest, NotFound, ServiceUnavailable
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.util import jsonutil
 
 from .kubelet import KUBELETS, Kubelet
 from .runtime.base import (
@@ -153,9 +154,8 @@ async def pod_exec(server: Any, req: ApiRequest, info: Any, rt: ResourceType) ->
         if request.headers.get("Upgrade", "").lower() != "websocket":
             message = ("pods/exec speaks the websocket protocols v5.channel.k8s.io and "
                        "v4.channel.k8s.io only (kubectl >= 1.30), not SPDY")
-            return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                      "status": "Failure", "message": message,
-                                      "reason": "BadRequest", "code": 400}, status=400)
+            body = jsonutil.dumps_go(BadRequest(message).to_status()) + b"\n"
+            return web.Response(status=400, body=body, content_type="application/json")
         ws = web.WebSocketResponse(protocols=PROTOCOLS)
         await ws.prepare(request)
         v5 = ws.ws_protocol == PROTOCOLS[0]

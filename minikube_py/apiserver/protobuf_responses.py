@@ -1,0 +1,153 @@
+"""Answers in Kubernetes protobuf: objects, lists, Status objects and watch frames.
+
+``handlers.py`` picks these when negotiation chose ``application/vnd.kubernetes.protobuf``;
+``watch.py`` streams :class:`ProtobufFrames` instead of JSON lines. The encoding itself is
+``api/codecs/protobuf_encode.py``.
+
+As the JSON path splices stored bytes into lists and watch lines, this one encodes a stored
+object once: :class:`MessageCache` maps the stored JSON bytes of an object (the same ``bytes``
+the store, its index and every watcher share) to its protobuf message, so a list served again,
+or one event sent to many watchers, costs a lookup per object. The cache is bounded by bytes
+and forgets the least recently used first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from minikube_py.api.codecs import protobuf_encode as pb
+from minikube_py.api.errors import InternalError, StatusError
+from minikube_py.api.registry import ResourceType
+from minikube_py.api.wire import ApiResponse
+from minikube_py.apiserver.negotiation import PROTOBUF
+from minikube_py.store.interface import Entry
+from minikube_py.util import jsonutil, textsafe
+
+log = logging.getLogger(__name__)
+
+PROTOBUF_WATCH = PROTOBUF + ";stream=watch"
+CACHE_BYTES = 64 << 20
+
+
+class MessageCache:
+    """Stored JSON bytes -> protobuf message of the object, least recently used forgotten
+    first once the keys and values held pass ``max_bytes``."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[bytes, bytes] = OrderedDict()
+
+    def message(self, stored: bytes, definition: str) -> bytes:
+        found = self._entries.get(stored)
+        if found is not None:
+            self.hits += 1
+            self._entries.move_to_end(stored)
+            return found
+        self.misses += 1
+        encoded = pb.encode_message(jsonutil.loads(stored), definition, top=True)
+        self._entries[stored] = encoded
+        self.size += len(stored) + len(encoded)
+        while self.size > self.max_bytes and self._entries:
+            old_key, old_value = self._entries.popitem(last=False)
+            self.size -= len(old_key) + len(old_value)
+        return encoded
+
+
+def definition_of(rt: ResourceType) -> str | None:
+    """The protobuf definition of a kind's objects, if it has one."""
+    name = rt.schema.name if rt.schema is not None else None
+    return name if pb.has_definition(name) else None
+
+
+def has_protobuf(rt: ResourceType) -> bool:
+    return definition_of(rt) is not None
+
+
+def object_response(rt: ResourceType, obj: dict[str, Any], code: int = 200) -> ApiResponse:
+    definition = definition_of(rt)
+    if definition is None:  # negotiation offers protobuf only for kinds that have it
+        raise InternalError(f"{rt.kind} has no protobuf form")
+    return ApiResponse(code, raw=_encoded(obj, definition, rt), content_type=PROTOBUF)
+
+
+def _encoded(obj: dict[str, Any], definition: str, rt: ResourceType) -> bytes:
+    try:
+        return pb.encode_object(obj, definition)
+    except pb.EncodeError as exc:
+        log.error("cannot encode %s as protobuf: %s", rt.kind, exc)
+        raise InternalError(f"Internal error occurred: the {rt.kind} cannot be encoded as "
+                            f"protobuf: {exc}") from exc
+
+
+def list_response(rt: ResourceType, cache: MessageCache, list_meta: dict[str, Any],
+                  entries: Sequence[Entry]) -> ApiResponse:
+    """An ``XList`` of stored entries, each item's message from the cache."""
+    definition = definition_of(rt)
+    assert definition is not None
+    try:
+        items = [cache.message(entry.value, definition) for entry in entries]
+    except pb.EncodeError as exc:
+        log.error("cannot encode a %s as protobuf: %s", rt.kind, exc)
+        raise InternalError(f"Internal error occurred: a {rt.kind} cannot be encoded as "
+                            f"protobuf: {exc}") from exc
+    raw = pb.envelope(rt.api_version, rt.list_kind, pb.encode_list(list_meta, items))
+    return ApiResponse(200, raw=raw, content_type=PROTOBUF)
+
+
+def objects_list_response(rt: ResourceType, list_meta: dict[str, Any],
+                          objects: Sequence[dict[str, Any]]) -> ApiResponse:
+    """An ``XList`` of decoded objects (deletecollection's answer)."""
+    definition = definition_of(rt)
+    assert definition is not None
+    try:
+        items = [pb.encode_message(obj, definition, top=True) for obj in objects]
+    except pb.EncodeError as exc:
+        raise InternalError(f"Internal error occurred: a {rt.kind} cannot be encoded as "
+                            f"protobuf: {exc}") from exc
+    raw = pb.envelope(rt.api_version, rt.list_kind, pb.encode_list(list_meta, items))
+    return ApiResponse(200, raw=raw, content_type=PROTOBUF)
+
+
+def status_response(status: dict[str, Any], code: int,
+                    headers: dict[str, str] | None = None) -> ApiResponse:
+    return ApiResponse(code, raw=pb.encode_status(textsafe.scrub(status)),
+                       content_type=PROTOBUF, headers=dict(headers or {}))
+
+
+def error_response(err: StatusError, headers: dict[str, str]) -> ApiResponse:
+    return status_response(err.to_status(), err.code, headers)
+
+
+class ProtobufFrames:
+    """The watch encoding of ``watch.py`` in protobuf: length-prefixed ``WatchEvent`` frames
+    whose objects are whole protobuf bodies; the stored bytes of an event are encoded once
+    for every watcher (through the cache)."""
+
+    content_type = PROTOBUF_WATCH
+
+    def __init__(self, rt: ResourceType, cache: MessageCache) -> None:
+        definition = definition_of(rt)
+        assert definition is not None
+        self.definition = definition
+        self.api_version, self.kind = rt.api_version, rt.kind
+        self.cache = cache
+
+    def event(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        """A frame for an object decoded (and maybe changed) on the way: encoded fresh."""
+        message = pb.encode_message(obj, self.definition, top=True)
+        return pb.watch_event(event_type, pb.envelope(self.api_version, self.kind, message))
+
+    def stored(self, event_type: str, stored: bytes) -> bytes:
+        message = self.cache.message(stored, self.definition)
+        return pb.watch_event(event_type, pb.envelope(self.api_version, self.kind, message))
+
+    def initial(self, entries: Sequence[Entry]) -> bytes:
+        return b"".join(self.stored("ADDED", entry.value) for entry in entries)
+
+    def error(self, err: StatusError) -> bytes:
+        return pb.watch_event("ERROR", pb.encode_status(textsafe.scrub(err.to_status())))
