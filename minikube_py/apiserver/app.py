@@ -67,8 +67,7 @@ class _StatusRequestHandler(web_protocol.RequestHandler):
         elif isinstance(exc, BadHttpMethod):
             # Any token is a method in Go's server (and then 405); aiohttp's parser refuses
             # unknown ones before we see them, so the connection cannot be kept.
-            err = MethodNotAllowed("the server does not allow this method on the requested "
-                                   "resource")
+            err = MethodNotAllowed.generic()
         elif 400 <= status < 500:
             err = BadRequest(_protocol_message(status, message, exc))
             err.code = status  # type: ignore[misc]

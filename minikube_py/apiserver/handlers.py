@@ -33,7 +33,6 @@ from minikube_py.apiserver.tables import partial_metadata, to_table
 from minikube_py.apiserver.watch import JSON_LINES, WireFormat, open_watch
 from minikube_py.util import jsonutil, yamlutil
 
-NOT_ALLOWED = "the server does not allow this method on the requested resource"
 _REQUEST_KINDS = {"list": "list", "deletecollection": "list", "watch": "watch"}
 
 
@@ -67,7 +66,7 @@ class ResourceHandlers:
             return await self._scale(verb, req, rt, ns, name, query)
         if sub == "binding" and verb == "create":
             return await self._bind(req, rt, ns, name, query)
-        raise MethodNotAllowed(NOT_ALLOWED)
+        raise MethodNotAllowed.generic()
 
     # -- reads -------------------------------------------------------------------------------
 

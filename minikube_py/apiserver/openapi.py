@@ -577,7 +577,7 @@ def build_document(registry: Registry, group: str, version: str,
     """The OpenAPI v3 document of one group-version: its paths and every schema they use."""
     served = [rt for rt in registry if rt.group == group and rt.version == version]
     if not served:
-        raise NotFound("the server could not find the requested resource")
+        raise NotFound.generic()
     components = Components(canonical if canonical is not None else _canonical_definitions())
     ops = _Operations(group, version, components)
     root = "/" + gv_path(group, version)
@@ -621,7 +621,7 @@ class OpenAPIV3:
         if path not in self._docs:
             gv = self.group_versions().get(path)
             if gv is None:
-                raise NotFound("the server could not find the requested resource")
+                raise NotFound.generic()
             if self._canonical is None:
                 self._canonical = _canonical_definitions()
             raw = _encode(build_document(self.registry, *gv, self._canonical))

@@ -24,6 +24,7 @@ from minikube_py.api.registry import ResourceType
 from minikube_py.api.wire import ApiResponse
 from minikube_py.apiserver.negotiation import PROTOBUF
 from minikube_py.store.interface import Entry
+from minikube_py.store.watch import Event
 from minikube_py.util import jsonutil, textsafe
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,9 @@ class ProtobufFrames:
         """A frame for an object decoded (and maybe changed) on the way: encoded fresh."""
         message = pb.encode_message(obj, self.definition, top=True)
         return pb.watch_event(event_type, pb.envelope(self.api_version, self.kind, message))
+
+    def from_event(self, event: Event) -> bytes:
+        return self.stored(event.type, event.value)
 
     def stored(self, event_type: str, stored: bytes) -> bytes:
         message = self.cache.message(stored, self.definition)

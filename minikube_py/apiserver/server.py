@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 
 KUBERNETES_MINOR = "32"
 GIT_VERSION = f"v1.{KUBERNETES_MINOR}.0+minikube-py.{__version__}"
-NOT_ALLOWED = "the server does not allow this method on the requested resource"
 
 NonResourceHandler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 SubresourceHandler = Callable[..., Awaitable[ApiResponse]]
@@ -144,7 +143,7 @@ class ApiServer:
                     break
         if handler is not None:
             return await handler(req)
-        raise NotFound("the server could not find the requested resource")
+        raise NotFound.generic()
 
     def _health(self, path: str, *, verbose: bool) -> ApiResponse:
         """``[+]name ok`` / ``[-]name failed: why`` per check, as Kubernetes prints them; any
@@ -168,18 +167,18 @@ class ApiServer:
     async def _resource(self, req: ApiRequest, info: requestinfo.RequestInfo) -> ApiResponse:
         rt = self.registry.by_path(info.group, info.version, info.resource)
         if rt is None:
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         ns, name = info.namespace, info.name
         if rt.namespaced and not ns and name:
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         if not rt.namespaced and ns and info.resource != "namespaces":
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         query = Query(req.query, req.query_all)
         try:
             if info.subresource:
                 return await self._subresource(req, info, rt, query)
             if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
-                raise MethodNotAllowed(NOT_ALLOWED)
+                raise MethodNotAllowed.generic()
             return await self.handlers.serve(info.verb, req, rt, ns, name, query)
         except StatusError as err:
             # In the serializer the client negotiated, as Kubernetes writes errors: a
@@ -192,7 +191,7 @@ class ApiServer:
                            rt: ResourceType, query: Query) -> ApiResponse:
         sub = info.subresource
         if sub not in rt.subresources:
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         handler = self.subresource_handlers.get(sub)
         if handler is not None:
             return await handler(self, req, info, rt)

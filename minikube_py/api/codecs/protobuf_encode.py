@@ -113,20 +113,23 @@ def has_definition(definition: str | None) -> bool:
 
 # -- messages ----------------------------------------------------------------------------------
 
-def encode_message(obj: dict[str, Any], definition: str, *, top: bool = False) -> bytes:
+def encode_message(obj: dict[str, Any], definition: str, *, top: bool = False,
+                   embedded: bool = False) -> bytes:
     """One message of ``definition`` from its JSON object (``top``: the object itself, whose
-    ``kind``/``apiVersion`` go in the envelope)."""
+    ``kind``/``apiVersion`` go in the envelope; ``embedded``: the parent's object, whose keys
+    the parent has checked)."""
     if not isinstance(obj, dict):
         raise EncodeError(f"{definition} must be an object, not {type(obj).__name__}")
-    extra = obj.keys() - known_names(definition)
-    if top:
-        extra -= _TOP_LEVEL
-    if extra:
-        raise EncodeError(f"{definition} has no protobuf field for {sorted(extra)}")
+    if not embedded:
+        extra = obj.keys() - known_names(definition)
+        if top:
+            extra -= _TOP_LEVEL
+        if extra:
+            raise EncodeError(f"{definition} has no protobuf field for {sorted(extra)}")
     parts: list[bytes] = []
     for number, name, type_, how in _plan(definition):
         if not name:  # embedded: its fields are ours
-            parts.append(length_delimited(number, encode_message(obj, type_, top=top)))
+            parts.append(length_delimited(number, encode_message(obj, type_, embedded=True)))
             continue
         value = obj.get(name)
         if value is None:
