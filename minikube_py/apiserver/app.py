@@ -141,7 +141,8 @@ async def _to_api_request(request: web.BaseRequest,
                       query={k: v[0] for k, v in query_all.items()}, body=body,
                       content_type=request.headers.get("Content-Type", ""),
                       accept=request.headers.get("Accept", ""), query_all=query_all,
-                      user_agent=request.headers.get("User-Agent", ""), **kwargs)
+                      user_agent=request.headers.get("User-Agent", ""),
+                      if_none_match=request.headers.get("If-None-Match", ""), **kwargs)
 
 
 async def _read_body(request: web.BaseRequest) -> bytes | None:
