@@ -163,3 +163,88 @@ def test_kubectl_typed_clients_read_protobuf(daemon: RunningDaemon, minor: int) 
     ns = run("describe", "namespace", "default")
     assert ns.returncode == 0 and "Status:       Active" in ns.stdout, ns.stderr
     assert run("delete", "deployment", name).returncode == 0
+
+
+# -- /openapi/v2 read by kubectl ---------------------------------------------------------------
+
+@pytest.mark.parametrize("minor", [pytest.param(m, id=f"1.{m}") for m in (27, 28, 33)])
+def test_kubectl_explain_reads_openapi_v2(daemon: RunningDaemon, minor: int) -> None:
+    """`kubectl explain --output plaintext-openapiv2` renders fields from the protobuf v2
+    document: descriptions, nested kinds, list types."""
+    out = kubectl(daemon, "explain", "deployment.spec.strategy", "--output",
+                  "plaintext-openapiv2", binary=binary(minor))
+    assert out.returncode == 0, out.stderr
+    assert "RESOURCE: strategy <Object>" in out.stdout
+    assert "How old pods are replaced by new ones." in out.stdout
+    assert "rollingUpdate\t<Object>" in out.stdout
+    out = kubectl(daemon, "explain", "pods.spec.containers.ports", "--output",
+                  "plaintext-openapiv2", binary=binary(minor))
+    assert out.returncode == 0, out.stderr
+    assert "RESOURCE: ports <[]Object>" in out.stdout and "containerPort\t<integer>" in out.stdout
+
+
+BAD_LIST = """\
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: NAME-cm}, data: {a: "1"}}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: NAME-deploy}
+  spec:
+    bogusField: 3
+    selector: {matchLabels: {app: x}}
+    template:
+      metadata: {labels: {app: x}}
+      spec: {containers: [{name: c, image: i, ports: [{containerPort: "eighty"}]}]}
+"""
+
+GOOD_LIST = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: NAME, labels: {app: NAME}}
+  spec:
+    replicas: 2
+    strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: "25%"}}
+    selector: {matchLabels: {app: NAME}}
+    template:
+      metadata: {labels: {app: NAME}}
+      spec:
+        containers:
+        - name: c
+          image: nginx:1.25
+          env: [{name: B, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+          ports: [{containerPort: 80, name: http}]
+          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 1}}
+          readinessProbe: {httpGet: {path: /, port: http}}
+        volumes: [{name: v, emptyDir: {sizeLimit: 1Gi}}]
+- apiVersion: v1
+  kind: Service
+  metadata: {name: NAME}
+  spec: {selector: {app: NAME}, ports: [{port: 80, targetPort: http}]}
+- {apiVersion: v1, kind: Secret, metadata: {name: NAME}, data: {k: dmFsdWU=}}
+"""
+
+
+@pytest.mark.parametrize("minor", [pytest.param(m, id=f"1.{m}") for m in (27, 28, 33)])
+def test_kubectl_validates_a_list_against_openapi_v2(daemon: RunningDaemon, minor: int) -> None:
+    """The items of a `kind: List` are validated client-side against /openapi/v2: unknown
+    fields and wrong types are reported with Kubernetes' definition names and nothing is
+    created; a correct list with quantities, int-or-strings and nested kinds applies."""
+    name = f"wf-list-{minor}"
+    bad = kubectl(daemon, "apply", "--validate=true", "-f", "-",
+                  input=BAD_LIST.replace("NAME", name), binary=binary(minor))
+    assert bad.returncode == 1
+    assert ('ValidationError(Deployment.spec): unknown field "bogusField" in '
+            "io.k8s.api.apps.v1.DeploymentSpec") in bad.stderr
+    assert ("invalid type for io.k8s.api.core.v1.ContainerPort.containerPort: got "
+            '"string", expected "integer"') in bad.stderr
+    assert kubectl(daemon, "get", "cm", f"{name}-cm").returncode == 1, "nothing was created"
+    good = kubectl(daemon, "apply", "--validate=true", "-f", "-",
+                   input=GOOD_LIST.replace("NAME", name), binary=binary(minor))
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.splitlines() == [f"deployment.apps/{name} created",
+                                        f"service/{name} created", f"secret/{name} created"]

@@ -129,3 +129,77 @@ def watch_frames(stream: bytes) -> list[tuple[str, bytes]]:
         frames.append((event.type, event.object.raw))
         pos += 4 + size
     return frames
+
+
+# -- gnostic's OpenAPIv2.proto (package openapi.v2), the subset tests read ---------------------
+
+GNOSTIC = "openapi.v2"
+_G = f".{GNOSTIC}."
+_GNOSTIC_MESSAGES: dict[str, list[tuple[str, int, str, bool]]] = {
+    "Document": [("swagger", 1, "string", False), ("info", 2, _G + "Info", False),
+                 ("paths", 8, _G + "Paths", False),
+                 ("definitions", 9, _G + "Definitions", False)],
+    "Info": [("title", 1, "string", False), ("version", 2, "string", False)],
+    "Any": [("yaml", 2, "string", False)],
+    "NamedAny": [("name", 1, "string", False), ("value", 2, _G + "Any", False)],
+    "Definitions": [("additional_properties", 1, _G + "NamedSchema", True)],
+    "NamedSchema": [("name", 1, "string", False), ("value", 2, _G + "Schema", False)],
+    "Properties": [("additional_properties", 1, _G + "NamedSchema", True)],
+    "TypeItem": [("value", 1, "string", True)],
+    "ItemsItem": [("schema", 1, _G + "Schema", True)],
+    "AdditionalPropertiesItem": [("schema", 1, _G + "Schema", False),
+                                 ("boolean", 2, "bool", False)],
+    "Schema": [("_ref", 1, "string", False), ("format", 2, "string", False),
+               ("description", 4, "string", False), ("required", 19, "string", True),
+               ("enum", 20, _G + "Any", True),
+               ("additional_properties", 21, _G + "AdditionalPropertiesItem", False),
+               ("type", 22, _G + "TypeItem", False), ("items", 23, _G + "ItemsItem", False),
+               ("properties", 25, _G + "Properties", False),
+               ("vendor_extension", 31, _G + "NamedAny", True)],
+    "Paths": [("path", 2, _G + "NamedPathItem", True)],
+    "NamedPathItem": [("name", 1, "string", False), ("value", 2, _G + "PathItem", False)],
+    "PathItem": [("get", 2, _G + "Operation", False), ("put", 3, _G + "Operation", False),
+                 ("post", 4, _G + "Operation", False), ("delete", 5, _G + "Operation", False),
+                 ("patch", 8, _G + "Operation", False)],
+    "Operation": [("operation_id", 5, "string", False), ("consumes", 7, "string", True),
+                  ("parameters", 8, _G + "ParametersItem", True),
+                  ("vendor_extension", 13, _G + "NamedAny", True)],
+    "ParametersItem": [("parameter", 1, _G + "Parameter", False)],
+    "Parameter": [("body_parameter", 1, _G + "BodyParameter", False),
+                  ("non_body_parameter", 2, _G + "NonBodyParameter", False)],
+    "BodyParameter": [("name", 2, "string", False), ("in", 3, "string", False)],
+    "NonBodyParameter": [("query_parameter_sub_schema", 3, _G + "QueryParameterSubSchema",
+                          False)],
+    "QueryParameterSubSchema": [("in", 2, "string", False), ("name", 4, "string", False),
+                                ("type", 6, "string", False)],
+}
+
+
+def _gnostic_pool() -> descriptor_pool.DescriptorPool:
+    pool = descriptor_pool.DescriptorPool()
+    file = descriptor_pb2.FileDescriptorProto(name="openapiv2.proto", package=GNOSTIC,
+                                              syntax="proto3")
+    for name, fields in _GNOSTIC_MESSAGES.items():
+        message = file.message_type.add(name=name)
+        for field_name, number, type_, repeated in fields:
+            field = message.field.add(name=field_name, number=number,
+                                      label=REPEATED if repeated else OPTIONAL)
+            if type_ in _SCALARS:
+                field.type = _SCALARS[type_]
+            else:
+                field.type = T.TYPE_MESSAGE
+                field.type_name = type_
+    pool.Add(file)
+    return pool
+
+
+_GNOSTIC_POOL = _gnostic_pool()
+
+
+def gnostic_document(data: bytes) -> Any:
+    """A gnostic ``openapi.v2.Document`` parsed by Google's runtime."""
+    cls = message_factory.GetMessageClass(
+        _GNOSTIC_POOL.FindMessageTypeByName(f"{GNOSTIC}.Document"))
+    message = cls()
+    message.ParseFromString(data)
+    return message
