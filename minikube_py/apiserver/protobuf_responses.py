@@ -7,14 +7,13 @@
 As the JSON path splices stored bytes into lists and watch lines, this one encodes a stored
 object once: :class:`MessageCache` maps the stored JSON bytes of an object (the same ``bytes``
 the store, its index and every watcher share) to its protobuf message, so a list served again,
-or one event sent to many watchers, costs a lookup per object. The cache is bounded by bytes
-and forgets the least recently used first.
+or one event sent to many watchers, costs a lookup per object, and a list's body is joined
+from those messages in one copy. The cache is bounded by bytes and forgets the oldest first.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,28 +33,42 @@ CACHE_BYTES = 64 << 20
 
 
 class MessageCache:
-    """Stored JSON bytes -> protobuf message of the object, least recently used forgotten
-    first once the keys and values held pass ``max_bytes``."""
+    """Stored JSON bytes -> the object's protobuf message written as field 2
+    (``protobuf_encode.raw_field``: an XList item and a body's ``raw`` alike). The oldest
+    entries are forgotten first once the keys and values held pass ``max_bytes``; a hit costs
+    a dict lookup (a stored ``bytes`` keeps its hash, and a hit is found by identity)."""
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self.size = 0
         self.hits = self.misses = 0
-        self._entries: OrderedDict[bytes, bytes] = OrderedDict()
+        self._entries: dict[bytes, bytes] = {}
 
-    def message(self, stored: bytes, definition: str) -> bytes:
+    def field(self, stored: bytes, definition: str) -> bytes:
         found = self._entries.get(stored)
         if found is not None:
             self.hits += 1
-            self._entries.move_to_end(stored)
             return found
+        return self._encode(stored, definition)
+
+    def fields(self, entries: Sequence[Entry], definition: str) -> list[bytes]:
+        """The fields of many stored objects (a list's items)."""
+        get = self._entries.get
+        out = [get(entry.value) for entry in entries]
+        missing = [i for i, found in enumerate(out) if found is None]
+        self.hits += len(out) - len(missing)
+        for i in missing:
+            out[i] = self._encode(entries[i].value, definition)
+        return out  # type: ignore[return-value]  # every None was replaced
+
+    def _encode(self, stored: bytes, definition: str) -> bytes:
         self.misses += 1
-        encoded = pb.encode_message(jsonutil.loads(stored), definition, top=True)
+        encoded = pb.raw_field(pb.encode_message(jsonutil.loads(stored), definition, top=True))
         self._entries[stored] = encoded
         self.size += len(stored) + len(encoded)
         while self.size > self.max_bytes and self._entries:
-            old_key, old_value = self._entries.popitem(last=False)
-            self.size -= len(old_key) + len(old_value)
+            oldest = next(iter(self._entries))
+            self.size -= len(oldest) + len(self._entries.pop(oldest))
         return encoded
 
 
@@ -91,12 +104,12 @@ def list_response(rt: ResourceType, cache: MessageCache, list_meta: dict[str, An
     definition = definition_of(rt)
     assert definition is not None
     try:
-        items = [cache.message(entry.value, definition) for entry in entries]
+        items = cache.fields(entries, definition)
     except pb.EncodeError as exc:
         log.error("cannot encode a %s as protobuf: %s", rt.kind, exc)
         raise InternalError(f"Internal error occurred: a {rt.kind} cannot be encoded as "
                             f"protobuf: {exc}") from exc
-    raw = pb.envelope(rt.api_version, rt.list_kind, pb.encode_list(list_meta, items))
+    raw = pb.list_body(rt.api_version, rt.list_kind, list_meta, items)
     return ApiResponse(200, raw=raw, content_type=PROTOBUF)
 
 
@@ -147,8 +160,8 @@ class ProtobufFrames:
         return self.stored(event.type, event.value)
 
     def stored(self, event_type: str, stored: bytes) -> bytes:
-        message = self.cache.message(stored, self.definition)
-        return pb.watch_event(event_type, pb.envelope(self.api_version, self.kind, message))
+        field = self.cache.field(stored, self.definition)
+        return pb.watch_event(event_type, pb.enveloped_field(self.api_version, self.kind, field))
 
     def initial(self, entries: Sequence[Entry]) -> bytes:
         return b"".join(self.stored("ADDED", entry.value) for entry in entries)

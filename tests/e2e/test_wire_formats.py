@@ -9,6 +9,7 @@ import json
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 import yaml
 from kubernetes import config, utils
 
-from tests.conftest import RunningDaemon
+from tests.conftest import RunningDaemon, start_daemon
 from tests.e2e.test_kubectl import kubectl, unique
 from tests.helpers import protobuf_reference as ref
 
@@ -42,6 +43,16 @@ def http(daemon: RunningDaemon, method: str, path: str, *, accept: str = "applic
             return resp.status, resp.headers["Content-Type"], resp.read()
     except urllib.error.HTTPError as err:
         return err.code, err.headers["Content-Type"], err.read()
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    """A daemon whose kubelet runs simulated containers (kubectl run -i waits for one to
+    run and end), without the machine-wide service rules."""
+    running = start_daemon(tmp_path_factory.mktemp("wire"), kubelet=True,
+                           extra=("--runtime", "sim", "--without", "service-rules"))
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +174,22 @@ def test_kubectl_typed_clients_read_protobuf(daemon: RunningDaemon, minor: int) 
     ns = run("describe", "namespace", "default")
     assert ns.returncode == 0 and "Status:       Active" in ns.stdout, ns.stderr
     assert run("delete", "deployment", name).returncode == 0
+
+
+@pytest.mark.parametrize("minor", [pytest.param(m, id=f"1.{m}") for m in (32, 33)])
+def test_kubectl_run_waits_through_a_protobuf_watch(daemon: RunningDaemon, minor: int) -> None:
+    """`kubectl run -i` lists and watches its pod with a typed client: the list comes back
+    as protobuf, the watch as ``;stream=watch`` frames, and kubectl follows the pod through
+    Running to completion from them (then prints its log and exits 0)."""
+    name = f"wf-run-{minor}"
+    script = json.dumps({"runSeconds": 1, "logs": "hello from the pod\n"})
+    out = kubectl(daemon, "run", name, "--image=busybox", "--restart=Never", "-i",
+                  "--pod-running-timeout=30s", f"--annotations=sim.minikube-py.io/{name}={script}",
+                  "-v=8", "--", "true", binary=binary(minor))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "hello from the pod" in out.stdout
+    assert f"Content-Type: {PROTOBUF};stream=watch" in out.stderr
+    assert "Unable to decode an event" not in out.stderr.split("hello from the pod")[0]
 
 
 # -- /openapi/v2 read by kubectl ---------------------------------------------------------------

@@ -216,12 +216,31 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # -- whole bodies ------------------------------------------------------------------------------
 
+_UNKNOWN_TAIL = length_delimited(3, b"") + length_delimited(4, b"")  # contentEncoding, -Type
+
+
+@lru_cache(maxsize=1024)
+def envelope_head(api_version: str, kind: str) -> bytes:
+    """The magic and the runtime.Unknown's typeMeta field: what precedes ``raw``."""
+    type_meta = length_delimited(1, api_version.encode()) + length_delimited(2, kind.encode())
+    return MAGIC + length_delimited(1, type_meta)
+
+
 def envelope(api_version: str, kind: str, raw: bytes) -> bytes:
     """A whole protobuf body: the magic and a runtime.Unknown holding ``raw``, with empty
     contentEncoding and contentType, as Kubernetes' serializer writes them."""
-    type_meta = length_delimited(1, api_version.encode()) + length_delimited(2, kind.encode())
-    return (MAGIC + length_delimited(1, type_meta) + length_delimited(2, raw)
-            + length_delimited(3, b"") + length_delimited(4, b""))
+    return envelope_head(api_version, kind) + length_delimited(2, raw) + _UNKNOWN_TAIL
+
+
+def enveloped_field(api_version: str, kind: str, raw_field: bytes) -> bytes:
+    """:func:`envelope` of a message already written as field 2 (see :func:`raw_field`)."""
+    return envelope_head(api_version, kind) + raw_field + _UNKNOWN_TAIL
+
+
+def raw_field(message: bytes) -> bytes:
+    """A message as field 2 (key, length, bytes): both ``runtime.Unknown.raw`` and an item of
+    an ``XList``, so one encoding of an object serves a body, a list and a watch event."""
+    return length_delimited(2, message)
 
 
 def encode_object(obj: dict[str, Any], definition: str) -> bytes:
@@ -230,11 +249,23 @@ def encode_object(obj: dict[str, Any], definition: str) -> bytes:
                     encode_message(obj, definition, top=True))
 
 
+def _list_meta_field(list_meta: dict[str, Any]) -> bytes:
+    return length_delimited(1, encode_message(list_meta, LIST_META))
+
+
 def encode_list(list_meta: dict[str, Any], items: list[bytes]) -> bytes:
     """The message of an ``XList`` ({1: ListMeta, 2: items}) from encoded item messages."""
-    parts = [length_delimited(1, encode_message(list_meta, LIST_META))]
-    parts.extend(length_delimited(2, item) for item in items)
-    return b"".join(parts)
+    return b"".join([_list_meta_field(list_meta), *(raw_field(item) for item in items)])
+
+
+def list_body(api_version: str, list_kind: str, list_meta: dict[str, Any],
+              item_fields: list[bytes]) -> bytes:
+    """A whole ``XList`` body from items already written as field 2 (:func:`raw_field`), in
+    one copy: the list's bytes are never assembled twice."""
+    meta = _list_meta_field(list_meta)
+    size = len(meta) + sum(map(len, item_fields))
+    return b"".join([envelope_head(api_version, list_kind), _key(2, 2), varint(size), meta,
+                     *item_fields, _UNKNOWN_TAIL])
 
 
 def encode_status(status: dict[str, Any]) -> bytes:
