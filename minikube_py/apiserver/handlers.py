@@ -53,8 +53,8 @@ class ResourceHandlers:
 
     async def serve_subresource(self, sub: str, verb: str, req: ApiRequest, rt: ResourceType,
                                 ns: str, name: str, query: Query) -> ApiResponse:
-        media = negotiate(req.accept,
-                          protobuf=pbr.has_protobuf(rt) and sub in ("status", "finalize"))
+        # The parent's kind for status and finalize; Scale and Binding's Status otherwise.
+        media = negotiate(req.accept, protobuf=pbr.has_protobuf(rt))
         if sub in ("status", "finalize"):
             if verb == "get" and sub == "status":
                 return render(media, rt, self.rest.get(rt, ns, name))
@@ -63,9 +63,9 @@ class ResourceHandlers:
             if verb == "patch" and sub == "status":
                 return await self._patch(req, rt, ns, name, query, media, subresource=sub)
         if sub == "scale" and verb in ("get", "update", "patch"):
-            return await self._scale(verb, req, rt, ns, name, query)
+            return await self._scale(verb, req, rt, ns, name, query, media)
         if sub == "binding" and verb == "create":
-            return await self._bind(req, rt, ns, name, query)
+            return await self._bind(req, rt, ns, name, query, media)
         raise MethodNotAllowed.generic()
 
     # -- reads -------------------------------------------------------------------------------
@@ -190,10 +190,10 @@ class ResourceHandlers:
     # -- subresources ------------------------------------------------------------------------
 
     async def _scale(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
-                     query: Query) -> ApiResponse:
+                     query: Query, media: MediaType) -> ApiResponse:
         """``autoscaling/v1 Scale`` view of a workload's replicas."""
         if verb == "get":
-            return ApiResponse(200, to_scale(self.rest.get(rt, ns, name)))
+            return _scale_response(media, to_scale(self.rest.get(rt, ns, name)))
         if verb == "update":
             opts = WriteOptions.parse(query, "update")
             new_scale = decode_body(req.body, req.content_type or "application/json",
@@ -215,10 +215,10 @@ class ResourceHandlers:
         written = await self.rest.patch(rt, ns, name, jsonutil.dumps(patch), MERGE,
                                         opts=opts, subresource="scale",
                                         manager=req.manager_for(opts.field_manager))
-        return ApiResponse(200, to_scale(written.obj))
+        return _scale_response(media, to_scale(written.obj))
 
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
-                    query: Query) -> ApiResponse:
+                    query: Query, media: MediaType) -> ApiResponse:
         """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write)."""
         opts = WriteOptions.parse(query, "create")
         body = decode_body(req.body, req.content_type, BINDING).value
@@ -233,8 +233,11 @@ class ResourceHandlers:
         uid = meta.get("uid") if isinstance(meta, dict) else None
         if not opts.dry_run:
             await self.rest.bind(rt, ns, name, node, uid=uid if isinstance(uid, str) else None)
-        return ApiResponse(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                 "status": "Success", "code": 201})
+        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                  "code": 201}
+        if media.type == PROTOBUF:
+            return pbr.status_response(status, 201)
+        return ApiResponse(201, status)
 
 
 def delete_body(req: ApiRequest) -> dict[str, Any] | None:
@@ -345,6 +348,14 @@ def _in_media(media: MediaType, body: dict[str, Any]) -> ApiResponse:
     if media.type == YAML:
         return ApiResponse(200, raw=yamlutil.dump(body), content_type=YAML)
     return ApiResponse(200, body)
+
+
+def _scale_response(media: MediaType, scale: dict[str, Any]) -> ApiResponse:
+    if media.type == PROTOBUF:
+        return pbr.message_response(SCALE.name or "", scale)
+    if media.type == YAML:
+        return ApiResponse(200, raw=yamlutil.dump(scale), content_type=YAML)
+    return ApiResponse(200, scale)
 
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:

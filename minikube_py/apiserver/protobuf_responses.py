@@ -86,16 +86,18 @@ def object_response(rt: ResourceType, obj: dict[str, Any], code: int = 200) -> A
     definition = definition_of(rt)
     if definition is None:  # negotiation offers protobuf only for kinds that have it
         raise InternalError(f"{rt.kind} has no protobuf form")
-    return ApiResponse(code, raw=_encoded(obj, definition, rt), content_type=PROTOBUF)
+    return message_response(definition, obj, code)
 
 
-def _encoded(obj: dict[str, Any], definition: str, rt: ResourceType) -> bytes:
+def message_response(definition: str, obj: dict[str, Any], code: int = 200) -> ApiResponse:
+    """One object of ``definition`` (a kind's, or a subresource's such as Scale)."""
     try:
-        return pb.encode_object(obj, definition)
+        raw = pb.encode_object(obj, definition)
     except pb.EncodeError as exc:
-        log.error("cannot encode %s as protobuf: %s", rt.kind, exc)
-        raise InternalError(f"Internal error occurred: the {rt.kind} cannot be encoded as "
-                            f"protobuf: {exc}") from exc
+        log.error("cannot encode a %s as protobuf: %s", obj.get("kind"), exc)
+        raise InternalError(f"Internal error occurred: the {obj.get('kind')} cannot be "
+                            f"encoded as protobuf: {exc}") from exc
+    return ApiResponse(code, raw=raw, content_type=PROTOBUF)
 
 
 def list_response(rt: ResourceType, cache: MessageCache, list_meta: dict[str, Any],

@@ -15,11 +15,11 @@ import pytest
 
 from minikube_py.api.codecs.protobuf import decode_protobuf
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
-from minikube_py.api.schemas import core
+from minikube_py.api.schemas import autoscaling, core
 from minikube_py.api.wire import ApiRequest
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.store.sqlite import SqliteStorage as Store
-from tests.apiserver.test_verbs import CM, call, configmap
+from tests.apiserver.test_verbs import CM, DEPLOY, call, configmap, deployment
 from tests.helpers import protobuf_reference as ref
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -162,3 +162,22 @@ async def test_kind_without_protobuf_is_406_or_json(widgets: ApiServer) -> None:
     assert resp.status == 200 and resp.content_type == "application/json"
     resp = await get(widgets, "GET", f"{path}/nope")
     assert resp.status == 404 and resp.content_type == "application/json"
+
+
+async def test_scale_subresource_answers_protobuf(apiserver: ApiServer) -> None:
+    """``deployments/scale`` read and patched by a typed client (the HPA's and kubectl's
+    scale clients) is an autoscaling/v1 Scale in protobuf."""
+    await call(apiserver, "POST", DEPLOY, deployment("s", replicas=2))
+    resp = await get(apiserver, "GET", f"{DEPLOY}/s/scale")
+    assert resp.status == 200 and resp.content_type == PROTOBUF
+    assert ref.unwrap(resp.raw)[:2] == ("autoscaling/v1", "Scale")
+    scale = decode_protobuf(resp.raw, autoscaling.SCALE)
+    assert scale["spec"] == {"replicas": 2} and scale["status"]["selector"] == "app=s"
+    resp = await apiserver.handle(ApiRequest(
+        "PATCH", f"{DEPLOY}/s/scale", accept=TYPED, body=b'{"spec":{"replicas":0}}',
+        content_type="application/merge-patch+json"))
+    assert resp.status == 200
+    # A zero non-pointer int32 is not sent (Go's JSON of a Scale omits it too).
+    assert decode_protobuf(resp.raw, autoscaling.SCALE)["spec"].get("replicas", 0) == 0
+    _, deploy = await call(apiserver, "GET", f"{DEPLOY}/s")
+    assert deploy["spec"]["replicas"] == 0
