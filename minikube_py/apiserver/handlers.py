@@ -26,7 +26,7 @@ from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
-from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, negotiate
+from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, fallback, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
 from minikube_py.apiserver.rest import Listed, RestStorage, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
@@ -84,7 +84,11 @@ class ResourceHandlers:
         opts = self._list_options(rt, query, watch=False)
         listed = await self.rest.list_objects(rt, ns, opts)
         if media.type == PROTOBUF:
-            return pbr.list_response(rt, self.protobuf_cache, list_meta(listed), listed.entries)
+            try:
+                return pbr.list_response(rt, self.protobuf_cache, list_meta(listed),
+                                         listed.entries)
+            except pbr.EncodeError:
+                media = fallback(media)
         return render_list(media, rt, listed, include=query.get("includeObject", "Metadata"))
 
     async def _watch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
@@ -181,8 +185,11 @@ class ResourceHandlers:
         options = DeleteOptions.parse(query, delete_body(req))
         deleted = await self.rest.delete_collection(rt, ns, opts, options)
         if media.type == PROTOBUF:
-            return pbr.objects_list_response(
-                rt, {"resourceVersion": str(self.rest.store.revision)}, deleted)
+            try:
+                return pbr.objects_list_response(
+                    rt, {"resourceVersion": str(self.rest.store.revision)}, deleted)
+            except pbr.EncodeError:
+                media = fallback(media)
         return render(media, rt, {"kind": rt.list_kind, "apiVersion": rt.api_version,
                                   "metadata": {"resourceVersion": str(self.rest.store.revision)},
                                   "items": deleted})
@@ -286,7 +293,10 @@ def render(media: MediaType, rt: ResourceType, obj: dict[str, Any], *,
            include: str = "Metadata", code: int = 200) -> ApiResponse:
     """One object in the negotiated representation."""
     if media.type == PROTOBUF:
-        return pbr.object_response(rt, obj, code)
+        try:
+            return pbr.object_response(rt, obj, code)
+        except pbr.EncodeError:
+            media = fallback(media)
     if media.as_ == "Table":
         body: dict[str, Any] = to_table(
             rt, [obj], resource_version=metautil.resource_version(obj), include_object=include,
@@ -352,7 +362,10 @@ def _in_media(media: MediaType, body: dict[str, Any]) -> ApiResponse:
 
 def _scale_response(media: MediaType, scale: dict[str, Any]) -> ApiResponse:
     if media.type == PROTOBUF:
-        return pbr.message_response(SCALE.name or "", scale)
+        try:
+            return pbr.message_response(SCALE.name or "", scale)
+        except pbr.EncodeError:
+            media = fallback(media)
     if media.type == YAML:
         return ApiResponse(200, raw=yamlutil.dump(scale), content_type=YAML)
     return ApiResponse(200, scale)

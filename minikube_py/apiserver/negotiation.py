@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from minikube_py.api.errors import NotAcceptable
+from minikube_py.api.errors import InternalError, NotAcceptable
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -100,7 +100,7 @@ def negotiate(accept: str, request_shape: str = "object", *,
         if chosen == PROTOBUF:
             if mt.as_:
                 continue  # no Table or PartialObjectMetadata in protobuf here
-            return MediaType(PROTOBUF)
+            return MediaType(PROTOBUF, _fallback(accept, request_shape))
         if not mt.as_:
             if mt.type in ("*/*", "application/*") and mt.params:
                 continue  # parameters on a wildcard ask for something we cannot tell
@@ -110,6 +110,25 @@ def negotiate(accept: str, request_shape: str = "object", *,
                                       if k in ("as", "v", "g")})
     accepted = ", ".join(serializers)
     raise NotAcceptable(f"only the following media types are accepted: {accepted}")
+
+
+def _fallback(accept: str, request_shape: str) -> dict[str, str]:
+    """What to answer a protobuf client with if an object cannot be encoded (a bug, logged):
+    the plain serializer it accepts next, if any (``params["fallback"]``)."""
+    try:
+        other = negotiate(accept, request_shape, protobuf=False)
+    except NotAcceptable:
+        return {}
+    return {} if other.as_ else {"fallback": other.type}
+
+
+def fallback(media: MediaType) -> MediaType:
+    """The media type to use instead of protobuf (see :func:`_fallback`); 500 if none."""
+    other = media.params.get("fallback")
+    if not other:
+        raise InternalError("Internal error occurred: the object cannot be encoded as "
+                            "protobuf, and the client accepts nothing else")
+    return MediaType(other)
 
 
 def prefers_protobuf(accept: str, request_shape: str = "object") -> bool:

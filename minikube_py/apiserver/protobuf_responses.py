@@ -29,6 +29,7 @@ from minikube_py.util import jsonutil, textsafe
 log = logging.getLogger(__name__)
 
 PROTOBUF_WATCH = PROTOBUF + ";stream=watch"
+EncodeError = pb.EncodeError
 CACHE_BYTES = 64 << 20
 
 
@@ -90,13 +91,14 @@ def object_response(rt: ResourceType, obj: dict[str, Any], code: int = 200) -> A
 
 
 def message_response(definition: str, obj: dict[str, Any], code: int = 200) -> ApiResponse:
-    """One object of ``definition`` (a kind's, or a subresource's such as Scale)."""
+    """One object of ``definition`` (a kind's, or a subresource's such as Scale). Raises
+    :class:`EncodeError` (logged) when the object has what the definition cannot carry:
+    the caller answers in the client's other accepted encoding."""
     try:
         raw = pb.encode_object(obj, definition)
     except pb.EncodeError as exc:
         log.error("cannot encode a %s as protobuf: %s", obj.get("kind"), exc)
-        raise InternalError(f"Internal error occurred: the {obj.get('kind')} cannot be "
-                            f"encoded as protobuf: {exc}") from exc
+        raise
     return ApiResponse(code, raw=raw, content_type=PROTOBUF)
 
 
@@ -109,8 +111,7 @@ def list_response(rt: ResourceType, cache: MessageCache, list_meta: dict[str, An
         items = cache.fields(entries, definition)
     except pb.EncodeError as exc:
         log.error("cannot encode a %s as protobuf: %s", rt.kind, exc)
-        raise InternalError(f"Internal error occurred: a {rt.kind} cannot be encoded as "
-                            f"protobuf: {exc}") from exc
+        raise
     raw = pb.list_body(rt.api_version, rt.list_kind, list_meta, items)
     return ApiResponse(200, raw=raw, content_type=PROTOBUF)
 
@@ -123,8 +124,8 @@ def objects_list_response(rt: ResourceType, list_meta: dict[str, Any],
     try:
         items = [pb.encode_message(obj, definition, top=True) for obj in objects]
     except pb.EncodeError as exc:
-        raise InternalError(f"Internal error occurred: a {rt.kind} cannot be encoded as "
-                            f"protobuf: {exc}") from exc
+        log.error("cannot encode a %s as protobuf: %s", rt.kind, exc)
+        raise
     raw = pb.envelope(rt.api_version, rt.list_kind, pb.encode_list(list_meta, items))
     return ApiResponse(200, raw=raw, content_type=PROTOBUF)
 
