@@ -194,7 +194,10 @@ def test_kubectl_run_waits_through_a_protobuf_watch(daemon: RunningDaemon, minor
 
 # -- /openapi/v2 read by kubectl ---------------------------------------------------------------
 
-@pytest.mark.parametrize("minor", [pytest.param(m, id=f"1.{m}") for m in (27, 28, 33)])
+EVERY_MINOR = [pytest.param(m, id=f"1.{m}") for m in range(27, 34)]
+
+
+@pytest.mark.parametrize("minor", EVERY_MINOR)
 def test_kubectl_explain_reads_openapi_v2(daemon: RunningDaemon, minor: int) -> None:
     """`kubectl explain --output plaintext-openapiv2` renders fields from the protobuf v2
     document: descriptions, nested kinds, list types."""
@@ -256,7 +259,7 @@ items:
 """
 
 
-@pytest.mark.parametrize("minor", [pytest.param(m, id=f"1.{m}") for m in (27, 28, 33)])
+@pytest.mark.parametrize("minor", EVERY_MINOR)
 def test_kubectl_validates_a_list_against_openapi_v2(daemon: RunningDaemon, minor: int) -> None:
     """The items of a `kind: List` are validated client-side against /openapi/v2: unknown
     fields and wrong types are reported with Kubernetes' definition names and nothing is
