@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from minikube_py.api.codecs.protobuf import decode_protobuf
+from minikube_py.api.errors import Gone
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.schemas import autoscaling, core
 from minikube_py.api.wire import ApiRequest
+from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.store.sqlite import SqliteStorage as Store
 from tests.apiserver.test_verbs import CM, DEPLOY, call, configmap, deployment
@@ -203,3 +205,32 @@ async def test_an_object_protobuf_cannot_carry_falls_back_to_json(
     assert resp.status == 200 and b'"kind":"ConfigMapList"' in resp.raw
     resp = await get(apiserver, "GET", f"{CM}/odd", accept=PROTOBUF)
     assert resp.status == 500
+
+
+async def test_watch_bookmarks_and_errors_are_frames(apiserver: ApiServer) -> None:
+    """The initial-events-end BOOKMARK of a watch-list is a frame whose object carries only
+    metadata (with the annotation); an ERROR event's object is a protobuf Status."""
+    await call(apiserver, "POST", CM, configmap("b"))
+    resp = await get(apiserver, "GET", CM, watch="true", sendInitialEvents="true",
+                     resourceVersionMatch="NotOlderThan", allowWatchBookmarks="true",
+                     timeoutSeconds="5")
+    assert resp.status == 200
+    buffer = b""
+    while True:
+        buffer += await asyncio.wait_for(anext(resp.stream), 5)
+        frames = ref.watch_frames(buffer[:_complete_prefix(buffer)])
+        if frames and frames[-1][0] == "BOOKMARK":
+            break
+    await resp.stream.aclose()
+    assert [t for t, _ in frames] == ["ADDED", "BOOKMARK"]
+    bookmark = decode_protobuf(frames[-1][1], core.CONFIG_MAP)
+    assert bookmark["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    assert int(bookmark["metadata"]["resourceVersion"]) > 0
+
+    rt = REGISTRY.require("", "v1", "configmaps")
+    frame = pbr.ProtobufFrames(rt, pbr.MessageCache()).error(Gone("too old resource version"))
+    [(event_type, body)] = ref.watch_frames(frame)
+    assert event_type == "ERROR"
+    assert status_of(body) == {"metadata": {}, "status": "Failure",
+                               "message": "too old resource version", "reason": "Expired",
+                               "code": 410}
