@@ -85,6 +85,9 @@ class ResourceHandlers:
         listed = await self.rest.list_objects(rt, ns, opts)
         if media.type == PROTOBUF:
             try:
+                if media.as_ == "PartialObjectMetadataList":
+                    return pbr.partial_list_response(media.version, list_meta(listed),
+                                                     listed.objects())
                 return pbr.list_response(rt, self.protobuf_cache, list_meta(listed),
                                          listed.entries)
             except pbr.EncodeError:
@@ -116,7 +119,8 @@ class ResourceHandlers:
 
         fmt: WireFormat = JSON_LINES
         if media.type == PROTOBUF:
-            fmt = pbr.ProtobufFrames(rt, self.protobuf_cache)
+            fmt = pbr.ProtobufFrames(rt, self.protobuf_cache,
+                                     partial=media.as_ == "PartialObjectMetadata")
         stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
                                   req.disconnected, fmt)
         if req.method == "HEAD":
@@ -294,6 +298,8 @@ def render(media: MediaType, rt: ResourceType, obj: dict[str, Any], *,
     """One object in the negotiated representation."""
     if media.type == PROTOBUF:
         try:
+            if media.as_ == "PartialObjectMetadata":
+                return pbr.message_response(pbr.PARTIAL, partial_metadata(obj), code)
             return pbr.object_response(rt, obj, code)
         except pbr.EncodeError:
             media = fallback(media)

@@ -12,7 +12,7 @@ Kinds with a protobuf form (every built-in kind: its definition is in
 which client-go's typed clients (kubectl 1.32+ ``create``, ``describe``...) prefer; watches
 then stream ``application/vnd.kubernetes.protobuf;stream=watch``. Kinds without one (custom
 resources) answer such a client in JSON if it accepts JSON too, else 406, as Kubernetes does.
-Conversions (``as=Table``...) are JSON or YAML only.
+``as=PartialObjectMetadata(List)`` may be protobuf too; ``as=Table`` is JSON or YAML only.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ CONVERSIONS = {
     "watch": ("Table", "PartialObjectMetadata"),
 }
 CONVERSION_VERSIONS = ("v1", "v1beta1")
+# Conversions also served in protobuf (client-go's metadata informers ask for them so).
+PROTOBUF_CONVERSIONS = frozenset({"PartialObjectMetadata", "PartialObjectMetadataList"})
 STREAMING = frozenset({"watch"})  # shapes only streaming serializers (JSON lines) can write
 
 
@@ -98,9 +100,12 @@ def negotiate(accept: str, request_shape: str = "object", *,
         if chosen is None:
             continue
         if chosen == PROTOBUF:
-            if mt.as_:
-                continue  # no Table or PartialObjectMetadata in protobuf here
-            return MediaType(PROTOBUF, _fallback(accept, request_shape))
+            if not mt.as_:
+                return MediaType(PROTOBUF, _fallback(accept, request_shape))
+            if mt.as_ in PROTOBUF_CONVERSIONS and _convertible(mt, request_shape):
+                return MediaType(PROTOBUF, {"as": mt.as_, "v": mt.version, "g": META_GROUP,
+                                            **_fallback(accept, request_shape, mt.as_)})
+            continue  # no Table in protobuf: kubectl asks for tables in JSON
         if not mt.as_:
             if mt.type in ("*/*", "application/*") and mt.params:
                 continue  # parameters on a wildcard ask for something we cannot tell
@@ -112,14 +117,14 @@ def negotiate(accept: str, request_shape: str = "object", *,
     raise NotAcceptable(f"only the following media types are accepted: {accepted}")
 
 
-def _fallback(accept: str, request_shape: str) -> dict[str, str]:
+def _fallback(accept: str, request_shape: str, shape: str = "") -> dict[str, str]:
     """What to answer a protobuf client with if an object cannot be encoded (a bug, logged):
-    the plain serializer it accepts next, if any (``params["fallback"]``)."""
+    the serializer it accepts next for the same shape (``as``), if any."""
     try:
         other = negotiate(accept, request_shape, protobuf=False)
     except NotAcceptable:
         return {}
-    return {} if other.as_ else {"fallback": other.type}
+    return {"fallback": other.type} if other.as_ == shape else {}
 
 
 def fallback(media: MediaType) -> MediaType:
@@ -128,7 +133,7 @@ def fallback(media: MediaType) -> MediaType:
     if not other:
         raise InternalError("Internal error occurred: the object cannot be encoded as "
                             "protobuf, and the client accepts nothing else")
-    return MediaType(other)
+    return MediaType(other, {k: v for k, v in media.params.items() if k in ("as", "v", "g")})
 
 
 def prefers_protobuf(accept: str, request_shape: str = "object") -> bool:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 PROTOBUF_WATCH = PROTOBUF + ";stream=watch"
 EncodeError = pb.EncodeError
+PARTIAL = "io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata"
 CACHE_BYTES = 64 << 20
 
 
@@ -130,6 +131,15 @@ def objects_list_response(rt: ResourceType, list_meta: dict[str, Any],
     return ApiResponse(200, raw=raw, content_type=PROTOBUF)
 
 
+def partial_list_response(version: str, list_meta: dict[str, Any],
+                          objects: Sequence[dict[str, Any]]) -> ApiResponse:
+    """A ``meta.k8s.io PartialObjectMetadataList`` (client-go's metadata clients)."""
+    items = [pb.raw_field(pb.encode_message({"metadata": obj.get("metadata") or {}}, PARTIAL))
+             for obj in objects]
+    raw = pb.list_body(f"meta.k8s.io/{version}", "PartialObjectMetadataList", list_meta, items)
+    return ApiResponse(200, raw=raw, content_type=PROTOBUF)
+
+
 def status_response(status: dict[str, Any], code: int,
                     headers: dict[str, str] | None = None) -> ApiResponse:
     return ApiResponse(code, raw=pb.encode_status(textsafe.scrub(status)),
@@ -147,11 +157,14 @@ class ProtobufFrames:
 
     content_type = PROTOBUF_WATCH
 
-    def __init__(self, rt: ResourceType, cache: MessageCache) -> None:
+    def __init__(self, rt: ResourceType, cache: MessageCache, *, partial: bool = False) -> None:
         definition = definition_of(rt)
         assert definition is not None
         self.definition = definition
         self.api_version, self.kind = rt.api_version, rt.kind
+        if partial:  # the watch renders PartialObjectMetadata (never from stored bytes)
+            self.definition = PARTIAL
+            self.api_version, self.kind = "meta.k8s.io/v1", "PartialObjectMetadata"
         self.cache = cache
 
     def event(self, event_type: str, obj: dict[str, Any]) -> bytes:

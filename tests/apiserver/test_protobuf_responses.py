@@ -234,3 +234,48 @@ async def test_watch_bookmarks_and_errors_are_frames(apiserver: ApiServer) -> No
     assert status_of(body) == {"metadata": {}, "status": "Failure",
                                "message": "too old resource version", "reason": "Expired",
                                "code": 410}
+
+
+def metadata_accept(shape: str) -> str:
+    """The Accept header of client-go's metadata client."""
+    return (f"{PROTOBUF};as={shape};g=meta.k8s.io;v=v1,"
+            f"application/json;as={shape};g=meta.k8s.io;v=v1,application/json")
+
+
+async def test_metadata_clients_get_partial_object_metadata_in_protobuf(
+        apiserver: ApiServer) -> None:
+    """client-go's metadata informers (garbage collectors, operators) list and watch
+    PartialObjectMetadata(List) in protobuf: metadata only, under meta.k8s.io/v1."""
+    await call(apiserver, "POST", CM, configmap("m", {"app": "m"}, k="v"))
+    resp = await get(apiserver, "GET", CM, accept=metadata_accept("PartialObjectMetadataList"))
+    assert resp.status == 200 and resp.content_type == PROTOBUF
+    api_version, kind, raw = ref.unwrap(resp.raw)
+    assert (api_version, kind) == ("meta.k8s.io/v1", "PartialObjectMetadataList")
+    listed = ref.to_dict(ref.parse("k8s.io.api.core.v1.ConfigMapList", raw))  # same numbering
+    [item] = [i for i in listed["items"] if i["metadata"]["name"] == "m"]
+    assert item == {"metadata": item["metadata"]} and item["metadata"]["labels"] == {"app": "m"}
+
+    resp = await get(apiserver, "GET", f"{CM}/m", accept=metadata_accept("PartialObjectMetadata"))
+    assert ref.unwrap(resp.raw)[:2] == ("meta.k8s.io/v1", "PartialObjectMetadata")
+
+    resp = await get(apiserver, "GET", CM, accept=metadata_accept("PartialObjectMetadata"),
+                     watch="true", resourceVersion="0", timeoutSeconds="5")
+    assert resp.content_type == f"{PROTOBUF};stream=watch"
+    buffer = b""
+    while not _complete_prefix(buffer):
+        buffer += await asyncio.wait_for(anext(resp.stream), 5)
+    await resp.stream.aclose()
+    event_type, body = ref.watch_frames(buffer[:_complete_prefix(buffer)])[0]
+    api_version, kind, raw = ref.unwrap(body)
+    assert (event_type, api_version, kind) == ("ADDED", "meta.k8s.io/v1", "PartialObjectMetadata")
+    assert set(ref.to_dict(ref.parse("k8s.io.api.core.v1.ConfigMap", raw))) == {"metadata"}
+
+
+async def test_tables_stay_json(apiserver: ApiServer) -> None:
+    """A Table asked for in protobuf first falls to the JSON Table offered next (kubectl
+    asks for tables in JSON only)."""
+    accept = (f"{PROTOBUF};as=Table;v=v1;g=meta.k8s.io,"
+              "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
+    resp = await get(apiserver, "GET", CM, accept=accept)
+    assert resp.status == 200 and resp.content_type == "application/json"
+    assert resp.body["kind"] == "Table"

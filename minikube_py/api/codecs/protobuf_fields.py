@@ -1983,6 +1983,9 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("selector", "string"),
     },
     # Response-only messages: the apiserver writes them (api/codecs/protobuf_encode.py).
+    "io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+    },
     "io.k8s.apimachinery.pkg.apis.meta.v1.Status": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"),
         2: ("status", "string"),
