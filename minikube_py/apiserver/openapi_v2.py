@@ -86,9 +86,7 @@ def _parameter(param: dict[str, Any]) -> dict[str, Any]:
     out = {k: param[k] for k in _PARAM_KEYS if k in param}
     schema = param.get("schema") or {}
     out["type"] = schema.get("type", "string")
-    if out["in"] == "query" and out["type"] != "boolean" and out["name"] not in (
-            "pretty", "limit", "timeoutSeconds", "gracePeriodSeconds"):
-        out["uniqueItems"] = True  # as Kubernetes' v2 marks its query parameters
+    out["uniqueItems"] = True  # as Kubernetes' v2 document marks every path and query one
     return out
 
 
