@@ -52,11 +52,14 @@ class EncodeError(ValueError):
 
 # -- the wire format ---------------------------------------------------------------------------
 
+_ONE_BYTE = tuple(bytes((i,)) for i in range(0x80))
+
+
 def varint(value: int) -> bytes:
     """An unsigned varint; a negative int as 10-byte two's complement, as Go writes it."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     value &= (1 << 64) - 1
-    if value < 0x80:
-        return bytes((value,))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -79,6 +82,9 @@ def length_delimited(number: int, data: bytes) -> bytes:
 # (number, json name, base type, how): how is "one", "list" or "map"; a json name of ""
 # is an embedded struct whose fields are the parent's.
 Plan = tuple[tuple[int, str, str, str], ...]
+# json name -> (number, base type, how, embedded): ``embedded`` is the (number, definition)
+# of the embedded struct the key belongs to, or None for the definition's own fields.
+Names = dict[str, tuple[int, str, str, tuple[int, str] | None]]
 
 
 @cache
@@ -93,6 +99,18 @@ def _plan(definition: str) -> Plan:
             how, type_ = "map", type_[len("map[string]"):]
         steps.append((number, name, type_.removeprefix("*"), how))
     return tuple(steps)
+
+
+@cache
+def _names(definition: str) -> Names:
+    names: Names = {}
+    for number, name, type_, how in _plan(definition):
+        if name:
+            names[name] = (number, type_, how, None)
+        else:
+            for inner in known_names(type_):
+                names[inner] = (number, type_, how, (number, type_))
+    return names
 
 
 @cache
@@ -113,42 +131,60 @@ def has_definition(definition: str | None) -> bool:
 
 # -- messages ----------------------------------------------------------------------------------
 
-def encode_message(obj: dict[str, Any], definition: str, *, top: bool = False,
-                   embedded: bool = False) -> bytes:
+def encode_message(obj: dict[str, Any], definition: str, *, top: bool = False) -> bytes:
     """One message of ``definition`` from its JSON object (``top``: the object itself, whose
-    ``kind``/``apiVersion`` go in the envelope; ``embedded``: the parent's object, whose keys
-    the parent has checked)."""
+    ``kind``/``apiVersion`` go in the envelope). Driven by the object's keys, then written in
+    field-number order."""
     if not isinstance(obj, dict):
         raise EncodeError(f"{definition} must be an object, not {type(obj).__name__}")
-    if not embedded:
-        extra = obj.keys() - known_names(definition)
-        if top:
-            extra -= _TOP_LEVEL
-        if extra:
-            raise EncodeError(f"{definition} has no protobuf field for {sorted(extra)}")
-    parts: list[bytes] = []
-    for number, name, type_, how in _plan(definition):
-        if not name:  # embedded: its fields are ours
-            parts.append(length_delimited(number, encode_message(obj, type_, embedded=True)))
+    names = _names(definition)
+    parts: list[tuple[int, bytes]] = []
+    embedded: dict[tuple[int, str], dict[str, Any]] | None = None
+    for name, value in obj.items():
+        entry = names.get(name)
+        if entry is None:
+            if top and name in _TOP_LEVEL:
+                continue
+            raise EncodeError(f"{definition} has no protobuf field for {name!r}")
+        number, type_, how, holder = entry
+        if holder is not None:  # a field of an embedded struct: gathered, written below
+            if embedded is None:
+                embedded = {}
+            embedded.setdefault(holder, {})[name] = value
+        elif value is None:
             continue
-        value = obj.get(name)
-        if value is None:
-            continue
-        if how == "one":
-            parts.append(_field(number, value, type_, definition, name))
+        elif how == "one":
+            parts.append((number, _field(number, value, type_, definition, name)))
         elif how == "list":
             if not isinstance(value, list):
                 raise EncodeError(f"{definition}.{name} must be a list")
-            parts.extend(_field(number, item, type_, definition, name) for item in value)
+            parts.append((number, b"".join([_field(number, item, type_, definition, name)
+                                            for item in value])))
         else:
-            if not isinstance(value, dict):
-                raise EncodeError(f"{definition}.{name} must be a map")
-            for key in sorted(value):
-                entry = length_delimited(1, key.encode())
-                if value[key] is not None:
-                    entry += _field(2, value[key], type_, definition, name)
-                parts.append(length_delimited(number, entry))
-    return b"".join(parts)
+            parts.append((number, _map(number, value, type_, definition, name)))
+    if embedded:
+        for (number, type_), inner in embedded.items():
+            parts.append((number, length_delimited(number, encode_message(inner, type_))))
+    if len(parts) > 1:
+        parts.sort(key=_first)
+    return b"".join([data for _, data in parts])
+
+
+def _first(part: tuple[int, bytes]) -> int:
+    return part[0]
+
+
+def _map(number: int, value: Any, type_: str, where: str, name: str) -> bytes:
+    """A map: one entry message {1: key, 2: value} per key, in key order as Go writes them."""
+    if not isinstance(value, dict):
+        raise EncodeError(f"{where}.{name} must be a map")
+    out = []
+    for key in sorted(value):
+        entry = length_delimited(1, key.encode())
+        if value[key] is not None:
+            entry += _field(2, value[key], type_, where, name)
+        out.append(length_delimited(number, entry))
+    return b"".join(out)
 
 
 def _field(number: int, value: Any, type_: str, where: str, name: str) -> bytes:
@@ -197,12 +233,23 @@ def _special(value: Any, type_: str, where: str, name: str) -> bytes:
 
 def _timestamp(value: Any, where: str, name: str) -> tuple[int, int]:
     """RFC 3339 text -> (seconds since the epoch, nanoseconds)."""
-    match = _RFC3339.match(value) if isinstance(value, str) else None
-    if match is None:
+    parsed = _parse_time(value) if isinstance(value, str) else None
+    if parsed is None:
         raise EncodeError(f"{where}.{name} is not an RFC 3339 time: {value!r}")
+    return parsed
+
+
+@lru_cache(maxsize=8192)  # an object's times repeat (managedFields, conditions)
+def _parse_time(value: str) -> tuple[int, int] | None:
+    match = _RFC3339.match(value)
+    if match is None:
+        return None
     year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
     fraction, zone = match.group(7), match.group(8)
-    moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:  # e.g. month 13
+        return None
     seconds = int((moment - _EPOCH).total_seconds())
     if zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
