@@ -1,4 +1,5 @@
-"""HTTPS throughput of a real daemon: creates/s and gets/s with 32 concurrent clients.
+"""HTTPS throughput of a real daemon: creates/s and gets/s with 32 concurrent clients, and
+full LISTs of the created objects in JSON and in protobuf (as client-go's typed clients ask).
 
 Starts ``minikube-py up`` on a free port in a temp dir, drives it over TLS with the admin
 token from the generated kubeconfig, prints the figures, stops the daemon.
@@ -16,6 +17,7 @@ import shutil
 import ssl
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +28,9 @@ from common import machine, percentile, start_daemon
 CONCURRENCY = 32
 CREATES = 4000
 GETS = 8000
+LISTS = 30  # full lists of the CREATES objects, per encoding
+LIST_CONCURRENCY = 4
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -73,6 +78,41 @@ async def drive(port: int, data: Path, pid: int) -> None:
                   f"(p50 {percentile(lat, 50) * 1000:.1f} ms, "
                   f"p99 {percentile(lat, 99) * 1000:.1f} ms); "
                   f"daemon CPU {cpu * 1e6:.0f} us per request")
+        await lists(session, base, pid)
+
+
+async def lists(session: aiohttp.ClientSession, base: str, pid: int) -> None:
+    """Full lists in JSON, then protobuf: the first protobuf list encodes every object
+    (cold), the others take the encoded messages from the apiserver's cache (warm)."""
+    async def one(accept: str) -> int:
+        async with session.get(base, headers={"Accept": accept}) as resp:
+            body = await resp.read()
+            assert resp.status == 200 and resp.content_type == accept.split(",")[0], resp
+            return len(body)
+
+    for label, accept in (("json", "application/json"), ("protobuf", PROTOBUF)):
+        cold = ""
+        if accept == PROTOBUF:
+            start, cpu = time.perf_counter(), cpu_seconds(pid)
+            await one(accept)
+            cold = (f"; first (cold cache) {(time.perf_counter() - start) * 1000:.0f} ms, "
+                    f"daemon CPU {(cpu_seconds(pid) - cpu) * 1000:.0f} ms")
+        queue = iter(range(LISTS))
+        sizes: list[int] = []
+        start, cpu = time.perf_counter(), cpu_seconds(pid)
+        await asyncio.gather(*(_list_worker(queue, sizes, one, accept)
+                               for _ in range(LIST_CONCURRENCY)))
+        elapsed, cpu = time.perf_counter() - start, cpu_seconds(pid) - cpu
+        print(f"https list of {CREATES} configmaps, {label} ({LIST_CONCURRENCY} clients): "
+              f"{LISTS / elapsed:.1f} lists/s ({CREATES * LISTS / elapsed:,.0f} items/s), "
+              f"{sizes[0] / 1024:.0f} KiB each; daemon CPU {cpu / LISTS * 1000:.1f} ms per "
+              f"list{cold}")
+
+
+async def _list_worker(queue: Iterator[int], sizes: list[int],
+                       one: Callable[[str], Awaitable[int]], accept: str) -> None:
+    for _ in queue:
+        sizes.append(await one(accept))
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
-from minikube_py.apiserver.openapi import install_openapi, install_openapi_v2
+from minikube_py.apiserver.openapi import install_openapi
+from minikube_py.apiserver.openapi_v2 import install_openapi_v2
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import server_context

@@ -58,8 +58,12 @@ class StatusError(Exception):
         kind: str | None = None,
         causes: list[Cause] | None = None,
         retry_after: int | None = None,
+        generic: bool = False,
     ) -> None:
         super().__init__(message)
+        # Kubernetes' NewGenericServerResponse (an unknown path, a method a path does not
+        # serve): its Status carries empty details, ``"details":{}``.
+        self.generic_response = generic
         self.message = message
         self.metadata: dict[str, Any] = {}  # ListMeta of the Status (e.g. a fresh continue)
         self.name = name
@@ -89,7 +93,7 @@ class StatusError(Exception):
             "message": self.message,
             "reason": self.reason,
         }
-        if details:
+        if details or self.generic_response:
             status["details"] = details
         status["code"] = self.code
         return status
@@ -122,6 +126,11 @@ class NotFound(StatusError):
     reason = "NotFound"
 
     @classmethod
+    def generic(cls) -> NotFound:
+        """A path the server does not serve (no resource named)."""
+        return cls("the server could not find the requested resource", generic=True)
+
+    @classmethod
     def of(cls, group: str, resource: str, name: str) -> NotFound:
         return cls(f'{_kind_label(group, resource)} "{name}" not found',
                    name=name, group=group, kind=resource)
@@ -130,6 +139,12 @@ class NotFound(StatusError):
 class MethodNotAllowed(StatusError):
     code = 405
     reason = "MethodNotAllowed"
+
+    @classmethod
+    def generic(cls) -> MethodNotAllowed:
+        """A verb the path does not serve."""
+        return cls("the server does not allow this method on the requested resource",
+                   generic=True)
 
 
 class NotAcceptable(StatusError):

@@ -34,6 +34,7 @@ class ApiRequest:
     user: UserInfo = SYSTEM_ADMIN
     query_all: Mapping[str, list[str]] = field(default_factory=dict)  # repeated params
     user_agent: str = ""
+    if_none_match: str = ""  # the If-None-Match header (conditional GETs of /openapi/v2)
     # True once the client has gone away (set by the HTTP front end; a stream checks it).
     disconnected: Callable[[], bool] = lambda: False
 

@@ -67,8 +67,7 @@ class _StatusRequestHandler(web_protocol.RequestHandler):
         elif isinstance(exc, BadHttpMethod):
             # Any token is a method in Go's server (and then 405); aiohttp's parser refuses
             # unknown ones before we see them, so the connection cannot be kept.
-            err = MethodNotAllowed("the server does not allow this method on the requested "
-                                   "resource")
+            err = MethodNotAllowed.generic()
         elif 400 <= status < 500:
             err = BadRequest(_protocol_message(status, message, exc))
             err.code = status  # type: ignore[misc]
@@ -142,7 +141,8 @@ async def _to_api_request(request: web.BaseRequest,
                       query={k: v[0] for k, v in query_all.items()}, body=body,
                       content_type=request.headers.get("Content-Type", ""),
                       accept=request.headers.get("Accept", ""), query_all=query_all,
-                      user_agent=request.headers.get("User-Agent", ""), **kwargs)
+                      user_agent=request.headers.get("User-Agent", ""),
+                      if_none_match=request.headers.get("If-None-Match", ""), **kwargs)
 
 
 async def _read_body(request: web.BaseRequest) -> bytes | None:
@@ -216,7 +216,8 @@ def _plain(response: ApiResponse) -> web.Response:
     if response.raw is not None:
         body = response.raw
     elif response.body is not None:
-        body = jsonutil.dumps(response.body) + b"\n"
+        # Go's escapes, as Kubernetes' encoder writes: clients compare Status bodies.
+        body = jsonutil.dumps_go(response.body) + b"\n"
     else:
         body = b""
     if response.content_type.startswith("application/json") and body and \

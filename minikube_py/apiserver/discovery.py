@@ -95,7 +95,7 @@ def api_group(registry: Registry, group: str) -> dict[str, Any]:
     """``/apis/{group}``: one group's versions."""
     versions = group_versions(registry).get(group) if group else None
     if not versions:
-        raise NotFound("the server could not find the requested resource")
+        raise NotFound.generic()
     return {"kind": "APIGroup", "apiVersion": "v1", **_api_group(group, versions)}
 
 
@@ -126,7 +126,7 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
     """``/api/v1`` or ``/apis/{group}/{version}``: the resources and subresources served."""
     served = _served(registry, group, version)
     if not served:
-        raise NotFound("the server could not find the requested resource")
+        raise NotFound.generic()
     resources = []
     for rt in served:
         resources.append(_legacy_resource(rt))
@@ -228,7 +228,7 @@ def serve(registry: Registry, req: ApiRequest) -> ApiResponse:
         return _reply(api_group(registry, parts[1]))
     if len(parts) == 3 and parts[0] == "apis":
         return _reply(api_resource_list(registry, parts[1], parts[2]))
-    raise NotFound("the server could not find the requested resource")
+    raise NotFound.generic()
 
 
 def install_discovery(server: ApiServer) -> None:

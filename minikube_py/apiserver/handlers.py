@@ -3,7 +3,8 @@
 Each handler works in the order Kubernetes' handlers do, so that nothing can fail after a
 write has been committed: negotiate the answer's representation (406 before anything
 happens), decode and validate the request's options (400/422), decode the body, and only then
-call ``rest.py``, whose result is shaped into an object, list, Table, watch stream or Status.
+call ``rest.py``, whose result is shaped into an object, list, Table, watch stream or Status,
+in JSON, YAML or protobuf (``protobuf_responses.py``).
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ from minikube_py.api.validation.base import invalid
 from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
-from minikube_py.apiserver.negotiation import YAML, MediaType, negotiate
+from minikube_py.apiserver import protobuf_responses as pbr
+from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, fallback, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
 from minikube_py.apiserver.rest import Listed, RestStorage, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
-from minikube_py.apiserver.watch import open_watch
+from minikube_py.apiserver.watch import JSON_LINES, WireFormat, open_watch
 from minikube_py.util import jsonutil, yamlutil
 
-NOT_ALLOWED = "the server does not allow this method on the requested resource"
 _REQUEST_KINDS = {"list": "list", "deletecollection": "list", "watch": "watch"}
 
 
@@ -40,17 +41,21 @@ class ResourceHandlers:
 
     def __init__(self, rest: RestStorage) -> None:
         self.rest = rest
+        self.protobuf_cache = pbr.MessageCache()
 
     async def serve(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query) -> ApiResponse:
-        media = negotiate(req.accept, _REQUEST_KINDS.get(verb, "object"))
+        media = negotiate(req.accept, _REQUEST_KINDS.get(verb, "object"),
+                          protobuf=pbr.has_protobuf(rt))
         handler = getattr(self, f"_{verb}")
         response: ApiResponse = await handler(req, rt, ns, name, query, media)
         return response
 
     async def serve_subresource(self, sub: str, verb: str, req: ApiRequest, rt: ResourceType,
                                 ns: str, name: str, query: Query) -> ApiResponse:
-        media = negotiate(req.accept)
+        # The parent's kind for status, approval and finalize; Scale and Binding's Status
+        # otherwise.
+        media = negotiate(req.accept, protobuf=pbr.has_protobuf(rt))
         if sub in ("status", "finalize", "approval"):
             if verb == "get" and sub != "finalize":
                 return render(media, rt, self.rest.get(rt, ns, name))
@@ -59,10 +64,10 @@ class ResourceHandlers:
             if verb == "patch" and sub != "finalize":
                 return await self._patch(req, rt, ns, name, query, media, subresource=sub)
         if sub == "scale" and verb in ("get", "update", "patch"):
-            return await self._scale(verb, req, rt, ns, name, query)
+            return await self._scale(verb, req, rt, ns, name, query, media)
         if sub == "binding" and verb == "create":
-            return await self._bind(req, rt, ns, name, query)
-        raise MethodNotAllowed(NOT_ALLOWED)
+            return await self._bind(req, rt, ns, name, query, media)
+        raise MethodNotAllowed.generic()
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -79,6 +84,15 @@ class ResourceHandlers:
                     query: Query, media: MediaType) -> ApiResponse:
         opts = self._list_options(rt, query, watch=False)
         listed = await self.rest.list_objects(rt, ns, opts)
+        if media.type == PROTOBUF:
+            try:
+                if media.as_ == "PartialObjectMetadataList":
+                    return pbr.partial_list_response(media.version, list_meta(listed),
+                                                     listed.objects())
+                return pbr.list_response(rt, self.protobuf_cache, list_meta(listed),
+                                         listed.entries)
+            except pbr.EncodeError:
+                media = fallback(media)
         return render_list(media, rt, listed, include=query.get("includeObject", "Metadata"))
 
     async def _watch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
@@ -104,12 +118,16 @@ class ResourceHandlers:
             def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
                 return partial_metadata(obj) if obj.get("kind") == rt.kind else obj
 
+        fmt: WireFormat = JSON_LINES
+        if media.type == PROTOBUF:
+            fmt = pbr.ProtobufFrames(rt, self.protobuf_cache,
+                                     partial=media.as_ == "PartialObjectMetadata")
         stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
-                                  req.disconnected)
+                                  req.disconnected, fmt)
         if req.method == "HEAD":
             await stream.aclose()  # type: ignore[attr-defined]
-            return ApiResponse(200, raw=b"")
-        return ApiResponse(200, stream=stream)
+            return ApiResponse(200, raw=b"", content_type=fmt.content_type)
+        return ApiResponse(200, stream=stream, content_type=fmt.content_type)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -159,8 +177,11 @@ class ResourceHandlers:
                 details["group"] = rt.group
             details["kind"] = rt.plural
             details["uid"] = meta.get("uid", "")
-            return ApiResponse(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                     "status": "Success", "details": details})
+            status = {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                      "status": "Success", "details": details}
+            if media.type == PROTOBUF:
+                return pbr.status_response(status, 200)
+            return ApiResponse(200, status)
         return render(media, rt, deleted.obj)
 
     async def _deletecollection(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
@@ -168,6 +189,12 @@ class ResourceHandlers:
         opts = self._list_options(rt, query, watch=False)
         options = DeleteOptions.parse(query, delete_body(req))
         deleted = await self.rest.delete_collection(rt, ns, opts, options)
+        if media.type == PROTOBUF:
+            try:
+                return pbr.objects_list_response(
+                    rt, {"resourceVersion": str(self.rest.store.revision)}, deleted)
+            except pbr.EncodeError:
+                media = fallback(media)
         return render(media, rt, {"kind": rt.list_kind, "apiVersion": rt.api_version,
                                   "metadata": {"resourceVersion": str(self.rest.store.revision)},
                                   "items": deleted})
@@ -175,10 +202,10 @@ class ResourceHandlers:
     # -- subresources ------------------------------------------------------------------------
 
     async def _scale(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
-                     query: Query) -> ApiResponse:
+                     query: Query, media: MediaType) -> ApiResponse:
         """``autoscaling/v1 Scale`` view of a workload's replicas."""
         if verb == "get":
-            return ApiResponse(200, to_scale(self.rest.get(rt, ns, name)))
+            return _scale_response(media, to_scale(self.rest.get(rt, ns, name)))
         if verb == "update":
             opts = WriteOptions.parse(query, "update")
             new_scale = decode_body(req.body, req.content_type or "application/json",
@@ -200,10 +227,10 @@ class ResourceHandlers:
         written = await self.rest.patch(rt, ns, name, jsonutil.dumps(patch), MERGE,
                                         opts=opts, subresource="scale",
                                         manager=req.manager_for(opts.field_manager))
-        return ApiResponse(200, to_scale(written.obj))
+        return _scale_response(media, to_scale(written.obj))
 
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
-                    query: Query) -> ApiResponse:
+                    query: Query, media: MediaType) -> ApiResponse:
         """``pods/binding``: set ``spec.nodeName`` of an unbound pod (the scheduler's write)."""
         opts = WriteOptions.parse(query, "create")
         body = decode_body(req.body, req.content_type, BINDING).value
@@ -218,8 +245,11 @@ class ResourceHandlers:
         uid = meta.get("uid") if isinstance(meta, dict) else None
         if not opts.dry_run:
             await self.rest.bind(rt, ns, name, node, uid=uid if isinstance(uid, str) else None)
-        return ApiResponse(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                 "status": "Success", "code": 201})
+        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                  "code": 201}
+        if media.type == PROTOBUF:
+            return pbr.status_response(status, 201)
+        return ApiResponse(201, status)
 
 
 def delete_body(req: ApiRequest) -> dict[str, Any] | None:
@@ -267,6 +297,13 @@ def _check_scale(name: str, new_scale: Any) -> tuple[int, str | None]:
 def render(media: MediaType, rt: ResourceType, obj: dict[str, Any], *,
            include: str = "Metadata", code: int = 200) -> ApiResponse:
     """One object in the negotiated representation."""
+    if media.type == PROTOBUF:
+        try:
+            if media.as_ == "PartialObjectMetadata":
+                return pbr.message_response(pbr.PARTIAL, partial_metadata(obj), code)
+            return pbr.object_response(rt, obj, code)
+        except pbr.EncodeError:
+            media = fallback(media)
     if media.as_ == "Table":
         body: dict[str, Any] = to_table(
             rt, [obj], resource_version=metautil.resource_version(obj), include_object=include,
@@ -287,13 +324,18 @@ def written_response(media: MediaType, rt: ResourceType, obj: dict[str, Any],
     return response
 
 
-def render_list(media: MediaType, rt: ResourceType, listed: Listed, *,
-                include: str) -> ApiResponse:
+def list_meta(listed: Listed) -> dict[str, Any]:
     meta: dict[str, Any] = {"resourceVersion": str(listed.revision)}
     if listed.continue_token:
         meta["continue"] = listed.continue_token
     if listed.remaining is not None:
         meta["remainingItemCount"] = listed.remaining
+    return meta
+
+
+def render_list(media: MediaType, rt: ResourceType, listed: Listed, *,
+                include: str) -> ApiResponse:
+    meta = list_meta(listed)
     if media.as_ == "Table":
         table = to_table(rt, listed.objects(), resource_version=str(listed.revision),
                          continue_token=listed.continue_token, include_object=include,
@@ -323,6 +365,17 @@ def _in_media(media: MediaType, body: dict[str, Any]) -> ApiResponse:
     if media.type == YAML:
         return ApiResponse(200, raw=yamlutil.dump(body), content_type=YAML)
     return ApiResponse(200, body)
+
+
+def _scale_response(media: MediaType, scale: dict[str, Any]) -> ApiResponse:
+    if media.type == PROTOBUF:
+        try:
+            return pbr.message_response(SCALE.name or "", scale)
+        except pbr.EncodeError:
+            media = fallback(media)
+    if media.type == YAML:
+        return ApiResponse(200, raw=yamlutil.dump(scale), content_type=YAML)
+    return ApiResponse(200, scale)
 
 
 def to_scale(obj: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,7 @@ So every document lists every REST path of its group-version and carries *comple
 ``/openapi/v3`` is the index (one ``serverRelativeURL`` per group-version, with the hash of the
 document); ``/openapi/v3/api/v1`` and ``/openapi/v3/apis/{group}/{version}`` the documents.
 Each is generated once, when first asked for, and kept until the registry changes. OpenAPI v2
-(protobuf) is not served (404): kubectl 1.29+ reads v3, but still asks for v2 to validate a
-``kind: List`` file client-side, and kubectl 1.28 and older use only v2.
+(``openapi_v2.py``) is derived from these documents.
 
 The daemon calls :func:`install_openapi` to register the handlers on the ``ApiServer``.
 """
@@ -577,7 +576,7 @@ def build_document(registry: Registry, group: str, version: str,
     """The OpenAPI v3 document of one group-version: its paths and every schema they use."""
     served = [rt for rt in registry if rt.group == group and rt.version == version]
     if not served:
-        raise NotFound("the server could not find the requested resource")
+        raise NotFound.generic()
     components = Components(canonical if canonical is not None else _canonical_definitions())
     ops = _Operations(group, version, components)
     root = "/" + gv_path(group, version)
@@ -621,7 +620,7 @@ class OpenAPIV3:
         if path not in self._docs:
             gv = self.group_versions().get(path)
             if gv is None:
-                raise NotFound("the server could not find the requested resource")
+                raise NotFound.generic()
             if self._canonical is None:
                 self._canonical = _canonical_definitions()
             raw = _encode(build_document(self.registry, *gv, self._canonical))
@@ -661,28 +660,3 @@ def install_openapi(server: ApiServer) -> None:
 
     server.non_resource["/openapi/v3"] = openapi_v3
     server.non_resource["/openapi/v3/*"] = openapi_v3
-
-
-OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-
-
-def install_openapi_v2(server: ApiServer) -> None:
-    """``/openapi/v2``: an empty document — no definitions, v3 is where the schemas are.
-
-    kubectl 1.27/1.28 fetch v2 (as protobuf) before every apply, and newer ones for a
-    ``kind: List`` file; a 404 makes them fail, while an empty document makes them skip their
-    client-side checks and leave validation to the server (``fieldValidation``), which has the
-    complete schemas. An empty protobuf message is zero bytes.
-    """
-
-    async def openapi_v2(req: ApiRequest) -> ApiResponse:
-        if req.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed(f"the server does not allow this method on the requested "
-                                   f"resource ({req.method})")
-        if "protobuf" in req.accept:
-            return ApiResponse(200, raw=b"", content_type=OPENAPI_V2_PROTOBUF)
-        return ApiResponse(200, {"swagger": "2.0", "info": {"title": "minikube-py",
-                                                            "version": "v1.32"},
-                                 "paths": {}, "definitions": {}})
-
-    server.non_resource["/openapi/v2"] = openapi_v2

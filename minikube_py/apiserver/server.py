@@ -33,9 +33,11 @@ from minikube_py.api.errors import (
 )
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
 from minikube_py.apiserver.handlers import ResourceHandlers
+from minikube_py.apiserver.negotiation import prefers_protobuf
 from minikube_py.apiserver.options import Query
 from minikube_py.apiserver.rest import RestStorage, register_field_indexes
 from minikube_py.store.errors import StoreClosed, Unencodable
@@ -46,7 +48,6 @@ log = logging.getLogger(__name__)
 
 KUBERNETES_MINOR = "32"
 GIT_VERSION = f"v1.{KUBERNETES_MINOR}.0+minikube-py.{__version__}"
-NOT_ALLOWED = "the server does not allow this method on the requested resource"
 
 NonResourceHandler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 SubresourceHandler = Callable[..., Awaitable[ApiResponse]]
@@ -144,7 +145,7 @@ class ApiServer:
                     break
         if handler is not None:
             return await handler(req)
-        raise NotFound("the server could not find the requested resource")
+        raise NotFound.generic()
 
     def _health(self, path: str, *, verbose: bool) -> ApiResponse:
         """``[+]name ok`` / ``[-]name failed: why`` per check, as Kubernetes prints them; any
@@ -168,20 +169,27 @@ class ApiServer:
     async def _resource(self, req: ApiRequest, info: requestinfo.RequestInfo) -> ApiResponse:
         rt = self.registry.by_path(info.group, info.version, info.resource)
         if rt is None:
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         ns, name = info.namespace, info.name
         if rt.namespaced and not ns and name:
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         if not rt.namespaced and ns and info.resource != "namespaces":
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         query = Query(req.query, req.query_all)
-        if rt.strategy.provider is not None:
-            return await self._provided(req, info, rt)
-        if info.subresource:
-            return await self._subresource(req, info, rt, query)
-        if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
-            raise MethodNotAllowed(NOT_ALLOWED)
-        return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+        try:
+            if rt.strategy.provider is not None:
+                return await self._provided(req, info, rt)
+            if info.subresource:
+                return await self._subresource(req, info, rt, query)
+            if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
+                raise MethodNotAllowed.generic()
+            return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+        except StatusError as err:
+            # In the serializer the client negotiated, as Kubernetes writes errors: a
+            # protobuf client of a kind with a protobuf form gets a protobuf Status.
+            if pbr.has_protobuf(rt) and prefers_protobuf(req.accept):
+                return pbr.error_response(err, status_response(err).headers)
+            raise
 
     async def _provided(self, req: ApiRequest, info: requestinfo.RequestInfo,
                         rt: ResourceType) -> ApiResponse:
@@ -189,7 +197,7 @@ class ApiServer:
         server would); 503 while no component has registered one."""
         if info.subresource or info.verb not in path_verbs(rt, info.namespace, info.name) \
                 or info.verb not in rt.verbs:
-            raise MethodNotAllowed(NOT_ALLOWED)
+            raise MethodNotAllowed.generic()
         provider = self.providers.get(str(rt.strategy.provider))
         if provider is None:
             raise ServiceUnavailable("the server is currently unable to handle the request")
@@ -199,7 +207,7 @@ class ApiServer:
                            rt: ResourceType, query: Query) -> ApiResponse:
         sub = info.subresource
         if sub not in rt.subresources:
-            raise NotFound("the server could not find the requested resource")
+            raise NotFound.generic()
         handler = self.subresource_handlers.get(sub)
         if handler is not None:
             return await handler(self, req, info, rt)

@@ -1,6 +1,8 @@
 """Watch streams: store events filtered and encoded as Kubernetes watch events.
 
-One JSON object per line, ``{"type": ADDED|MODIFIED|DELETED|BOOKMARK|ERROR, "object": ...}``.
+One JSON object per line, ``{"type": ADDED|MODIFIED|DELETED|BOOKMARK|ERROR, "object": ...}``
+(:class:`JsonLines`), or length-prefixed protobuf ``WatchEvent`` frames for clients that asked
+for protobuf (``protobuf_responses.ProtobufFrames``): a ``WireFormat`` writes the events.
 With a selector, an object that starts matching arrives as ADDED and one that stops matching
 as DELETED, as a Kubernetes watch cache does. ``timeoutSeconds`` ends the stream; bookmarks
 carry the newest revision when the client allows them (and tell us early when it is gone).
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Protocol
 
 from minikube_py.api.errors import Gone, InternalError, StatusError
 from minikube_py.api.registry import ResourceType
@@ -41,13 +43,51 @@ def line(event_type: str, obj: Any) -> bytes:
 
 
 def error_line(err: StatusError) -> bytes:
-    return line("ERROR", err.to_status())
+    return jsonutil.dumps_go({"type": "ERROR", "object": err.to_status()}) + b"\n"
+
+
+class WireFormat(Protocol):
+    """How a watch writes its events."""
+
+    content_type: str
+
+    def event(self, event_type: str, obj: dict[str, Any]) -> bytes: ...
+
+    def from_event(self, event: Event) -> bytes: ...
+
+    def initial(self, entries: Sequence[Entry]) -> bytes: ...
+
+    def error(self, err: StatusError) -> bytes: ...
+
+
+class JsonLines:
+    """JSON lines; the stored bytes go out as they are, inside the event's line."""
+
+    content_type = "application/json"
+
+    def event(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        return line(event_type, obj)
+
+    def from_event(self, event: Event) -> bytes:
+        return event.wire
+
+    def initial(self, entries: Sequence[Entry]) -> bytes:
+        # One copy of each stored value, into the chunk.
+        parts = [_ADDED_HEAD, b"", _ADDED_TAIL] * len(entries)
+        parts[1::3] = [entry.value for entry in entries]
+        return b"".join(parts)
+
+    def error(self, err: StatusError) -> bytes:
+        return error_line(err)
+
+
+JSON_LINES = JsonLines()
 
 
 async def open_watch(store: Storage, rt: ResourceType, namespace: str, name: str,
                      opts: ListOptions, match: Match, render: Render | None,
                      disconnected: Callable[[], bool] = lambda: False,
-                     ) -> AsyncIterator[bytes]:
+                     fmt: WireFormat = JSON_LINES) -> AsyncIterator[bytes]:
     """Start a watch (errors such as a bad resourceVersion raise here, before any byte is
     sent) and return the stream of its lines.
 
@@ -68,9 +108,9 @@ async def open_watch(store: Storage, rt: ResourceType, namespace: str, name: str
     try:
         watcher = await store.watch(prefix, after)
     except Compacted as exc:
-        return _single(error_line(Gone(f"too old resource version: {after} "
-                                        f"({exc.compacted})")))
-    return _stream(store, rt, watcher, initial, name, opts, match, render, disconnected)
+        return _single(fmt.error(Gone(f"too old resource version: {after} "
+                                       f"({exc.compacted})")))
+    return _stream(store, rt, watcher, initial, name, opts, match, render, disconnected, fmt)
 
 
 async def _single(data: bytes) -> AsyncIterator[bytes]:
@@ -80,7 +120,7 @@ async def _single(data: bytes) -> AsyncIterator[bytes]:
 async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
                   initial: list[Entry], name: str, opts: ListOptions, match: Match,
                   render: Render | None, disconnected: Callable[[], bool],
-                  ) -> AsyncIterator[bytes]:
+                  fmt: WireFormat) -> AsyncIterator[bytes]:
     """The lines of one watch; events that arrive together leave as one chunk."""
     first = True
 
@@ -88,7 +128,7 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
         nonlocal first
         wire = render(obj, first) if render else obj
         first = False
-        return line(event_type, wire)
+        return fmt.event(event_type, wire)
 
     loop = asyncio.get_running_loop()
     timeout = opts.timeout_seconds or DEFAULT_TIMEOUT  # 0 means the default, as Kubernetes
@@ -102,13 +142,13 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
             while end < len(initial) and (size < INITIAL_CHUNK_BYTES or end == start):
                 size += len(initial[end].value)
                 end += 1
-            lines = _initial_lines(initial[start:end], name, filtered, match, out)
+            lines = _initial_lines(initial[start:end], name, filtered, match, out, fmt)
             start = end
             if lines:
                 yield lines
         initial = []  # the stream no longer holds the snapshot
         if opts.send_initial_events and opts.allow_bookmarks:
-            yield line("BOOKMARK", _bookmark(rt, store.revision, initial_done=True))
+            yield fmt.event("BOOKMARK", _bookmark(rt, store.revision, initial_done=True))
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -129,14 +169,14 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
                     return  # the client left: free the subscription now, not at timeout
                 if opts.allow_bookmarks and watcher.pending() == 0:
                     # Nothing of ours is queued: every change up to now has been sent.
-                    yield line("BOOKMARK", _bookmark(rt, store.revision))
+                    yield fmt.event("BOOKMARK", _bookmark(rt, store.revision))
                 continue
             chunk: list[bytes] = []
             for event in batch:
                 if name and not event.key.endswith("/" + name):
                     continue
                 if not filtered:
-                    chunk.append(event.wire)
+                    chunk.append(fmt.from_event(event))
                     continue
                 translated = _translate(event, match)
                 if translated is not None:
@@ -145,25 +185,23 @@ async def _stream(store: Storage, rt: ResourceType, watcher: Watcher,
                 yield b"".join(chunk)
     except Exception as exc:  # a bug while rendering: end with an ERROR event, not a cut
         log.exception("watch of %s failed", rt.group_resource)
-        yield error_line(InternalError(f"Internal error occurred: {exc!r}"))
+        yield fmt.error(InternalError(f"Internal error occurred: {exc!r}"))
     finally:
         watcher.close()
 
 
 def _initial_lines(entries: list[Entry], name: str, filtered: bool, match: Match,
-                   out: Callable[[str, dict[str, Any]], bytes]) -> bytes:
-    """ADDED lines of a slice of the initial state: the stored bytes as they are when the
-    watch filters nothing, else decoded, matched and rendered."""
-    if not filtered and not name:  # one copy of each stored value, into the chunk
-        parts = [_ADDED_HEAD, b"", _ADDED_TAIL] * len(entries)
-        parts[1::3] = [entry.value for entry in entries]
-        return b"".join(parts)
+                   out: Callable[[str, dict[str, Any]], bytes], fmt: WireFormat) -> bytes:
+    """ADDED events of a slice of the initial state: from the stored bytes when the watch
+    filters nothing, else decoded, matched and rendered."""
+    if not filtered and not name:
+        return fmt.initial(entries)
     lines: list[bytes] = []
     for entry in entries:
         if name and not entry.key.endswith("/" + name):
             continue
         if not filtered:
-            lines.append(_ADDED_HEAD + entry.value + _ADDED_TAIL)
+            lines.append(fmt.initial([entry]))
             continue
         obj = entry.decode()
         if match(obj):

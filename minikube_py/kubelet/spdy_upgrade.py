@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from minikube_py.util import jsonutil
 from minikube_py.util.spdy import ProtocolError, SpdySession, SpdyStream
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,10 @@ OnStream = Callable[[SpdyStream], Awaitable[None]]
 
 
 def _status(code: int, reason: str, message: str) -> web.Response:
-    return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {},
+    body = jsonutil.dumps_go({"kind": "Status", "apiVersion": "v1", "metadata": {},
                               "status": "Failure", "message": message, "reason": reason,
-                              "code": code}, status=code)
+                              "details": {}, "code": code}) + b"\n"
+    return web.Response(status=code, body=body, content_type="application/json")
 
 
 def offered_protocols(request: web.BaseRequest) -> list[str]:

@@ -279,10 +279,9 @@ async def test_openapi_documents_are_cached(server: ApiServer) -> None:
 @pytest.mark.parametrize("path", [
     pytest.param("/openapi/v3/apis/nope/v1", id="unknown-group-version"),
     pytest.param("/openapi/v3/apis/apps/v2", id="unknown-version"),
-    pytest.param("/openapi/v2", id="v2-not-served"),
 ])
 async def test_openapi_not_found(server: ApiServer, path: str) -> None:
-    """Unknown documents and OpenAPI v2 answer 404 (kubectl uses v3 when it exists)."""
+    """Unknown group-version documents answer 404."""
     resp, body = await fetch(server, path)
     assert resp.status == 404 and body["reason"] == "NotFound"
 

@@ -326,7 +326,8 @@ async def test_unknown_field_names_are_quoted_in_warnings(apiserver: ApiServer) 
 @pytest.mark.parametrize("accept", [
     pytest.param("text/html", id="html"),
     pytest.param("application/json;as=Table;v=v2;g=meta.k8s.io", id="table-v2"),
-    pytest.param("application/vnd.kubernetes.protobuf", id="protobuf-only"),
+    pytest.param("application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io",
+                 id="protobuf-table"),
 ])
 async def test_unacceptable_accept_is_406_before_a_write(apiserver: ApiServer,
                                                          accept: str) -> None:

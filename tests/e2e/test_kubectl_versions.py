@@ -2,8 +2,9 @@
 each, so a change to discovery, OpenAPI or the wire formats that breaks an older or newer client
 shows up here.
 
-kubectl 1.27 and 1.28 fetch /openapi/v2 before every apply; the daemon serves an empty v2
-document there (the schemas are in v3), so every minor applies without flags.
+kubectl 1.27 and 1.28 fetch /openapi/v2 before every apply, and every minor validates the
+items of a `kind: List` against it; the daemon serves the full v2 document (derived from the
+v3 schemas), so every minor applies without flags.
 """
 
 from __future__ import annotations

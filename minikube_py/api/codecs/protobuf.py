@@ -4,7 +4,7 @@ kubectl 1.32+ sends the objects of its imperative ``create`` commands (``create 
 ``create configmap``, ``create deployment``...) as ``application/vnd.kubernetes.protobuf``.
 The apiserver's ``decode_body`` hands such a body here with the schema of the kind it is
 posted to; everything after that (defaults, validation, storage) sees the same dict as for
-JSON. Responses stay JSON, which every client accepts.
+JSON. Answers in protobuf are ``protobuf_encode.py``'s, the reverse of this module.
 
 The body is the magic ``k8s\\x00`` followed by a ``runtime.Unknown`` envelope whose ``raw``
 field holds the object's own message, numbered as in Kubernetes' ``generated.proto`` files (see

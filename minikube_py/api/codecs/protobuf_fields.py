@@ -3,8 +3,9 @@
 Kubernetes clients (kubectl 1.32+ for its imperative ``create`` commands) send request bodies as
 ``application/vnd.kubernetes.protobuf``. A message's fields there are known by number only; the
 numbers are those of Kubernetes' ``generated.proto`` files (k8s.io/api, k8s.io/apimachinery),
-which never change once released. This table is read by ``api/protobuf.py`` alone, to turn such a
-body into the JSON-shaped dict a JSON body would have given.
+which never change once released. ``api/codecs/protobuf.py`` reads it to turn such a body into
+the JSON-shaped dict a JSON body would have given, and ``api/codecs/protobuf_encode.py`` to write
+responses for clients that ask for protobuf.
 
 ``FIELDS[definition][number] = (json_name, type)``, where ``type`` is written as in Go:
 
@@ -2033,5 +2034,30 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
     },
     "io.k8s.apimachinery.pkg.apis.meta.v1.ShardInfo": {
         1: ("selector", "string"),
+    },
+    # Response-only messages: the apiserver writes them (api/codecs/protobuf_encode.py).
+    "io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+    },
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Status": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"),
+        2: ("status", "string"),
+        3: ("message", "string"),
+        4: ("reason", "string"),
+        5: ("details", "*io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails"),
+        6: ("code", "int32"),
+    },
+    "io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause": {
+        1: ("reason", "string"),
+        2: ("message", "string"),
+        3: ("field", "string"),
+    },
+    "io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails": {
+        1: ("name", "string"),
+        2: ("group", "string"),
+        3: ("kind", "string"),
+        4: ("causes", "[]io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause"),
+        5: ("retryAfterSeconds", "int32"),
+        6: ("uid", "string"),
     },
 }
