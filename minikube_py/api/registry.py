@@ -3,10 +3,13 @@
 Everything that needs to know what is served reads :data:`REGISTRY`: the apiserver's routing
 and discovery, OpenAPI, the CLI's name resolution and every client. Each kind is one module
 of ``api/kinds`` (its resource type and its strategy); see docs/ARCHITECTURE.md for the recipe.
+Custom resources are not registered here: an apiserver serves them from a copy of this
+registry (``Registry.copy``), adding and removing their types as CRDs come and go.
 """
 
 from __future__ import annotations
 
+from minikube_py.api.kinds.apiextensions import customresourcedefinition
 from minikube_py.api.kinds.apps import (
     controllerrevision,
     daemonset,
@@ -72,3 +75,4 @@ REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
+REGISTRY.add(customresourcedefinition.RESOURCE)
