@@ -15,7 +15,6 @@ from minikube_py.api.errors import BadRequest, Invalid, MethodNotAllowed
 from minikube_py.api.machinery import meta as metautil
 from minikube_py.api.machinery.fieldselectors import check_field_selector
 from minikube_py.api.machinery.patch import APPLY, MERGE, apply_patch, check_patch_type
-from minikube_py.api.printers import selector_string
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.schemas.autoscaling import SCALE
 from minikube_py.api.schemas.core import BINDING
@@ -26,7 +25,7 @@ from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver.negotiation import YAML, MediaType, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
-from minikube_py.apiserver.rest import Listed, RestStorage, matches
+from minikube_py.apiserver.rest import Listed, RestStorage, converter, matches, served
 from minikube_py.apiserver.tables import partial_metadata, to_table
 from minikube_py.apiserver.watch import open_watch
 from minikube_py.util import jsonutil, yamlutil
@@ -104,6 +103,15 @@ class ResourceHandlers:
             def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
                 return partial_metadata(obj) if obj.get("kind") == rt.kind else obj
 
+        convert = converter(rt)
+        if convert is not None:  # stored in another version: each event in the served one
+            inner = render_event
+
+            def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
+                if obj.get("kind") == rt.kind:
+                    obj = served(rt, dict(obj))  # events are shared: a copy of the top level
+                return inner(obj, first) if inner is not None else obj
+
         stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
                                   req.disconnected)
         if req.method == "HEAD":
@@ -134,7 +142,7 @@ class ResourceHandlers:
     async def _patch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                      query: Query, media: MediaType, *, subresource: str = "") -> ApiResponse:
         ctype = req.content_type.split(";")[0].strip().lower()
-        check_patch_type(ctype)
+        check_patch_type(ctype, strategic=rt.strategy.strategic_merge)
         opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
         if ctype == APPLY:
             written = await self.rest.apply(rt, ns, name, req.body or b"", opts=opts,
@@ -178,29 +186,29 @@ class ResourceHandlers:
                      query: Query) -> ApiResponse:
         """``autoscaling/v1 Scale`` view of a workload's replicas."""
         if verb == "get":
-            return ApiResponse(200, to_scale(self.rest.get(rt, ns, name)))
+            return ApiResponse(200, to_scale(rt, self.rest.get(rt, ns, name)))
         if verb == "update":
             opts = WriteOptions.parse(query, "update")
             new_scale = decode_body(req.body, req.content_type or "application/json",
                                     SCALE).value
         else:
             ctype = req.content_type.split(";")[0].strip().lower()
-            check_patch_type(ctype)
+            check_patch_type(ctype, strategic=rt.strategy.strategic_merge)
             opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
             if ctype == APPLY:
                 raise BadRequest("server-side apply of the scale subresource is not supported")
-            scale = to_scale(self.rest.get(rt, ns, name))
+            scale = to_scale(rt, self.rest.get(rt, ns, name))
             # Patched without its resourceVersion, so one shows only if the patch set it.
             del scale["metadata"]["resourceVersion"]
             new_scale, _ = apply_patch(ctype, scale, req.body or b"", SCALE)
         replicas, pinned = _check_scale(name, new_scale)
-        patch: dict[str, Any] = {"spec": {"replicas": replicas}}
+        patch: dict[str, Any] = rt.strategy.replicas_patch(replicas)
         if pinned:
             patch["metadata"] = {"resourceVersion": str(pinned)}
         written = await self.rest.patch(rt, ns, name, jsonutil.dumps(patch), MERGE,
                                         opts=opts, subresource="scale",
                                         manager=req.manager_for(opts.field_manager))
-        return ApiResponse(200, to_scale(written.obj))
+        return ApiResponse(200, to_scale(rt, written.obj))
 
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query) -> ApiResponse:
@@ -325,15 +333,15 @@ def _in_media(media: MediaType, body: dict[str, Any]) -> ApiResponse:
     return ApiResponse(200, body)
 
 
-def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
+def to_scale(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    """The ``autoscaling/v1 Scale`` of an object, from what its strategy reads as replicas
+    and selector (workloads: ``spec.replicas``; custom resources: their CRD's paths)."""
     meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
+    spec_replicas, status_replicas, selector = rt.strategy.scale_of(obj)
     return {
         "kind": "Scale", "apiVersion": "autoscaling/v1",
         "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
                                           "creationTimestamp") if k in meta},
-        "spec": {"replicas": spec.get("replicas", 0)},
-        "status": {"replicas": status.get("replicas", 0),
-                   "selector": selector_string(spec.get("selector"))},
+        "spec": {"replicas": spec_replicas},
+        "status": {"replicas": status_replicas, "selector": selector},
     }

@@ -9,7 +9,8 @@ So every document lists every REST path of its group-version and carries *comple
 
 ``/openapi/v3`` is the index (one ``serverRelativeURL`` per group-version, with the hash of the
 document); ``/openapi/v3/api/v1`` and ``/openapi/v3/apis/{group}/{version}`` the documents.
-Each is generated once, when first asked for, and kept until the registry changes. OpenAPI v2
+Each is generated once, when first asked for, and kept until the registry changes (its
+``generation``: custom resources come and go). OpenAPI v2
 (protobuf) is not served (404): kubectl 1.29+ reads v3, but still asks for v2 to validate a
 ``kind: List`` file client-side, and kubectl 1.28 and older use only v2.
 
@@ -598,16 +599,17 @@ class OpenAPIV3:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._fingerprint: tuple[int, ...] = ()
+        self._generation = -1
         self._docs: dict[str, bytes] = {}
         self._hashes: dict[str, str] = {}
         self._index: bytes | None = None
         self._canonical: dict[str, Schema] | None = None
 
     def _check_fresh(self) -> None:
-        fingerprint = tuple(id(rt) for rt in self.registry)
-        if fingerprint != self._fingerprint:
-            self._fingerprint = fingerprint
+        # The registry's generation moves with every type added or removed (CRDs coming and
+        # going): the documents of an older generation are dropped.
+        if self.registry.generation != self._generation:
+            self._generation = self.registry.generation
             self._docs, self._hashes, self._index = {}, {}, None
 
     def group_versions(self) -> dict[str, tuple[str, str]]:

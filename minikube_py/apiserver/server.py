@@ -35,6 +35,7 @@ from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
+from minikube_py.apiserver.customresources import CustomResourceServing
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.options import Query
 from minikube_py.apiserver.rest import RestStorage, register_field_indexes
@@ -91,12 +92,15 @@ class ApiServer:
     """Routes requests to resources; ``non_resource`` maps extra paths (discovery, OpenAPI,
     metrics) to handlers that other modules register."""
 
-    def __init__(self, store: Storage, registry: Registry = REGISTRY) -> None:
+    def __init__(self, store: Storage, registry: Registry | None = None) -> None:
         self.store = store
-        self.registry = registry
+        # Its own registry: the built-in kinds, plus the custom resources of this cluster's
+        # CRDs while they are established (``custom_resources``, started by the daemon).
+        self.registry = registry if registry is not None else REGISTRY.copy()
         self.rest = RestStorage(store)
+        self.custom_resources = CustomResourceServing(store, self.rest, self.registry)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
-        register_field_indexes(store, registry)
+        register_field_indexes(store, self.registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).

@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-_STEP = re.compile(r"""\.(?P<field>[^.\[\]]+)|\[(?P<index>-?\d+|\*)\]|\[\?\(@\.(?P<key>[^=!<>\s]+)\s*(?P<op>==|!=)\s*(?P<value>"[^"]*"|'[^']*'|[^)\s]+)\)\]|\['(?P<quoted>[^']+)'\]""")
+_STEP = re.compile(
+    r"\.(?P<field>[^.\[\]]+)"
+    r"|\[(?P<index>-?\d+|\*)\]"
+    r"|\[\?\(@\.(?P<key>[^=!<>\s]+)\s*(?P<op>==|!=)\s*"
+    r"(?P<value>\"[^\"]*\"|'[^']*'|[^)\s]+)\)\]"
+    r"|\['(?P<quoted>[^']+)'\]")
 
 
 class JSONPathError(ValueError):

@@ -17,8 +17,11 @@ from typing import Any
 from minikube_py.api.errors import Cause
 from minikube_py.api.machinery import structuralschema
 from minikube_py.api.validation.base import forbidden, immutable, invalid, not_supported, required
-from minikube_py.api.validation.names import is_dns1035_label, is_dns1123_label, \
-    is_dns1123_subdomain
+from minikube_py.api.validation.names import (
+    is_dns1035_label,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+)
 
 SCOPES = ["Cluster", "Namespaced"]
 COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"]
@@ -289,7 +292,7 @@ def _list_type(node: Obj, path: str) -> Iterator[Cause]:
     if list_type not in LIST_TYPES:
         yield not_supported(f"{path}.x-kubernetes-list-type", list_type, LIST_TYPES)
         return
-    items = node.get("items") if isinstance(node.get("items"), dict) else {}
+    items: Obj = node["items"] if isinstance(node.get("items"), dict) else {}
     if list_type == "map":
         if not keys:
             yield required(f"{path}.x-kubernetes-list-map-keys",

@@ -200,7 +200,7 @@ def _convert(node: JSONSchema) -> Schema:
         return obj(None, fields, required=node.get("required") or (),
                    description=description, preserve_unknown=preserve)
     if node_type == "array":
-        items = node.get("items") if isinstance(node.get("items"), dict) else {}
+        items: JSONSchema = node["items"] if isinstance(node.get("items"), dict) else {}
         list_type = node.get(structuralschema.LIST_TYPE) or "atomic"
         keys = tuple(node.get(structuralschema.LIST_MAP_KEYS) or ())
         return array(_convert(items), description, list_type=list_type, map_keys=keys)
