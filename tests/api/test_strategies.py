@@ -70,14 +70,21 @@ SAMPLES: dict[str, Object] = {
         "minReplicas": 1, "maxReplicas": 3}},
     "Lease": {"spec": {"holderIdentity": "me", "leaseDurationSeconds": 15}},
     "PriorityClass": {"value": 1000},
+    "CustomResourceDefinition": {"spec": {
+        "group": "example.com", "scope": "Namespaced",
+        "names": {"plural": "widgets", "kind": "Widget"},
+        "versions": [{"name": "v1", "served": True, "storage": True,
+                      "schema": {"openAPIV3Schema": {"type": "object"}}}]}},
 }
+#: Kinds whose names must say more than "x" (a CRD is named <plural>.<group>).
+NAMES = {"CustomResourceDefinition": "widgets.example.com"}
 
 KINDS = [pytest.param(rt, id=rt.kind) for rt in REGISTRY]
 
 
 def sample(rt: ResourceType, **meta: Any) -> Object:
     """The kind's sample as a create would see it after defaulting."""
-    metadata: Object = {"name": "x", "uid": "u-1", **meta}
+    metadata: Object = {"name": NAMES.get(rt.kind, "x"), "uid": "u-1", **meta}
     if rt.namespaced:
         metadata["namespace"] = "default"
     obj = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": metadata,

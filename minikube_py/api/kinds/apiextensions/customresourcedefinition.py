@@ -58,9 +58,10 @@ class CustomResourceDefinitionStrategy(Strategy):
                          "conditions": [], "acceptedNames": {"plural": "", "kind": ""}}
 
     def prepare_for_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        # A new storage version joins storedVersions (every CRD has them from its create).
         storage = storage_version(new)
-        stored = new.setdefault("status", {}).setdefault("storedVersions", [])
-        if storage and storage not in stored:
+        stored = (new.get("status") or {}).get("storedVersions")
+        if storage and isinstance(stored, list) and storage not in stored:
             stored.append(storage)
 
     def validate(self, obj: dict[str, Any]) -> list[Cause]:
