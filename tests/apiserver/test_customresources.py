@@ -219,7 +219,8 @@ async def test_patches_and_apply(client: Client) -> None:
     assert err.code == 415
     applied = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"},
                "spec": {"size": 4, "ports": [{"name": "b", "port": 2}]}}
-    obj = await client.request("PATCH", f"{WIDGETS}/w1", content_type="application/apply-patch+yaml",
+    obj = await client.request("PATCH", f"{WIDGETS}/w1",
+                               content_type="application/apply-patch+yaml",
                                query={"fieldManager": "tester", "force": "true"}, body=applied)
     assert obj["spec"]["color"] == "blue"
     assert sorted(p["name"] for p in obj["spec"]["ports"]) == ["a", "b"]
