@@ -57,9 +57,9 @@ class Strategy:
     #: Whether PATCH takes ``application/strategic-merge-patch+json`` (custom resources do
     #: not: Kubernetes answers 415, as their schemas carry no merge keys).
     strategic_merge: ClassVar[bool] = True
-    #: The ``apiVersion`` objects are stored in when it differs from the one served (a
-    #: custom resource served in several versions, conversion ``None``); "" stores what is
-    #: served. The REST layer rewrites ``apiVersion`` on the way in and out.
+    #: The ``apiVersion`` objects are stored in (custom resources, conversion ``None``: the
+    #: CRD's storage version); "" stores what is served. When set, the REST layer rewrites
+    #: ``apiVersion`` on the way in and out.
     storage_api_version: str = ""
 
     # -- decoding --------------------------------------------------------------------------

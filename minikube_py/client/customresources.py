@@ -51,7 +51,11 @@ def one_version_each(types: list[ResourceType]) -> list[ResourceType]:
     for rt in types:
         key = (rt.group, rt.plural)
         current = chosen.get(key)
-        if current is None or (current.strategy.storage_api_version
-                               and not rt.strategy.storage_api_version):
+        if current is None or (not _stored_as(current) and _stored_as(rt)):
             chosen[key] = rt
     return list(chosen.values())
+
+
+def _stored_as(rt: ResourceType) -> bool:
+    """Whether ``rt`` is the version its objects are stored in (built-in kinds: always)."""
+    return rt.strategy.storage_api_version in ("", rt.api_version)

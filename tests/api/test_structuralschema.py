@@ -227,7 +227,7 @@ def test_resource_types_only_when_established() -> None:
     types = resource_types(crd)
     assert [(rt.version, rt.namespaced, rt.short_names) for rt in types] == [
         ("v1", False, ("t",)), ("v2", False, ("t",))]
-    assert [rt.strategy.storage_api_version for rt in types] == ["", "x.io/v1"]
+    assert [rt.strategy.storage_api_version for rt in types] == ["x.io/v1", "x.io/v1"]
 
 
 def test_printer_columns_from_json_paths() -> None:

@@ -305,3 +305,71 @@ async def test_name_conflict_is_not_accepted(client: Client) -> None:
     assert conditions["NamesAccepted"]["status"] == "False"
     assert conditions["NamesAccepted"]["reason"] == "KindConflict"
     assert conditions["Established"]["status"] == "False"
+
+
+async def test_cluster_scoped_custom_resource(client: Client) -> None:
+    """A Cluster-scoped CRD serves its kind without namespaces; field selectors by name."""
+    crd = widget_crd()
+    crd["spec"]["scope"] = "Cluster"
+    await established(client, crd)
+    path = "/apis/example.com/v1/widgets"
+    created = await client.request("POST", path, body=widget())
+    assert "namespace" not in created["metadata"]
+    await client.request("POST", path, body=widget("w2"))
+    listed = await client.request("GET", path, query={"fieldSelector": "metadata.name=w2"})
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["w2"]
+    err = await error_of(client.request("GET", path, query={
+        "fieldSelector": "metadata.namespace=default"}))
+    assert err.code == 400
+
+
+async def test_crd_deletion_waits_for_object_finalizers(client: Client) -> None:
+    """While its objects go (one held by a finalizer) the CRD is Terminating and refuses
+    creates; once the last is gone the CRD goes too."""
+    await established(client, widget_crd())
+    held = widget("held")
+    held["metadata"]["finalizers"] = ["example.com/hold"]
+    await client.request("POST", WIDGETS, body=held)
+    await client.request("DELETE", f"{CRDS}/widgets.example.com")
+    for _ in range(100):
+        obj = await client.request("GET", f"{WIDGETS}/held")
+        if obj["metadata"].get("deletionTimestamp"):
+            break
+        await asyncio.sleep(0.02)
+    crd = await client.request("GET", f"{CRDS}/widgets.example.com")
+    assert {c["type"]: c["status"] for c in crd["status"]["conditions"]}["Terminating"] == \
+        "True"
+    assert crd["metadata"]["finalizers"] == ["customresourcecleanup.apiextensions.k8s.io"]
+    err = await error_of(client.request("POST", WIDGETS, body=widget("late")))
+    assert err.code == 405
+    await client.request("PATCH", f"{WIDGETS}/held", content_type=MERGE,
+                         body={"metadata": {"finalizers": None}})
+    for _ in range(200):
+        try:
+            await client.request("GET", f"{CRDS}/widgets.example.com")
+        except StatusError as exc:
+            assert exc.code == 404
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the CRD stayed after its last object went")
+
+
+async def test_objects_follow_a_new_storage_version(client: Client, server: ApiServer) -> None:
+    """Objects stored in an old storage version are served in the version asked for, and a
+    new storage version joins status.storedVersions."""
+    await established(client, widget_crd(versions=("v1", "v2"), storage="v1"))
+    await client.request("POST", WIDGETS, body=widget())
+    crd = await client.request("GET", f"{CRDS}/widgets.example.com")
+    for version in crd["spec"]["versions"]:
+        version["storage"] = version["name"] == "v2"
+    updated = await client.request("PUT", f"{CRDS}/widgets.example.com", body=crd)
+    assert updated["status"]["storedVersions"] == ["v1", "v2"]
+    v2 = WIDGETS.replace("/v1/", "/v2/")
+    for _ in range(100):
+        got = await client.request("GET", f"{v2}/w1")
+        if server.registry.by_path("example.com", "v2", "widgets").strategy \
+                .storage_api_version == "example.com/v2":
+            break
+        await asyncio.sleep(0.02)
+    assert got["apiVersion"] == "example.com/v2"
+    assert (await client.request("GET", f"{WIDGETS}/w1"))["apiVersion"] == "example.com/v1"

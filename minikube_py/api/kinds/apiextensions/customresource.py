@@ -84,7 +84,9 @@ def resource_types(crd: Mapping[str, Any]) -> list[ResourceType]:
             schema=schema, namespaced=namespaced, status=("status" in served),
             scale=subresources.get("scale") if "scale" in served else None,
             columns=version.get("additionalPrinterColumns") or [],
-            storage_api_version="" if name == storage else storage_api_version)
+            # Every version rewrites apiVersion, the storage one too: objects stored before
+            # the storage version changed still say the old one.
+            storage_api_version=storage_api_version)
         types.append(ResourceType(
             group, name, kind, str(names.get("plural") or ""), namespaced,
             schema=to_schema(schema, definition_name(group, name, kind)),
