@@ -62,6 +62,17 @@ class Strategy:
     #: ``apiVersion`` on the way in and out.
     storage_api_version: str = ""
 
+    def to_storage(self, obj: dict[str, Any]) -> None:
+        """An object of the served version as it is stored, in place (called only when
+        :attr:`storage_api_version` is set)."""
+        obj["apiVersion"] = self.storage_api_version
+
+    def from_storage(self, obj: dict[str, Any], api_version: str) -> None:
+        """A stored object as ``api_version`` serves it, in place (only when
+        :attr:`storage_api_version` is set; custom resources also default it, as Kubernetes
+        defaults what it reads from etcd)."""
+        obj["apiVersion"] = api_version
+
     # -- decoding --------------------------------------------------------------------------
 
     def decode(self, schema: Schema | None, obj: dict[str, Any]) -> Decoded:

@@ -109,7 +109,7 @@ class ResourceHandlers:
 
             def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
                 if obj.get("kind") == rt.kind:
-                    obj = served(rt, dict(obj))  # events are shared: a copy of the top level
+                    obj = served(rt, jsonutil.copy(obj))  # events are shared: a copy
                 return inner(obj, first) if inner is not None else obj
 
         stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,

@@ -623,17 +623,17 @@ class RestStorage:
 
 
 def served(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-    """A stored object as ``rt`` serves it: its ``apiVersion`` when the kind stores another
-    one (custom resources' conversion ``None``), in place."""
+    """A stored object as ``rt`` serves it (custom resources: the served ``apiVersion``,
+    conversion ``None``, and the schema's defaults), in place."""
     if rt.strategy.storage_api_version and isinstance(obj, dict):
-        obj["apiVersion"] = rt.api_version
+        rt.strategy.from_storage(obj, rt.api_version)
     return obj
 
 
 def stored(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     """The inverse of :func:`served`: the object as it is kept, in place."""
     if rt.strategy.storage_api_version:
-        obj["apiVersion"] = rt.strategy.storage_api_version
+        rt.strategy.to_storage(obj)
     return obj
 
 

@@ -373,3 +373,22 @@ async def test_objects_follow_a_new_storage_version(client: Client, server: ApiS
         await asyncio.sleep(0.02)
     assert got["apiVersion"] == "example.com/v2"
     assert (await client.request("GET", f"{WIDGETS}/w1"))["apiVersion"] == "example.com/v1"
+
+
+async def test_defaults_added_later_apply_when_read(client: Client) -> None:
+    """A default the CRD gains after an object was stored shows when the object is read,
+    as Kubernetes defaults what it reads from storage."""
+    await established(client, widget_crd())
+    await client.request("POST", WIDGETS, body=widget())
+    crd = await client.request("GET", f"{CRDS}/widgets.example.com")
+    spec_schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec_schema["properties"]["shape"] = {"type": "string", "default": "round"}
+    await client.request("PUT", f"{CRDS}/widgets.example.com", body=crd)
+    for _ in range(100):
+        got = await client.request("GET", f"{WIDGETS}/w1")
+        if "shape" in got["spec"]:
+            break
+        await asyncio.sleep(0.02)
+    assert got["spec"]["shape"] == "round"
+    listed = await client.request("GET", WIDGETS)
+    assert listed["items"][0]["spec"]["shape"] == "round"

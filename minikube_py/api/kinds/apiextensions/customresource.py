@@ -141,6 +141,10 @@ class CustomResourceStrategy(Strategy):
     def default(self, obj: dict[str, Any]) -> None:
         structuralschema.apply_defaults(self.schema, obj)
 
+    def from_storage(self, obj: dict[str, Any], api_version: str) -> None:
+        super().from_storage(obj, api_version)
+        structuralschema.apply_defaults(self.schema, obj)  # defaults added since it was stored
+
     def validate(self, obj: dict[str, Any]) -> list[Cause]:
         return structuralschema.validate(self.schema, obj)
 
