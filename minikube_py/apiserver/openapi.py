@@ -520,7 +520,7 @@ class _Operations:
         return self.op("patch", f"{ns}{rt.kind}{sub.capitalize()}", action="patch", gvk=gvk,
                        description=f"partially update {what}",
                        params=[*WRITE_PARAMS, FORCE], body=self.ref(PATCH),
-                       body_types=PATCH_TYPES, response=kind, codes=("200", "201"))
+                       body_types=_patch_types(rt), response=kind, codes=("200", "201"))
 
     def _watch(self, rt: ResourceType, name: str, action: str) -> dict[str, Any]:
         return self.op("watch", name, action=action, gvk=self._gvk(rt),
@@ -559,6 +559,14 @@ class _Operations:
                                   params=WRITE_PARAMS, body=kind, response=kind,
                                   codes=("200", "201", "202"))
         return ops
+
+
+def _patch_types(rt: ResourceType) -> tuple[str, ...]:
+    """The patch bodies a kind takes: kubectl's client-side apply sends a strategic merge
+    patch only where the PATCH operation lists it (custom resources: a merge patch)."""
+    if rt.strategy.strategic_merge:
+        return PATCH_TYPES
+    return tuple(t for t in PATCH_TYPES if "strategic" not in t)
 
 
 # -- documents -------------------------------------------------------------------------------

@@ -257,6 +257,10 @@ async def test_discovery_and_openapi_follow_crds(client: Client) -> None:
     doc = await client.request("GET", "/openapi/v3/apis/example.com/v1")
     spec = doc["components"]["schemas"]["com.example.v1.Widget"]["properties"]["spec"]
     assert spec["properties"]["size"]["type"] == "integer"
+    # kubectl apply sends a strategic merge patch only where PATCH lists it: not for CRs.
+    patch = doc["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"]["patch"]
+    assert "application/strategic-merge-patch+json" not in patch["requestBody"]["content"]
+    assert "application/merge-patch+json" in patch["requestBody"]["content"]
     await client.request("POST", WIDGETS, body=widget())
     await client.request("DELETE", f"{CRDS}/widgets.example.com")
     for _ in range(200):

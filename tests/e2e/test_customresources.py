@@ -163,6 +163,24 @@ def test_kubectl_get_shows_printer_columns(daemon: RunningDaemon) -> None:
     assert "crontab.stable.example.com/ct-a" in ok(daemon, "get", "all", "-o", "name")
 
 
+def test_kubectl_apply_selectors_and_api_resources(daemon: RunningDaemon) -> None:
+    """Server-side and client-side apply of a custom object, label selectors, and the kind
+    in kubectl api-resources."""
+    manifest = crontab("ct-apply", image="a")
+    manifest["metadata"]["labels"] = {"tier": "x"}
+    assert ok(daemon, "apply", "--server-side", "-f", "-", input=json.dumps(manifest)) == \
+        "crontab.stable.example.com/ct-apply serverside-applied\n"
+    other = crontab("ct-csa")
+    assert ok(daemon, "apply", "-f", "-", input=json.dumps(other)) == \
+        "crontab.stable.example.com/ct-csa created\n"
+    other["spec"]["image"] = "b"
+    assert ok(daemon, "apply", "-f", "-", input=json.dumps(other)) == \
+        "crontab.stable.example.com/ct-csa configured\n"
+    assert [r[0] for r in table(ok(daemon, "get", "ct", "-l", "tier=x"))[1:]] == ["ct-apply"]
+    rows = table(ok(daemon, "api-resources", "--api-group", GROUP))
+    assert rows[1] == ["crontabs", "ct", f"{GROUP}/{VERSION}", "true", "CronTab"]
+
+
 def test_kubectl_explain_reads_the_schema(daemon: RunningDaemon) -> None:
     """kubectl explain finds the kind and its fields' descriptions in OpenAPI v3."""
     out = ok(daemon, "explain", "crontab.spec")
