@@ -203,11 +203,14 @@ def apply(files: tuple[str, ...], recursive: bool, wait: bool, timeout: float,
     the command exits 1. With --wait, each applied object is then waited for, as kubectl
     rollout status and kubectl wait judge readiness."""
     problems: list[str] = []
-    loaded = manifests.load(files, recursive, errors=problems)
+    unknown: list[tuple[str, dict[str, Any]]] = []
+    loaded = manifests.load(files, recursive, errors=problems, unknown=unknown)
 
     async def body(s: Session) -> list[str]:
         refused: list[str] = []
         applied: list[tuple[ResourceType, str | None, str]] = []
+        if unknown:  # custom resources: by the kinds the cluster serves
+            loaded.extend(manifests.resolve(unknown, await s.served(), problems))
         for m in loaded:
             try:
                 outcome = await apply_one(s.client, m, s.namespace)
@@ -225,7 +228,8 @@ def apply(files: tuple[str, ...], recursive: bool, wait: bool, timeout: float,
             await _wait_ready(s, applied, timeout)
         return refused
 
-    refused = run(body, kubeconfig_file=kubeconfig_file, namespace=namespace) if loaded else []
+    refused = run(body, kubeconfig_file=kubeconfig_file, namespace=namespace) \
+        if loaded or unknown else []
     for line in [f"error: {p}" for p in problems] + refused:
         click.echo(line, err=True)
     if problems or refused:

@@ -268,7 +268,14 @@ def test_namespace_deletion_removes_custom_objects(api: client.ApiClient) -> Non
 
 
 def test_minikube_py_cli_resolves_custom_resources(daemon: RunningDaemon) -> None:
-    """Our own CLI's get finds the custom resource by plural and short name."""
+    """Our own CLI applies custom objects and finds the kind by plural and short name."""
+    result = daemon.cli("apply", "-f", "-", input=json.dumps(crontab("ct-cli")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "crontab.stable.example.com/ct-cli created\n"
+    result = daemon.cli("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "nope.example.com/v1", "kind": "Nope", "metadata": {"name": "n"}}))
+    assert result.returncode == 1
+    assert 'resource mapping not found for kind "Nope"' in result.stderr
     for name in ("crontabs", "ct"):
         result = daemon.cli("get", name)
         assert result.returncode == 0, result.stderr
