@@ -61,6 +61,8 @@ class Strategy:
     #: CRD's storage version); "" stores what is served. When set, the REST layer rewrites
     #: ``apiVersion`` on the way in and out.
     storage_api_version: str = ""
+    #: A warning every request of this version gets (a CRD's deprecated version); "" none.
+    deprecation: str = ""
 
     def to_storage(self, obj: dict[str, Any]) -> None:
         """An object of the served version as it is stored, in place (called only when

@@ -178,10 +178,14 @@ class ApiServer:
             raise NotFound("the server could not find the requested resource")
         query = Query(req.query, req.query_all)
         if info.subresource:
-            return await self._subresource(req, info, rt, query)
-        if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
+            response = await self._subresource(req, info, rt, query)
+        elif info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
             raise MethodNotAllowed(NOT_ALLOWED)
-        return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+        else:
+            response = await self.handlers.serve(info.verb, req, rt, ns, name, query)
+        if rt.strategy.deprecation:
+            response.warnings.insert(0, rt.strategy.deprecation)
+        return response
 
     async def _subresource(self, req: ApiRequest, info: requestinfo.RequestInfo,
                            rt: ResourceType, query: Query) -> ApiResponse:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from minikube_py.api.errors import StatusError
+from minikube_py.api.wire import ApiRequest
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.openapi import install_openapi
 from minikube_py.apiserver.server import ApiServer
@@ -396,3 +397,16 @@ async def test_defaults_added_later_apply_when_read(client: Client) -> None:
     assert got["spec"]["shape"] == "round"
     listed = await client.request("GET", WIDGETS)
     assert listed["items"][0]["spec"]["shape"] == "round"
+
+
+async def test_deprecated_version_warns(server: ApiServer, client: Client) -> None:
+    """Every request of a deprecated version carries its deprecation warning."""
+    crd = widget_crd(versions=("v1", "v1beta1"), storage="v1")
+    crd["spec"]["versions"][1]["deprecated"] = True
+    await established(client, crd)
+    beta = WIDGETS.replace("/v1/", "/v1beta1/")
+    response = await server.handle(ApiRequest(method="GET", path=beta, query={}))
+    assert response.status == 200
+    assert response.warnings == ["example.com/v1beta1 Widget is deprecated"]
+    response = await server.handle(ApiRequest(method="GET", path=WIDGETS, query={}))
+    assert response.warnings == []

@@ -87,6 +87,9 @@ def resource_types(crd: Mapping[str, Any]) -> list[ResourceType]:
             # Every version rewrites apiVersion, the storage one too: objects stored before
             # the storage version changed still say the old one.
             storage_api_version=storage_api_version)
+        if version.get("deprecated"):
+            strategy.deprecation = str(version.get("deprecationWarning") or
+                                       f"{group}/{name} {kind} is deprecated")
         types.append(ResourceType(
             group, name, kind, str(names.get("plural") or ""), namespaced,
             schema=to_schema(schema, definition_name(group, name, kind)),
