@@ -57,6 +57,7 @@ class ResourceType:
     subresources: tuple[str, ...] = ()
     singular_name: str = ""
     strategy: Strategy = field(default_factory=Strategy, compare=False)
+    list_kind_name: str = ""  # "" means <Kind>List (a CRD may name its own)
 
     @property
     def singular(self) -> str:
@@ -68,7 +69,7 @@ class ResourceType:
 
     @property
     def list_kind(self) -> str:
-        return f"{self.kind}List"
+        return self.list_kind_name or f"{self.kind}List"
 
     @property
     def group_resource(self) -> str:

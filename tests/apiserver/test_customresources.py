@@ -241,6 +241,7 @@ async def test_versions_share_storage(client: Client, server: ApiServer) -> None
     assert (await client.request("GET", f"{WIDGETS}/w1"))["apiVersion"] == "example.com/v1"
     listed = await client.request("GET", beta)
     assert [i["apiVersion"] for i in listed["items"]] == ["example.com/v1beta1"]
+    assert listed["kind"] == "WidgetList" and listed["apiVersion"] == "example.com/v1beta1"
     patched = await client.request("PATCH", f"{beta}/w1", content_type=MERGE,
                                    body={"spec": {"size": 2}})
     assert patched["apiVersion"] == "example.com/v1beta1"
@@ -410,3 +411,16 @@ async def test_deprecated_version_warns(server: ApiServer, client: Client) -> No
     assert response.warnings == ["example.com/v1beta1 Widget is deprecated"]
     response = await server.handle(ApiRequest(method="GET", path=WIDGETS, query={}))
     assert response.warnings == []
+
+
+async def test_selectable_fields(client: Client) -> None:
+    """A version's selectableFields are field selectors; other paths are refused."""
+    crd = widget_crd()
+    crd["spec"]["versions"][0]["selectableFields"] = [{"jsonPath": ".spec.color"}]
+    await established(client, crd)
+    await client.request("POST", WIDGETS, body=widget("red"))
+    await client.request("POST", WIDGETS, body=widget("blue", color="blue"))
+    listed = await client.request("GET", WIDGETS, query={"fieldSelector": "spec.color=blue"})
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["blue"]
+    err = await error_of(client.request("GET", WIDGETS, query={"fieldSelector": "spec.size=3"}))
+    assert err.code == 400

@@ -169,6 +169,17 @@ def _version(version: Obj, path: str) -> list[Cause]:
         causes += _scale(scale, f"{path}.subresources.scale")
     for i, column in enumerate(version.get("additionalPrinterColumns") or []):
         causes += _column(column, f"{path}.additionalPrinterColumns[{i}]")
+    fields = version.get("selectableFields") or []
+    if len(fields) > 8:
+        causes.append(Cause(f"{path}.selectableFields", f"Too many: {len(fields)}: must have "
+                            "at most 8 items", "FieldValueTooMany"))
+    for i, field in enumerate(fields):
+        json_path = field.get("jsonPath") if isinstance(field, dict) else None
+        if not json_path:
+            causes.append(required(f"{path}.selectableFields[{i}].jsonPath"))
+        elif not str(json_path).startswith(".") or "[" in str(json_path):
+            causes.append(invalid(f"{path}.selectableFields[{i}].jsonPath", json_path,
+                                  "must be a simple json path of fields starting with ."))
     return causes
 
 

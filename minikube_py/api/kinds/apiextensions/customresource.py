@@ -16,12 +16,12 @@ version's ``apiVersion`` (conversion ``None``: only ``apiVersion`` changes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from minikube_py.api.errors import Cause
 from minikube_py.api.machinery import structuralschema
-from minikube_py.api.machinery.fieldselectors import selectable
+from minikube_py.api.machinery.fieldselectors import selectable, strings
 from minikube_py.api.printers import jsonpath
 from minikube_py.api.printers.custom import custom_printer
 from minikube_py.api.resource import ALL_VERBS, ResourceType
@@ -84,6 +84,9 @@ def resource_types(crd: Mapping[str, Any]) -> list[ResourceType]:
             schema=schema, namespaced=namespaced, status=("status" in served),
             scale=subresources.get("scale") if "scale" in served else None,
             columns=version.get("additionalPrinterColumns") or [],
+            selectable_fields=[str(f.get("jsonPath", "")).lstrip(".")
+                               for f in version.get("selectableFields") or []
+                               if isinstance(f, dict) and f.get("jsonPath")],
             # Every version rewrites apiVersion, the storage one too: objects stored before
             # the storage version changed still say the old one.
             storage_api_version=storage_api_version)
@@ -96,7 +99,7 @@ def resource_types(crd: Mapping[str, Any]) -> list[ResourceType]:
             short_names=tuple(names.get("shortNames") or ()),
             categories=tuple(names.get("categories") or ()), verbs=verbs,
             subresources=served, singular_name=str(names.get("singular") or kind.lower()),
-            strategy=strategy))
+            strategy=strategy, list_kind_name=str(names.get("listKind") or "")))
     return types
 
 
@@ -114,12 +117,15 @@ class CustomResourceStrategy(Strategy):
 
     def __init__(self, *, schema: JSONSchema, namespaced: bool, status: bool,
                  scale: Mapping[str, Any] | None, columns: list[Mapping[str, Any]],
-                 storage_api_version: str) -> None:
+                 storage_api_version: str, selectable_fields: Sequence[str] = ()) -> None:
         self.schema = schema
         self.status = status
         self.scale = dict(scale) if scale else None
         self.printer = custom_printer(columns)
-        self.fields = selectable(namespaced=namespaced)
+        # metadata.name (and .namespace), plus the version's selectableFields by path.
+        paths = {path: path for path in selectable_fields}
+        self.fields = selectable(*paths, namespaced=namespaced,
+                                 extract=lambda obj: strings(obj, paths))
         self.storage_api_version = storage_api_version
 
     def decode(self, schema: Schema | None, obj: dict[str, Any]) -> Decoded:
