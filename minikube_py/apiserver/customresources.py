@@ -39,7 +39,7 @@ from minikube_py.api.resource import Registry, ResourceType
 from minikube_py.apiserver.options import DeleteOptions, WriteOptions
 from minikube_py.apiserver.rest import RestStorage
 from minikube_py.store.interface import Storage
-from minikube_py.store.watch import DELETED
+from minikube_py.store.watch import DELETED, WatchOverflow
 from minikube_py.util import jsonutil
 from minikube_py.util.tasks import TaskGroup
 
@@ -65,35 +65,62 @@ class CustomResourceServing:
 
     async def start(self) -> None:
         """Serve what the store holds now, then follow its changes."""
-        entries, revision = self.store.list_prefix(CRDS.prefix())
-        crds = [entry.decode() for entry in entries]
-        for crd in crds:
-            self._serve(crd)
-        for crd in crds:
-            await self.reconcile(crd)
-        watcher = await self.store.watch(CRDS.prefix(), revision)
-        self.tasks.spawn(self._follow(watcher), name="crd-watcher")
+        revision = await self._sync_all()
+        self.tasks.spawn(self._follow(revision), name="crd-watcher")
 
     async def stop(self) -> None:
         await self.tasks.stop()
 
-    async def _follow(self, watcher: Any) -> None:
+    def health(self) -> str | None:
+        """For ``/healthz``: the watcher's crash, if it crashed."""
+        if not self.tasks.failed:
+            return None
+        return "; ".join(f"{name}: {exc!r}" for name, exc in self.tasks.failed)
+
+    async def _sync_all(self) -> int:
+        """Serve every CRD of the store (and nothing of CRDs gone); the revision read at."""
+        entries, revision = self.store.list_prefix(CRDS.prefix())
+        crds = [entry.decode() for entry in entries]
+        present = {owner_key(crd) for crd in crds}
+        for name in list(self._built):
+            if f"crd:{name}" not in present:
+                self._unserve({"metadata": {"name": name}})
+        for crd in crds:
+            self._serve(crd)
+        for crd in crds:
+            await self._reconcile_guarded(crd)
+        return revision
+
+    async def _follow(self, revision: int) -> None:
+        """The store's CRD events, in order; a watch that fell behind lists again."""
+        while True:
+            watcher = await self.store.watch(CRDS.prefix(), revision)
+            try:
+                while True:
+                    batch = await watcher.next_batch(None)
+                    if batch is None:
+                        return  # the store is closing
+                    for event in batch:
+                        crd = jsonutil.copy(event.object)
+                        if event.type == DELETED:
+                            self._unserve(crd)
+                        else:
+                            await self._reconcile_guarded(crd)
+            except WatchOverflow:
+                log.warning("custom resources: the CRD watch fell behind; listing again")
+            finally:
+                watcher.close()
+            revision = await self._sync_all()
+
+    async def _reconcile_guarded(self, crd: Obj) -> None:
+        """One CRD's reconcile; its failure is logged and does not stop the others (a
+        concurrent write is retried by the event it makes)."""
         try:
-            while True:
-                batch = await watcher.next_batch(None)
-                if batch is None:
-                    return
-                for event in batch:
-                    crd = jsonutil.copy(event.object)
-                    if event.type == DELETED:
-                        self._unserve(crd)
-                        continue
-                    try:
-                        await self.reconcile(crd)
-                    except StatusError as exc:  # a concurrent write: the next event retries
-                        log.debug("CRD %s: %s", crd["metadata"].get("name"), exc)
-        finally:
-            watcher.close()
+            await self.reconcile(crd)
+        except StatusError as exc:
+            log.debug("CRD %s: %s", crd["metadata"].get("name"), exc)
+        except Exception:
+            log.exception("CRD %s could not be reconciled", crd["metadata"].get("name"))
 
     # -- one CRD -----------------------------------------------------------------------------
 

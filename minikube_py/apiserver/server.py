@@ -104,7 +104,8 @@ class ApiServer:
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).
-        self.health_checks: dict[str, Callable[[], str | None]] = {}
+        self.health_checks: dict[str, Callable[[], str | None]] = {
+            "custom-resources": self.custom_resources.health}
         # Components' own Prometheus lines for /metrics (e.g. the controllers' reconciles).
         self.metric_sources: list[Callable[[], list[str]]] = []
         # subresource name -> handler, for components that serve one (logs, exec, ...).
