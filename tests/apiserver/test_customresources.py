@@ -424,3 +424,32 @@ async def test_selectable_fields(client: Client) -> None:
     assert [i["metadata"]["name"] for i in listed["items"]] == ["blue"]
     err = await error_of(client.request("GET", WIDGETS, query={"fieldSelector": "spec.size=3"}))
     assert err.code == 400
+
+
+async def test_cel_rules_on_create_and_update(client: Client) -> None:
+    """x-kubernetes-validations: a rule on create, a transition rule on update (422 at the
+    field, with the rule's message)."""
+    crd = widget_crd()
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["x-kubernetes-validations"] = [
+        {"rule": "self.replicas <= self.size", "message": "replicas must not exceed size"}]
+    spec["properties"]["color"]["x-kubernetes-validations"] = [
+        {"rule": "self == oldSelf", "message": "color is immutable"}]
+    await established(client, crd)
+    err = await error_of(client.request("POST", WIDGETS, body=widget(replicas=5)))
+    assert [(c.field, c.message) for c in err.causes] == [
+        ("spec", 'Invalid value: "object": replicas must not exceed size')]
+    await client.request("POST", WIDGETS, body=widget())
+    await client.request("PATCH", f"{WIDGETS}/w1", content_type=MERGE,
+                         body={"spec": {"size": 4}})
+    err = await error_of(client.request("PATCH", f"{WIDGETS}/w1", content_type=MERGE,
+                                        body={"spec": {"color": "blue"}}))
+    assert err.code == 422
+    assert [(c.field, c.message) for c in err.causes] == [
+        ("spec.color", 'Invalid value: "string": color is immutable')]
+    bad = widget_crd()
+    bad["metadata"]["name"] = "widgets.example.com"
+    bad["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["x-kubernetes-validations"] = [
+        {"rule": "self.("}]
+    err = await error_of(client.request("POST", CRDS, body=bad))
+    assert err.code == 422

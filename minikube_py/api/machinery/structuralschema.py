@@ -31,6 +31,8 @@ from functools import lru_cache
 from typing import Any
 
 from minikube_py.api.errors import Cause
+from minikube_py.api.machinery import celrules
+from minikube_py.api.machinery.celrules import MISSING
 from minikube_py.api.validation.base import not_supported, required, too_long
 from minikube_py.util import jsonutil
 
@@ -136,13 +138,26 @@ def apply_defaults(schema: JSONSchema, obj: Any) -> None:
 
 # -- validation ------------------------------------------------------------------------------
 
-def validate(schema: JSONSchema, obj: dict[str, Any]) -> list[Cause]:
-    """Every field error of a custom resource against its schema (top-level metadata aside)."""
-    body = {k: v for k, v in obj.items() if k not in TOP_LEVEL}
+def validate(schema: JSONSchema, obj: dict[str, Any], old: dict[str, Any] | None = None, *,
+             transitions_only: bool = False) -> list[Cause]:
+    """Every field error of a custom resource against its schema (top-level metadata aside).
+
+    With ``old`` (an update), CEL transition rules see ``oldSelf``; ``transitions_only``
+    checks just those (the rest was checked on the new object already)."""
     shape = dict(schema, properties={k: v for k, v in (schema.get("properties") or {}).items()
                                      if k not in TOP_LEVEL},
                  required=[r for r in schema.get("required") or [] if r not in TOP_LEVEL])
-    return list(_check(shape, body, ""))
+    return list(_check(shape, _root(obj), "", _root(old) if old is not None else MISSING,
+                       transitions_only))
+
+
+def _root(obj: dict[str, Any]) -> dict[str, Any]:
+    """What the root's rules see as ``self``: the object, its metadata only name and
+    generateName (as Kubernetes gives CEL)."""
+    body = {k: v for k, v in obj.items() if k != "metadata"}
+    meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+    body["metadata"] = {k: meta[k] for k in ("name", "generateName") if k in meta}
+    return body
 
 
 def _type_error(path: str, value: Any, wanted: str) -> Cause:
@@ -189,26 +204,37 @@ def _type_ok(wanted: str, value: Any) -> bool:
     return True
 
 
-def _check(schema: JSONSchema, value: Any, path: str) -> Iterator[Cause]:
+def _check(schema: JSONSchema, value: Any, path: str, old: Any = MISSING,
+           transitions: bool = False) -> Iterator[Cause]:
+    """The errors at one node and below. ``old``: the old object's value here (for CEL
+    transition rules); ``transitions``: only those rules are checked."""
     if value is None:
-        if not schema.get("nullable") and schema.get("type"):
+        if not schema.get("nullable") and schema.get("type") and not transitions:
             yield _type_error(path, value, schema["type"])
         return
     if schema.get(INT_OR_STRING):
         if not (isinstance(value, str) or _json_type(value) == "integer"):
-            yield _type_error(path, value, "integer,string")
+            if not transitions:
+                yield _type_error(path, value, "integer,string")
             return
     else:
         wanted = schema.get("type")
         if wanted and not _type_ok(wanted, value):
-            yield _type_error(path, value, wanted)
+            if not transitions:
+                yield _type_error(path, value, wanted)
             return
-    yield from _check_value(schema, value, path)
+    if not transitions:
+        yield from _check_value(schema, value, path)
     if isinstance(value, dict):
-        yield from _check_object(schema, value, path)
+        yield from _check_object(schema, value, path, old, transitions)
     elif isinstance(value, list):
-        yield from _check_array(schema, value, path)
-    yield from _check_combinators(schema, value, path)
+        yield from _check_array(schema, value, path, old, transitions)
+    if not transitions:
+        yield from _check_combinators(schema, value, path)
+    rules = schema.get(celrules.VALIDATIONS)
+    if rules:
+        yield from celrules.check(rules, value, old, path, str(schema.get("type") or "object"),
+                                  transitions_only=transitions)
 
 
 def _check_value(schema: JSONSchema, value: Any, path: str) -> Iterator[Cause]:
@@ -251,18 +277,23 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _check_object(schema: JSONSchema, value: dict[str, Any], path: str) -> Iterator[Cause]:
-    for name in schema.get("required") or []:
-        if name not in value:
-            yield required(_join(path, name))
+def _check_object(schema: JSONSchema, value: dict[str, Any], path: str, old: Any,
+                  transitions: bool) -> Iterator[Cause]:
+    if not transitions:
+        for name in schema.get("required") or []:
+            if name not in value:
+                yield required(_join(path, name))
     properties = schema.get("properties") or {}
     additional = schema.get("additionalProperties")
     for name, item in value.items():
         child = properties.get(name)
+        if child is None and isinstance(additional, dict):
+            child = additional
         if child is not None:
-            yield from _check(child, item, _join(path, name))
-        elif isinstance(additional, dict):
-            yield from _check(additional, item, _join(path, name))
+            was = old.get(name, MISSING) if isinstance(old, dict) else MISSING
+            yield from _check(child, item, _join(path, name), was, transitions)
+    if transitions:
+        return
     if schema.get(EMBEDDED):
         yield from _check_embedded(value, path)
     count = len(value)
@@ -285,17 +316,21 @@ def _check_embedded(value: dict[str, Any], path: str) -> Iterator[Cause]:
         yield _type_error(_join(path, "metadata"), meta, "object")
 
 
-def _check_array(schema: JSONSchema, value: list[Any], path: str) -> Iterator[Cause]:
+def _check_array(schema: JSONSchema, value: list[Any], path: str, old: Any,
+                 transitions: bool) -> Iterator[Cause]:
+    items = schema.get("items")
+    if isinstance(items, dict):
+        previous = _correlated(schema, old)
+        for i, item in enumerate(value):
+            yield from _check(items, item, f"{path}[{i}]", previous(item), transitions)
+    if transitions:
+        return
     count = len(value)
     if schema.get("maxItems") is not None and count > schema["maxItems"]:
         yield Cause(path, f"Too many: {count}: must have at most {schema['maxItems']} items",
                     "FieldValueTooMany")
     if schema.get("minItems") is not None and count < schema["minItems"]:
         yield _invalid(path, value, f"should have at least {schema['minItems']} items")
-    items = schema.get("items")
-    if isinstance(items, dict):
-        for i, item in enumerate(value):
-            yield from _check(items, item, f"{path}[{i}]")
     list_type = schema.get(LIST_TYPE)
     if schema.get("uniqueItems") or list_type == "set":
         seen: set[str] = set()
@@ -315,6 +350,26 @@ def _check_array(schema: JSONSchema, value: list[Any], path: str) -> Iterator[Ca
             if key in seen_keys:
                 yield Cause(f"{path}[{i}]", f"Duplicate value: {key}", "FieldValueDuplicate")
             seen_keys.add(key)
+
+
+def _correlated(schema: JSONSchema, old: Any) -> Any:
+    """For each new item, the old item it is (transition rules): list-type map items by their
+    keys, set items by value; other lists have no correlation."""
+    if not isinstance(old, list):
+        return lambda _item: MISSING
+    list_type = schema.get(LIST_TYPE)
+    if list_type == "map":
+        keys = schema.get(LIST_MAP_KEYS) or []
+
+        def key(item: Any) -> str:
+            return json.dumps({k: item.get(k) for k in keys} if isinstance(item, dict)
+                              else item, sort_keys=True)
+        by_key = {key(item): item for item in old}
+        return lambda item: by_key.get(key(item), MISSING)
+    if list_type == "set":
+        members = {json.dumps(item, sort_keys=True) for item in old}
+        return lambda item: item if json.dumps(item, sort_keys=True) in members else MISSING
+    return lambda _item: MISSING
 
 
 def _check_combinators(schema: JSONSchema, value: Any, path: str) -> Iterator[Cause]:

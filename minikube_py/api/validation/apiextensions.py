@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from minikube_py.api.errors import Cause
-from minikube_py.api.machinery import structuralschema
+from minikube_py.api.machinery import celrules, structuralschema
 from minikube_py.api.validation.base import forbidden, immutable, invalid, not_supported, required
 from minikube_py.api.validation.names import (
     is_dns1035_label,
@@ -26,6 +26,8 @@ from minikube_py.api.validation.names import (
 SCOPES = ["Cluster", "Namespaced"]
 COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"]
 LIST_TYPES = ["atomic", "map", "set"]
+RULE_REASONS = ["FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid",
+                "FieldValueRequired"]
 TYPES = ["array", "boolean", "integer", "number", "object", "string"]
 KIND_RE = re.compile(r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$")
 # JSON-schema keywords a structural schema may not use (Kubernetes forbids them).
@@ -267,6 +269,7 @@ def _node(node: Obj, path: str, *, root: bool = False, value_only: bool = False
         yield required(f"{path}.items", "must be specified")
     yield from _children(node, path, value_only)
     yield from _list_type(node, path)
+    yield from _rules(node.get(celrules.VALIDATIONS), f"{path}.{celrules.VALIDATIONS}")
     if "default" in node:
         yield from _default(node, path, root)
 
@@ -325,6 +328,26 @@ def _list_type(node: Obj, path: str) -> Iterator[Cause]:
     if list_type == "set" and items.get("type") == "object":
         yield invalid(f"{path}.items.type", "object", "must be a scalar type if parent "
                       "array's x-kubernetes-list-type is set")
+
+
+def _rules(rules: Any, path: str) -> Iterator[Cause]:
+    """``x-kubernetes-validations``: each a rule that compiles, with a known reason."""
+    if rules is None:
+        return
+    if not isinstance(rules, list):
+        yield invalid(path, rules, "must be a list of rules")
+        return
+    for i, spec in enumerate(rules):
+        rule = spec.get("rule") if isinstance(spec, dict) else None
+        if not isinstance(rule, str) or not rule.strip():
+            yield required(f"{path}[{i}].rule")
+            continue
+        error = celrules.compile_error(rule)
+        if error is not None:
+            yield invalid(f"{path}[{i}].rule", rule, f"compilation failed: {error}")
+        reason = spec.get("reason")
+        if reason is not None and reason not in RULE_REASONS:
+            yield not_supported(f"{path}[{i}].reason", reason, RULE_REASONS)
 
 
 def _default(node: Obj, path: str, root: bool) -> Iterator[Cause]:

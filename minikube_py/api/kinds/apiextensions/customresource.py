@@ -157,6 +157,10 @@ class CustomResourceStrategy(Strategy):
     def validate(self, obj: dict[str, Any]) -> list[Cause]:
         return structuralschema.validate(self.schema, obj)
 
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
+        # validate(new) has run: what is left are the CEL rules that compare with oldSelf.
+        return structuralschema.validate(self.schema, new, old, transitions_only=True)
+
     def scale_of(self, obj: dict[str, Any]) -> tuple[int, int, str]:
         assert self.scale is not None
         spec = _first(obj, self.scale.get("specReplicasPath"))
