@@ -11,6 +11,7 @@ server-side apply by list-map keys; deleting the CRD deletes its objects and uns
 from __future__ import annotations
 
 import asyncio
+import json
 import copy
 from collections.abc import AsyncIterator
 from typing import Any
@@ -453,3 +454,28 @@ async def test_cel_rules_on_create_and_update(client: Client) -> None:
         {"rule": "self.("}]
     err = await error_of(client.request("POST", CRDS, body=bad))
     assert err.code == 422
+
+
+async def test_watch_of_another_version_converts_events(server: ApiServer,
+                                                       client: Client) -> None:
+    """A watch of a non-storage version gets each event in its version, as rows of a Table
+    when asked (kubectl get -w), and with a selector."""
+    await established(client, widget_crd(versions=("v1", "v1beta1"), storage="v1"))
+    beta = WIDGETS.replace("/v1/", "/v1beta1/")
+    plain = await server.handle(ApiRequest(method="GET", path=beta, query={
+        "watch": "true", "labelSelector": "app=w"}))
+    table = await server.handle(ApiRequest(
+        method="GET", path=beta, query={"watch": "true"},
+        accept="application/json;as=Table;v=v1;g=meta.k8s.io"))
+    assert plain.stream is not None and table.stream is not None
+    body = widget()
+    body["metadata"]["labels"] = {"app": "w"}
+    await client.request("POST", WIDGETS, body=body)
+    event = json.loads((await asyncio.wait_for(anext(plain.stream), 5)).splitlines()[0])
+    assert event["type"] == "ADDED"
+    assert event["object"]["apiVersion"] == "example.com/v1beta1"
+    row = json.loads((await asyncio.wait_for(anext(table.stream), 5)).splitlines()[0])
+    assert row["object"]["kind"] == "Table"
+    assert row["object"]["rows"][0]["cells"][:3] == ["w1", 3, "red"]
+    for stream in (plain.stream, table.stream):
+        await stream.aclose()  # type: ignore[attr-defined]
