@@ -11,8 +11,8 @@ server-side apply by list-map keys; deleting the CRD deletes its objects and uns
 from __future__ import annotations
 
 import asyncio
-import json
 import copy
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
