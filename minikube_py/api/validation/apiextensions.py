@@ -231,7 +231,9 @@ def _conversion(spec: Obj) -> list[Cause]:
 
 def validate_schema(schema: Obj, path: str) -> list[Cause]:
     """Why ``schema`` is not a structural schema Kubernetes would accept, with paths."""
-    causes = list(_node(schema, path, root=True))
+    # First that every keyword has its JSON type, everywhere: the rules below (defaults are
+    # validated against their subtree) read any node.
+    causes = list(_shapes(schema, path)) or list(_node(schema, path, root=True))
     if schema.get("type") != "object":
         causes.append(invalid(f"{path}.type", schema.get("type", ""), "must be object at the "
                               "root"))
@@ -272,6 +274,81 @@ def _node(node: Obj, path: str, *, root: bool = False, value_only: bool = False
     yield from _rules(node.get(celrules.VALIDATIONS), f"{path}.{celrules.VALIDATIONS}")
     if "default" in node:
         yield from _default(node, path, root)
+
+
+_KEYWORD_TYPES: dict[str, tuple[type, ...]] = {
+    "type": (str,), "description": (str,), "format": (str,), "title": (str,),
+    "pattern": (str,), "properties": (dict,), "required": (list,), "enum": (list,),
+    "items": (dict, list), "additionalProperties": (dict, bool), "allOf": (list,),
+    "anyOf": (list,), "oneOf": (list,), "not": (dict,), "nullable": (bool,),
+    "uniqueItems": (bool,), "exclusiveMinimum": (bool,), "exclusiveMaximum": (bool,),
+    "minimum": (int, float), "maximum": (int, float), "multipleOf": (int, float),
+    "maxLength": (int,), "minLength": (int,), "maxItems": (int,), "minItems": (int,),
+    "maxProperties": (int,), "minProperties": (int,),
+    structuralschema.PRESERVE: (bool,), structuralschema.EMBEDDED: (bool,),
+    structuralschema.INT_OR_STRING: (bool,), structuralschema.LIST_TYPE: (str,),
+    structuralschema.LIST_MAP_KEYS: (list,), celrules.VALIDATIONS: (list,),
+}
+_GO_TYPES = {str: "string", dict: "object", list: "array", bool: "bool", int: "integer",
+             float: "number"}
+
+
+def _keyword_types(node: Obj, path: str) -> Iterator[Cause]:
+    """Keywords whose value has the wrong JSON type (Kubernetes would not decode them);
+    lists of schemas or names checked item by item; counts not negative; patterns compile."""
+    for keyword, types in _KEYWORD_TYPES.items():
+        if keyword not in node:
+            continue
+        value = node[keyword]
+        bad = not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+        if bad:
+            wanted = " or ".join(_GO_TYPES[t] for t in types)
+            yield invalid(f"{path}.{keyword}", value, f"must be of type {wanted}")
+        elif keyword.startswith(("max", "min")) and keyword not in ("minimum", "maximum") \
+                and value < 0:
+            yield invalid(f"{path}.{keyword}", value, "must be greater than or equal to 0")
+        elif keyword == "pattern" and compile_error(value):
+            yield invalid(f"{path}.pattern", value, f"must be a valid regular expression: "
+                          f"{compile_error(value)}")
+    for keyword in ("required", structuralschema.LIST_MAP_KEYS):
+        if isinstance(node.get(keyword), list) and not all(
+                isinstance(v, str) for v in node[keyword]):
+            yield invalid(f"{path}.{keyword}", node[keyword], "must be a list of strings")
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        if isinstance(node.get(keyword), list) and not all(
+                isinstance(v, dict) for v in node[keyword]):
+            yield invalid(f"{path}.{keyword}", node[keyword], "must be a list of schemas")
+    if isinstance(node.get("properties"), dict):
+        for name, child in node["properties"].items():
+            if not isinstance(child, dict):
+                yield invalid(f"{path}.properties[{name}]", child, "must be a schema object")
+
+
+def _shapes(node: Any, path: str) -> Iterator[Cause]:
+    """:func:`_keyword_types` of every schema node of a tree."""
+    if not isinstance(node, dict):
+        yield invalid(path, node, "must be a schema object")
+        return
+    problems = list(_keyword_types(node, path))
+    yield from problems
+    if problems:
+        return
+    for name, child in (node.get("properties") or {}).items():
+        yield from _shapes(child, f"{path}.properties[{name}]")
+    for keyword in ("items", "additionalProperties", "not"):
+        if isinstance(node.get(keyword), dict):
+            yield from _shapes(node[keyword], f"{path}.{keyword}")
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(node.get(keyword) or []):
+            yield from _shapes(sub, f"{path}.{keyword}[{i}]")
+
+
+def compile_error(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
 
 
 def _children(node: Obj, path: str, value_only: bool) -> Iterator[Cause]:
