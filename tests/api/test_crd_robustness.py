@@ -23,7 +23,7 @@ scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allo
                     st.sampled_from(["object", "string", "integer", "array", "map", "a+",
                                      "[", "self > 0", "self.("]))
 json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYWORDS + ["a", "b"]),
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from([*KEYWORDS, "a", "b"]),
                                                  inner, max_size=4)), max_leaves=12)
 schemas = st.recursive(
     st.fixed_dictionaries({}, optional={k: json_values for k in KEYWORDS[:6]}),
