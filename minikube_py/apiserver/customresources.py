@@ -62,6 +62,9 @@ class CustomResourceServing:
         # CRD name -> what its served types were built from (rebuilt only when it changes).
         self._built: dict[str, tuple[Any, ...]] = {}
         self._cleaning: set[str] = set()
+        # CRD name -> (group, accepted names): what the naming check compares with, kept
+        # here so that a check costs the CRDs' count, not decoding each of them.
+        self._names: dict[str, tuple[str, Obj]] = {}
 
     async def start(self) -> None:
         """Serve what the store holds now, then follow its changes."""
@@ -162,12 +165,9 @@ class CustomResourceServing:
         """Why a name of ``crd`` is taken by another CRD of its group (None: it is not)."""
         group = (crd.get("spec") or {}).get("group")
         mine = crd["metadata"]["name"]
-        for entry in self.store.list_prefix(CRDS.prefix())[0]:
-            other = entry.decode()
-            if other["metadata"]["name"] == mine or (other.get("spec") or {}).get("group") \
-                    != group:
+        for other, (other_group, taken) in self._names.items():
+            if other == mine or other_group != group:
                 continue
-            taken = (other.get("status") or {}).get("acceptedNames") or {}
             resources = {taken.get("plural"), taken.get("singular"),
                          *(taken.get("shortNames") or [])} - {None, ""}
             kinds = {taken.get("kind"), taken.get("listKind")} - {None, ""}
@@ -192,6 +192,8 @@ class CustomResourceServing:
     def _serve(self, crd: Obj) -> None:
         name = crd["metadata"]["name"]
         meta, status = crd["metadata"], crd.get("status") or {}
+        self._names[name] = (str((crd.get("spec") or {}).get("group") or ""),
+                             dict(status.get("acceptedNames") or {}))
         basis = (meta.get("uid"), meta.get("generation"), bool(meta.get("deletionTimestamp")),
                  jsonutil.dumps_sorted_text(status.get("acceptedNames") or {}),
                  (condition(crd, "Established") or {}).get("status"))
@@ -205,6 +207,7 @@ class CustomResourceServing:
 
     def _unserve(self, crd: Obj) -> None:
         self._built.pop(crd["metadata"]["name"], None)
+        self._names.pop(crd["metadata"]["name"], None)
         self.registry.replace_owned(owner_key(crd), [])
 
     # -- deletion ----------------------------------------------------------------------------
