@@ -122,6 +122,29 @@ def test_crd_applied_and_established(daemon: RunningDaemon) -> None:
     assert got["status"]["storedVersions"] == ["v1"]
 
 
+def test_official_client_reads_crds_as_its_models(api: client.ApiClient) -> None:
+    """ApiextensionsV1Api creates, reads, lists and deletes CRDs: every answer fits the
+    client's typed models (their required fields are there)."""
+    ext = client.ApiextensionsV1Api(api)
+    body = json.loads(json.dumps(CRD))
+    body["metadata"]["name"] = f"gadgets.{GROUP}"
+    body["spec"]["names"] = {"plural": "gadgets", "kind": "Gadget"}
+    created = ext.create_custom_resource_definition(body)
+    assert created.status.stored_versions == ["v1"]
+    eventually(lambda: any(c.type == "Established" and c.status == "True" for c in (
+        ext.read_custom_resource_definition(f"gadgets.{GROUP}").status.conditions or [])),
+        "the Gadget CRD to be established")
+    got = ext.read_custom_resource_definition(f"gadgets.{GROUP}")
+    assert got.status.accepted_names.kind == "Gadget"
+    assert got.spec.versions[0].schema.open_apiv3_schema.properties["spec"].required == \
+        ["cronSpec"]
+    names = [c.metadata.name for c in ext.list_custom_resource_definition().items]
+    assert f"gadgets.{GROUP}" in names
+    ext.delete_custom_resource_definition(f"gadgets.{GROUP}")
+    eventually(lambda: gone(lambda: ext.read_custom_resource_definition(f"gadgets.{GROUP}")),
+               "the Gadget CRD to go")
+
+
 def test_invalid_objects_rejected_with_field_paths(api: client.ApiClient) -> None:
     """The schema's rules, each a 422 cause naming its field."""
     custom = client.CustomObjectsApi(api)
