@@ -23,9 +23,10 @@ from minikube_py.api.validation.base import invalid
 from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver.conversion import converter, served
 from minikube_py.apiserver.negotiation import YAML, MediaType, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
-from minikube_py.apiserver.rest import Listed, RestStorage, converter, matches, served
+from minikube_py.apiserver.rest import Listed, RestStorage, matches
 from minikube_py.apiserver.tables import partial_metadata, to_table
 from minikube_py.apiserver.watch import open_watch
 from minikube_py.util import jsonutil, yamlutil

@@ -40,6 +40,7 @@ from minikube_py.api.validation.base import required
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
+from minikube_py.apiserver.conversion import converter, served, stored
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
@@ -620,28 +621,6 @@ class RestStorage:
     def _validate(rt: ResourceType, obj: dict[str, Any], causes: list[Any]) -> None:
         if causes:
             raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
-
-
-def served(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-    """A stored object as ``rt`` serves it (custom resources: the served ``apiVersion``,
-    conversion ``None``, and the schema's defaults), in place."""
-    if rt.strategy.storage_api_version and isinstance(obj, dict):
-        rt.strategy.from_storage(obj, rt.api_version)
-    return obj
-
-
-def stored(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-    """The inverse of :func:`served`: the object as it is kept, in place."""
-    if rt.strategy.storage_api_version:
-        rt.strategy.to_storage(obj)
-    return obj
-
-
-def converter(rt: ResourceType) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
-    """:func:`served` for ``rt``, or None when stored objects are served as they are."""
-    if not rt.strategy.storage_api_version:
-        return None
-    return lambda obj: served(rt, obj)
 
 
 def _index_queries(rt: ResourceType, opts: ListOptions) -> Iterator[tuple[str, list[str]]]:
