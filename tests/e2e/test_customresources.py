@@ -11,6 +11,8 @@ objects and its API with it. The tests run in file order on one daemon.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +23,7 @@ import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
-from tests.conftest import RunningDaemon, start_daemon
+from tests.conftest import ROOT, RunningDaemon, start_daemon
 from tests.e2e.test_kubectl import kubectl, ok, table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
@@ -338,3 +340,44 @@ def test_deleting_the_crd_removes_objects_and_api(daemon: RunningDaemon,
     listed = client.CustomObjectsApi(api).list_cluster_custom_object(GROUP, VERSION, PLURAL)
     assert listed["items"] == []
     ok(daemon, "delete", "crd", CRD_NAME, "--timeout=30s")
+
+
+def test_controller_manager_in_its_own_process_collects_custom_objects(
+        tmp_path: Path) -> None:
+    """``minikube-py controller-manager --kubeconfig`` in another process learns the CRD over
+    HTTPS: its garbage collector deletes a custom object whose owner went, and an object a
+    custom object owned."""
+    bare = start_daemon(tmp_path / "bare", extra=("--without", "controller-manager"))
+    log = open(tmp_path / "controller-manager.log", "ab")
+    manager = subprocess.Popen(
+        [sys.executable, "-m", "minikube_py.cli.main", "controller-manager", "--kubeconfig",
+         str(bare.kubeconfig)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    log.close()
+    api_client = config.new_client_from_config(config_file=str(bare.kubeconfig))
+    try:
+        ok(bare, "apply", "-f", "-", input=json.dumps(CRD))
+        ok(bare, "wait", "--for=condition=Established", f"crd/{CRD_NAME}", "--timeout=20s")
+        core, custom = client.CoreV1Api(api_client), client.CustomObjectsApi(api_client)
+        owner = core.create_namespaced_config_map("default", client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name="owner")))
+        owned = crontab("owned")
+        owned["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "ConfigMap",
+                                                 "name": "owner", "uid": owner.metadata.uid}]
+        parent = custom.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL,
+                                                        crontab("parent"))
+        custom.create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, owned)
+        core.create_namespaced_config_map("default", client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name="child", owner_references=[
+                client.V1OwnerReference(api_version=f"{GROUP}/{VERSION}", kind="CronTab",
+                                        name="parent", uid=parent["metadata"]["uid"])])))
+        core.delete_namespaced_config_map("owner", "default")
+        custom.delete_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "parent")
+        eventually(lambda: gone(lambda: custom.get_namespaced_custom_object(
+            GROUP, VERSION, "default", PLURAL, "owned")), "the owned CronTab to go", 30)
+        eventually(lambda: gone(lambda: core.read_namespaced_config_map("child", "default")),
+                   "the CronTab's ConfigMap to go", 30)
+    finally:
+        api_client.close()
+        manager.terminate()
+        manager.wait(timeout=15)
+        bare.stop()
