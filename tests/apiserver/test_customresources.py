@@ -479,3 +479,16 @@ async def test_watch_of_another_version_converts_events(server: ApiServer,
     assert row["object"]["rows"][0]["cells"][:3] == ["w1", 3, "red"]
     for stream in (plain.stream, table.stream):
         await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_versions_prune_by_their_own_schema(client: Client) -> None:
+    """A field only the storage version's schema knows is not served by a version whose
+    schema lacks it (pruned on read, as Kubernetes' storage codec prunes)."""
+    crd = widget_crd(versions=("v1", "v1beta1"), storage="v1")
+    beta_spec = crd["spec"]["versions"][1]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    del beta_spec["properties"]["extra"]
+    await established(client, crd)
+    await client.request("POST", WIDGETS, body=widget(extra={"k": 1}))
+    assert (await client.request("GET", f"{WIDGETS}/w1"))["spec"]["extra"] == {"k": 1}
+    beta = WIDGETS.replace("/v1/", "/v1beta1/")
+    assert "extra" not in (await client.request("GET", f"{beta}/w1"))["spec"]

@@ -151,8 +151,11 @@ class CustomResourceStrategy(Strategy):
         structuralschema.apply_defaults(self.schema, obj)
 
     def from_storage(self, obj: dict[str, Any], api_version: str) -> None:
+        """As Kubernetes' storage codec: the served version's pruning and defaults apply to
+        what was stored (under another version's schema, or before a default was added)."""
         super().from_storage(obj, api_version)
-        structuralschema.apply_defaults(self.schema, obj)  # defaults added since it was stored
+        structuralschema.prune(self.schema, obj)
+        structuralschema.apply_defaults(self.schema, obj)
 
     def validate(self, obj: dict[str, Any]) -> list[Cause]:
         return structuralschema.validate(self.schema, obj)
