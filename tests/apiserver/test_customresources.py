@@ -139,6 +139,10 @@ async def test_crd_gets_conditions_and_accepted_names(client: Client) -> None:
                  "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[bad]"
                  ".type", id="untyped-node"),
     pytest.param(lambda c: c["spec"].update(scope="Galaxy"), "spec.scope", id="bad-scope"),
+    pytest.param(lambda c: (c["spec"].update(group="apps.k8s.io"),
+                            c["metadata"].update(name="widgets.apps.k8s.io")),
+                 "metadata.annotations[api-approved.kubernetes.io]",
+                 id="protected-group-unapproved"),
 ])
 async def test_invalid_crds_are_refused(client: Client, change: Any, field: str) -> None:
     """CRD validation answers 422 naming the field."""

@@ -24,6 +24,7 @@ from minikube_py.api.validation.names import (
 )
 
 SCOPES = ["Cluster", "Namespaced"]
+APPROVAL = "api-approved.kubernetes.io"
 COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"]
 LIST_TYPES = ["atomic", "map", "set"]
 RULE_REASONS = ["FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid",
@@ -46,6 +47,7 @@ def validate_crd(crd: Obj) -> list[Cause]:
         causes.append(invalid("metadata.name", name,
                               'must be spec.names.plural+"."+spec.group'))
     causes += _group(group)
+    causes += _approval(crd, group)
     causes += validate_names(names, "spec.names")
     scope = spec.get("scope")
     if not scope:
@@ -95,6 +97,19 @@ def _group(group: str) -> list[Cause]:
     if "." not in group:
         causes.append(invalid("spec.group", group, "should be a domain with at least one dot"))
     return causes
+
+
+def _approval(crd: Obj, group: str) -> list[Cause]:
+    """Groups of the Kubernetes project (``*.k8s.io``, ``*.kubernetes.io``) need the
+    ``api-approved.kubernetes.io`` annotation, as in Kubernetes: no CRD shadows a built-in."""
+    protected = group in ("k8s.io", "kubernetes.io") or group.endswith(
+        (".k8s.io", ".kubernetes.io"))
+    annotations = (crd.get("metadata") or {}).get("annotations") or {}
+    if protected and not annotations.get(APPROVAL):
+        return [required(f"metadata.annotations[{APPROVAL}]",
+                         f'protected groups must have approval annotation "{APPROVAL}", see '
+                         "https://github.com/kubernetes/enhancements/pull/1111")]
+    return []
 
 
 def validate_names(names: Obj, path: str) -> list[Cause]:
