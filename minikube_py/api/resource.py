@@ -9,12 +9,15 @@ The served types are registered in ``api/registry.py``, one line per kind.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from minikube_py.api.schema import Schema
 from minikube_py.api.strategy import Strategy
+
+log = logging.getLogger(__name__)
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
@@ -125,7 +128,7 @@ class Registry:
     :meth:`replace_owned` swaps the types one owner (a CRD) serves. Every change bumps
     :attr:`generation` and calls the listeners (:meth:`subscribe`), so that caches derived
     from the registry (OpenAPI documents, field indexes, APIService objects) know to refresh.
-    Listeners run synchronously on the changing thread and must not raise.
+    Listeners run synchronously, in the change; one that raises is logged.
     """
 
     types: list[ResourceType] = field(default_factory=list)
@@ -176,14 +179,20 @@ class Registry:
         self.__dict__.pop("_by_path", None)
         self.__dict__.pop("_by_name", None)
         for listener in list(self._listeners):
-            listener(self)
+            try:
+                listener(self)
+            except Exception:  # one listener's bug must not stop the change or the others
+                log.exception("registry listener %r failed", listener)
 
     def __iter__(self) -> Iterator[ResourceType]:
         return iter(self.types)
 
     @cached_property
     def _by_path(self) -> dict[tuple[str, str, str], ResourceType]:
-        return {(rt.group, rt.version, rt.plural): rt for rt in self.types}
+        index: dict[tuple[str, str, str], ResourceType] = {}
+        for rt in self.types:  # the first registered wins: no custom type shadows a built-in
+            index.setdefault((rt.group, rt.version, rt.plural), rt)
+        return index
 
     @cached_property
     def _by_name(self) -> dict[str, list[ResourceType]]:
