@@ -88,7 +88,9 @@ class Daemon:
         self._lock = _lock_data_dir(cfg)
         self.store = await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
                                               history=cfg.history)
-        self.server = ApiServer(self.store, REGISTRY)
+        self.server = ApiServer(self.store)
+        # Custom resources of the CRDs already stored are served from the first request.
+        await self.server.custom_resources.start()
         self.server.health_checks["background-tasks"] = self._task_health
         self.server.health_checks["store-writer"] = lambda: self.store.stats.writer_error \
             if self.store else "store not open"
@@ -190,6 +192,8 @@ class Daemon:
     async def stop(self) -> None:
         await self.components.stop()
         await self.tasks.stop()
+        if self.server is not None:
+            await self.server.custom_resources.stop()
         if self.store is not None:
             self.store.broadcaster.close_all()  # watch streams end cleanly before the socket
         if self._runner is not None:

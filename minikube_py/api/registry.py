@@ -3,10 +3,13 @@
 Everything that needs to know what is served reads :data:`REGISTRY`: the apiserver's routing
 and discovery, OpenAPI, the CLI's name resolution and every client. Each kind is one module
 of ``api/kinds`` (its resource type and its strategy); see docs/ARCHITECTURE.md for the recipe.
+Custom resources are not registered here: an apiserver serves them from a copy of this
+registry (``Registry.copy``), adding and removing their types as CRDs come and go.
 """
 
 from __future__ import annotations
 
+from minikube_py.api.kinds.apiextensions import customresourcedefinition
 from minikube_py.api.kinds.apps import (
     controllerrevision,
     daemonset,
@@ -74,6 +77,7 @@ REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
+REGISTRY.add(customresourcedefinition.RESOURCE)
 REGISTRY.add(certificatesigningrequest.RESOURCE)
 # Last: a plain "pods" or "nodes" means the core kinds, as in kubectl's group priority.
 REGISTRY.add(podmetrics.RESOURCE)

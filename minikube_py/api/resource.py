@@ -9,12 +9,15 @@ The served types are registered in ``api/registry.py``, one line per kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from minikube_py.api.schema import Schema
 from minikube_py.api.strategy import Strategy
+
+log = logging.getLogger(__name__)
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
@@ -59,6 +62,7 @@ class ResourceType:
     subresources: tuple[str, ...] = ()
     singular_name: str = ""
     strategy: Strategy = field(default_factory=Strategy, compare=False)
+    list_kind_name: str = ""  # "" means <Kind>List (a CRD may name its own)
 
     @property
     def singular(self) -> str:
@@ -70,7 +74,7 @@ class ResourceType:
 
     @property
     def list_kind(self) -> str:
-        return f"{self.kind}List"
+        return self.list_kind_name or f"{self.kind}List"
 
     @property
     def group_resource(self) -> str:
@@ -114,23 +118,83 @@ _LEGACY_KEY_GROUPS = {"", "apps", "batch", "autoscaling", "coordination.k8s.io",
                       "scheduling.k8s.io", "discovery.k8s.io", "events.k8s.io"}
 
 
+RegistryListener = Callable[["Registry"], None]
+
+
 @dataclass
 class Registry:
-    """All served resource types, with the look-ups the apiserver and CLI need."""
+    """All served resource types, with the look-ups the apiserver and CLI need.
+
+    The built-in kinds are registered once, at import (``api/registry.py``); types may come
+    and go while the apiserver runs (custom resources, as CRDs are established and deleted):
+    :meth:`replace_owned` swaps the types one owner (a CRD) serves. Every change bumps
+    :attr:`generation` and calls the listeners (:meth:`subscribe`), so that caches derived
+    from the registry (OpenAPI documents, field indexes, APIService objects) know to refresh.
+    Listeners run synchronously, in the change; one that raises is logged.
+    """
 
     types: list[ResourceType] = field(default_factory=list)
+    #: Bumped by every change: a cache built at generation N is stale once it differs.
+    generation: int = 0
+    _owned: dict[str, list[ResourceType]] = field(default_factory=dict, repr=False)
+    _listeners: list[RegistryListener] = field(default_factory=list, repr=False)
 
     def add(self, rt: ResourceType) -> None:
         self.types.append(rt)
+        self._changed()
+
+    def remove(self, rt: ResourceType) -> None:
+        self.types = [t for t in self.types if t is not rt]
+        self._changed()
+
+    def replace_owned(self, owner: str, types: Iterable[ResourceType]) -> None:
+        """Serve exactly ``types`` for ``owner`` (e.g. ``crd:<name>``) instead of what it
+        served before (none: it stops serving). No change, no new generation."""
+        new = list(types)
+        old = self._owned.get(owner, [])
+        if new == old and all(a.strategy is b.strategy for a, b in zip(new, old, strict=True)):
+            return
+        gone = {id(t) for t in old}
+        self.types = [t for t in self.types if id(t) not in gone] + new
+        if new:
+            self._owned[owner] = new
+        else:
+            self._owned.pop(owner, None)
+        self._changed()
+
+    def owned(self, owner: str) -> list[ResourceType]:
+        return list(self._owned.get(owner, ()))
+
+    def subscribe(self, listener: RegistryListener) -> Callable[[], None]:
+        """Call ``listener(registry)`` after every change; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners \
+            else None
+
+    def copy(self) -> Registry:
+        """A registry serving the same types, changing independently (one per apiserver:
+        the custom resources of one cluster are not another's)."""
+        return Registry(list(self.types))
+
+    def _changed(self) -> None:
+        self.generation += 1
         self.__dict__.pop("_by_path", None)
         self.__dict__.pop("_by_name", None)
+        for listener in list(self._listeners):
+            try:
+                listener(self)
+            except Exception:  # one listener's bug must not stop the change or the others
+                log.exception("registry listener %r failed", listener)
 
     def __iter__(self) -> Iterator[ResourceType]:
         return iter(self.types)
 
     @cached_property
     def _by_path(self) -> dict[tuple[str, str, str], ResourceType]:
-        return {(rt.group, rt.version, rt.plural): rt for rt in self.types}
+        index: dict[tuple[str, str, str], ResourceType] = {}
+        for rt in self.types:  # the first registered wins: no custom type shadows a built-in
+            index.setdefault((rt.group, rt.version, rt.plural), rt)
+        return index
 
     @cached_property
     def _by_name(self) -> dict[str, list[ResourceType]]:

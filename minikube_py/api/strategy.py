@@ -20,8 +20,10 @@ from typing import Any, ClassVar
 
 from minikube_py.api.errors import Cause
 from minikube_py.api.machinery.fieldselectors import DEFAULT_FIELDS, SelectableFields
-from minikube_py.api.printers import DEFAULT_PRINTER, Printer
+from minikube_py.api.printers import DEFAULT_PRINTER, Printer, selector_string
+from minikube_py.api.schema import Schema
 from minikube_py.api.validation import names
+from minikube_py.api.validation.structural import Decoded, decode
 from minikube_py.api.wire import UserInfo
 
 
@@ -41,12 +43,13 @@ class Strategy:
     #: revision annotation with its status write, without bumping the generation).
     status_metadata: ClassVar[tuple[str, ...]] = ()
     #: The fields a field selector may name, and how an object exposes them.
-    fields: ClassVar[SelectableFields] = DEFAULT_FIELDS
+    fields: SelectableFields = DEFAULT_FIELDS
     #: Fields of :attr:`fields` the store indexes, so that selecting by them costs the
     #: matches (``spec.nodeName`` of pods: every kubelet lists its own).
     indexed_fields: ClassVar[tuple[str, ...]] = ()
-    #: The columns of ``kubectl get``.
-    printer: ClassVar[Printer] = DEFAULT_PRINTER
+    #: The columns of ``kubectl get`` (an instance may have its own: a custom resource's
+    #: come from its CRD's ``additionalPrinterColumns``).
+    printer: Printer = DEFAULT_PRINTER
     #: Cluster-wide allocations the apiserver makes for this kind on create (e.g.
     #: "cluster-ip"); the allocators live with the apiserver's storage.
     allocations: ClassVar[tuple[str, ...]] = ()
@@ -55,12 +58,47 @@ class Strategy:
     # Not stored: get/list answered by the component that registered this provider name
     # with the apiserver (``ApiServer.providers``), e.g. "metrics" (metrics.k8s.io).
     provider: ClassVar[str | None] = None
+    #: Whether PATCH takes ``application/strategic-merge-patch+json`` (custom resources do
+    #: not: Kubernetes answers 415, as their schemas carry no merge keys).
+    strategic_merge: ClassVar[bool] = True
+    #: The ``apiVersion`` objects are stored in (custom resources, conversion ``None``: the
+    #: CRD's storage version); "" stores what is served. When set, the REST layer rewrites
+    #: ``apiVersion`` on the way in and out.
+    storage_api_version: str = ""
+    #: A warning every request of this version gets (a CRD's deprecated version); "" none.
+    deprecation: str = ""
+
+    def to_storage(self, obj: dict[str, Any]) -> None:
+        """An object of the served version as it is stored, in place (called only when
+        :attr:`storage_api_version` is set)."""
+        obj["apiVersion"] = self.storage_api_version
+
+    def from_storage(self, obj: dict[str, Any], api_version: str) -> None:
+        """A stored object as ``api_version`` serves it, in place (only when
+        :attr:`storage_api_version` is set; custom resources also default it, as Kubernetes
+        defaults what it reads from etcd)."""
+        obj["apiVersion"] = api_version
+
+    # -- decoding --------------------------------------------------------------------------
+
+    def decode(self, schema: Schema | None, obj: dict[str, Any]) -> Decoded:
+        """Structural decode of a body, in place (unknown fields pruned): Go's decoding
+        against the kind's schema tree (``api/validation/structural.py``). A custom resource
+        prunes against its CRD's schema and reports type errors from :meth:`validate`."""
+        return decode(schema, obj) if schema is not None else Decoded()
 
     # -- create and update -----------------------------------------------------------------
 
-    def empty_status(self) -> dict[str, Any]:
-        """The status of an object nothing has reported on yet (a kind's empty status)."""
+    def empty_status(self) -> dict[str, Any] | None:
+        """The status of an object nothing has reported on yet (a kind's empty status); None
+        leaves it out until something reports (custom resources)."""
         return {}
+
+    def generation_view(self, obj: dict[str, Any]) -> list[Any]:
+        """The parts of ``obj`` whose change bumps ``metadata.generation``."""
+        meta = obj.get("metadata") or {}
+        return [(meta.get("annotations") or {}) if part == "annotations" else obj.get(part)
+                for part in self.generation]
 
     def check_name(self, name: str) -> list[str]:
         """What is wrong with ``name`` for this kind (most kinds: a DNS-1123 subdomain)."""
@@ -116,3 +154,16 @@ class Strategy:
     def removable(self, obj: dict[str, Any]) -> bool:
         """Whether an object whose deletion started and whose finalizers are gone may go."""
         return True
+
+    # -- the scale subresource -------------------------------------------------------------
+
+    def scale_of(self, obj: dict[str, Any]) -> tuple[int, int, str]:
+        """What ``/scale`` shows of an object: spec replicas, status replicas, and the
+        label selector as a string (workloads: ``spec.selector``)."""
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        return (int(spec.get("replicas", 0) or 0), int(status.get("replicas", 0) or 0),
+                selector_string(spec.get("selector")))
+
+    def replicas_patch(self, replicas: int) -> dict[str, Any]:
+        """The merge patch a write of ``/scale`` makes to the object."""
+        return {"spec": {"replicas": replicas}}

@@ -16,7 +16,6 @@ from minikube_py.api.errors import BadRequest, Invalid, MethodNotAllowed
 from minikube_py.api.machinery import meta as metautil
 from minikube_py.api.machinery.fieldselectors import check_field_selector
 from minikube_py.api.machinery.patch import APPLY, MERGE, apply_patch, check_patch_type
-from minikube_py.api.printers import selector_string
 from minikube_py.api.registry import ResourceType
 from minikube_py.api.schemas.autoscaling import SCALE
 from minikube_py.api.schemas.core import BINDING
@@ -26,6 +25,7 @@ from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
+from minikube_py.apiserver.conversion import converter, served
 from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, fallback, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
 from minikube_py.apiserver.rest import Listed, RestStorage, matches
@@ -118,6 +118,15 @@ class ResourceHandlers:
             def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
                 return partial_metadata(obj) if obj.get("kind") == rt.kind else obj
 
+        convert = converter(rt)
+        if convert is not None:  # stored in another version: each event in the served one
+            inner = render_event
+
+            def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
+                if obj.get("kind") == rt.kind:
+                    obj = served(rt, jsonutil.copy(obj))  # events are shared: a copy
+                return inner(obj, first) if inner is not None else obj
+
         fmt: WireFormat = JSON_LINES
         if media.type == PROTOBUF:
             fmt = pbr.ProtobufFrames(rt, self.protobuf_cache,
@@ -152,7 +161,7 @@ class ResourceHandlers:
     async def _patch(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                      query: Query, media: MediaType, *, subresource: str = "") -> ApiResponse:
         ctype = req.content_type.split(";")[0].strip().lower()
-        check_patch_type(ctype)
+        check_patch_type(ctype, strategic=rt.strategy.strategic_merge)
         opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
         if ctype == APPLY:
             written = await self.rest.apply(rt, ns, name, req.body or b"", opts=opts,
@@ -205,29 +214,29 @@ class ResourceHandlers:
                      query: Query, media: MediaType) -> ApiResponse:
         """``autoscaling/v1 Scale`` view of a workload's replicas."""
         if verb == "get":
-            return _scale_response(media, to_scale(self.rest.get(rt, ns, name)))
+            return _scale_response(media, to_scale(rt, self.rest.get(rt, ns, name)))
         if verb == "update":
             opts = WriteOptions.parse(query, "update")
             new_scale = decode_body(req.body, req.content_type or "application/json",
                                     SCALE).value
         else:
             ctype = req.content_type.split(";")[0].strip().lower()
-            check_patch_type(ctype)
+            check_patch_type(ctype, strategic=rt.strategy.strategic_merge)
             opts = WriteOptions.parse(query, "patch", apply=ctype == APPLY)
             if ctype == APPLY:
                 raise BadRequest("server-side apply of the scale subresource is not supported")
-            scale = to_scale(self.rest.get(rt, ns, name))
+            scale = to_scale(rt, self.rest.get(rt, ns, name))
             # Patched without its resourceVersion, so one shows only if the patch set it.
             del scale["metadata"]["resourceVersion"]
             new_scale, _ = apply_patch(ctype, scale, req.body or b"", SCALE)
         replicas, pinned = _check_scale(name, new_scale)
-        patch: dict[str, Any] = {"spec": {"replicas": replicas}}
+        patch: dict[str, Any] = rt.strategy.replicas_patch(replicas)
         if pinned:
             patch["metadata"] = {"resourceVersion": str(pinned)}
         written = await self.rest.patch(rt, ns, name, jsonutil.dumps(patch), MERGE,
                                         opts=opts, subresource="scale",
                                         manager=req.manager_for(opts.field_manager))
-        return _scale_response(media, to_scale(written.obj))
+        return _scale_response(media, to_scale(rt, written.obj))
 
     async def _bind(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query, media: MediaType) -> ApiResponse:
@@ -378,15 +387,15 @@ def _scale_response(media: MediaType, scale: dict[str, Any]) -> ApiResponse:
     return ApiResponse(200, scale)
 
 
-def to_scale(obj: dict[str, Any]) -> dict[str, Any]:
+def to_scale(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
+    """The ``autoscaling/v1 Scale`` of an object, from what its strategy reads as replicas
+    and selector (workloads: ``spec.replicas``; custom resources: their CRD's paths)."""
     meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
+    spec_replicas, status_replicas, selector = rt.strategy.scale_of(obj)
     return {
         "kind": "Scale", "apiVersion": "autoscaling/v1",
         "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
                                           "creationTimestamp") if k in meta},
-        "spec": {"replicas": spec.get("replicas", 0)},
-        "status": {"replicas": status.get("replicas", 0),
-                   "selector": selector_string(spec.get("selector"))},
+        "spec": {"replicas": spec_replicas},
+        "status": {"replicas": status_replicas, "selector": selector},
     }

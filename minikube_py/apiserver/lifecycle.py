@@ -30,9 +30,7 @@ PROPAGATION_FINALIZERS = {"Orphan": "orphan", "Foreground": "foregroundDeletion"
 
 def generation_view(rt: ResourceType, obj: dict[str, Any]) -> list[Any]:
     """The parts of ``obj`` whose change bumps ``generation`` for its kind."""
-    meta = obj.get("metadata") or {}
-    return [(meta.get("annotations") or {}) if part == "annotations" else obj.get(part)
-            for part in rt.strategy.generation]
+    return rt.strategy.generation_view(obj)
 
 
 def prepare_for_create(rt: ResourceType, obj: dict[str, Any],
@@ -53,8 +51,11 @@ def fill_empty_status(rt: ResourceType, obj: dict[str, Any]) -> None:
     Service's ``{"loadBalancer": {}}``), as Kubernetes encodes an empty status struct; clients
     read ``obj["status"]`` without a guard."""
     if rt.has_status and not isinstance(obj.get("status"), dict):
+        empty = rt.strategy.empty_status()
+        if empty is None:
+            return
         status_schema = rt.schema.field("status") if rt.schema is not None else None
-        obj["status"] = {**_zero(status_schema), **rt.strategy.empty_status()}
+        obj["status"] = {**_zero(status_schema), **empty}
 
 
 _ZEROS: dict[str, Any] = {"integer": 0, "number": 0, "string": "", "boolean": False}
@@ -148,12 +149,12 @@ def finalized(rt: ResourceType, obj: dict[str, Any]) -> bool:
 def begin_deletion(rt: ResourceType, obj: dict[str, Any], options: DeleteOptions) -> bool:
     """Mark ``obj`` for deletion if it cannot go at once; True if it stays for now."""
     meta = obj["metadata"]
+    stays = rt.strategy.begin_deletion(obj)  # first: it may add a finalizer of its own
     finalizers: list[str] = list(meta.get("finalizers") or [])
     wanted = PROPAGATION_FINALIZERS.get(options.propagation_policy or "")
     if wanted and wanted not in finalizers:
         finalizers.append(wanted)
     grace = rt.strategy.grace_period(obj, options.grace_period_seconds)
-    stays = rt.strategy.begin_deletion(obj)
     if not finalizers and not stays and not grace:
         return False
     if finalizers:

@@ -9,8 +9,9 @@ So every document lists every REST path of its group-version and carries *comple
 
 ``/openapi/v3`` is the index (one ``serverRelativeURL`` per group-version, with the hash of the
 document); ``/openapi/v3/api/v1`` and ``/openapi/v3/apis/{group}/{version}`` the documents.
-Each is generated once, when first asked for, and kept until the registry changes. OpenAPI v2
-(``openapi_v2.py``) is derived from these documents.
+Each is generated once, when first asked for, and kept until the registry changes (its
+``generation``: custom resources come and go). OpenAPI v2 (``openapi_v2.py``) is derived
+from these documents.
 
 The daemon calls :func:`install_openapi` to register the handlers on the ``ApiServer``.
 """
@@ -518,7 +519,7 @@ class _Operations:
         return self.op("patch", f"{ns}{rt.kind}{sub.capitalize()}", action="patch", gvk=gvk,
                        description=f"partially update {what}",
                        params=[*WRITE_PARAMS, FORCE], body=self.ref(PATCH),
-                       body_types=PATCH_TYPES, response=kind, codes=("200", "201"))
+                       body_types=_patch_types(rt), response=kind, codes=("200", "201"))
 
     def _watch(self, rt: ResourceType, name: str, action: str) -> dict[str, Any]:
         return self.op("watch", name, action=action, gvk=self._gvk(rt),
@@ -559,6 +560,14 @@ class _Operations:
         return ops
 
 
+def _patch_types(rt: ResourceType) -> tuple[str, ...]:
+    """The patch bodies a kind takes: kubectl's client-side apply sends a strategic merge
+    patch only where the PATCH operation lists it (custom resources: a merge patch)."""
+    if rt.strategy.strategic_merge:
+        return PATCH_TYPES
+    return tuple(t for t in PATCH_TYPES if "strategic" not in t)
+
+
 # -- documents -------------------------------------------------------------------------------
 
 def gv_path(group: str, version: str) -> str:
@@ -597,16 +606,17 @@ class OpenAPIV3:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._fingerprint: tuple[int, ...] = ()
+        self._generation = -1
         self._docs: dict[str, bytes] = {}
         self._hashes: dict[str, str] = {}
         self._index: bytes | None = None
         self._canonical: dict[str, Schema] | None = None
 
     def _check_fresh(self) -> None:
-        fingerprint = tuple(id(rt) for rt in self.registry)
-        if fingerprint != self._fingerprint:
-            self._fingerprint = fingerprint
+        # The registry's generation moves with every type added or removed (CRDs coming and
+        # going): the documents of an older generation are dropped.
+        if self.registry.generation != self._generation:
+            self._generation = self.registry.generation
             self._docs, self._hashes, self._index = {}, {}, None
 
     def group_versions(self) -> dict[str, tuple[str, str]]:

@@ -37,11 +37,11 @@ from minikube_py.api.machinery.patch import apply_patch
 from minikube_py.api.machinery.selectors import LabelSelector, Operator
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.base import required
-from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import UserInfo
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
+from minikube_py.apiserver.conversion import converter, served, stored
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
@@ -110,13 +110,17 @@ class Listed:
     revision: int
     continue_token: str = ""
     remaining: int | None = None
+    #: The served form of a stored object, when it differs (see :func:`served`).
+    convert: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def objects(self) -> list[dict[str, Any]]:
-        if self.decoded is not None:
-            return self.decoded
-        return [e.decode() for e in self.entries]
+        found = self.decoded if self.decoded is not None else [e.decode()
+                                                                for e in self.entries]
+        return [self.convert(o) for o in found] if self.convert else found
 
     def raw_items(self) -> list[bytes]:
+        if self.convert is not None:
+            return [jsonutil.dumps(o) for o in self.objects()]
         return [e.value for e in self.entries]
 
 
@@ -163,12 +167,12 @@ class RestStorage:
     def find(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
         """The object, or None (what admission plugins read)."""
         entry = self.store.get(rt.key(namespace, name))
-        return entry.decode() if entry is not None else None
+        return served(rt, entry.decode()) if entry is not None else None
 
     def find_all(self, rt: ResourceType) -> list[dict[str, Any]]:
         """Every object of a resource at the latest revision (what admission plugins list)."""
         entries, _ = self.store.list_prefix(rt.prefix())
-        return [entry.decode() for entry in entries]
+        return [served(rt, entry.decode()) for entry in entries]
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         obj = self.find(rt, namespace, name)
@@ -208,11 +212,12 @@ class RestStorage:
                 token = encode_continue(rev, page[-1].key, prefix)
                 # As Kubernetes: a count of what is left only when nothing is filtered out.
                 remaining = None if selecting else self.store.count(prefix, entry.key)
-                return Listed(page, decoded if selecting else None, rev, token, remaining)
+                return Listed(page, decoded if selecting else None, rev, token, remaining,
+                              converter(rt))
             page.append(entry)
             if obj is not None:
                 decoded.append(obj)
-        return Listed(page, decoded if selecting else None, rev)
+        return Listed(page, decoded if selecting else None, rev, convert=converter(rt))
 
     def _current(self, rt: ResourceType, namespace: str, start: str, opts: ListOptions,
                  rev: int | None, limit: int | None) -> tuple[list[Entry], int]:
@@ -302,8 +307,8 @@ class RestStorage:
             if opts.dry_run:
                 self.store.check_size(obj, key)
                 return Written(obj, warnings, created=True)
-            stored = await self.store.create(key, obj)
-        return Written(stored, warnings, created=True)
+            created = await self.store.create(key, stored(rt, obj))
+        return Written(served(rt, created), warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
 
@@ -329,15 +334,15 @@ class RestStorage:
             if expected is not None and str(expected) != str(entry.mod_rev):
                 raise Conflict.of(rt.group, rt.plural, name, MODIFIED)
             return await self._update_decision(rt, namespace, name, jsonutil.copy(obj),
-                                               entry.decode(), subresource, opts.dry_run,
-                                               manager=manager)
+                                               served(rt, entry.decode()), subresource,
+                                               opts.dry_run, manager=manager)
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
         with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
+            result = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
                                                         retry=expected is None)
-        return Written(stored, warnings)
+        return Written(served(rt, result), warnings)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
                     content_type: str, *, opts: WriteOptions, manager: str,
@@ -348,7 +353,7 @@ class RestStorage:
 
         async def try_update(entry: Entry | None) -> Decision:
             assert entry is not None
-            current = entry.decode()
+            current = served(rt, entry.decode())
             patched, duplicates = apply_patch(content_type, current, body, rt.schema)
             patched = self._check_kind(rt, patched)
             meta = metautil.meta(patched)
@@ -370,8 +375,8 @@ class RestStorage:
                                                subresource, opts.dry_run, manager=manager)
 
         with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
-        return Written(stored, warnings)
+            result = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+        return Written(served(rt, result), warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
                     opts: WriteOptions, subresource: str = "",
@@ -397,7 +402,7 @@ class RestStorage:
 
         async def try_update(entry: Entry | None) -> Decision:
             nonlocal created
-            live = entry.decode() if entry else None
+            live = served(rt, entry.decode()) if entry else None
             new = server_side_apply(live, jsonutil.copy(applied), manager=manager,
                                     force=bool(opts.force), schema=rt.schema,
                                     now=clock.rfc3339())
@@ -417,9 +422,9 @@ class RestStorage:
                                                opts.dry_run, manager=None)
 
         with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
+            result = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
                                                         create=True)
-        return Written(stored, warnings, created=created)
+        return Written(served(rt, result), warnings, created=created)
 
     async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
                                new: dict[str, Any], old: dict[str, Any], subresource: str,
@@ -455,7 +460,7 @@ class RestStorage:
             return Remove()
         if _unchanged(new, old):
             return Keep(old)
-        return Write(new)
+        return Write(stored(rt, new))
 
     def _allocate_update(self, rt: ResourceType, new: dict[str, Any],
                          old: dict[str, Any]) -> None:
@@ -512,7 +517,7 @@ class RestStorage:
 
         with store_errors(rt, name):
             obj = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
-        return Deleted(obj, removed)
+        return Deleted(served(rt, obj), removed)
 
     async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
                                 options: DeleteOptions) -> list[dict[str, Any]]:
@@ -596,9 +601,7 @@ class RestStorage:
                 duplicates: Iterable[str] = (), *, check_required: bool = True) -> list[str]:
         """Structural decode: type errors are 400; unknown and duplicated fields per
         ``fieldValidation`` (Strict: 400, Warn: warnings, Ignore: dropped silently)."""
-        if rt.schema is None:
-            return []
-        result = decode(rt.schema, obj)
+        result = rt.strategy.decode(rt.schema, obj)
         if result.type_errors:
             raise BadRequest(f"{rt.kind} in version \"{rt.version}\" cannot be handled as a "
                              f"{rt.kind}: " + "; ".join(result.type_errors))
@@ -615,9 +618,7 @@ class RestStorage:
     def _require_fields(rt: ResourceType, obj: dict[str, Any], name: str) -> None:
         """422 when an applied result lacks a required field (an apply may drop one its
         manager owned; a partial configuration is checked only as a whole object)."""
-        if rt.schema is None:
-            return
-        missing = decode(rt.schema, jsonutil.copy(obj)).missing
+        missing = rt.strategy.decode(rt.schema, jsonutil.copy(obj)).missing
         if missing:
             raise Invalid.of(rt.group, rt.kind, name, [required(p) for p in missing])
 

@@ -36,6 +36,7 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
+from minikube_py.apiserver.customresources import CustomResourceServing
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.negotiation import prefers_protobuf
 from minikube_py.apiserver.options import Query
@@ -92,16 +93,20 @@ class ApiServer:
     """Routes requests to resources; ``non_resource`` maps extra paths (discovery, OpenAPI,
     metrics) to handlers that other modules register."""
 
-    def __init__(self, store: Storage, registry: Registry = REGISTRY) -> None:
+    def __init__(self, store: Storage, registry: Registry | None = None) -> None:
         self.store = store
-        self.registry = registry
+        # Its own registry: the built-in kinds, plus the custom resources of this cluster's
+        # CRDs while they are established (``custom_resources``, started by the daemon).
+        self.registry = registry if registry is not None else REGISTRY.copy()
         self.rest = RestStorage(store)
+        self.custom_resources = CustomResourceServing(store, self.rest, self.registry)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
-        register_field_indexes(store, registry)
+        register_field_indexes(store, self.registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
         # name -> check returning None when healthy, else why not (for /healthz, /readyz).
-        self.health_checks: dict[str, Callable[[], str | None]] = {}
+        self.health_checks: dict[str, Callable[[], str | None]] = {
+            "custom-resources": self.custom_resources.health}
         # Components' own Prometheus lines for /metrics (e.g. the controllers' reconciles).
         self.metric_sources: list[Callable[[], list[str]]] = []
         # subresource name -> handler, for components that serve one (logs, exec, ...).
@@ -180,16 +185,20 @@ class ApiServer:
             if rt.strategy.provider is not None:
                 return await self._provided(req, info, rt)
             if info.subresource:
-                return await self._subresource(req, info, rt, query)
-            if info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
+                response = await self._subresource(req, info, rt, query)
+            elif info.verb not in path_verbs(rt, ns, name) or info.verb not in rt.verbs:
                 raise MethodNotAllowed.generic()
-            return await self.handlers.serve(info.verb, req, rt, ns, name, query)
+            else:
+                response = await self.handlers.serve(info.verb, req, rt, ns, name, query)
         except StatusError as err:
             # In the serializer the client negotiated, as Kubernetes writes errors: a
             # protobuf client of a kind with a protobuf form gets a protobuf Status.
             if pbr.has_protobuf(rt) and prefers_protobuf(req.accept):
                 return pbr.error_response(err, status_response(err).headers)
             raise
+        if rt.strategy.deprecation:
+            response.warnings.insert(0, rt.strategy.deprecation)
+        return response
 
     async def _provided(self, req: ApiRequest, info: requestinfo.RequestInfo,
                         rt: ResourceType) -> ApiResponse:

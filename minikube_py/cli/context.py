@@ -18,9 +18,10 @@ import click
 
 from minikube_py import datadir
 from minikube_py.api.errors import StatusError
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
+from minikube_py.client.discovery import served_types
 from minikube_py.client.http import HttpTransport
 
 T = TypeVar("T")
@@ -39,6 +40,21 @@ def fail(message: str) -> NoReturn:
 class Session:
     client: Client
     namespace: str
+    _served: Registry | None = None
+
+    async def served(self) -> Registry:
+        """Every resource the cluster serves (custom ones too), read once per command."""
+        if self._served is None:
+            self._served = await served_types(self.client)
+        return self._served
+
+    async def resolve_kind(self, name: str) -> ResourceType:
+        """:func:`resolve_kind`, falling back to the cluster's discovery for names the
+        built-in registry does not know (custom resources)."""
+        rt = REGISTRY.resolve(name) or (await self.served()).resolve(name)
+        if rt is None:
+            fail(f'the server doesn\'t have a resource type "{name}"')
+        return rt
 
 
 DATA_DIR_HELP = ("The cluster's data dir (default: the cluster the last `up` started while "

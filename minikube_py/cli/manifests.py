@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.cli.context import CliError, fail
 from minikube_py.util import jsonutil
 
@@ -53,8 +53,11 @@ def _read(path: Path) -> str:
 
 
 def load(paths: tuple[str, ...], recursive: bool = False, *,
-         errors: list[str] | None = None) -> list[Manifest]:
-    """The objects of ``paths``; with ``errors``, bad documents are listed there, not fatal."""
+         errors: list[str] | None = None,
+         unknown: list[tuple[str, dict[str, Any]]] | None = None) -> list[Manifest]:
+    """The objects of ``paths``; with ``errors``, bad documents are listed there, not fatal;
+    with ``unknown``, documents of kinds the built-in registry does not know (custom
+    resources) are put there as (source, document), for :func:`resolve` in a session."""
     result: list[Manifest] = []
 
     def problem(message: str) -> None:
@@ -79,15 +82,16 @@ def load(paths: tuple[str, ...], recursive: bool = False, *,
                 continue
             for doc in docs:
                 try:
-                    result.extend(_flatten(source, doc))
+                    result.extend(_flatten(source, doc, unknown))
                 except CliError as exc:
                     problem(str(exc))
-    if not result and not errors:
+    if not result and not errors and not unknown:
         fail("no objects passed to apply")
     return result
 
 
-def _flatten(source: str, doc: Any) -> list[Manifest]:
+def _flatten(source: str, doc: Any,
+             unknown: list[tuple[str, dict[str, Any]]] | None = None) -> list[Manifest]:
     if doc is None:
         return []
     if not isinstance(doc, dict):
@@ -96,11 +100,32 @@ def _flatten(source: str, doc: Any) -> list[Manifest]:
     if not isinstance(kind, str | None) or not isinstance(api_version, str | None):
         fail(f"error validating data in {source}: kind and apiVersion must be strings")
     if kind and kind.endswith("List") and isinstance(doc.get("items"), list):
-        return [m for item in doc["items"] for m in _flatten(source, item)]
+        return [m for item in doc["items"] for m in _flatten(source, item, unknown)]
     if not kind or not api_version:
         missing = "kind" if not kind else "apiVersion"
         fail(f'error validating data in {source}: {missing} not set')
     rt = REGISTRY.by_kind(str(api_version), str(kind))
+    if rt is None and unknown is not None:
+        unknown.append((source, doc))
+        return []
+    return [_manifest(source, rt, doc)]
+
+
+def resolve(unknown: list[tuple[str, dict[str, Any]]], served: Registry,
+            errors: list[str]) -> list[Manifest]:
+    """The documents :func:`load` left for later, by the kinds the cluster serves now."""
+    result = []
+    for source, doc in unknown:
+        try:
+            result.append(_manifest(source, served.by_kind(doc["apiVersion"], doc["kind"]),
+                                    doc))
+        except CliError as exc:
+            errors.append(str(exc))
+    return result
+
+
+def _manifest(source: str, rt: ResourceType | None, doc: dict[str, Any]) -> Manifest:
+    kind, api_version = doc.get("kind"), doc.get("apiVersion")
     if rt is None:
         fail(f'resource mapping not found for kind "{kind}" in version "{api_version}" '
              f'({source}): ensure CRDs are installed first')
@@ -111,4 +136,4 @@ def _flatten(source: str, doc: Any) -> list[Manifest]:
         jsonutil.dumps(doc)
     except (TypeError, ValueError) as exc:
         fail(f"error converting {source} to JSON: {exc} (map keys must be strings)")
-    return [Manifest(source, rt, doc)]
+    return Manifest(source, rt, doc)

@@ -13,13 +13,14 @@ from typing import Any
 import click
 
 from minikube_py.api.errors import NotFound, StatusError
-from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.registry import ResourceType
 from minikube_py.cli import manifests, readiness
 from minikube_py.cli.apply import apply_one
 from minikube_py.cli.context import Session, fail, kubeconfig_option, resolve_kind, run
 from minikube_py.cli.describe import describe_object
 from minikube_py.cli.printing import echo_object, kind_name, table_lines
 from minikube_py.cli.progress import Progress
+from minikube_py.client.customresources import one_version_each
 
 TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -37,23 +38,30 @@ def check_output(output: str) -> None:
              'formats are: json,jsonpath,name,wide,yaml')
 
 
-def _kinds(spec: str) -> list[ResourceType]:
+async def _kinds(s: Session, spec: str) -> list[ResourceType]:
     result: list[ResourceType] = []
     for part in spec.split(","):
         if part == "all":
-            result.extend(rt for rt in REGISTRY if "all" in rt.categories)
+            served = await s.served()
+            result.extend(rt for rt in one_version_each(list(served)) if "all" in rt.categories)
         else:
-            result.append(resolve_kind(part))
+            result.append(await s.resolve_kind(part))
     return result
 
 
-def _split_targets(args: tuple[str, ...]) -> list[tuple[list[ResourceType], list[str]]]:
-    """``pods a b`` / ``pods/a deploy/b`` / ``deploy,svc`` -> (kinds, names) groups."""
+def _split_targets(args: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """``pods a b`` / ``pods/a deploy/b`` / ``deploy,svc`` -> (kinds, names) groups; the kinds
+    are resolved in the session (custom resources through the cluster's discovery)."""
     if not args:
         fail("you must specify the type of resource to get")
     if all("/" in a for a in args):
-        return [([resolve_kind(a.split("/", 1)[0])], [a.split("/", 1)[1]]) for a in args]
-    return [(_kinds(args[0]), list(args[1:]))]
+        return [(a.split("/", 1)[0], [a.split("/", 1)[1]]) for a in args]
+    return [(args[0], list(args[1:]))]
+
+
+async def _resolved(s: Session, groups: list[tuple[str, list[str]]]
+                    ) -> list[tuple[list[ResourceType], list[str]]]:
+    return [(await _kinds(s, spec), names) for spec, names in groups]
 
 
 @click.command()
@@ -76,9 +84,10 @@ def get(args: tuple[str, ...], namespace: str | None, all_namespaces: bool, sele
         kubeconfig_file=kubeconfig_file, namespace=namespace)
 
 
-async def _get(s: Session, groups: list[tuple[list[ResourceType], list[str]]], all_ns: bool,
+async def _get(s: Session, targets: list[tuple[str, list[str]]], all_ns: bool,
                selector: str, field_selector: str, output: str, watch: bool,
                show_labels: bool) -> None:
+    groups = await _resolved(s, targets)
     tabular = output in ("", "wide")
     multi = sum(len(kinds) for kinds, _ in groups) > 1
     printed = 0
@@ -194,11 +203,14 @@ def apply(files: tuple[str, ...], recursive: bool, wait: bool, timeout: float,
     the command exits 1. With --wait, each applied object is then waited for, as kubectl
     rollout status and kubectl wait judge readiness."""
     problems: list[str] = []
-    loaded = manifests.load(files, recursive, errors=problems)
+    unknown: list[tuple[str, dict[str, Any]]] = []
+    loaded = manifests.load(files, recursive, errors=problems, unknown=unknown)
 
     async def body(s: Session) -> list[str]:
         refused: list[str] = []
         applied: list[tuple[ResourceType, str | None, str]] = []
+        if unknown:  # custom resources: by the kinds the cluster serves
+            loaded.extend(manifests.resolve(unknown, await s.served(), problems))
         for m in loaded:
             try:
                 outcome = await apply_one(s.client, m, s.namespace)
@@ -216,7 +228,8 @@ def apply(files: tuple[str, ...], recursive: bool, wait: bool, timeout: float,
             await _wait_ready(s, applied, timeout)
         return refused
 
-    refused = run(body, kubeconfig_file=kubeconfig_file, namespace=namespace) if loaded else []
+    refused = run(body, kubeconfig_file=kubeconfig_file, namespace=namespace) \
+        if loaded or unknown else []
     for line in [f"error: {p}" for p in problems] + refused:
         click.echo(line, err=True)
     if problems or refused:
@@ -262,7 +275,7 @@ def delete(args: tuple[str, ...], files: tuple[str, ...], recursive: bool,
     async def body(s: Session) -> None:
         todo = list(targets)
         if args:
-            for kinds, names in _split_targets(args):
+            for kinds, names in await _resolved(s, _split_targets(args)):
                 for rt in kinds:
                     ns = s.namespace if rt.namespaced else None
                     if names:

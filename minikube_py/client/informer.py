@@ -299,6 +299,14 @@ class SharedInformerFactory:
     def informers(self) -> list[SharedInformer]:
         return list(self._informers.values())
 
+    def forget(self, resource_type: ResourceType) -> None:
+        """Stop and drop the informers of a resource that is no longer served (a custom
+        resource whose CRD went); a later :meth:`informer_for` makes a new one."""
+        for key in [k for k in self._informers if (k.group, k.version, k.plural) ==
+                    (resource_type.group, resource_type.version, resource_type.plural)]:
+            self._informers.pop(key).stop()
+            self._started.discard(key)
+
     def start(self) -> None:
         """Run every informer not yet running, each as a named guarded task."""
         self._starting = True

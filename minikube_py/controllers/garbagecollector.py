@@ -13,7 +13,9 @@ controller does it:
   it; then the finalizer is removed and the dependents stay.
 
 The graph (uid -> node, owner uid -> dependent uids) is fed by metadata-only informers of every
-resource that can be listed, watched and deleted. Because a relisted informer delivers what
+resource that can be listed, watched and deleted; custom resources too, as their CRDs come
+and go (the registry given is followed through its change hook: the controller manager's is
+a ``client/customresources.py`` ServedTypes). Because a relisted informer delivers what
 vanished meanwhile as deletes, the graph keeps no ghosts. An owner the graph has not seen is
 looked up through the API before a dependent is judged orphaned: informers of different
 resources are not in step, and a new owner may simply not have arrived yet.
@@ -30,6 +32,7 @@ from minikube_py.api.errors import Conflict, NotFound
 from minikube_py.api.machinery.patch import JSON_PATCH
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client.base import Client
+from minikube_py.client.customresources import one_version_each
 from minikube_py.client.informer import SharedInformerFactory
 from minikube_py.client.store import DeletedFinalStateUnknown
 from minikube_py.controllers.base import Controller, Requeue
@@ -73,9 +76,20 @@ class GarbageCollector(Controller):
         self.registry = registry
         self.nodes: dict[str, Node] = {}
         self.dependents_of: dict[str, set[str]] = {}
-        for rt in registry:
-            if {"list", "watch", "delete"} <= set(rt.verbs):
+        self._observed: dict[tuple[str, str, str], ResourceType] = {}
+        self._types_changed(registry)
+        self._unsubscribe = registry.subscribe(self._types_changed)
+
+    def _types_changed(self, registry: Registry) -> None:
+        """Observe every deletable resource served now; forget those no longer served."""
+        wanted = {(rt.group, rt.version, rt.plural): rt for rt in one_version_each(
+            [rt for rt in registry if {"list", "watch", "delete"} <= set(rt.verbs)])}
+        for key, rt in wanted.items():
+            if key not in self._observed:
+                self._observed[key] = rt
                 self._observe_type(rt)
+        for key in [k for k in self._observed if k not in wanted]:
+            self.informers.forget(self._observed.pop(key))
 
     def _observe_type(self, rt: ResourceType) -> None:
         informer = self.informer(rt)
@@ -89,6 +103,7 @@ class GarbageCollector(Controller):
         await super().start()
 
     async def stop(self) -> None:
+        self._unsubscribe()
         await super().stop()
         await self.informers.shutdown()
 

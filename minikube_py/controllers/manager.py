@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 
 from minikube_py import __version__
 from minikube_py.client.base import Client
+from minikube_py.client.customresources import ServedTypes
 from minikube_py.client.events import EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.leaderelection import Campaign
@@ -51,8 +52,10 @@ def source(events: EventRecorder, component: str) -> EventRecorder:
 
 Factory = Callable[[Client, SharedInformerFactory, EventRecorder], Controller]
 CONTROLLERS: dict[str, Factory] = {
-    "namespace": lambda client, informers, _events: NamespaceController(client, informers),
-    "garbagecollector": lambda client, _informers, _events: GarbageCollector(client),
+    "namespace": lambda client, informers, _events: NamespaceController(
+        client, informers, registry=ServedTypes(informers).registry),
+    "garbagecollector": lambda client, informers, _events: GarbageCollector(
+        client, registry=ServedTypes(informers).registry),
     "replicaset": lambda client, informers, events: ReplicaSetController(
         client, informers, recorder=source(events, "replicaset-controller"),
         owns_recorder=True),

@@ -22,6 +22,7 @@ from typing import Any
 from minikube_py.api.errors import Conflict, NotFound
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.client.base import Client
+from minikube_py.client.customresources import one_version_each
 from minikube_py.client.informer import SharedInformerFactory
 from minikube_py.client.store import DeletedFinalStateUnknown
 from minikube_py.controllers.base import Controller, Requeue
@@ -47,13 +48,19 @@ class NamespaceController(Controller):
         namespaces = registry.by_path("", "v1", "namespaces")
         assert namespaces is not None
         self.namespaces = namespaces
-        self.content = [rt for rt in registry if rt.namespaced
-                        and {"list", "delete", "deletecollection"} <= set(rt.verbs)]
+        self.registry = registry
         self.grace = grace
         self.lister = self.informer(namespaces).lister
         self.informer(namespaces).add_event_handler(
             on_add=self._seen, on_update=lambda _old, new: self._seen(new),
             on_delete=self._gone)
+
+    @property
+    def content(self) -> list[ResourceType]:
+        """The namespaced resources served now (custom ones included, as their CRDs come
+        and go: the registry is the controller manager's ServedTypes)."""
+        return one_version_each([rt for rt in self.registry if rt.namespaced and
+                                 {"list", "delete", "deletecollection"} <= set(rt.verbs)])
 
     def _seen(self, ns: dict[str, Any]) -> None:
         if terminating(ns):
@@ -82,7 +89,10 @@ class NamespaceController(Controller):
 
     async def _empty(self, rt: ResourceType, namespace: str) -> int:
         """Delete what is left of ``rt`` in ``namespace``; how many objects remain."""
-        listing = await self.client.list(rt, namespace)
+        try:
+            listing = await self.client.list(rt, namespace)
+        except NotFound:
+            return 0  # a custom resource whose CRD went meanwhile
         items = listing["items"]
         if any(not (i.get("metadata") or {}).get("deletionTimestamp") for i in items):
             with contextlib.suppress(NotFound, Conflict):

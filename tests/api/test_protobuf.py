@@ -607,7 +607,9 @@ def _json_names(definition: str) -> Iterator[str]:
 
 def _all_named_nodes() -> dict[str, Schema]:
     seen: dict[str, Schema] = {}
-    for schema in [rt.schema for rt in REGISTRY] + EXTRA_ROOTS:
+    # apiextensions is not in client-go's scheme: clients send CRDs as JSON, never protobuf.
+    for schema in [rt.schema for rt in REGISTRY
+                   if rt.group != "apiextensions.k8s.io"] + EXTRA_ROOTS:
         _named_nodes(schema, seen)
     return seen
 

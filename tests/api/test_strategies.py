@@ -74,14 +74,21 @@ SAMPLES: dict[str, Object] = {
     "CertificateSigningRequest": {"spec": {
         "request": csr_b64(), "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
         "usages": ["digital signature", "client auth"]}},
+    "CustomResourceDefinition": {"spec": {
+        "group": "example.com", "scope": "Namespaced",
+        "names": {"plural": "widgets", "kind": "Widget"},
+        "versions": [{"name": "v1", "served": True, "storage": True,
+                      "schema": {"openAPIV3Schema": {"type": "object"}}}]}},
 }
+#: Kinds whose names must say more than "x" (a CRD is named <plural>.<group>).
+NAMES = {"CustomResourceDefinition": "widgets.example.com"}
 
 KINDS = [pytest.param(rt, id=rt.kind) for rt in REGISTRY if rt.strategy.provider is None]
 
 
 def sample(rt: ResourceType, **meta: Any) -> Object:
     """The kind's sample as a create would see it after defaulting."""
-    metadata: Object = {"name": "x", "uid": "u-1", **meta}
+    metadata: Object = {"name": NAMES.get(rt.kind, "x"), "uid": "u-1", **meta}
     if rt.namespaced:
         metadata["namespace"] = "default"
     obj = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": metadata,

@@ -23,12 +23,14 @@ APPLY = "application/apply-patch+yaml"
 PATCH_TYPES = (JSON_PATCH, MERGE, STRATEGIC, APPLY)
 
 
-def check_patch_type(content_type: str) -> None:
-    """415 for a PATCH whose Content-Type names no patch type we apply."""
-    if content_type not in PATCH_TYPES:
+def check_patch_type(content_type: str, *, strategic: bool = True) -> None:
+    """415 for a PATCH whose Content-Type names no patch type we apply (``strategic=False``:
+    a kind without strategic merge, i.e. custom resources, as Kubernetes serves them)."""
+    accepted = PATCH_TYPES if strategic else tuple(t for t in PATCH_TYPES if t != STRATEGIC)
+    if content_type not in accepted:
         raise UnsupportedMediaType(
             f"the body of the request was in an unknown format - accepted media types "
-            f"include: {', '.join(PATCH_TYPES)}")
+            f"include: {', '.join(accepted)}")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
