@@ -40,6 +40,7 @@ class DaemonConfig:
     scheduler_config: Path | None = None  # a KubeSchedulerConfiguration file
     runtime: str = "docker"  # the kubelets' container runtime: docker | sim
     kubelet_backoff: float | None = None  # CrashLoopBackOff's first delay (default 10 s)
+    authorization_mode: str = "RBAC"  # RBAC | AlwaysAllow (--authorization-mode)
 
     @property
     def db_path(self) -> Path:
@@ -52,6 +53,11 @@ class DaemonConfig:
     @property
     def pid_file(self) -> Path:
         return self.data_dir / "daemon.pid"
+
+    @property
+    def component_kubeconfigs(self) -> Path:
+        """Where each component's own kubeconfig is written (``<component>.kubeconfig``)."""
+        return self.data_dir / "components"
 
     @property
     def log_file(self) -> Path:

@@ -14,6 +14,13 @@ from minikube_py.api.kinds.apps import (
     replicaset,
     statefulset,
 )
+from minikube_py.api.kinds.authentication import selfsubjectreview, tokenreview
+from minikube_py.api.kinds.authorization import (
+    localsubjectaccessreview,
+    selfsubjectaccessreview,
+    selfsubjectrulesreview,
+    subjectaccessreview,
+)
 from minikube_py.api.kinds.autoscaling import horizontalpodautoscaler
 from minikube_py.api.kinds.batch import cronjob, job
 from minikube_py.api.kinds.coordination import lease
@@ -34,6 +41,7 @@ from minikube_py.api.kinds.core import (
     serviceaccount,
 )
 from minikube_py.api.kinds.discovery import endpointslice
+from minikube_py.api.kinds.rbac import clusterrole, clusterrolebinding, role, rolebinding
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
@@ -72,3 +80,13 @@ REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
+REGISTRY.add(role.RESOURCE)
+REGISTRY.add(clusterrole.RESOURCE)
+REGISTRY.add(rolebinding.RESOURCE)
+REGISTRY.add(clusterrolebinding.RESOURCE)
+REGISTRY.add(selfsubjectaccessreview.RESOURCE)
+REGISTRY.add(subjectaccessreview.RESOURCE)
+REGISTRY.add(localsubjectaccessreview.RESOURCE)
+REGISTRY.add(selfsubjectrulesreview.RESOURCE)
+REGISTRY.add(selfsubjectreview.RESOURCE)
+REGISTRY.add(tokenreview.RESOURCE)

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from minikube_py.api.access import Reviewer
 from minikube_py.api.errors import Cause
 from minikube_py.api.machinery.fieldselectors import DEFAULT_FIELDS, SelectableFields
 from minikube_py.api.printers import DEFAULT_PRINTER, Printer
 from minikube_py.api.validation import names
+from minikube_py.api.wire import UserInfo
 
 
 class Strategy:
@@ -51,6 +53,10 @@ class Strategy:
     allocations: ClassVar[tuple[str, ...]] = ()
     #: Whether an object may still be created in a namespace that is terminating.
     creatable_in_terminating_namespace: ClassVar[bool] = False
+    #: Whether objects of the kind are stored. A kind that is not (the access and token
+    #: reviews) serves only ``create``: the REST layer decodes, defaults and validates the
+    #: body, then :meth:`answer` fills it in and it is returned, never written.
+    stored: ClassVar[bool] = True
 
     # -- create and update -----------------------------------------------------------------
 
@@ -84,6 +90,12 @@ class Strategy:
 
     def warnings_on_create(self, obj: dict[str, Any]) -> list[str]:
         return []
+
+    async def answer(self, obj: dict[str, Any], *, user: UserInfo,
+                     reviewer: Reviewer) -> dict[str, Any]:
+        """The answer to a create of a kind that is not :attr:`stored` (``obj`` validated;
+        ``user`` is who asks; ``reviewer`` the apiserver's authorizer and authenticators)."""
+        raise NotImplementedError(f"{type(self).__name__} is stored: it has no answer")
 
     # -- delete ----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minikube_py.api import validation
+from minikube_py.api.access import Reviewer
 from minikube_py.api.codecs.body import decode_yaml
 from minikube_py.api.errors import (
     AlreadyExists,
@@ -38,6 +39,7 @@ from minikube_py.api.machinery.selectors import LabelSelector, Operator
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
+from minikube_py.api.wire import UserInfo
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
@@ -302,6 +304,19 @@ class RestStorage:
                 return Written(obj, warnings, created=True)
             stored = await self.store.create(key, obj)
         return Written(stored, warnings, created=True)
+
+    async def answer(self, rt: ResourceType, namespace: str, obj: Any, *, opts: WriteOptions,
+                     user: UserInfo, reviewer: Reviewer,
+                     duplicates: Iterable[str] = ()) -> Written:
+        """POST of a kind not stored (the reviews): checked as a create, answered by its
+        strategy for ``user``, never written (so a dry run is the same call)."""
+        obj = self._check_kind(rt, obj)
+        self._check_namespace(rt, namespace, metautil.meta(obj))
+        warnings = self._decode(rt, obj, opts.field_validation or "Warn", "", duplicates)
+        rt.strategy.default(obj)
+        self._validate(rt, obj, rt.strategy.validate(obj))
+        answered = await rt.strategy.answer(obj, user=user, reviewer=reviewer)
+        return Written(answered, warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
 

@@ -203,6 +203,19 @@ class Watcher:
             finally:
                 sub.waiter = None
 
+    def take_ready(self) -> list[Event]:
+        """Every event ready now, without waiting (``[]`` if none): for a reader that must
+        see committed writes before it answers (the apiserver's RBAC index), not for streams."""
+        if self._sub.overflowed:
+            raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
+        ready = [*self._replay, *self._ready, *self._sub.take()]
+        self._replay = []
+        self._ready.clear()
+        batch = [e for e in ready if e.rev > self.last_rev]
+        if batch:
+            self.last_rev = batch[-1].rev
+        return batch
+
     def pending(self) -> int:
         return len(self._replay) + len(self._ready) + len(self._sub.pending)
 
