@@ -147,6 +147,7 @@ class ApiServer:
         attrs = attributes.from_request(req.user, info, req.query)
         decision = self.authorizer.authorize(attrs)
         if not decision.allowed:
+            log.debug("forbidden: %s", attributes.forbidden_message(attrs))
             raise attributes.forbidden(attrs, decision.reason)
 
     async def handle(self, req: ApiRequest) -> ApiResponse:

@@ -25,6 +25,7 @@ from minikube_py.client.events import EventRecorder
 from minikube_py.client.informer import SharedInformerFactory, strip_managed_fields
 from minikube_py.client.leaderelection import Campaign
 from minikube_py.controllers.base import Controller
+from minikube_py.controllers.clusterroleaggregation import ClusterRoleAggregationController
 from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
@@ -60,6 +61,8 @@ CONTROLLERS: dict[str, Factory] = {
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),
+    "clusterrole-aggregation": lambda client, informers, _events:
+        ClusterRoleAggregationController(client, informers),
 }
 
 

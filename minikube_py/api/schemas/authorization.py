@@ -49,7 +49,6 @@ SUBJECT_ACCESS_REVIEW_STATUS = obj(
      "denied": boolean("Whether the action is explicitly denied."),
      "reason": string("Why it is allowed or denied."),
      "evaluationError": string("An error while the authorizer checked.")},
-    required=("allowed",),
     description="The decision.")
 
 SELF_SUBJECT_ACCESS_REVIEW = kind(

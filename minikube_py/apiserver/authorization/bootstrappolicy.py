@@ -135,6 +135,8 @@ _CONTROLLER_MANAGER = [
     rule(["create"], ["discovery.k8s.io"], ["endpointslices"]),
     rule(["create"], ["coordination.k8s.io"], ["leases"]),
     rule(EVENTS, ["events.k8s.io"], ["events"]),
+    # The clusterrole-aggregation controller writes rules it does not hold itself.
+    rule(["escalate"], [GROUP], ["clusterroles"]),
     *_REVIEWS,
 ]
 _SCHEDULER = [
