@@ -1,0 +1,233 @@
+"""RBAC in the request pipeline, in process: an ApiServer on a real SQLite store with the
+RBAC authorizer on, the bootstrap policy applied, and clients acting as other users through
+the in-process transport (as the daemon's components do)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from minikube_py.api.access import Attributes
+from minikube_py.api.errors import Forbidden, Invalid
+from minikube_py.api.registry import REGISTRY
+from minikube_py.api.wire import UserInfo
+from minikube_py.apiserver.authorization.rules import Rule, compile_rules, uncovered
+from minikube_py.apiserver.server import ApiServer
+from minikube_py.client.base import Client
+from minikube_py.client.local import LocalTransport
+from minikube_py.daemon import bootstrap, bootstrap_policy
+from minikube_py.store.sqlite import SqliteStorage as Store
+
+Object = dict[str, Any]
+GROUP = "rbac.authorization.k8s.io"
+ROLES = REGISTRY.require(GROUP, "v1", "roles")
+CLUSTER_ROLES = REGISTRY.require(GROUP, "v1", "clusterroles")
+ROLE_BINDINGS = REGISTRY.require(GROUP, "v1", "rolebindings")
+PODS = REGISTRY.require("", "v1", "pods")
+SECRETS = REGISTRY.require("", "v1", "secrets")
+NAMESPACES = REGISTRY.require("", "v1", "namespaces")
+JANE = UserInfo("jane", ("devs", "system:authenticated"))
+
+
+@pytest.fixture
+async def server(store: Store) -> AsyncIterator[ApiServer]:
+    server = ApiServer(store)
+    server.enable_authorization("RBAC")
+    await server.start()
+    admin = Client(LocalTransport(server.handle))
+    await bootstrap(admin)
+    await bootstrap_policy(admin)
+    await admin.create(NAMESPACES, {"metadata": {"name": "team"}})
+    yield server
+    await server.stop()
+
+
+def admin_of(server: ApiServer) -> Client:
+    return Client(LocalTransport(server.handle))
+
+
+def as_user(server: ApiServer, user: UserInfo = JANE) -> Client:
+    return Client(LocalTransport(server.handle, user=user))
+
+
+def role(name: str, *rules: Object, namespace: str = "team") -> Object:
+    return {"metadata": {"name": name, "namespace": namespace}, "rules": list(rules)}
+
+
+def binding(name: str, role_name: str, *, kind: str = "Role", subject: Object | None = None,
+            namespace: str = "team") -> Object:
+    return {"metadata": {"name": name, "namespace": namespace},
+            "roleRef": {"kind": kind, "name": role_name},
+            "subjects": [subject or {"kind": "User", "name": "jane"}]}
+
+
+def rule(verbs: list[str], resources: list[str], groups: tuple[str, ...] = ("",)) -> Object:
+    return {"verbs": verbs, "apiGroups": list(groups), "resources": resources}
+
+
+async def test_binding_takes_effect_on_the_next_request(server: ApiServer) -> None:
+    """A user with no binding is refused with Kubernetes' words and details; once a
+    RoleBinding is committed the next request in its namespace passes, others still fail."""
+    jane = as_user(server)
+    with pytest.raises(Forbidden) as refused:
+        await jane.list(PODS, "team")
+    assert refused.value.message == ('pods is forbidden: User "jane" cannot list resource '
+                                     '"pods" in API group "" in the namespace "team"')
+    assert refused.value.to_status()["details"] == {"kind": "pods"}
+    admin = admin_of(server)
+    await admin.create(ROLES, role("reader", rule(["get", "list"], ["pods"])), "team")
+    await admin.create(ROLE_BINDINGS, binding("jane-reads", "reader"), "team")
+    assert (await jane.list(PODS, "team"))["items"] == []
+    with pytest.raises(Forbidden, match='in the namespace "default"'):
+        await jane.list(PODS, "default")
+    with pytest.raises(Forbidden, match='cannot get resource "pods/log"'):
+        await jane.get(PODS, "p", "team", subresource="log")
+    await admin.delete(ROLE_BINDINGS, "jane-reads", "team")
+    with pytest.raises(Forbidden):
+        await jane.list(PODS, "team")
+
+
+async def test_service_account_and_group_subjects(server: ApiServer) -> None:
+    """A ServiceAccount subject binds the user system:serviceaccount:<ns>:<name> (its
+    namespace defaulting to the binding's), a Group subject every member."""
+    admin = admin_of(server)
+    await admin.create(ROLE_BINDINGS, binding(
+        "sa-view", "system:aggregate-to-view", kind="ClusterRole",
+        subject={"kind": "ServiceAccount", "name": "robot"}), "team")
+    robot = as_user(server, UserInfo("system:serviceaccount:team:robot",
+                                     ("system:serviceaccounts", "system:authenticated")))
+    assert (await robot.list(PODS, "team"))["items"] == []
+    await admin.create(ROLE_BINDINGS, binding(
+        "devs-edit", "system:aggregate-to-edit", kind="ClusterRole",
+        subject={"kind": "Group", "name": "devs"}), "team")
+    jane = as_user(server)
+    await jane.create(PODS, {"metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "c", "image": "busybox"}]}}, "team")
+
+
+async def test_escalation_needs_the_rights_or_escalate_and_bind(server: ApiServer) -> None:
+    """Granting what one does not hold is 403 naming the missing rights; holding them, or
+    the escalate/bind verbs, makes the same writes pass."""
+    admin = admin_of(server)
+    await admin.create(ROLES, role("rbac-manager", rule(["create", "update"],
+                                                        ["roles", "rolebindings"], (GROUP,)),
+                                   rule(["get", "list"], ["pods"])), "team")
+    await admin.create(ROLE_BINDINGS, binding("jane-manages", "rbac-manager"), "team")
+    jane = as_user(server)
+    await jane.create(ROLES, role("pods-only", rule(["get"], ["pods"])), "team")
+    with pytest.raises(Forbidden) as refused:
+        await jane.create(ROLES, role("secrets", rule(["get"], ["secrets"])), "team")
+    assert refused.value.message.startswith(
+        'roles.rbac.authorization.k8s.io "secrets" is forbidden: user "jane" (groups=["devs" '
+        '"system:authenticated"]) is attempting to grant RBAC permissions not currently held:')
+    assert '{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}' in refused.value.message
+    to_admin = binding("to-admin", "cluster-admin", kind="ClusterRole")
+    with pytest.raises(Forbidden, match="not currently held"):
+        await jane.create(ROLE_BINDINGS, to_admin, "team")
+    await jane.create(ROLE_BINDINGS, binding("to-pods", "pods-only"), "team")
+    await admin.create(ROLES, role("binder", {"verbs": ["bind"], "apiGroups": [GROUP],
+                                              "resources": ["clusterroles"],
+                                              "resourceNames": ["cluster-admin"]},
+                                   {"verbs": ["escalate"], "apiGroups": [GROUP],
+                                    "resources": ["roles"]}), "team")
+    await admin.create(ROLE_BINDINGS, binding("jane-binds", "binder"), "team")
+    await jane.create(ROLE_BINDINGS, to_admin, "team")
+    await jane.create(ROLES, role("secrets", rule(["get"], ["secrets"])), "team")
+
+
+async def test_role_ref_is_immutable(server: ApiServer) -> None:
+    admin = admin_of(server)
+    created = await admin.create(ROLE_BINDINGS, binding("b", "view", kind="ClusterRole"),
+                                 "team")
+    created["roleRef"]["name"] = "edit"
+    with pytest.raises(Invalid, match="roleRef: Invalid value"):
+        await admin.update(ROLE_BINDINGS, created)
+
+
+async def test_aggregation_rule_needs_full_authority(server: ApiServer) -> None:
+    """Only a holder of every right (or of escalate) may write an aggregationRule."""
+    admin = admin_of(server)
+    await admin.create(CLUSTER_ROLES, {"metadata": {"name": "role-writer"}, "rules": [
+        rule(["create"], ["clusterroles"], (GROUP,))]})
+    await admin.request("POST", REGISTRY.require(GROUP, "v1", "clusterrolebindings").path(),
+                        body={"metadata": {"name": "jane-writes"},
+                              "roleRef": {"kind": "ClusterRole", "name": "role-writer"},
+                              "subjects": [{"kind": "User", "name": "jane"}]})
+    with pytest.raises(Forbidden, match="must have cluster-admin privileges to use the "
+                                        "aggregationRule"):
+        await as_user(server).create(CLUSTER_ROLES, {
+            "metadata": {"name": "mine"}, "rules": [],
+            "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"a": "b"}}]}})
+
+
+async def test_impersonation_is_checked(server: ApiServer) -> None:
+    """Impersonate-User needs the impersonate verb on users; then the request runs as the
+    impersonated user (in system:authenticated)."""
+    from minikube_py.api.wire import ApiRequest, Impersonation
+    req = ApiRequest("GET", "/api/v1/namespaces/team/pods", user=JANE,
+                     impersonation=Impersonation("bob"))
+    answer = await server.handle(req)
+    assert answer.status == 403
+    assert answer.body["message"] == ('users "bob" is forbidden: User "jane" cannot '
+                                      'impersonate resource "users" in API group "" at the '
+                                      'cluster scope')
+    admin_req = ApiRequest("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                           body=b"{}", content_type="application/json",
+                           impersonation=Impersonation("bob", ("qa",)))
+    answer = await server.handle(admin_req)
+    assert answer.status == 201
+    assert answer.body["status"]["userInfo"] == {"username": "bob",
+                                                 "groups": ["qa", "system:authenticated"]}
+
+
+@pytest.mark.parametrize(("rule_", "attrs", "allowed"), [
+    pytest.param(rule(["get"], ["pods"]), {"verb": "get", "resource": "pods"}, True, id="exact"),
+    pytest.param(rule(["*"], ["*"], ("*",)), {"verb": "delete", "resource": "x",
+                                              "api_group": "apps", "subresource": "scale"},
+                 True, id="stars-cover-subresources"),
+    pytest.param(rule(["get"], ["pods"]), {"verb": "get", "resource": "pods",
+                                           "subresource": "log"}, False, id="sub-not-parent"),
+    pytest.param(rule(["get"], ["*/scale"], ("apps",)), {"verb": "get", "api_group": "apps",
+                                                         "resource": "deployments",
+                                                         "subresource": "scale"},
+                 True, id="star-slash-subresource"),
+    pytest.param({**rule(["get"], ["pods"]), "resourceNames": ["a"]},
+                 {"verb": "get", "resource": "pods", "name": "b"}, False, id="names"),
+    pytest.param({"verbs": ["get"], "nonResourceURLs": ["/apis/*"]},
+                 {"verb": "get", "path": "/apis/apps/v1", "resource_request": False},
+                 True, id="url-prefix"),
+])
+def test_rule_matching(rule_: Object, attrs: Object, allowed: bool) -> None:
+    fields = {"resource_request": True, **attrs}
+    assert Rule.compile(rule_).allows(Attributes(user=JANE, **fields)) is allowed
+
+
+def test_covers_breaks_rules_down() -> None:
+    """Owner rules cover a wanted rule when each verb x resource x name is held."""
+    owner = compile_rules([rule(["get", "list"], ["pods", "*/status"]),
+                           {"verbs": ["get"], "nonResourceURLs": ["/healthz/*"]}])
+    assert uncovered(owner, compile_rules([rule(["get"], ["pods", "pods/status"])])) == []
+    missing = uncovered(owner, compile_rules([rule(["get", "delete"], ["pods"]),
+                                              {"verbs": ["get"],
+                                               "nonResourceURLs": ["/healthz/etcd", "/x"]}]))
+    assert [(sorted(m.verbs), sorted(m.resources), m.urls) for m in missing] == [
+        (["delete"], ["pods"], ()), (["get"], [], ("/x",))]
+
+
+async def test_rules_review_lists_the_users_rules(server: ApiServer) -> None:
+    """SelfSubjectRulesReview: the rules of the cluster and the namespace's bindings."""
+    admin = admin_of(server)
+    await admin.create(ROLES, role("reader", rule(["get"], ["secrets"])), "team")
+    await admin.create(ROLE_BINDINGS, binding("jane-reads", "reader"), "team")
+    review = await as_user(server).request(
+        "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+        body={"spec": {"namespace": "team"}})
+    rules = review["status"]["resourceRules"]
+    assert {"verbs": ["get"], "apiGroups": [""], "resources": ["secrets"]} in rules
+    assert {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]} in rules
+    assert {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version",
+                                                  "/version/"]} in \
+        review["status"]["nonResourceRules"]
