@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from minikube_py.api.wire import UserInfo
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Attributes:
     """One request as an authorizer sees it: a resource request (verb on group/resource/
     subresource, maybe a namespace and a name) or a non-resource one (verb on a path)."""

@@ -206,9 +206,12 @@ class Watcher:
     def take_ready(self) -> list[Event]:
         """Every event ready now, without waiting (``[]`` if none): for a reader that must
         see committed writes before it answers (the apiserver's RBAC index), not for streams."""
-        if self._sub.overflowed:
+        sub = self._sub
+        if sub.overflowed:
             raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
-        ready = [*self._replay, *self._ready, *self._sub.take()]
+        if not (sub.pending or self._replay or self._ready):
+            return []
+        ready = [*self._replay, *self._ready, *sub.take()]
         self._replay = []
         self._ready.clear()
         batch = [e for e in ready if e.rev > self.last_rev]

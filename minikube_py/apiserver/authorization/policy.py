@@ -14,6 +14,7 @@ user and groups and the rules of their roles, never a scan of all bindings.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,8 +72,11 @@ def subject_keys(subject: Any, namespace: str) -> tuple[str, str] | None:
     return None
 
 
-def user_keys(user: UserInfo) -> list[str]:
-    return [f"u:{user.name}", *(f"g:{g}" for g in user.groups)]
+@functools.lru_cache(maxsize=4096)
+def user_keys(user: UserInfo) -> tuple[str, ...]:
+    """The index keys of a user: its name and each group (cached: a request's user is
+    usually one of a few)."""
+    return (f"u:{user.name}", *(f"g:{g}" for g in user.groups))
 
 
 class PolicyIndex:

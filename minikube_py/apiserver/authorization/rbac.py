@@ -18,6 +18,7 @@ from minikube_py.apiserver.authorization.rules import Rule
 
 MASTERS = "system:masters"
 MODES = ("RBAC", "AlwaysAllow")
+ALLOW, NO_OPINION = Decision(True), Decision(False)
 _STAR = RulesReview(resource_rules=[{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
                     non_resource_rules=[{"verbs": ["*"], "nonResourceURLs": ["*"]}])
 
@@ -38,7 +39,7 @@ def _star() -> RulesReview:
 
 class AlwaysAllow:
     def authorize(self, attrs: Attributes) -> Decision:
-        return Decision(True)
+        return ALLOW
 
     def rules_for(self, user: UserInfo, namespace: str) -> RulesReview:
         return _star()
@@ -53,14 +54,14 @@ class RBACAuthorizer:
 
     def authorize(self, attrs: Attributes) -> Decision:
         if MASTERS in attrs.user.groups:
-            return Decision(True)
+            return ALLOW
         index = self.index
         index.sync()
         for binding, subject in index.bindings_for(attrs.user, attrs.namespace):
             for rule in index.role_rules(binding):
                 if rule.allows(attrs):
                     return Decision(True, f"RBAC: allowed by {binding.describe(subject)}")
-        return Decision(False)
+        return NO_OPINION
 
     def rules(self, user: UserInfo, namespace: str) -> list[Rule] | None:
         if MASTERS in user.groups:
