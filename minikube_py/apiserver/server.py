@@ -39,6 +39,7 @@ from minikube_py.apiserver.authentication import BearerAuthenticator
 from minikube_py.apiserver.authorization import attributes, impersonation
 from minikube_py.apiserver.authorization import rbac as authorizers
 from minikube_py.apiserver.authorization.escalation import RBACEscalation
+from minikube_py.apiserver.authorization.noderestriction import node_restriction
 from minikube_py.apiserver.authorization.policy import PolicyIndex
 from minikube_py.apiserver.authorization.reviewer import ApiReviewer
 from minikube_py.apiserver.handlers import ResourceHandlers
@@ -126,7 +127,8 @@ class ApiServer:
         self.policy = PolicyIndex(self.store)
         self.authorizer = authorizers.build(mode, self.policy)
         self.handlers.reviewer = ApiReviewer(self.authorizer, authenticator)
-        self.rest.admission.validating.append(RBACEscalation(self.authorizer, self.policy))
+        self.rest.admission.validating += [RBACEscalation(self.authorizer, self.policy),
+                                            node_restriction]
 
     async def start(self) -> None:
         if self.policy is not None:

@@ -231,3 +231,58 @@ async def test_rules_review_lists_the_users_rules(server: ApiServer) -> None:
     assert {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version",
                                                   "/version/"]} in \
         review["status"]["nonResourceRules"]
+
+
+async def test_local_access_review_and_non_resource_self_review(server: ApiServer) -> None:
+    """LocalSubjectAccessReview answers within its namespace only; a SelfSubjectAccessReview
+    about a path answers from the non-resource rules (public info: yes; /metrics: no)."""
+    admin = admin_of(server)
+    path = "/apis/authorization.k8s.io/v1/namespaces/team/localsubjectaccessreviews"
+    spec = {"user": "jane", "resourceAttributes": {"namespace": "team", "verb": "get",
+                                                   "resource": "pods"}}
+    answer = await admin.request("POST", path, body={"spec": spec})
+    assert answer["status"] == {"allowed": False}
+    with pytest.raises(Invalid, match="must match metadata.namespace"):
+        await admin.request("POST", path, body={"spec": {
+            **spec, "resourceAttributes": {**spec["resourceAttributes"], "namespace": "x"}}})
+    jane = as_user(server)
+    ssar = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    for url, allowed in (("/version", True), ("/metrics", False)):
+        got = await jane.request("POST", ssar, body={"spec": {"nonResourceAttributes": {
+            "path": url, "verb": "get"}}})
+        assert got["status"]["allowed"] is allowed, url
+
+
+async def test_always_allow_mode(store: Store) -> None:
+    """--authorization-mode AlwaysAllow: any authenticated user may do anything."""
+    server = ApiServer(store)
+    server.enable_authorization("AlwaysAllow")
+    await server.start()
+    try:
+        await bootstrap(admin_of(server))
+        assert (await as_user(server).list(SECRETS, "default"))["items"] == []
+    finally:
+        await server.stop()
+
+
+async def test_node_restriction(server: ApiServer) -> None:
+    """A kubelet's identity writes only its own Node and the status of pods bound to it."""
+    nodes = REGISTRY.require("", "v1", "nodes")
+    admin = admin_of(server)
+    await admin.create(nodes, {"metadata": {"name": "n2"}})
+    pod = {"metadata": {"name": "p"}, "spec": {"nodeName": "n2", "containers": [
+        {"name": "c", "image": "busybox"}]}}
+    await admin.create(PODS, pod, "team")
+    kubelet = as_user(server, UserInfo("system:node:n1", ("system:nodes",
+                                                          "system:authenticated")))
+    await kubelet.create(nodes, {"metadata": {"name": "n1"}})
+    with pytest.raises(Forbidden, match='node "n1" is not allowed to modify node "n2"'):
+        await kubelet.patch(nodes, "n2", {"metadata": {"labels": {"a": "b"}}})
+    with pytest.raises(Forbidden, match="can only create mirror pods"):
+        await kubelet.create(PODS, {**pod, "metadata": {"name": "q"}}, "team")
+    with pytest.raises(Forbidden, match="can only update pod status for pods with "
+                                        "spec.nodeName set to itself"):
+        await kubelet.patch(PODS, "p", {"status": {"phase": "Running"}}, "team",
+                            subresource="status")
+    with pytest.raises(Forbidden, match="can only delete pods"):
+        await kubelet.delete(PODS, "p", "team")
