@@ -129,18 +129,20 @@ class PolicyIndex:
 
     async def _follower(self) -> None:
         """Applies events as they come (so a quiet apiserver's watchers never fall behind);
-        relists when a watch overflowed or its revision was compacted."""
+        relists when a watch overflowed, was closed or its revision was compacted."""
         while True:
             try:
+                if not self._watchers:
+                    await self._load()
                 for watcher in list(self._watchers):
                     batch = await watcher.next_batch(0.5)
                     if batch is None:
-                        raise WatchOverflow("closed")
+                        raise WatchOverflow("the watch was closed")
                     self._apply_events(batch)
             except (WatchOverflow, Compacted) as exc:
                 log.warning("RBAC policy watch restarted: %s", exc)
+                self._close_watchers()
                 await asyncio.sleep(0.1)
-                await self._load()
 
     def sync(self) -> None:
         """Take every committed RBAC event not applied yet (without waiting)."""
