@@ -18,6 +18,7 @@ and ``/readyz`` are open: there the request runs as ``system:anonymous``, whom t
 from __future__ import annotations
 
 import csv
+import functools
 import hmac
 import io
 import secrets
@@ -109,6 +110,15 @@ def token_of(tokens: dict[str, UserInfo], name: str) -> str:
     return next(token for token, user in tokens.items() if user.name == name)
 
 
+@functools.lru_cache(maxsize=4096)
+def authenticated(user: UserInfo) -> UserInfo:
+    """``user`` in ``system:authenticated`` (one object per user: the same user is the same
+    record from request to request, which the authorizer's caches key on)."""
+    if AUTHENTICATED in user.groups:
+        return user
+    return UserInfo(user.name, (*user.groups, AUTHENTICATED), uid=user.uid, extra=user.extra)
+
+
 class BearerAuthenticator:
     """The chain of token authenticators behind ``Authorization: Bearer <token>``."""
 
@@ -127,10 +137,7 @@ class BearerAuthenticator:
         for authenticator in self.authenticators:
             user = await authenticator.authenticate_token(token)
             if user is not None:
-                if AUTHENTICATED in user.groups:
-                    return user
-                return UserInfo(user.name, (*user.groups, AUTHENTICATED), uid=user.uid,
-                                extra=user.extra)
+                return authenticated(user)
         return None
 
     @staticmethod

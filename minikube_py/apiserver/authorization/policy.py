@@ -57,6 +57,9 @@ class Binding:
                 f"{subject}")
 
 
+Grant = tuple[Binding, str, tuple[Rule, ...]]
+
+
 def subject_keys(subject: Any, namespace: str) -> tuple[str, str] | None:
     """The index key of a binding's subject and how the RBAC reason names it."""
     if not isinstance(subject, dict):
@@ -91,6 +94,9 @@ class PolicyIndex:
         # (subject key, namespace) -> {binding name: (binding, subject)}
         self.role_bindings: dict[tuple[str, str], dict[str, tuple[Binding, str]]] = {}
         self._subjects: dict[str, list[str]] = {}  # store key -> subject keys it indexed
+        # (user, namespace) -> what applies to them: (binding, subject, rules), in visiting
+        # order. Emptied by every change of roles or bindings, so it is never stale.
+        self._grants: dict[tuple[UserInfo, str], list[Grant]] = {}
         self._watchers: list[Watcher] = []
         self._tasks = TaskGroup("rbac-policy")
         self.revision = 0
@@ -162,6 +168,7 @@ class PolicyIndex:
     # -- the index ---------------------------------------------------------------------------
 
     def _apply(self, key: str, obj: dict[str, Any] | None) -> None:
+        self._grants.clear()
         rest = key.split("/")  # "", registry, resource, [ns,] name
         resource = rest[2]
         if resource == ROLES.plural:
@@ -242,6 +249,17 @@ class PolicyIndex:
                 if table:
                     yield from table.values()
 
+    def grants(self, user: UserInfo, namespace: str) -> list[Grant]:
+        """The bindings that apply to ``user`` in ``namespace`` with their roles' rules,
+        remembered until roles or bindings change (a request's user asks again soon)."""
+        found = self._grants.get((user, namespace))
+        if found is None:
+            found = [(binding, subject, self.role_rules(binding))
+                     for binding, subject in self.bindings_for(user, namespace)]
+            if len(self._grants) > 10_000:
+                self._grants.clear()
+            self._grants[(user, namespace)] = found
+        return found
+
     def rules_for(self, user: UserInfo, namespace: str) -> list[Rule]:
-        return [rule for binding, _ in self.bindings_for(user, namespace)
-                for rule in self.role_rules(binding)]
+        return [rule for _, _, rules in self.grants(user, namespace) for rule in rules]

@@ -24,7 +24,9 @@ _STAR = RulesReview(resource_rules=[{"verbs": ["*"], "apiGroups": ["*"], "resour
 
 
 class Authorizer(Protocol):
-    def authorize(self, attrs: Attributes) -> Decision: ...
+    def authorize(self, attrs: Attributes, *, explain: bool = False) -> Decision:
+        """Allowed or not; ``explain`` asks for the reason too (the reviews show it; the
+        request path does not pay for the words)."""
 
     def rules_for(self, user: UserInfo, namespace: str) -> RulesReview: ...
 
@@ -38,7 +40,7 @@ def _star() -> RulesReview:
 
 
 class AlwaysAllow:
-    def authorize(self, attrs: Attributes) -> Decision:
+    def authorize(self, attrs: Attributes, *, explain: bool = False) -> Decision:
         return ALLOW
 
     def rules_for(self, user: UserInfo, namespace: str) -> RulesReview:
@@ -52,14 +54,16 @@ class RBACAuthorizer:
     def __init__(self, index: PolicyIndex) -> None:
         self.index = index
 
-    def authorize(self, attrs: Attributes) -> Decision:
+    def authorize(self, attrs: Attributes, *, explain: bool = False) -> Decision:
         if MASTERS in attrs.user.groups:
             return ALLOW
         index = self.index
         index.sync()
-        for binding, subject in index.bindings_for(attrs.user, attrs.namespace):
-            for rule in index.role_rules(binding):
+        for binding, subject, rules in index.grants(attrs.user, attrs.namespace):
+            for rule in rules:
                 if rule.allows(attrs):
+                    if not explain:
+                        return ALLOW
                     return Decision(True, f"RBAC: allowed by {binding.describe(subject)}")
         return NO_OPINION
 

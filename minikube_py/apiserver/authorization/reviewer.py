@@ -17,7 +17,7 @@ class ApiReviewer:
         self.authenticator = authenticator
 
     def authorize(self, attrs: Attributes) -> Decision:
-        return self.authorizer.authorize(attrs)
+        return self.authorizer.authorize(attrs, explain=True)
 
     def rules_for(self, user: UserInfo, namespace: str) -> RulesReview:
         return self.authorizer.rules_for(user, namespace)
