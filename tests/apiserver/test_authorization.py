@@ -242,7 +242,7 @@ async def test_local_access_review_and_non_resource_self_review(server: ApiServe
                                                    "resource": "pods"}}
     answer = await admin.request("POST", path, body={"spec": spec})
     assert answer["status"] == {"allowed": False}
-    with pytest.raises(Invalid, match="must match metadata.namespace"):
+    with pytest.raises(Invalid, match=r"must match metadata\.namespace"):
         await admin.request("POST", path, body={"spec": {
             **spec, "resourceAttributes": {**spec["resourceAttributes"], "namespace": "x"}}})
     jane = as_user(server)
@@ -281,7 +281,7 @@ async def test_node_restriction(server: ApiServer) -> None:
     with pytest.raises(Forbidden, match="can only create mirror pods"):
         await kubelet.create(PODS, {**pod, "metadata": {"name": "q"}}, "team")
     with pytest.raises(Forbidden, match="can only update pod status for pods with "
-                                        "spec.nodeName set to itself"):
+                                        r"spec\.nodeName set to itself"):
         await kubelet.patch(PODS, "p", {"status": {"phase": "Running"}}, "team",
                             subresource="status")
     with pytest.raises(Forbidden, match="can only delete pods"):
