@@ -5,7 +5,10 @@ or brought up to date at daemon start.
   ``system:aggregate-to-*`` roles through the ``rbac.authorization.k8s.io/aggregate-to-*``
   labels (the clusterrole-aggregation controller writes their rules; ``view`` is part of
   ``edit``, ``edit`` of ``admin``); ``system:discovery``, ``system:basic-user`` (the self
-  reviews) and ``system:public-info-viewer`` (health and version, for anyone).
+  reviews), ``system:public-info-viewer`` (health and version, for anyone),
+  ``system:monitoring`` (``/metrics``, for the group of that name),
+  ``system:service-account-issuer-discovery`` (the OIDC documents, for service accounts)
+  and ``system:auth-delegator`` (token and access reviews, bound by whoever needs it).
 - Component roles: ``system:kube-controller-manager`` (one role covering every controller
   we run: they all run as that user), ``system:kube-scheduler``, ``system:node`` (granted to
   the group ``system:nodes``; each kubelet is ``system:node:<name>`` in it),
@@ -187,6 +190,13 @@ CLUSTER_ROLES: list[dict[str, Any]] = [
                                                     "selfsubjectrulesreviews"]),
         rule(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"])]),
     cluster_role("system:public-info-viewer", [urls(["get"], _PUBLIC_INFO)]),
+    cluster_role("system:monitoring", [urls(["get"], [
+        "/metrics", "/metrics/slis", "/livez", "/readyz", "/healthz", "/livez/*", "/readyz/*",
+        "/healthz/*"])]),
+    cluster_role("system:service-account-issuer-discovery", [urls(["get"], [
+        "/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+        "/openid/v1/jwks", "/openid/v1/jwks/"])]),
+    cluster_role("system:auth-delegator", _REVIEWS),
     cluster_role("admin", [], aggregate="admin"),
     cluster_role("edit", [], aggregate="edit", labels={f"{AGGREGATE_TO}admin": "true"}),
     cluster_role("view", [], aggregate="view", labels={f"{AGGREGATE_TO}edit": "true"}),
@@ -210,6 +220,11 @@ CLUSTER_ROLE_BINDINGS: list[dict[str, Any]] = [
     cluster_role_binding("system:public-info-viewer", "system:public-info-viewer",
                          [("Group", "system:authenticated"),
                           ("Group", "system:unauthenticated")]),
+    cluster_role_binding("system:monitoring", "system:monitoring",
+                         [("Group", "system:monitoring")]),
+    cluster_role_binding("system:service-account-issuer-discovery",
+                         "system:service-account-issuer-discovery",
+                         [("Group", "system:serviceaccounts")]),
     cluster_role_binding("system:kube-controller-manager", "system:kube-controller-manager",
                          [("User", CONTROLLER_MANAGER_USER)]),
     cluster_role_binding("system:kube-scheduler", "system:kube-scheduler",
