@@ -286,3 +286,23 @@ async def test_node_restriction(server: ApiServer) -> None:
                             subresource="status")
     with pytest.raises(Forbidden, match="can only delete pods"):
         await kubelet.delete(PODS, "p", "team")
+
+
+async def test_bootstrap_policy_reconciles_while_autoupdate(server: ApiServer) -> None:
+    """At each start the defaults are put back: a second run changes nothing; a default that
+    lost rules gets them back while its autoupdate annotation says true, not after."""
+    admin = admin_of(server)
+    before = await admin.get(CLUSTER_ROLES, "system:basic-user")
+    await bootstrap_policy(admin)
+    assert (await admin.get(CLUSTER_ROLES, "system:basic-user"))["metadata"][
+        "resourceVersion"] == before["metadata"]["resourceVersion"]
+    stripped = {**before, "rules": before["rules"][:1]}
+    await admin.update(CLUSTER_ROLES, stripped)
+    await bootstrap_policy(admin)
+    assert (await admin.get(CLUSTER_ROLES, "system:basic-user"))["rules"] == before["rules"]
+    kept = await admin.get(CLUSTER_ROLES, "system:basic-user")
+    kept["rules"] = kept["rules"][:1]
+    kept["metadata"]["annotations"]["rbac.authorization.kubernetes.io/autoupdate"] = "false"
+    await admin.update(CLUSTER_ROLES, kept)
+    await bootstrap_policy(admin)
+    assert (await admin.get(CLUSTER_ROLES, "system:basic-user"))["rules"] == kept["rules"]
