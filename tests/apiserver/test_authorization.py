@@ -306,3 +306,40 @@ async def test_bootstrap_policy_reconciles_while_autoupdate(server: ApiServer) -
     await admin.update(CLUSTER_ROLES, kept)
     await bootstrap_policy(admin)
     assert (await admin.get(CLUSTER_ROLES, "system:basic-user"))["rules"] == kept["rules"]
+
+
+async def test_policy_index_follows_the_store_and_relists_after_overflow() -> None:
+    """The index sees a committed binding before the next decision, and rebuilds itself
+    from a fresh list when its watch was dropped."""
+    import asyncio
+
+    from minikube_py.apiserver.authorization.policy import PolicyIndex
+    from minikube_py.store.memory import MemoryStorage
+
+    store = await MemoryStorage.open()
+    index = PolicyIndex(store)
+    await index.start()
+    try:
+        await store.create(ROLES.key("ns", "r"), {"metadata": {"name": "r", "namespace": "ns"},
+                                                  "rules": [rule(["get"], ["pods"])]})
+        await store.create(ROLE_BINDINGS.key("ns", "b"), {
+            "metadata": {"name": "b", "namespace": "ns"},
+            "roleRef": {"kind": "Role", "name": "r"},
+            "subjects": [{"kind": "User", "name": "jane"}]})
+        index.sync()
+        assert [b.name for b, _, _ in index.grants(JANE, "ns")] == ["b"]
+        for watcher in index._watchers:
+            watcher._sub.drop()  # as the broadcaster drops a watcher that fell behind
+        await store.create(ROLE_BINDINGS.key("ns", "c"), {
+            "metadata": {"name": "c", "namespace": "ns"},
+            "roleRef": {"kind": "Role", "name": "r"},
+            "subjects": [{"kind": "Group", "name": "devs"}]})
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            index.sync()
+            if len(index.grants(JANE, "ns")) == 2:
+                break
+        assert sorted(b.name for b, _, _ in index.grants(JANE, "ns")) == ["b", "c"]
+    finally:
+        await index.stop()
+        await store.close()
