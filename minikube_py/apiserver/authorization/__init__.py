@@ -6,8 +6,10 @@
 - ``policy.py`` — the index of roles and bindings by subject, kept current from the store;
 - ``rbac.py`` — the RBAC authorizer over that index, and the authorizer modes
   (``AlwaysAllow``, ``RBAC``; ``system:masters`` always passes);
-- ``impersonation.py`` — ``Impersonate-*`` headers, checked with the ``impersonate`` verb;
+- ``headers.py`` — the ``Impersonate-*`` headers of an HTTP request, read by the front end;
+- ``impersonation.py`` — what they ask for, checked with the ``impersonate`` verb;
 - ``escalation.py`` — the admission plugin that refuses granting rights one does not hold;
+- ``noderestriction.py`` — the admission plugin that keeps a kubelet to its own node;
 - ``reviewer.py`` — the :class:`~minikube_py.api.access.Reviewer` the review kinds ask;
 - ``bootstrappolicy.py`` — the default roles and bindings made at daemon start.
 """
