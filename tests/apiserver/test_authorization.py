@@ -343,3 +343,13 @@ async def test_policy_index_follows_the_store_and_relists_after_overflow() -> No
     finally:
         await index.stop()
         await store.close()
+
+
+async def test_binding_to_a_missing_role_says_so(server: ApiServer) -> None:
+    """A refusal names a bound role that does not exist, as RBAC's evaluation error."""
+    await admin_of(server).create(ROLE_BINDINGS, binding("typo", "pod-raeder"), "team")
+    with pytest.raises(Forbidden) as refused:
+        await as_user(server).list(PODS, "team")
+    assert refused.value.message == (
+        'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the '
+        'namespace "team": RBAC: role.rbac.authorization.k8s.io "pod-raeder" not found')

@@ -229,6 +229,16 @@ class PolicyIndex:
             return self.roles.get((binding.namespace, binding.role_name), ())
         return ()
 
+    def missing_role(self, binding: Binding) -> str | None:
+        """Why a binding grants nothing because its role does not exist (RBAC's evaluation
+        error, in the lister's words), or None."""
+        if binding.role_kind == "ClusterRole":
+            if binding.role_name not in self.cluster_roles:
+                return f'clusterrole.rbac.authorization.k8s.io "{binding.role_name}" not found'
+        elif (binding.namespace, binding.role_name) not in self.roles:
+            return f'role.rbac.authorization.k8s.io "{binding.role_name}" not found'
+        return None
+
     def reference_rules(self, kind: str, name: str, namespace: str) -> tuple[Rule, ...]:
         """The rules a roleRef names (GetRoleReferenceRules)."""
         if kind == "ClusterRole":

@@ -65,7 +65,17 @@ class RBACAuthorizer:
                     if not explain:
                         return ALLOW
                     return Decision(True, f"RBAC: allowed by {binding.describe(subject)}")
-        return NO_OPINION
+        return self._refusal(attrs)
+
+    def _refusal(self, attrs: Attributes) -> Decision:
+        """No rule allows: Kubernetes adds the evaluation errors (bindings whose role is
+        missing) as the reason, ``RBAC: role.rbac.authorization.k8s.io "x" not found``."""
+        errors = [why for binding, _, _ in self.index.grants(attrs.user, attrs.namespace)
+                  if (why := self.index.missing_role(binding)) is not None]
+        if not errors:
+            return NO_OPINION
+        return Decision(False, "RBAC: " + (errors[0] if len(errors) == 1 else
+                                           "[" + ", ".join(errors) + "]"))
 
     def rules(self, user: UserInfo, namespace: str) -> list[Rule] | None:
         if MASTERS in user.groups:
