@@ -42,6 +42,7 @@ class DaemonConfig:
     runtime: str = "docker"  # the kubelets' container runtime: docker | sim
     kubelet_backoff: float | None = None  # CrashLoopBackOff's first delay (default 10 s)
     pod_network: str = podnetwork.DEFAULT  # how the host reaches pods: routed | published
+    authorization_mode: str = "RBAC"  # RBAC | AlwaysAllow (--authorization-mode)
 
     @property
     def db_path(self) -> Path:
@@ -54,6 +55,11 @@ class DaemonConfig:
     @property
     def pid_file(self) -> Path:
         return self.data_dir / "daemon.pid"
+
+    @property
+    def component_kubeconfigs(self) -> Path:
+        """Where each component's own kubeconfig is written (``<component>.kubeconfig``)."""
+        return self.data_dir / "components"
 
     @property
     def log_file(self) -> Path:

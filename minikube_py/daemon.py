@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -25,9 +26,18 @@ from minikube_py import datadir
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
+from minikube_py.api.wire import UserInfo
 from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
-from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
+from minikube_py.apiserver.authentication import (
+    BearerAuthenticator,
+    StaticTokens,
+    ensure_identities,
+    ensure_token,
+    token_of,
+)
+from minikube_py.apiserver.authorization import bootstrappolicy as policy
+from minikube_py.apiserver.bootstraptokens import BootstrapTokens
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
 from minikube_py.apiserver.openapi import install_openapi
@@ -50,6 +60,7 @@ from minikube_py.kubelet.runtime.errors import RuntimeUnavailable
 from minikube_py.nodes.registration import (
     NodeRegistration,
     NodesFileError,
+    NodeSpec,
     default_nodes,
     load_nodes_file,
     node_object,
@@ -62,6 +73,7 @@ from minikube_py.util.component import Component, Components
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
+SECRETS = REGISTRY.require("", "v1", "secrets")
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 SYSTEM_CLASS_USE = {"system-cluster-critical": "system critical pods that must run in the "
@@ -81,6 +93,7 @@ class Daemon:
         self.port = config.port
         self._lock: int | None = None
         self.components = Components()
+        self.specs: list[NodeSpec] = []
 
     async def start(self) -> None:
         cfg = self.config
@@ -101,11 +114,19 @@ class Daemon:
         install_snapshot(self.server)
         streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
         kubelet_metrics.install(self.server)  # metrics.k8s.io from their usage samples
-        self.client = Client(LocalTransport(self.server.handle))
+        self.client = Client(LocalTransport(self.server.handle))  # the admin: bootstrap
         token = ensure_token(cfg.data_dir)
+        self.specs = self._node_specs()
+        identities = ensure_identities(cfg.data_dir, self._identities().values())
+        # The authenticator chain: one entry per way a bearer token may be known.
+        authenticator = BearerAuthenticator([StaticTokens.admin(token),
+                                             StaticTokens(identities),
+                                             BootstrapTokens(self._stored_secret)])
+        self.server.enable_authorization(cfg.authorization_mode, authenticator)
+        await self.server.start()
         hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
         ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, hosts)
-        self._runner = build_runner(self.server, TokenAuthenticator.admin(token))
+        self._runner = build_runner(self.server, authenticator)
         await self._runner.setup()
         sock = _listen(cfg.host, cfg.port)
         self.port = sock.getsockname()[1]
@@ -114,15 +135,20 @@ class Daemon:
         # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
         # from a client's first request; the kubernetes Service names the real port.
         await bootstrap(self.client, api_port=self.port)
+        await bootstrap_policy(self.client)
         host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
         ca_pem = (cfg.data_dir / "ca.crt").read_bytes()
-        kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
-                         ca_pem=ca_pem, token=token)
-        await _publish_cluster_info(self.client, f"https://{host}:{self.port}", ca_pem)
+        server = f"https://{host}:{self.port}"
+        cfg.component_kubeconfigs.mkdir(exist_ok=True)
+        for name, user in self._identities().items():
+            kubeconfig.write(cfg.component_kubeconfigs / f"{name}.kubeconfig",
+                             server=server, ca_pem=ca_pem, token=token_of(identities, user.name))
+        kubeconfig.write(cfg.kubeconfig, server=server, ca_pem=ca_pem, token=token)
+        await _publish_cluster_info(self.client, server, ca_pem)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         datadir.remember_current(cfg.data_dir)  # commands without a choice mean this one
         self.tasks.spawn(self._compactor(), name="compactor")
-        for component in self._components(self.client):
+        for component in self._components():
             self.components.add(component)
         self.server.health_checks["components"] = self.components.health
         try:
@@ -135,28 +161,62 @@ class Daemon:
         log.info("minikube-py apiserver ready on https://%s:%d (revision %d)", host,
                  self.port, self.store.revision)
 
-    def _components(self, client: Client) -> list[Component]:
+    def _node_specs(self) -> list[NodeSpec]:
+        cfg = self.config
+        if "nodes" in cfg.without:
+            return []
+        try:
+            return load_nodes_file(cfg.nodes_file) if cfg.nodes_file else \
+                default_nodes(cfg.nodes)
+        except NodesFileError as exc:
+            raise DaemonError(str(exc)) from exc
+
+    def _identities(self) -> dict[str, UserInfo]:
+        """Each component's own user (component name -> user), with only the rights the
+        bootstrap policy's roles give it: kubelets are ``system:node:<name>`` in
+        ``system:nodes``; the stand-in node registration is in that group too."""
+        out = {"controller-manager": UserInfo(policy.CONTROLLER_MANAGER_USER),
+               "scheduler": UserInfo(policy.SCHEDULER_USER),
+               "proxy": UserInfo(policy.PROXY_USER),
+               "node-registration": UserInfo("system:node-registration",
+                                             (policy.NODES_GROUP,))}
+        for spec in self.specs:
+            out[f"kubelet-{spec.name}"] = UserInfo(f"{policy.NODE_PREFIX}{spec.name}",
+                                                   (policy.NODES_GROUP,))
+        return out
+
+    def _client_of(self, component: str) -> Client:
+        """An in-process client acting as ``component``'s own user."""
+        assert self.server is not None
+        user = self._identities()[component]
+        return Client(LocalTransport(self.server.handle, user=UserInfo(
+            user.name, (*user.groups, "system:authenticated"))))
+
+    def _stored_secret(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """A Secret as the store holds it (bootstrap tokens are looked up per request)."""
+        assert self.store is not None
+        entry = self.store.get(SECRETS.key(namespace, name))
+        return entry.decode() if entry is not None else None
+
+    def _components(self) -> list[Component]:
         """The components this daemon runs, in start order (``--without`` leaves some out)."""
         cfg = self.config
         out: list[Component] = []
         if "controller-manager" not in cfg.without:
-            manager = ControllerManager(client, cluster_signing=ClusterSigning(
-                cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"))
+            manager = ControllerManager(
+                self._client_of("controller-manager"), cluster_signing=ClusterSigning(
+                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"))
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)
         if "nodes" not in cfg.without:
-            try:
-                specs = load_nodes_file(cfg.nodes_file) if cfg.nodes_file else \
-                    default_nodes(cfg.nodes)
-            except NodesFileError as exc:
-                raise DaemonError(str(exc)) from exc
+            specs = self.specs
             if "kubelet" in cfg.without:  # nodes registered Ready, no pods run
-                out.append(NodeRegistration(client, specs))
+                out.append(NodeRegistration(self._client_of("node-registration"), specs))
             else:
                 backoff = cfg.kubelet_backoff or DEFAULT_BACKOFF
                 for spec in specs:
-                    out.append(Kubelet(client, KubeletConfig(
+                    out.append(Kubelet(self._client_of(f"kubelet-{spec.name}"), KubeletConfig(
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
                         runtime=cfg.runtime, pod_network=cfg.pod_network, backoff=backoff,
                         relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
@@ -169,9 +229,9 @@ class Daemon:
                     if cfg.scheduler_config else None
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
-            out.append(Scheduler(client, config=sched))
+            out.append(Scheduler(self._client_of("scheduler"), config=sched))
         if "proxy" not in cfg.without:
-            out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
+            out.append(build_proxier(self._client_of("proxy"), service_cidr=str(SERVICE_CIDR),
                                      rules="service-rules" not in cfg.without,
                                      pod_network=cfg.pod_network))
         return out
@@ -194,6 +254,7 @@ class Daemon:
         await self.tasks.stop()
         if self.server is not None:
             await self.server.custom_resources.stop()
+            await self.server.stop()
         if self.store is not None:
             self.store.broadcaster.close_all()  # watch streams end cleanly before the socket
         if self._runner is not None:
@@ -294,6 +355,23 @@ async def _apiserver_endpoints(client: Client, api_port: int) -> None:
         current = await client.get(endpoints, "kubernetes", "default")
         if current.get("subsets") != subsets:
             await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
+
+
+async def bootstrap_policy(client: Client) -> None:
+    """The default roles and bindings (``bootstrappolicy.py``): created when missing, given
+    back what they lack while their autoupdate annotation says ``true``."""
+    for wanted in [*policy.CLUSTER_ROLES, *policy.CLUSTER_ROLE_BINDINGS]:
+        rt = REGISTRY.by_kind(wanted["apiVersion"], wanted["kind"])
+        assert rt is not None
+        name = wanted["metadata"]["name"]
+        try:
+            await client.create(rt, wanted)
+            continue
+        except AlreadyExists:
+            pass
+        updated = policy.reconciled(await client.get(rt, name), wanted)
+        if updated is not None:
+            await client.update(rt, updated)
 
 
 def _listen(host: str, port: int) -> socket.socket:

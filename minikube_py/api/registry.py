@@ -17,6 +17,13 @@ from minikube_py.api.kinds.apps import (
     replicaset,
     statefulset,
 )
+from minikube_py.api.kinds.authentication import selfsubjectreview, tokenreview
+from minikube_py.api.kinds.authorization import (
+    localsubjectaccessreview,
+    selfsubjectaccessreview,
+    selfsubjectrulesreview,
+    subjectaccessreview,
+)
 from minikube_py.api.kinds.autoscaling import horizontalpodautoscaler
 from minikube_py.api.kinds.batch import cronjob, job
 from minikube_py.api.kinds.certificates import certificatesigningrequest
@@ -39,6 +46,7 @@ from minikube_py.api.kinds.core import (
 )
 from minikube_py.api.kinds.discovery import endpointslice
 from minikube_py.api.kinds.metrics import nodemetrics, podmetrics
+from minikube_py.api.kinds.rbac import clusterrole, clusterrolebinding, role, rolebinding
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
@@ -79,6 +87,16 @@ REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
 REGISTRY.add(customresourcedefinition.RESOURCE)
 REGISTRY.add(certificatesigningrequest.RESOURCE)
+REGISTRY.add(role.RESOURCE)
+REGISTRY.add(clusterrole.RESOURCE)
+REGISTRY.add(rolebinding.RESOURCE)
+REGISTRY.add(clusterrolebinding.RESOURCE)
+REGISTRY.add(selfsubjectaccessreview.RESOURCE)
+REGISTRY.add(subjectaccessreview.RESOURCE)
+REGISTRY.add(localsubjectaccessreview.RESOURCE)
+REGISTRY.add(selfsubjectrulesreview.RESOURCE)
+REGISTRY.add(selfsubjectreview.RESOURCE)
+REGISTRY.add(tokenreview.RESOURCE)
 # Last: a plain "pods" or "nodes" means the core kinds, as in kubectl's group priority.
 REGISTRY.add(podmetrics.RESOURCE)
 REGISTRY.add(nodemetrics.RESOURCE)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from minikube_py.api.access import Reviewer
 from minikube_py.api.errors import Cause
 from minikube_py.api.machinery.fieldselectors import DEFAULT_FIELDS, SelectableFields
 from minikube_py.api.printers import DEFAULT_PRINTER, Printer, selector_string
@@ -86,6 +87,10 @@ class Strategy:
         against the kind's schema tree (``api/validation/structural.py``). A custom resource
         prunes against its CRD's schema and reports type errors from :meth:`validate`."""
         return decode(schema, obj) if schema is not None else Decoded()
+    #: Whether objects of the kind are stored. A kind that is not (the access and token
+    #: reviews) serves only ``create``: the REST layer decodes, defaults and validates the
+    #: body, then :meth:`answer` fills it in and it is returned, never written.
+    stored: ClassVar[bool] = True
 
     # -- create and update -----------------------------------------------------------------
 
@@ -134,6 +139,12 @@ class Strategy:
 
     def warnings_on_create(self, obj: dict[str, Any]) -> list[str]:
         return []
+
+    async def answer(self, obj: dict[str, Any], *, user: UserInfo,
+                     reviewer: Reviewer) -> dict[str, Any]:
+        """The answer to a create of a kind that is not :attr:`stored` (``obj`` validated;
+        ``user`` is who asks; ``reviewer`` the apiserver's authorizer and authenticators)."""
+        raise NotImplementedError(f"{type(self).__name__} is stored: it has no answer")
 
     # -- delete ----------------------------------------------------------------------------
 

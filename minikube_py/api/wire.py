@@ -14,13 +14,39 @@ from typing import Any
 
 @dataclass(frozen=True)
 class UserInfo:
-    """Who is asking (authentication's result)."""
+    """Who is asking (authentication's result): a name, groups, a uid and extra attributes
+    (``extra`` as sorted pairs of a key and its values, so the record stays hashable)."""
 
     name: str
     groups: tuple[str, ...] = ()
+    uid: str = ""
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        """authentication/v1 UserInfo: ``username``, ``uid``, ``groups``, ``extra``."""
+        out: dict[str, Any] = {"username": self.name}
+        if self.uid:
+            out["uid"] = self.uid
+        if self.groups:
+            out["groups"] = list(self.groups)
+        if self.extra:
+            out["extra"] = {k: list(v) for k, v in self.extra}
+        return out
 
 
 SYSTEM_ADMIN = UserInfo("system:admin", ("system:masters", "system:authenticated"))
+ANONYMOUS = UserInfo("system:anonymous", ("system:unauthenticated",))
+
+
+@dataclass(frozen=True)
+class Impersonation:
+    """What a request's ``Impersonate-*`` headers ask to act as (checked by the apiserver
+    with the ``impersonate`` verb before the request runs as that user)."""
+
+    user: str
+    groups: tuple[str, ...] = ()
+    uid: str = ""
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -35,6 +61,7 @@ class ApiRequest:
     query_all: Mapping[str, list[str]] = field(default_factory=dict)  # repeated params
     user_agent: str = ""
     if_none_match: str = ""  # the If-None-Match header (conditional GETs of /openapi/v2)
+    impersonation: Impersonation | None = None
     # True once the client has gone away (set by the HTTP front end; a stream checks it).
     disconnected: Callable[[], bool] = lambda: False
 

@@ -14,12 +14,19 @@ Later issues add LimitRanger, ResourceQuota and ServiceAccount here.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from minikube_py.api.errors import Forbidden, NotFound
 from minikube_py.api.registry import REGISTRY, ResourceType
+from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
+
+# Who the request being served runs as (set by ApiServer.handle around each request, after
+# authentication and impersonation): what plugins that judge the requester read.
+REQUESTER: contextvars.ContextVar[UserInfo] = contextvars.ContextVar("requester",
+                                                                     default=SYSTEM_ADMIN)
 
 
 @dataclass
@@ -33,6 +40,10 @@ class WriteContext:
     obj: dict[str, Any] | None
     old: dict[str, Any] | None
     subresource: str = ""
+
+    @property
+    def user(self) -> UserInfo:
+        return REQUESTER.get()
 
 
 Admit = Callable[[WriteContext], Awaitable[None]]

@@ -34,8 +34,9 @@ from minikube_py.api.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from minikube_py.api.wire import ApiRequest, ApiResponse
-from minikube_py.apiserver.auth import TokenAuthenticator
+from minikube_py.api.wire import ANONYMOUS, ApiRequest, ApiResponse
+from minikube_py.apiserver.authentication import BearerAuthenticator, x509_user
+from minikube_py.apiserver.authorization.headers import impersonation_of
 from minikube_py.apiserver.server import ApiServer, status_response
 from minikube_py.apiserver.warnings import warning_headers
 from minikube_py.util import jsonutil, textsafe
@@ -91,7 +92,7 @@ class _StatusServer(web_server.Server):
         return _StatusRequestHandler(self, loop=self._loop, **self._kwargs)
 
 
-def build_runner(server: ApiServer, authenticator: TokenAuthenticator | None, *,
+def build_runner(server: ApiServer, authenticator: BearerAuthenticator | None, *,
                  shutdown_timeout: float = 1.0) -> web.ServerRunner:
     """The runner the daemon serves the API with (one handler for every path)."""
 
@@ -113,15 +114,19 @@ def build_runner(server: ApiServer, authenticator: TokenAuthenticator | None, *,
 
 
 async def _to_api_request(request: web.BaseRequest,
-                          authenticator: TokenAuthenticator | None) -> ApiRequest:
+                          authenticator: BearerAuthenticator | None) -> ApiRequest:
     path = request.path
     if textsafe.has_surrogates(path):
         raise BadRequest("the request path is not valid UTF-8")
     user = None
     if authenticator is not None:
-        user = authenticator.authenticate(request.headers.get("Authorization"))
-        if user is None and not authenticator.is_public(path):
-            raise Unauthorized("Unauthorized")
+        user = await authenticator.authenticate(request.headers.get("Authorization"))
+        if user is None and request.transport is not None:
+            user = x509_user(request.transport.get_extra_info("peercert"))
+        if user is None:
+            if not authenticator.is_public(path):
+                raise Unauthorized("Unauthorized")
+            user = ANONYMOUS
     query_all: dict[str, list[str]] = {}
     for key, value in request.query.items():
         if textsafe.has_surrogates(key) or textsafe.has_surrogates(value):
@@ -137,6 +142,7 @@ async def _to_api_request(request: web.BaseRequest,
         return transport is None or transport.is_closing()
 
     kwargs["disconnected"] = disconnected
+    kwargs["impersonation"] = impersonation_of(request.headers)
     return ApiRequest(method=request.method, path=path,
                       query={k: v[0] for k, v in query_all.items()}, body=body,
                       content_type=request.headers.get("Content-Type", ""),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minikube_py.api.access import NoReviewer, Reviewer
 from minikube_py.api.codecs.body import decode_body
 from minikube_py.api.errors import BadRequest, Invalid, MethodNotAllowed
 from minikube_py.api.machinery import meta as metautil
@@ -42,6 +43,9 @@ class ResourceHandlers:
     def __init__(self, rest: RestStorage) -> None:
         self.rest = rest
         self.protobuf_cache = pbr.MessageCache()
+        # Answers the kinds that are not stored (the reviews): the apiserver's authorizer and
+        # authenticators, once the daemon installs them.
+        self.reviewer: Reviewer = NoReviewer()
 
     async def serve(self, verb: str, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                     query: Query) -> ApiResponse:
@@ -144,6 +148,11 @@ class ResourceHandlers:
                       query: Query, media: MediaType) -> ApiResponse:
         opts = WriteOptions.parse(query, "create")
         body = decode_body(req.body, req.content_type, rt.schema)
+        if not rt.strategy.stored:
+            answered = await self.rest.answer(rt, ns, body.value, opts=opts, user=req.user,
+                                              reviewer=self.reviewer,
+                                              duplicates=body.duplicates)
+            return written_response(media, rt, answered.obj, answered.warnings, 201)
         written = await self.rest.create(rt, ns, body.value, opts=opts,
                                          manager=req.manager_for(opts.field_manager),
                                          duplicates=body.duplicates, user=req.user)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from minikube_py.api import validation
+from minikube_py.api.access import Reviewer
 from minikube_py.api.codecs.body import decode_yaml
 from minikube_py.api.errors import (
     AlreadyExists,
@@ -309,6 +310,19 @@ class RestStorage:
                 return Written(obj, warnings, created=True)
             created = await self.store.create(key, stored(rt, obj))
         return Written(served(rt, created), warnings, created=True)
+
+    async def answer(self, rt: ResourceType, namespace: str, obj: Any, *, opts: WriteOptions,
+                     user: UserInfo, reviewer: Reviewer,
+                     duplicates: Iterable[str] = ()) -> Written:
+        """POST of a kind not stored (the reviews): checked as a create, answered by its
+        strategy for ``user``, never written (so a dry run is the same call)."""
+        obj = self._check_kind(rt, obj)
+        self._check_namespace(rt, namespace, metautil.meta(obj))
+        warnings = self._decode(rt, obj, opts.field_validation or "Warn", "", duplicates)
+        rt.strategy.default(obj)
+        self._validate(rt, obj, rt.strategy.validate(obj))
+        answered = await rt.strategy.answer(obj, user=user, reviewer=reviewer)
+        return Written(answered, warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
 

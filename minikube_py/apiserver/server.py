@@ -35,7 +35,14 @@ from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver import requestinfo
-from minikube_py.apiserver.admission import default_admission
+from minikube_py.apiserver.admission import REQUESTER, default_admission
+from minikube_py.apiserver.authentication import BearerAuthenticator
+from minikube_py.apiserver.authorization import attributes, impersonation
+from minikube_py.apiserver.authorization import rbac as authorizers
+from minikube_py.apiserver.authorization.escalation import RBACEscalation
+from minikube_py.apiserver.authorization.noderestriction import node_restriction
+from minikube_py.apiserver.authorization.policy import PolicyIndex
+from minikube_py.apiserver.authorization.reviewer import ApiReviewer
 from minikube_py.apiserver.customresources import CustomResourceServing
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.negotiation import prefers_protobuf
@@ -115,11 +122,51 @@ class ApiServer:
         self.providers: dict[str, SubresourceHandler] = {}
         self.ready = True
         self.requests_total = 0
+        # Who may do what (None: everyone everything, as on a bare pipeline in tests).
+        self.authorizer: authorizers.Authorizer | None = None
+        self.policy: PolicyIndex | None = None
+
+    # -- authorization -----------------------------------------------------------------------
+
+    def enable_authorization(self, mode: str,
+                             authenticator: BearerAuthenticator | None = None) -> None:
+        """Authorize every request in ``mode`` (RBAC or AlwaysAllow); the RBAC index and
+        escalation checks follow the store once :meth:`start` runs."""
+        self.policy = PolicyIndex(self.store)
+        self.authorizer = authorizers.build(mode, self.policy)
+        self.handlers.reviewer = ApiReviewer(self.authorizer, authenticator)
+        self.rest.admission.validating += [RBACEscalation(self.authorizer, self.policy),
+                                            node_restriction]
+
+    async def start(self) -> None:
+        if self.policy is not None:
+            await self.policy.start()
+
+    async def stop(self) -> None:
+        if self.policy is not None:
+            await self.policy.stop()
+
+    def _authorize(self, req: ApiRequest, info: requestinfo.RequestInfo) -> None:
+        """Impersonation first (checked as the requester), then the request as the user it
+        runs as: 403 Forbidden unless allowed. ``system:masters`` short-circuits."""
+        authorizer = self.authorizer or authorizers.AlwaysAllow()
+        if req.impersonation is not None:
+            req.user = impersonation.impersonate(authorizer, req.user, req.impersonation)
+        if self.authorizer is None or authorizers.MASTERS in req.user.groups:
+            return
+        attrs = attributes.from_request(req.user, info, req.query)
+        decision = self.authorizer.authorize(attrs)
+        if not decision.allowed:
+            log.debug("forbidden: %s", attributes.forbidden_message(attrs))
+            raise attributes.forbidden(attrs, decision.reason)
 
     async def handle(self, req: ApiRequest) -> ApiResponse:
         self.requests_total += 1
+        token = None
         try:
             info = requestinfo.parse(req.method, req.path, req.query)
+            self._authorize(req, info)
+            token = REQUESTER.set(req.user)
             if not info.is_resource:
                 return await self._non_resource(req)
             return await self._resource(req, info)
@@ -132,6 +179,9 @@ class ApiServer:
         except Exception as exc:  # a bug: answer 500 with the reason, log the traceback
             log.exception("internal error serving %s %s", req.method, req.path)
             return status_response(InternalError(f"Internal error occurred: {exc!r}"))
+        finally:
+            if token is not None:
+                REQUESTER.reset(token)
 
     # -- non-resource paths ------------------------------------------------------------------
 

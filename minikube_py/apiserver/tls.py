@@ -104,5 +104,9 @@ def server_context(data_dir: Path, hosts: list[str]) -> ssl.SSLContext:
     crt, key = ensure_serving_cert(data_dir, hosts)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(crt, key)
+    # Client certificates signed by the cluster CA identify their holder (a joined kubelet's
+    # system:node:<name>, authentication.x509_user); without one a client goes on to tokens.
+    ctx.load_verify_locations(cafile=str(data_dir / "ca.crt"))
+    ctx.verify_mode = ssl.CERT_OPTIONAL
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx

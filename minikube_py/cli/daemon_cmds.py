@@ -34,14 +34,16 @@ def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0
             scheduler_config: str | None = None, history: str | None = None,
             compaction_interval: float | None = None, runtime: str = "docker",
             kubelet_backoff: float | None = None,
-            pod_network: str = podnetwork.DEFAULT) -> DaemonConfig:
+            pod_network: str = podnetwork.DEFAULT,
+            authorization_mode: str = "RBAC") -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else datadir.home_dir()
     config = DaemonConfig(data_dir=base.resolve(), port=port, host=host,
                           without=frozenset(without), nodes=nodes,
                           nodes_file=Path(nodes_file).resolve() if nodes_file else None,
                           scheduler_config=Path(scheduler_config).resolve()
                           if scheduler_config else None, runtime=runtime,
-                          kubelet_backoff=kubelet_backoff, pod_network=pod_network)
+                          kubelet_backoff=kubelet_backoff, pod_network=pod_network,
+                          authorization_mode=authorization_mode)
     if history is not None:
         try:
             config = replace(config, history=History.parse(history))
@@ -103,12 +105,17 @@ def _chosen(data_dir: str | None, kubeconfig_file: str | None) -> DaemonConfig:
               show_default=True,
               help="How the host reaches pods: their IPs (routed, Linux), or every declared "
                    "containerPort published on 127.0.0.1 (published, for Docker Desktop).")
+@click.option("--authorization-mode", type=click.Choice(["RBAC", "AlwaysAllow"]),
+              default="RBAC", show_default=True,
+              help="How requests are authorized: RBAC roles and bindings, or everything "
+                   "allowed to every authenticated user (benchmarks, debugging).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int | None, host: str, detach: bool,
        without: tuple[str, ...],
        node_count: int, nodes_file: str | None, scheduler_config: str | None,
        history: str | None, compaction_interval: float | None, runtime: str,
-       kubelet_backoff: float | None, pod_network: str, verbose: bool) -> None:
+       kubelet_backoff: float | None, pod_network: str, authorization_mode: str,
+       verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
@@ -116,7 +123,7 @@ def up(data_dir: str | None, port: int | None, host: str, detach: bool,
         fail("--nodes and --nodes-file exclude each other")
     config = _config(data_dir, DEFAULT_PORT if port is None else port, host, without,
                      node_count, nodes_file, scheduler_config, history, compaction_interval,
-                     runtime, kubelet_backoff, pod_network)
+                     runtime, kubelet_backoff, pod_network, authorization_mode)
     pid = daemon.running_pid(config)
     if pid is not None:
         running_port = (datadir.read_pid_file(config.data_dir) or (pid, 0))[1]
@@ -156,7 +163,8 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
         args += ["--nodes-file", str(config.nodes_file)]
     if config.scheduler_config:
         args += ["--scheduler-config", str(config.scheduler_config)]
-    args += ["--runtime", config.runtime, "--pod-network", config.pod_network]
+    args += ["--runtime", config.runtime, "--pod-network", config.pod_network,
+             "--authorization-mode", config.authorization_mode]
     if config.kubelet_backoff:
         args += ["--kubelet-backoff", str(config.kubelet_backoff)]
     args += ["--history", config.history.flag(), "--compaction-interval",

@@ -1,7 +1,8 @@
 """The in-process transport: requests go straight into the apiserver's pipeline.
 
-The daemon gives each in-process component a client on this transport. It calls the same
-``handle`` that HTTP requests reach (auth aside), so validation, defaults and admission cannot
+The daemon gives each in-process component a client on this transport, as the component's
+own user. It calls the same ``handle`` that HTTP requests reach (authentication aside:
+the user is given), so validation, defaults and admission cannot
 be skipped by being local. The handler is injected: the client layer sits below the apiserver.
 """
 
@@ -9,16 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.api.wire import ApiRequest, ApiResponse, UserInfo
 
 Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 
 
 class LocalTransport:
-    def __init__(self, handler: Handler) -> None:
+    """``user`` is who the requests come from (each component has its own identity, with
+    only the rights its roles give); without one, the request's default (the admin)."""
+
+    def __init__(self, handler: Handler, *, user: UserInfo | None = None) -> None:
         self._handler = handler
+        self.user = user
 
     async def send(self, req: ApiRequest) -> ApiResponse:
+        if self.user is not None:
+            req.user = self.user
         return await self._handler(req)
 
     async def close(self) -> None:

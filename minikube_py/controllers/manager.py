@@ -31,6 +31,7 @@ from minikube_py.controllers.certificates import (
     CSRApprovingController,
     CSRSigningController,
 )
+from minikube_py.controllers.clusterroleaggregation import ClusterRoleAggregationController
 from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
@@ -69,6 +70,8 @@ CONTROLLERS: dict[str, Factory] = {
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),
     "csrapproving": lambda client, informers, _events: CSRApprovingController(client, informers),
+    "clusterrole-aggregation": lambda client, informers, _events:
+        ClusterRoleAggregationController(client, informers),
 }
 # Controllers that need the manager's own settings (built in _start_controllers).
 CSR_SIGNING = "csrsigning"

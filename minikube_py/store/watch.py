@@ -203,6 +203,22 @@ class Watcher:
             finally:
                 sub.waiter = None
 
+    def take_ready(self) -> list[Event]:
+        """Every event ready now, without waiting (``[]`` if none): for a reader that must
+        see committed writes before it answers (the apiserver's RBAC index), not for streams."""
+        sub = self._sub
+        if sub.overflowed:
+            raise WatchOverflow(f"watch fell behind after revision {self.last_rev}")
+        if not (sub.pending or self._replay or self._ready):
+            return []
+        ready = [*self._replay, *self._ready, *sub.take()]
+        self._replay = []
+        self._ready.clear()
+        batch = [e for e in ready if e.rev > self.last_rev]
+        if batch:
+            self.last_rev = batch[-1].rev
+        return batch
+
     def pending(self) -> int:
         return len(self._replay) + len(self._ready) + len(self._sub.pending)
 

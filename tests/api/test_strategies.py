@@ -79,6 +79,25 @@ SAMPLES: dict[str, Object] = {
         "names": {"plural": "widgets", "kind": "Widget"},
         "versions": [{"name": "v1", "served": True, "storage": True,
                       "schema": {"openAPIV3Schema": {"type": "object"}}}]}},
+    "Role": {"rules": [{"verbs": ["get"], "apiGroups": [""], "resources": ["pods"]}]},
+    "ClusterRole": {"rules": [{"verbs": ["get"], "nonResourceURLs": ["/healthz"]}],
+                    "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"a": "b"}}]}},
+    "RoleBinding": {"roleRef": {"kind": "Role", "name": "r"},
+                    "subjects": [{"kind": "User", "name": "jane"},
+                                 {"kind": "ServiceAccount", "name": "sa"}]},
+    "ClusterRoleBinding": {"roleRef": {"kind": "ClusterRole", "name": "view"},
+                           "subjects": [{"kind": "Group", "name": "devs"},
+                                        {"kind": "ServiceAccount", "name": "sa",
+                                         "namespace": "ns"}]},
+    "SelfSubjectAccessReview": {"spec": {"resourceAttributes": {"verb": "get",
+                                                                "resource": "pods"}}},
+    "SubjectAccessReview": {"spec": {"user": "jane", "nonResourceAttributes": {
+        "verb": "get", "path": "/healthz"}}},
+    "LocalSubjectAccessReview": {"spec": {"user": "jane", "resourceAttributes": {
+        "namespace": "default", "verb": "get", "resource": "pods"}}},
+    "SelfSubjectRulesReview": {"spec": {"namespace": "default"}},
+    "SelfSubjectReview": {},
+    "TokenReview": {"spec": {"token": "t"}},
 }
 #: Kinds whose names must say more than "x" (a CRD is named <plural>.<group>).
 NAMES = {"CustomResourceDefinition": "widgets.example.com"}
@@ -291,6 +310,28 @@ def with_(kind: str, path: str, value: Any) -> Object:
     ("HorizontalPodAutoscaler", "spec.minReplicas", 5, "spec.maxReplicas"),
     ("HorizontalPodAutoscaler", "spec.scaleTargetRef.name", "a/b", "spec.scaleTargetRef.name"),
     ("PersistentVolumeClaim", "spec.accessModes", [], "spec.accessModes"),
+    ("Role", "rules.0.verbs", [], "rules[0].verbs"),
+    ("Role", "rules.0.resources", [], "rules[0].resources"),
+    ("Role", "rules", [{"verbs": ["get"], "nonResourceURLs": ["/x"]}], "rules[0].nonResourceURLs"),
+    ("ClusterRole", "rules.0.apiGroups", [""], "rules[0].nonResourceURLs"),
+    ("ClusterRole", "aggregationRule", {"clusterRoleSelectors": []},
+     "aggregationRule.clusterRoleSelectors"),
+    ("RoleBinding", "roleRef.kind", "Pod", "roleRef.kind"),
+    ("RoleBinding", "roleRef.apiGroup", "apps", "roleRef.apiGroup"),
+    ("RoleBinding", "roleRef.name", "a/b", "roleRef.name"),
+    ("RoleBinding", "subjects", [{"kind": "Robot", "name": "x"}], "subjects[0].kind"),
+    ("RoleBinding", "subjects", [{"kind": "User"}], "subjects[0].name"),
+    ("RoleBinding", "subjects", [{"kind": "ServiceAccount", "name": "x", "apiGroup": "rbac"}],
+     "subjects[0].apiGroup"),
+    ("ClusterRoleBinding", "roleRef.kind", "Role", "roleRef.kind"),
+    ("ClusterRoleBinding", "subjects", [{"kind": "ServiceAccount", "name": "x"}],
+     "subjects[0].namespace"),
+    ("SelfSubjectAccessReview", "spec", {}, "spec.resourceAttributes"),
+    ("SelfSubjectAccessReview", "spec.nonResourceAttributes", {"path": "/"},
+     "spec.nonResourceAttributes"),
+    ("SubjectAccessReview", "spec.user", "", "spec.user"),
+    ("LocalSubjectAccessReview", "spec.resourceAttributes.namespace", "other",
+     "spec.resourceAttributes.namespace"),
 ])
 def test_validation_reports_the_field(kind: str, path: str, value: Any, field: str) -> None:
     causes = rt_of(kind).strategy.validate(with_(kind, path, value))
@@ -306,6 +347,8 @@ def test_validation_reports_the_field(kind: str, path: str, value: Any, field: s
      "spec.containers"),
     ("Job", lambda o: o["spec"]["template"]["spec"].update(restartPolicy="OnFailure"),
      "spec.template"),
+    ("RoleBinding", lambda o: o["roleRef"].update(name="other"), "roleRef"),
+    ("ClusterRoleBinding", lambda o: o["roleRef"].update(name="edit"), "roleRef"),
 ])
 def test_update_validation_refuses_immutable_changes(kind: str, mutate: Callable[[Object], None],
                                                      field: str) -> None:

@@ -149,10 +149,13 @@ def test_namespace_with_200_objects_is_emptied_and_removed(daemon: RunningDaemon
 
 def start_controller_manager(daemon: RunningDaemon, identity: str,
                              log: Path) -> subprocess.Popen[bytes]:
+    """A controller-manager process with its own identity (the kubeconfig the daemon writes
+    for it: system:kube-controller-manager, not the admin)."""
+    kubeconfig = daemon.data_dir / "components" / "controller-manager.kubeconfig"
     with open(log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "minikube_py.cli.main", "controller-manager",
-             "--kubeconfig", str(daemon.kubeconfig), "--leader-elect", "--identity", identity,
+             "--kubeconfig", str(kubeconfig), "--leader-elect", "--identity", identity,
              "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5"],
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ))
 

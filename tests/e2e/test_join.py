@@ -75,7 +75,7 @@ def joined(cluster: RunningDaemon, netns: tuple[str, str, str],
     env = dict(os.environ, MINIKUBE_PY_HOME=str(data))
     log = open(data / "join.log", "wb")
     proc = subprocess.Popen(["ip", "netns", "exec", name, sys.executable, "-m",
-                             "minikube_py.cli.main", *line[2:], "--node-name", node,
+                             "minikube_py.cli.main", *line[1:], "--node-name", node,
                              "--runtime", "sim", "--data-dir", str(data / "node")],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     log.close()

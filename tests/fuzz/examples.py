@@ -83,6 +83,30 @@ _BODIES: dict[str, dict[str, Any]] = {
         "usages": ["client auth"]}},
     "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",
                                         "preemptionPolicy": "PreemptLowerPriority"},
+    "rbac.authorization.k8s.io/Role": {"rules": [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]},
+    "rbac.authorization.k8s.io/ClusterRole": {"rules": [
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"]},
+        {"nonResourceURLs": ["/healthz"], "verbs": ["get"]}]},
+    "rbac.authorization.k8s.io/RoleBinding": {
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                    "name": "view"},
+        "subjects": [{"kind": "User", "name": "fuzz", "apiGroup": "rbac.authorization.k8s.io"}]},
+    "rbac.authorization.k8s.io/ClusterRoleBinding": {
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                    "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "fuzz", "namespace": "default"}]},
+    "authorization.k8s.io/SelfSubjectAccessReview": {"spec": {"resourceAttributes": {
+        "verb": "get", "resource": "pods", "namespace": "default"}}},
+    "authorization.k8s.io/SubjectAccessReview": {"spec": {"user": "fuzz", "resourceAttributes": {
+        "verb": "get", "resource": "pods"}}},
+    "authorization.k8s.io/LocalSubjectAccessReview": {"spec": {"user": "fuzz",
+                                                               "resourceAttributes": {
+                                                                   "verb": "get",
+                                                                   "resource": "pods"}}},
+    "authorization.k8s.io/SelfSubjectRulesReview": {"spec": {"namespace": "default"}},
+    "authentication.k8s.io/SelfSubjectReview": {},
+    "authentication.k8s.io/TokenReview": {"spec": {"token": "not-a-token"}},
 }
 
 
@@ -99,6 +123,8 @@ def example(rt: ResourceType, name: str, namespace: str | None = None) -> dict[s
         meta["namespace"] = namespace
         if rt.kind == "Event":
             body["involvedObject"]["namespace"] = namespace
+        if rt.kind == "LocalSubjectAccessReview":  # must be about its own namespace
+            body["spec"]["resourceAttributes"]["namespace"] = namespace
     return {"apiVersion": rt.api_version, "kind": rt.kind, **body}
 
 

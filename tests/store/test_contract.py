@@ -142,6 +142,20 @@ async def test_watch_event_types_and_prefix(store: RevisionedStore) -> None:
 
 
 
+async def test_watch_take_ready_sees_committed_writes_without_waiting(
+        store: RevisionedStore) -> None:
+    """``take_ready`` hands over replayed and live events at once (a reader that must see
+    every write committed before it answers: the RBAC index), each event once."""
+    await store.create("/registry/roles/ns/a", cm("a"))
+    watcher = await store.watch("/registry/roles/", 0)
+    assert [e.key for e in watcher.take_ready()] == ["/registry/roles/ns/a"]
+    assert watcher.take_ready() == []
+    await store.create("/registry/roles/ns/b", cm("b"))
+    await store.create("/registry/rolebindings/ns/b", cm("b"))
+    assert [e.key for e in watcher.take_ready()] == ["/registry/roles/ns/b"]
+    watcher.close()
+
+
 async def test_unencodable_write_fails_alone(store: RevisionedStore) -> None:
     """An object that cannot be encoded fails its own write; the batch around it and every
     later write still commit."""

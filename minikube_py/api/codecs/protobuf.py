@@ -35,6 +35,10 @@ FIELDS_V1 = _META + "FieldsV1"
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 RAW_EXTENSION = "io.k8s.apimachinery.pkg.runtime.RawExtension"
+# Named []string types (a user's extra values) whose message wraps the list as field 1.
+EXTRA_VALUES = frozenset({"io.k8s.api.authorization.v1.ExtraValue",
+                          "io.k8s.api.certificates.v1.ExtraValue",
+                          "io.k8s.api.authentication.v1.ExtraValue"})
 
 VARINT, FIXED64, LENGTH_DELIMITED, FIXED32 = 0, 1, 2, 5
 _WIRE_NAMES = {VARINT: "varint", FIXED64: "fixed64", LENGTH_DELIMITED: "length-delimited",
@@ -153,6 +157,8 @@ def _special(data: bytes, type_: str) -> Any:
         return _int_or_string(data)
     if type_ in (RAW_EXTENSION, FIELDS_V1):
         return _raw_json(data, type_)
+    if type_ in EXTRA_VALUES:
+        return _message(data, type_).get("items", [])
     if type_ not in FIELDS:
         raise BadRequest(f"protobuf message {type_} is not supported")
     return _message(data, type_)

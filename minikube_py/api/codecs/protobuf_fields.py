@@ -2060,4 +2060,148 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         5: ("retryAfterSeconds", "int32"),
         6: ("uid", "string"),
     },
+    "io.k8s.api.authentication.v1.ExtraValue": {
+        1: ("items", "[]string"),
+    },
+    "io.k8s.api.authentication.v1.SelfSubjectReview": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("status", "io.k8s.api.authentication.v1.SelfSubjectReviewStatus"),
+    },
+    "io.k8s.api.authentication.v1.SelfSubjectReviewStatus": {
+        1: ("userInfo", "io.k8s.api.authentication.v1.UserInfo"),
+    },
+    "io.k8s.api.authentication.v1.TokenReview": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.authentication.v1.TokenReviewSpec"),
+        3: ("status", "io.k8s.api.authentication.v1.TokenReviewStatus"),
+    },
+    "io.k8s.api.authentication.v1.TokenReviewSpec": {
+        1: ("token", "string"),
+        2: ("audiences", "[]string"),
+    },
+    "io.k8s.api.authentication.v1.TokenReviewStatus": {
+        1: ("authenticated", "bool"),
+        2: ("user", "io.k8s.api.authentication.v1.UserInfo"),
+        3: ("error", "string"),
+        4: ("audiences", "[]string"),
+    },
+    "io.k8s.api.authentication.v1.UserInfo": {
+        1: ("username", "string"),
+        2: ("uid", "string"),
+        3: ("groups", "[]string"),
+        4: ("extra", "map[string]io.k8s.api.authentication.v1.ExtraValue"),
+    },
+    "io.k8s.api.authorization.v1.ExtraValue": {
+        1: ("items", "[]string"),
+    },
+    "io.k8s.api.authorization.v1.LocalSubjectAccessReview": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.authorization.v1.SubjectAccessReviewSpec"),
+        3: ("status", "io.k8s.api.authorization.v1.SubjectAccessReviewStatus"),
+    },
+    "io.k8s.api.authorization.v1.NonResourceAttributes": {
+        1: ("path", "string"),
+        2: ("verb", "string"),
+    },
+    "io.k8s.api.authorization.v1.NonResourceRule": {
+        1: ("verbs", "[]string"),
+        2: ("nonResourceURLs", "[]string"),
+    },
+    "io.k8s.api.authorization.v1.ResourceAttributes": {
+        1: ("namespace", "string"),
+        2: ("verb", "string"),
+        3: ("group", "string"),
+        4: ("version", "string"),
+        5: ("resource", "string"),
+        6: ("subresource", "string"),
+        7: ("name", "string"),
+    },
+    "io.k8s.api.authorization.v1.ResourceRule": {
+        1: ("verbs", "[]string"),
+        2: ("apiGroups", "[]string"),
+        3: ("resources", "[]string"),
+        4: ("resourceNames", "[]string"),
+    },
+    "io.k8s.api.authorization.v1.SelfSubjectAccessReview": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec"),
+        3: ("status", "io.k8s.api.authorization.v1.SubjectAccessReviewStatus"),
+    },
+    "io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "*io.k8s.api.authorization.v1.ResourceAttributes"),
+        2: ("nonResourceAttributes", "*io.k8s.api.authorization.v1.NonResourceAttributes"),
+    },
+    "io.k8s.api.authorization.v1.SelfSubjectRulesReview": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec"),
+        3: ("status", "io.k8s.api.authorization.v1.SubjectRulesReviewStatus"),
+    },
+    "io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec": {
+        1: ("namespace", "string"),
+    },
+    "io.k8s.api.authorization.v1.SubjectAccessReview": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.authorization.v1.SubjectAccessReviewSpec"),
+        3: ("status", "io.k8s.api.authorization.v1.SubjectAccessReviewStatus"),
+    },
+    "io.k8s.api.authorization.v1.SubjectAccessReviewSpec": {
+        1: ("resourceAttributes", "*io.k8s.api.authorization.v1.ResourceAttributes"),
+        2: ("nonResourceAttributes", "*io.k8s.api.authorization.v1.NonResourceAttributes"),
+        3: ("user", "string"),
+        4: ("groups", "[]string"),
+        5: ("extra", "map[string]io.k8s.api.authorization.v1.ExtraValue"),
+        6: ("uid", "string"),
+    },
+    "io.k8s.api.authorization.v1.SubjectAccessReviewStatus": {
+        1: ("allowed", "bool"),
+        2: ("reason", "string"),
+        3: ("evaluationError", "string"),
+        4: ("denied", "bool"),
+    },
+    "io.k8s.api.authorization.v1.SubjectRulesReviewStatus": {
+        1: ("resourceRules", "[]io.k8s.api.authorization.v1.ResourceRule"),
+        2: ("nonResourceRules", "[]io.k8s.api.authorization.v1.NonResourceRule"),
+        3: ("incomplete", "bool"),
+        4: ("evaluationError", "string"),
+    },
+    "io.k8s.api.rbac.v1.AggregationRule": {
+        1: ("clusterRoleSelectors", "[]io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+    },
+    "io.k8s.api.rbac.v1.ClusterRole": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("rules", "[]io.k8s.api.rbac.v1.PolicyRule"),
+        3: ("aggregationRule", "*io.k8s.api.rbac.v1.AggregationRule"),
+    },
+    "io.k8s.api.rbac.v1.ClusterRoleBinding": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("subjects", "[]io.k8s.api.rbac.v1.Subject"),
+        3: ("roleRef", "io.k8s.api.rbac.v1.RoleRef"),
+    },
+    "io.k8s.api.rbac.v1.PolicyRule": {
+        1: ("verbs", "[]string"),
+        2: ("apiGroups", "[]string"),
+        3: ("resources", "[]string"),
+        4: ("resourceNames", "[]string"),
+        5: ("nonResourceURLs", "[]string"),
+    },
+    "io.k8s.api.rbac.v1.Role": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("rules", "[]io.k8s.api.rbac.v1.PolicyRule"),
+    },
+    "io.k8s.api.rbac.v1.RoleBinding": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("subjects", "[]io.k8s.api.rbac.v1.Subject"),
+        3: ("roleRef", "io.k8s.api.rbac.v1.RoleRef"),
+    },
+    "io.k8s.api.rbac.v1.RoleRef": {
+        1: ("apiGroup", "string"),
+        2: ("kind", "string"),
+        3: ("name", "string"),
+    },
+    "io.k8s.api.rbac.v1.Subject": {
+        1: ("kind", "string"),
+        2: ("apiGroup", "string"),
+        3: ("name", "string"),
+        4: ("namespace", "string"),
+    },
 }
