@@ -25,15 +25,16 @@ from minikube_py import datadir
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
+from minikube_py.apiserver import serviceaccount
 from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
-from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
+from minikube_py.apiserver.auth import TokenAuthenticator, UnionAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
 from minikube_py.apiserver.openapi import install_openapi, install_openapi_v2
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
-from minikube_py.apiserver.tls import server_context
+from minikube_py.apiserver.tls import ensure_ca, server_context
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
@@ -50,6 +51,7 @@ from minikube_py.nodes.registration import (
     load_nodes_file,
     node_object,
 )
+from minikube_py.proxy.hostnet import interface_address
 from minikube_py.proxy.proxier import build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
@@ -60,6 +62,10 @@ from minikube_py.util.tasks import TaskGroup
 log = logging.getLogger(__name__)
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# The names clients inside the cluster reach the apiserver by (Kubernetes' serving certificate
+# carries the same), beside the addresses of the host.
+SERVICE_NAMES = ("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                 "kubernetes.default.svc.cluster.local")
 SYSTEM_CLASS_USE = {"system-cluster-critical": "system critical pods that must run in the "
                     "cluster, but can be moved to another node if necessary",
                     "system-node-critical": "system critical pods that must not be moved "
@@ -94,20 +100,23 @@ class Daemon:
         install_openapi_v2(self.server)
         install_snapshot(self.server)
         streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
-        self.client = Client(LocalTransport(self.server.handle))
+        ca_crt, _ = await asyncio.to_thread(ensure_ca, cfg.data_dir)
+        self.client = Client(LocalTransport(self.server.handle, ca_pem=ca_crt.read_bytes()))
         token = ensure_token(cfg.data_dir)
-        hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
-        ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, hosts)
-        self._runner = build_runner(self.server, TokenAuthenticator.admin(token))
-        await self._runner.setup()
+        ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, serving_hosts(cfg.host))
         sock = _listen(cfg.host, cfg.port)
         self.port = sock.getsockname()[1]
+        host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        accounts = await asyncio.to_thread(serviceaccount.install, self.server, cfg.data_dir,
+                                           external_address=f"{host}:{self.port}")
+        self._runner = build_runner(self.server, UnionAuthenticator(
+            [TokenAuthenticator.admin(token), accounts]))
+        await self._runner.setup()
         site = web.SockSite(self._runner, sock, ssl_context=ssl_ctx)
         await site.start()
         # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
         # from a client's first request; the kubernetes Service names the real port.
         await bootstrap(self.client, api_port=self.port)
-        host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
         kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
@@ -220,6 +229,13 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
         with contextlib.suppress(AlreadyExists):
             await client.create(namespaces, {"apiVersion": "v1", "kind": "Namespace",
                                              "metadata": {"name": name}})
+    # The ServiceAccount controller makes these too; made here they are there before any
+    # pod is admitted, even with the controller manager elsewhere or left out.
+    accounts = REGISTRY.require("", "v1", "serviceaccounts")
+    for name in SYSTEM_NAMESPACES:
+        with contextlib.suppress(AlreadyExists):
+            await client.create(accounts, {"apiVersion": "v1", "kind": "ServiceAccount",
+                                           "metadata": {"name": "default", "namespace": name}})
     classes = REGISTRY.resolve("priorityclasses")
     if classes is not None:
         for name, value in SYSTEM_PRIORITY_CLASSES.items():
@@ -263,6 +279,18 @@ async def _apiserver_endpoints(client: Client, api_port: int) -> None:
         current = await client.get(endpoints, "kubernetes", "default")
         if current.get("subsets") != subsets:
             await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
+
+
+def serving_hosts(listen_host: str) -> list[str]:
+    """The serving certificate's names: the host's loopback names and listen address, the
+    ``kubernetes`` Service's cluster IP and DNS names, and the Docker bridge gateway (where
+    containers reach the apiserver through the proxy when cluster IPs are not routed)."""
+    hosts = {"127.0.0.1", "localhost", "::1", listen_host, str(SERVICE_CIDR[1]),
+             *SERVICE_NAMES}
+    gateway = interface_address()
+    if gateway:
+        hosts.add(gateway)
+    return sorted(hosts - {"0.0.0.0", "::"})
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -29,6 +29,7 @@ SUBRESOURCE_KINDS: dict[str, tuple[str, str, str] | None] = {
     "attach": ("", "v1", "PodAttachOptions"),
     "portforward": ("", "v1", "PodPortForwardOptions"),
     "finalize": None,
+    "token": ("authentication.k8s.io", "v1", "TokenRequest"),
 }
 SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "status": ("get", "patch", "update"),
@@ -40,6 +41,7 @@ SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "attach": ("create", "get"),
     "portforward": ("create", "get"),
     "finalize": ("update",),
+    "token": ("create",),
 }
 
 

@@ -18,6 +18,10 @@ class UserInfo:
 
     name: str
     groups: tuple[str, ...] = ()
+    uid: str = ""
+    # Extra attributes as (key, values) pairs, e.g. a service account token's bound pod
+    # (``authentication.kubernetes.io/pod-name``), as Kubernetes' user.Info carries them.
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 SYSTEM_ADMIN = UserInfo("system:admin", ("system:masters", "system:authenticated"))

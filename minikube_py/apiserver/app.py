@@ -35,7 +35,7 @@ from minikube_py.api.errors import (
     UnsupportedMediaType,
 )
 from minikube_py.api.wire import ApiRequest, ApiResponse
-from minikube_py.apiserver.auth import TokenAuthenticator
+from minikube_py.apiserver.auth import TokenAuthenticator, UnionAuthenticator
 from minikube_py.apiserver.server import ApiServer, status_response
 from minikube_py.apiserver.warnings import warning_headers
 from minikube_py.util import jsonutil, textsafe
@@ -92,7 +92,8 @@ class _StatusServer(web_server.Server):
         return _StatusRequestHandler(self, loop=self._loop, **self._kwargs)
 
 
-def build_runner(server: ApiServer, authenticator: TokenAuthenticator | None, *,
+def build_runner(server: ApiServer,
+                 authenticator: TokenAuthenticator | UnionAuthenticator | None, *,
                  shutdown_timeout: float = 1.0) -> web.ServerRunner:
     """The runner the daemon serves the API with (one handler for every path)."""
 
@@ -114,7 +115,8 @@ def build_runner(server: ApiServer, authenticator: TokenAuthenticator | None, *,
 
 
 async def _to_api_request(request: web.BaseRequest,
-                          authenticator: TokenAuthenticator | None) -> ApiRequest:
+                          authenticator: TokenAuthenticator | UnionAuthenticator | None,
+                          ) -> ApiRequest:
     path = request.path
     if textsafe.has_surrogates(path):
         raise BadRequest("the request path is not valid UTF-8")

@@ -1,19 +1,34 @@
-"""Authentication: bearer tokens, as a static token file does it in Kubernetes.
+"""Authentication: bearer tokens, as a static token file does it in Kubernetes, then any
+other :class:`Authenticator` of the chain (:class:`UnionAuthenticator`, Kubernetes' union of
+request authenticators: the first that knows the token wins), such as the service account
+tokens of ``apiserver/serviceaccount``.
 
 The admin token is made at first start (``DATA_DIR/token``) and written into the kubeconfig.
 A request without a valid token gets 401 Unauthorized; ``/version``, ``/healthz``, ``/livez``
-and ``/readyz`` are open, as the ``system:public-info-viewer`` role opens them in Kubernetes.
+and ``/readyz`` are open, as the ``system:public-info-viewer`` role opens them in Kubernetes,
+and so is service account issuer discovery (``/.well-known/openid-configuration``,
+``/openid/v1/jwks``).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
 
-PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz")
+PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz",
+                "/.well-known/openid-configuration", "/openid/v1/jwks")
+
+
+class Authenticator(Protocol):
+    def authenticate(self, authorization: str | None) -> UserInfo | None:
+        """The user of an ``Authorization`` header, None when this authenticator does not
+        know the credential."""
+        ...
 
 
 def ensure_token(data_dir: Path) -> str:
@@ -53,3 +68,19 @@ class TokenAuthenticator:
     def is_public(path: str) -> bool:
         path = path.rstrip("/") or "/"
         return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)
+
+
+class UnionAuthenticator:
+    """Asks each authenticator in turn; the first user found is the request's."""
+
+    def __init__(self, authenticators: Sequence[Authenticator]) -> None:
+        self.authenticators = list(authenticators)
+
+    def authenticate(self, authorization: str | None) -> UserInfo | None:
+        for authenticator in self.authenticators:
+            user = authenticator.authenticate(authorization)
+            if user is not None:
+                return user
+        return None
+
+    is_public = staticmethod(TokenAuthenticator.is_public)

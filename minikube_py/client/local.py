@@ -15,8 +15,9 @@ Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 
 
 class LocalTransport:
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, *, ca_pem: bytes = b"") -> None:
         self._handler = handler
+        self.ca_pem = ca_pem  # the cluster's CA, as an HTTPS client has it from its kubeconfig
 
     async def send(self, req: ApiRequest) -> ApiResponse:
         return await self._handler(req)
