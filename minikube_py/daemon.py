@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import shutil
 import signal
 import socket
 from pathlib import Path
@@ -152,10 +153,11 @@ class Daemon:
                 out.append(NodeRegistration(client, specs))
             else:
                 backoff = cfg.kubelet_backoff or DEFAULT_BACKOFF
+                gateway = self._service_gateway()
                 for spec in specs:
                     out.append(Kubelet(client, KubeletConfig(
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
-                        runtime=cfg.runtime, backoff=backoff,
+                        runtime=cfg.runtime, backoff=backoff, service_gateway=gateway,
                         relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
                         max_backoff=max(backoff, 300.0 if backoff >= 10 else backoff * 30))))
         if "scheduler" not in cfg.without:
@@ -169,6 +171,17 @@ class Daemon:
             out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
                                      rules="service-rules" not in cfg.without))
         return out
+
+    def _service_gateway(self) -> str:
+        """The bridge gateway when the proxy runs but cluster IPs will not be routed to it
+        (``--without service-rules``, or not root): pods' Service variables name it."""
+        cfg = self.config
+        if "proxy" in cfg.without:
+            return ""
+        if "service-rules" not in cfg.without and os.geteuid() == 0 and \
+                shutil.which("iptables"):
+            return ""
+        return interface_address() or ""
 
     def _task_health(self) -> str | None:
         """A crashed background task makes the daemon unhealthy, with the task's name."""

@@ -31,6 +31,9 @@ class KubeletConfig:
     backoff_reset: float = DEFAULT_BACKOFF_RESET
     relist_period: float = DEFAULT_RELIST_PERIOD
     status_period: float = DEFAULT_STATUS_PERIOD
+    # Where pods reach Services when cluster IPs are not routed (no service rules): the
+    # bridge gateway, whose proxy ports the Service variables then name; "" = cluster IPs.
+    service_gateway: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
