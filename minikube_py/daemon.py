@@ -15,9 +15,9 @@ import contextlib
 import fcntl
 import logging
 import os
-import shutil
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -53,7 +53,7 @@ from minikube_py.nodes.registration import (
     node_object,
 )
 from minikube_py.proxy.hostnet import interface_address
-from minikube_py.proxy.proxier import build_proxier
+from minikube_py.proxy.proxier import Proxier, build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
 from minikube_py.store.sqlite import SqliteStorage, restore_file
@@ -138,6 +138,9 @@ class Daemon:
         """The components this daemon runs, in start order (``--without`` leaves some out)."""
         cfg = self.config
         out: list[Component] = []
+        proxier = build_proxier(client, service_cidr=str(SERVICE_CIDR),
+                                rules="service-rules" not in cfg.without) \
+            if "proxy" not in cfg.without else None
         if "controller-manager" not in cfg.without:
             manager = ControllerManager(client)
             assert self.server is not None
@@ -153,7 +156,7 @@ class Daemon:
                 out.append(NodeRegistration(client, specs))
             else:
                 backoff = cfg.kubelet_backoff or DEFAULT_BACKOFF
-                gateway = self._service_gateway()
+                gateway = service_gateway(proxier)
                 for spec in specs:
                     out.append(Kubelet(client, KubeletConfig(
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
@@ -167,21 +170,9 @@ class Daemon:
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
             out.append(Scheduler(client, config=sched))
-        if "proxy" not in cfg.without:
-            out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
-                                     rules="service-rules" not in cfg.without))
+        if proxier is not None:
+            out.append(proxier)
         return out
-
-    def _service_gateway(self) -> str:
-        """The bridge gateway when the proxy runs but cluster IPs will not be routed to it
-        (``--without service-rules``, or not root): pods' Service variables name it."""
-        cfg = self.config
-        if "proxy" in cfg.without:
-            return ""
-        if "service-rules" not in cfg.without and os.geteuid() == 0 and \
-                shutil.which("iptables"):
-            return ""
-        return interface_address() or ""
 
     def _task_health(self) -> str | None:
         """A crashed background task makes the daemon unhealthy, with the task's name."""
@@ -292,6 +283,20 @@ async def _apiserver_endpoints(client: Client, api_port: int) -> None:
         current = await client.get(endpoints, "kubernetes", "default")
         if current.get("subsets") != subsets:
             await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
+
+
+def service_gateway(proxier: Proxier | None) -> Callable[[], str]:
+    """What the kubelets' Service variables name instead of cluster IPs, asked at each
+    container start: the bridge gateway (where the proxy listens too) while the proxy's
+    cluster-IP rules are not on (``--without service-rules``, not root, another daemon owns
+    them, or the proxy has not started yet), nothing once they are (or without a proxy)."""
+    gateway = interface_address() or ""
+
+    def current() -> str:
+        if proxier is None or (proxier.rules is not None and proxier.rules.active):
+            return ""
+        return gateway
+    return current
 
 
 def serving_hosts(listen_host: str) -> list[str]:

@@ -5,8 +5,8 @@ a cluster IP), the Docker-links-style variables ``{NAME}_SERVICE_HOST``, ``{NAME
 ``{NAME}_SERVICE_PORT_{PORTNAME}``, ``{NAME}_PORT``, ``{NAME}_PORT_{P}_{PROTO}`` and its
 ``_PROTO``/``_PORT``/``_ADDR``. A pure function of the service list, shared with the proxy work.
 
-Where cluster IPs are not routed to the proxy (no service rules: not root, or ``up --without
-service-rules``), :func:`via_gateway` rewrites the Services first so that the variables name
+Where cluster IPs are not routed to the proxy (its service rules are off: not root, ``up
+--without service-rules``, or another daemon owns them), :func:`via_gateway` rewrites the Services first so that the variables name
 the Docker bridge gateway and the port the proxy listens on there for each Service port: the
 in-cluster config of a client (``KUBERNETES_SERVICE_HOST``/``_PORT``) then reaches the
 apiserver through the proxy all the same.

@@ -123,6 +123,7 @@ class PodSyncer:
             if ns == namespace or (ns == "default" and svc["metadata"]["name"] == "kubernetes"):
                 out.append(svc)
         gateway = self.config.service_gateway
+        gateway = gateway() if callable(gateway) else gateway
         return [via_gateway(svc, gateway) for svc in out] if gateway else out
 
     def event(self, pod: Object, kind: str, reason: str, message: str) -> None:
