@@ -6,10 +6,11 @@ a cluster IP), the Docker-links-style variables ``{NAME}_SERVICE_HOST``, ``{NAME
 ``_PROTO``/``_PORT``/``_ADDR``. A pure function of the service list, shared with the proxy work.
 
 Where cluster IPs are not routed to the proxy (its service rules are off: not root, ``up
---without service-rules``, or another daemon owns them), :func:`via_gateway` rewrites the Services first so that the variables name
-the Docker bridge gateway and the port the proxy listens on there for each Service port: the
-in-cluster config of a client (``KUBERNETES_SERVICE_HOST``/``_PORT``) then reaches the
-apiserver through the proxy all the same.
+--without service-rules``, or another daemon owns them), :func:`via_gateway` rewrites the
+Services first so that the variables name the Docker bridge gateway and the port the proxy
+listens on there for each Service port: the in-cluster config of a client
+(``KUBERNETES_SERVICE_HOST``/``_PORT``) then reaches the apiserver through the proxy all the
+same.
 """
 
 from __future__ import annotations
