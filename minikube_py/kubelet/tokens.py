@@ -4,21 +4,26 @@ for projected volumes, asked for through the TokenRequest subresource and cached
 A token is bound to its pod (``boundObjectRef``: the pod's name and uid), so it stops working
 when the pod goes. The cache is keyed by pod, account, audience and lifetime; a cached token
 is asked for again once 80% of its lifetime has passed (or 24 hours, whichever comes first,
-less up to 10 s of jitter), as the upstream manager does. A pod's tokens are forgotten when
-the pod is removed.
+less up to 10 s of jitter), as the upstream manager does; when that fails, the cached token
+serves (with a warning) until it expires. A pod's tokens are forgotten when the pod is
+removed.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from minikube_py.api.errors import StatusError
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.util.clock import parse_rfc3339
+
+log = logging.getLogger(__name__)
 
 SERVICE_ACCOUNTS = REGISTRY.require("", "v1", "serviceaccounts")
 MAX_TTL = 24 * 3600.0
@@ -62,8 +67,16 @@ class TokenManager:
             "boundObjectRef": {"apiVersion": "v1", "kind": "Pod", "name": meta.get("name"),
                                "uid": uid}}}
         self.requests += 1
-        answer = await self.client.request(
-            "POST", SERVICE_ACCOUNTS.path(namespace, account, "token"), body=body)
+        try:
+            answer = await self.client.request(
+                "POST", SERVICE_ACCOUNTS.path(namespace, account, "token"), body=body)
+        except StatusError as err:
+            if cached is None or self.now() >= cached.expires:
+                raise
+            log.warning("cannot refresh the token of %s/%s for pod %s (keeping the current "
+                        "one until it expires): %s", namespace, account, meta.get("name"),
+                        err.message)
+            return cached.token
         status = answer.get("status") or {}
         expires = parse_rfc3339(str(status.get("expirationTimestamp"))).timestamp()
         lifetime = float((answer.get("spec") or {}).get("expirationSeconds") or

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from minikube_py.api.errors import NotFound
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.client.base import Client
 from minikube_py.kubelet import volumes
@@ -171,3 +172,22 @@ def test_service_variables_through_the_gateway() -> None:
     assert env["KUBERNETES_SERVICE_PORT_HTTPS"] == "40123"
     assert env["DB_SERVICE_HOST"] == "10.96.0.20" and env["DB_SERVICE_PORT"] == "5432"
     assert kubernetes["spec"]["clusterIP"] == "10.96.0.1"  # the cached object is not changed
+
+
+async def test_failed_refresh_keeps_the_cached_token_until_it_expires() -> None:
+    """A refresh the apiserver refuses (the account deleted) keeps serving the cached token
+    while it is valid; once it has expired the error is the caller's."""
+    api = TokenApi()
+    manager = TokenManager(Client(api), now=lambda: api.now)
+    assert await manager.token(POD, expiration_seconds=3600) == "t1"
+    start = api.now
+
+    async def refuse(req: ApiRequest) -> ApiResponse:
+        return ApiResponse(404, NotFound('serviceaccounts "robot" not found').to_status())
+
+    api.send = refuse  # type: ignore[method-assign]
+    api.now = start + 3000
+    assert await manager.token(POD, expiration_seconds=3600) == "t1"
+    api.now = start + 3601
+    with pytest.raises(NotFound):
+        await manager.token(POD, expiration_seconds=3600)
