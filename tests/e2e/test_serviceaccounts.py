@@ -16,12 +16,15 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
 from tests.conftest import RunningDaemon, start_daemon
+from tests.e2e.test_kubectl import kubectl, ok
 
 MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+ISSUER = "https://kubernetes.default.svc.cluster.local"
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +175,6 @@ def test_expired_or_foreign_tokens_are_refused(core: client.CoreV1Api, api: clie
     assert token_client(daemon, api, signed(good)).list_namespaced_pod("default")
     expired = dict(good, iat=now - 4000, nbf=now - 4000, exp=now - 120)
     other_audience = dict(good, aud=["https://elsewhere.example"])
-    from cryptography.hazmat.primitives.asymmetric import ec
     for token in (signed(expired), signed(other_audience),
                   signed(good, ec.generate_private_key(ec.SECP256R1()))):
         with pytest.raises(ApiException) as err:
@@ -286,3 +288,22 @@ def test_downward_api_volume(core: client.CoreV1Api, daemon: RunningDaemon) -> N
     assert (files / "labels").read_text() == 'a="1"\nb="2"'
     assert (files / "name").read_text() == "sa-downward"
     assert (files / "cpu").read_text() == "250"
+
+
+@pytest.mark.kubectl
+def test_kubectl_create_token_bound_to_a_pod(core: client.CoreV1Api, api: client.ApiClient,
+                                             daemon: RunningDaemon) -> None:
+    """``kubectl create token`` (its TokenRequest sent as protobuf by kubectl 1.32+) with an
+    audience, a duration and a pod binding prints a token with those claims; ``kubectl
+    --token`` with it works; ``--duration 5m`` gets Kubernetes' refusal."""
+    pod = core.create_namespaced_pod("default", _pod("sa-bound"))
+    token = ok(daemon, "create", "token", "default", "--audience", ISSUER, "--audience",
+               "vault", "--duration", "20m", "--bound-object-kind", "Pod",
+               "--bound-object-name", "sa-bound").strip()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["aud"] == [ISSUER, "vault"] and claims["exp"] - claims["iat"] == 1200
+    assert claims["kubernetes.io"]["pod"] == {"name": "sa-bound", "uid": pod.metadata.uid}
+    assert "sa-bound" in ok(daemon, "--token", token, "get", "pods", "-o", "name")
+    refused = kubectl(daemon, "create", "token", "default", "--duration", "5m")
+    assert refused.returncode == 1
+    assert "may not specify a duration less than 10 minutes" in refused.stderr
