@@ -23,6 +23,8 @@ from kubernetes.client.rest import ApiException
 from tests.conftest import RunningDaemon, start_daemon
 from tests.e2e.test_kubectl import kubectl, ok
 
+pytestmark = [pytest.mark.e2e]
+
 MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 
