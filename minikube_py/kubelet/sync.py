@@ -163,7 +163,11 @@ class PodSyncer:
                                           self.token)
         except volumes.VolumeError as exc:
             self.event(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
-            await self._write_status(pod, state, None, {})
+            # A running pod keeps its containers and its status (its files stay as they
+            # were); only a pod not started yet shows that it waits for its volumes.
+            if not any(box.state is SandboxState.READY for box in
+                       await self.runtime.list_sandboxes({LABEL_POD_UID: uid})):
+                await self._write_status(pod, state, None, {})
             return CONFIG_RETRY
         box, fresh = await self._ensure_sandbox(pod)
         if box is None:

@@ -309,3 +309,24 @@ def test_kubectl_create_token_bound_to_a_pod(core: client.CoreV1Api, api: client
     refused = kubectl(daemon, "create", "token", "default", "--duration", "5m")
     assert refused.returncode == 1
     assert "may not specify a duration less than 10 minutes" in refused.stderr
+
+
+def test_running_pod_keeps_its_status_when_a_volume_source_goes(core: client.CoreV1Api) -> None:
+    """A running pod whose ConfigMap is deleted stays Running with its IP (a FailedMount
+    event says why its files are no longer refreshed), as a kubelet keeps running pods."""
+    core.create_namespaced_config_map("default", client.V1ConfigMap(
+        metadata=client.V1ObjectMeta(name="sa-files"), data={"k": "v"}))
+    pod = _pod("sa-keeps", volumes=[client.V1Volume(
+        name="files", config_map=client.V1ConfigMapVolumeSource(name="sa-files"))])
+    pod.spec.init_containers = None  # a simulated init container runs until told to end
+    core.create_namespaced_pod("default", pod)
+    running = eventually(lambda: (p := core.read_namespaced_pod("sa-keeps", "default"))
+                         .status.phase == "Running" and p)
+    core.delete_namespaced_config_map("sa-files", "default")
+    core.patch_namespaced_pod("sa-keeps", "default", {"metadata": {"labels": {"poke": "1"}}})
+    eventually(lambda: [e for e in core.list_namespaced_event(
+        "default", field_selector="involvedObject.name=sa-keeps").items
+        if e.reason == "FailedMount"])
+    now = core.read_namespaced_pod("sa-keeps", "default")
+    assert now.status.phase == "Running" and now.status.pod_ip == running.status.pod_ip
+    assert all(c.state.running for c in now.status.container_statuses)
