@@ -41,7 +41,7 @@ class ServiceAccountsController(Controller):
 
     def _account_gone(self, obj: dict[str, Any] | DeletedFinalStateUnknown) -> None:
         last = obj.obj if isinstance(obj, DeletedFinalStateUnknown) else obj
-        meta = last.get("metadata") or {} if isinstance(last, dict) else {}
+        meta = (last.get("metadata") or {}) if isinstance(last, dict) else {}
         if meta.get("name") in MANAGED and meta.get("namespace"):
             self.enqueue(str(meta["namespace"]))
 

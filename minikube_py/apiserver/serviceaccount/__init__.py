@@ -1,9 +1,9 @@
 """Service accounts in the apiserver: the token signer (``tokens.py``), the TokenRequest
 subresource (``tokenrequest.py``), the authenticator of the tokens (``authenticator.py``) and
 issuer discovery (``oidc.py``). The daemon calls :func:`install` once and puts the returned
-authenticator in the chain of ``apiserver/auth.py``. The ServiceAccount admission plugin
-(``admission.py``) joins the apiserver's mutating chain there too: an apiserver built without
-:func:`install` (unit tests of the pipeline) admits pods without service accounts. The
+authenticator in the chain of ``apiserver/auth.py``; ``install`` also appends the
+ServiceAccount admission plugin (``admission.py``) to the apiserver's mutating chain, so an
+apiserver built without it (unit tests of the pipeline) admits pods without service accounts. The
 controllers that make ``default`` accounts and ``kube-root-ca.crt`` are in ``controllers/``.
 """
 
