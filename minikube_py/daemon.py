@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
 from minikube_py.api.wire import UserInfo
+from minikube_py.apiserver import serviceaccount
 from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.authentication import (
@@ -44,7 +46,7 @@ from minikube_py.apiserver.openapi import install_openapi
 from minikube_py.apiserver.openapi_v2 import install_openapi_v2
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
-from minikube_py.apiserver.tls import server_context
+from minikube_py.apiserver.tls import ensure_ca, server_context
 from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.bootstrap import cluster_info
@@ -65,7 +67,8 @@ from minikube_py.nodes.registration import (
     load_nodes_file,
     node_object,
 )
-from minikube_py.proxy.proxier import build_proxier
+from minikube_py.proxy.hostnet import interface_address
+from minikube_py.proxy.proxier import Proxier, build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
 from minikube_py.store.sqlite import SqliteStorage, restore_file
@@ -76,6 +79,10 @@ log = logging.getLogger(__name__)
 SECRETS = REGISTRY.require("", "v1", "secrets")
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# The names clients inside the cluster reach the apiserver by (Kubernetes' serving certificate
+# carries the same), beside the addresses of the host.
+SERVICE_NAMES = ("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                 "kubernetes.default.svc.cluster.local")
 SYSTEM_CLASS_USE = {"system-cluster-critical": "system critical pods that must run in the "
                     "cluster, but can be moved to another node if necessary",
                     "system-node-critical": "system critical pods that must not be moved "
@@ -114,29 +121,32 @@ class Daemon:
         install_snapshot(self.server)
         streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
         kubelet_metrics.install(self.server)  # metrics.k8s.io from their usage samples
-        self.client = Client(LocalTransport(self.server.handle))  # the admin: bootstrap
+        ca_crt, _ = await asyncio.to_thread(ensure_ca, cfg.data_dir)
+        # The admin, for bootstrap; it carries the CA as an HTTPS client has it.
+        self.client = Client(LocalTransport(self.server.handle, ca_pem=ca_crt.read_bytes()))
         token = ensure_token(cfg.data_dir)
         self.specs = self._node_specs()
         identities = ensure_identities(cfg.data_dir, self._identities().values())
+        ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, serving_hosts(cfg.host))
+        sock = _listen(cfg.host, cfg.port)
+        self.port = sock.getsockname()[1]
+        host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        accounts = await asyncio.to_thread(serviceaccount.install, self.server, cfg.data_dir,
+                                           external_address=f"{host}:{self.port}")
         # The authenticator chain: one entry per way a bearer token may be known.
         authenticator = BearerAuthenticator([StaticTokens.admin(token),
-                                             StaticTokens(identities),
+                                             StaticTokens(identities), accounts,
                                              BootstrapTokens(self._stored_secret)])
         self.server.enable_authorization(cfg.authorization_mode, authenticator)
         await self.server.start()
-        hosts = sorted({"127.0.0.1", "localhost", "::1", cfg.host} - {"0.0.0.0", "::"})
-        ssl_ctx = await asyncio.to_thread(server_context, cfg.data_dir, hosts)
         self._runner = build_runner(self.server, authenticator)
         await self._runner.setup()
-        sock = _listen(cfg.host, cfg.port)
-        self.port = sock.getsockname()[1]
         site = web.SockSite(self._runner, sock, ssl_context=ssl_ctx)
         await site.start()
         # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
         # from a client's first request; the kubernetes Service names the real port.
         await bootstrap(self.client, api_port=self.port)
         await bootstrap_policy(self.client)
-        host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
         ca_pem = (cfg.data_dir / "ca.crt").read_bytes()
         server = f"https://{host}:{self.port}"
         cfg.component_kubeconfigs.mkdir(exist_ok=True)
@@ -190,7 +200,8 @@ class Daemon:
         assert self.server is not None
         user = self._identities()[component]
         return Client(LocalTransport(self.server.handle, user=UserInfo(
-            user.name, (*user.groups, "system:authenticated"))))
+            user.name, (*user.groups, "system:authenticated")),
+            ca_pem=(self.config.data_dir / "ca.crt").read_bytes()))
 
     def _stored_secret(self, namespace: str, name: str) -> dict[str, Any] | None:
         """A Secret as the store holds it (bootstrap tokens are looked up per request)."""
@@ -202,6 +213,10 @@ class Daemon:
         """The components this daemon runs, in start order (``--without`` leaves some out)."""
         cfg = self.config
         out: list[Component] = []
+        proxier = build_proxier(self._client_of("proxy"), service_cidr=str(SERVICE_CIDR),
+                                rules="service-rules" not in cfg.without,
+                                pod_network=cfg.pod_network) \
+            if "proxy" not in cfg.without else None
         if "controller-manager" not in cfg.without:
             manager = ControllerManager(
                 self._client_of("controller-manager"), cluster_signing=ClusterSigning(
@@ -215,10 +230,12 @@ class Daemon:
                 out.append(NodeRegistration(self._client_of("node-registration"), specs))
             else:
                 backoff = cfg.kubelet_backoff or DEFAULT_BACKOFF
+                gateway = service_gateway(proxier)
                 for spec in specs:
                     out.append(Kubelet(self._client_of(f"kubelet-{spec.name}"), KubeletConfig(
                         node=node_object(spec), root_dir=cfg.data_dir / "kubelet" / spec.name,
                         runtime=cfg.runtime, pod_network=cfg.pod_network, backoff=backoff,
+                        service_gateway=gateway,
                         relist_period=float(os.environ.get("MINIKUBE_PY_KUBELET_RELIST", "1")),
                         stats_period=float(os.environ.get("MINIKUBE_PY_KUBELET_STATS", "10")),
                         pause_image=os.environ.get("MINIKUBE_PY_PAUSE_IMAGE") or None,
@@ -230,10 +247,8 @@ class Daemon:
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
             out.append(Scheduler(self._client_of("scheduler"), config=sched))
-        if "proxy" not in cfg.without:
-            out.append(build_proxier(self._client_of("proxy"), service_cidr=str(SERVICE_CIDR),
-                                     rules="service-rules" not in cfg.without,
-                                     pod_network=cfg.pod_network))
+        if proxier is not None:
+            out.append(proxier)
         return out
 
     def _task_health(self) -> str | None:
@@ -298,6 +313,13 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
         with contextlib.suppress(AlreadyExists):
             await client.create(namespaces, {"apiVersion": "v1", "kind": "Namespace",
                                              "metadata": {"name": name}})
+    # The ServiceAccount controller makes these too; made here they are there before any
+    # pod is admitted, even with the controller manager elsewhere or left out.
+    accounts = REGISTRY.require("", "v1", "serviceaccounts")
+    for name in SYSTEM_NAMESPACES:
+        with contextlib.suppress(AlreadyExists):
+            await client.create(accounts, {"apiVersion": "v1", "kind": "ServiceAccount",
+                                           "metadata": {"name": "default", "namespace": name}})
     classes = REGISTRY.resolve("priorityclasses")
     if classes is not None:
         for name, value in SYSTEM_PRIORITY_CLASSES.items():
@@ -372,6 +394,32 @@ async def bootstrap_policy(client: Client) -> None:
         updated = policy.reconciled(await client.get(rt, name), wanted)
         if updated is not None:
             await client.update(rt, updated)
+
+
+def service_gateway(proxier: Proxier | None) -> Callable[[], str]:
+    """What the kubelets' Service variables name instead of cluster IPs, asked at each
+    container start: the bridge gateway (where the proxy listens too) while the proxy's
+    cluster-IP rules are not on (``--without service-rules``, not root, another daemon owns
+    them, or the proxy has not started yet), nothing once they are (or without a proxy)."""
+    gateway = interface_address() or ""
+
+    def current() -> str:
+        if proxier is None or (proxier.rules is not None and proxier.rules.active):
+            return ""
+        return gateway
+    return current
+
+
+def serving_hosts(listen_host: str) -> list[str]:
+    """The serving certificate's names: the host's loopback names and listen address, the
+    ``kubernetes`` Service's cluster IP and DNS names, and the Docker bridge gateway (where
+    containers reach the apiserver through the proxy when cluster IPs are not routed)."""
+    hosts = {"127.0.0.1", "localhost", "::1", listen_host, str(SERVICE_CIDR[1]),
+             *SERVICE_NAMES}
+    gateway = interface_address()
+    if gateway:
+        hosts.add(gateway)
+    return sorted(hosts - {"0.0.0.0", "::"})
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -33,6 +33,7 @@ SUBRESOURCE_KINDS: dict[str, tuple[str, str, str] | None] = {
     "portforward": ("", "v1", "PodPortForwardOptions"),
     "finalize": None,
     "approval": None,
+    "token": ("authentication.k8s.io", "v1", "TokenRequest"),
 }
 SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "status": ("get", "patch", "update"),
@@ -45,6 +46,7 @@ SUBRESOURCE_VERBS: dict[str, tuple[str, ...]] = {
     "portforward": ("create", "get"),
     "finalize": ("update",),
     "approval": ("get", "patch", "update"),
+    "token": ("create",),
 }
 
 

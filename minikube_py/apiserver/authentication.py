@@ -29,6 +29,8 @@ from typing import Any, Protocol
 from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
 
 PUBLIC_PATHS = ("/version", "/healthz", "/livez", "/readyz",
+                # Service account issuer discovery (apiserver/serviceaccount/oidc.py).
+                "/.well-known/openid-configuration", "/openid/v1/jwks",
                 # What a machine that joins reads before it trusts the cluster (TLS bootstrap).
                 "/api/v1/namespaces/kube-public/configmaps/cluster-info")
 AUTHENTICATED = "system:authenticated"

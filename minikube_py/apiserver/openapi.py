@@ -29,6 +29,7 @@ from minikube_py.api import schemas as schemas_pkg
 from minikube_py.api.errors import MethodNotAllowed, NotFound
 from minikube_py.api.registry import SUBRESOURCE_KINDS, SUBRESOURCE_VERBS, Registry, ResourceType
 from minikube_py.api.schema import Schema, array, boolean, integer, obj, string
+from minikube_py.api.schemas.authentication import TOKEN_REQUEST
 from minikube_py.api.schemas.autoscaling import SCALE
 from minikube_py.api.schemas.core import BINDING
 from minikube_py.api.schemas.meta import (
@@ -128,6 +129,7 @@ _SUBRESOURCE_SCHEMAS: dict[tuple[str, str, str], Schema] = {
     ("autoscaling", "v1", "Scale"): SCALE,
     ("", "v1", "Binding"): BINDING,
     ("policy", "v1", "Eviction"): EVICTION,
+    ("authentication.k8s.io", "v1", "TokenRequest"): TOKEN_REQUEST,
 }
 _CONNECT_SUBRESOURCES = {"exec", "attach", "portforward"}
 

@@ -232,10 +232,36 @@ def volumes(spec: Obj) -> list[str]:
         lines.append(f"  {v.get('name')}:")
         kind = next((k for k in v if k != "name"), "")
         source = v.get(kind) or {}
+        if kind == "projected" and isinstance(source, dict):
+            lines += projected_volume(source)
+            continue
         lines.append(f"    Type:\t{kind}")
         for key, value in source.items() if isinstance(source, dict) else []:
             if not isinstance(value, dict | list):
                 lines.append(f"    {key[:1].upper() + key[1:]}:\t{value}")
+    return lines
+
+
+def _go_bool(value: Any) -> str:
+    """A *bool as Go's %v prints it: ``<nil>`` when unset."""
+    return "<nil>" if value is None else ("true" if value else "false")
+
+
+def projected_volume(source: Obj) -> list[str]:
+    """kubectl's printProjectedVolumeSource (every pod's token volume is one)."""
+    lines = ["    Type:\tProjected (a volume that contains injected data from multiple sources)"]
+    for item in source.get("sources") or []:
+        if item.get("secret"):
+            lines += [f"    SecretName:\t{item['secret'].get('name', '')}",
+                      f"    SecretOptionalName:\t{_go_bool(item['secret'].get('optional'))}"]
+        elif item.get("downwardAPI"):
+            lines.append("    DownwardAPI:\ttrue")
+        elif item.get("configMap"):
+            lines += [f"    ConfigMapName:\t{item['configMap'].get('name', '')}",
+                      f"    ConfigMapOptional:\t{_go_bool(item['configMap'].get('optional'))}"]
+        elif item.get("serviceAccountToken"):
+            seconds = item["serviceAccountToken"].get("expirationSeconds", 3600)
+            lines.append(f"    TokenExpirationSeconds:\t{seconds}")
     return lines
 
 

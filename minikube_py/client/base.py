@@ -42,6 +42,12 @@ class Client:
         # (``leader-election/v1`` -> ``leader-election``), as Kubernetes does.
         self.user_agent = user_agent
 
+    @property
+    def root_ca(self) -> bytes:
+        """The cluster's CA certificate (PEM) as this client knows it (its kubeconfig's
+        ``certificate-authority-data``; the daemon's CA in process), else empty."""
+        return bytes(getattr(self.transport, "ca_pem", b"") or b"")
+
     def with_user_agent(self, user_agent: str) -> Client:
         """A client on the same transport that introduces itself as ``user_agent``."""
         return Client(self.transport, user_agent=user_agent)

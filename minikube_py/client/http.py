@@ -30,6 +30,7 @@ def load_client_certificate(ctx: ssl.SSLContext, cert_pem: bytes, key_pem: bytes
 class HttpTransport:
     def __init__(self, config: KubeConfig, *, timeout: float = 60.0) -> None:
         self.config = config
+        self.ca_pem = config.ca_pem or b""
         ctx = ssl.create_default_context()
         if config.ca_pem:
             ctx = ssl.create_default_context(cadata=config.ca_pem.decode())

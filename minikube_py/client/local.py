@@ -19,9 +19,11 @@ class LocalTransport:
     """``user`` is who the requests come from (each component has its own identity, with
     only the rights its roles give); without one, the request's default (the admin)."""
 
-    def __init__(self, handler: Handler, *, user: UserInfo | None = None) -> None:
+    def __init__(self, handler: Handler, *, user: UserInfo | None = None,
+                 ca_pem: bytes = b"") -> None:
         self._handler = handler
         self.user = user
+        self.ca_pem = ca_pem  # the cluster's CA, as an HTTPS client has it from its kubeconfig
 
     async def send(self, req: ApiRequest) -> ApiResponse:
         if self.user is not None:

@@ -38,6 +38,8 @@ from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
+from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
+from minikube_py.controllers.serviceaccounts import ServiceAccountsController
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,10 @@ CONTROLLERS: dict[str, Factory] = {
     "csrapproving": lambda client, informers, _events: CSRApprovingController(client, informers),
     "clusterrole-aggregation": lambda client, informers, _events:
         ClusterRoleAggregationController(client, informers),
+    "serviceaccount": lambda client, informers, _events: ServiceAccountsController(
+        client, informers),
+    "root-ca-cert-publisher": lambda client, informers, _events: RootCACertPublisher(
+        client, informers, root_ca=client.root_ca.decode()),
 }
 # Controllers that need the manager's own settings (built in _start_controllers).
 CSR_SIGNING = "csrsigning"

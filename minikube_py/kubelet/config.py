@@ -8,6 +8,7 @@ adds what only it knows (runtime version, images, heartbeats).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ class KubeletConfig:
     relist_period: float = DEFAULT_RELIST_PERIOD
     stats_period: float = DEFAULT_STATS_PERIOD  # seconds between usage samples (metrics)
     status_period: float = DEFAULT_STATUS_PERIOD
+    # Where pods reach Services when cluster IPs are not routed (no service rules): the
+    # bridge gateway, whose proxy ports the Service variables then name; "" = cluster IPs.
+    # A callable is asked at each container start (the daemon's: whether the rules are on).
+    service_gateway: str | Callable[[], str] = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -33,8 +33,10 @@ from . import volumes
 from .config import KubeletConfig
 from .containers import container_config, pull_policy
 from .env import EnvError, container_env
+from .envvars import via_gateway
 from .pod_workers import FORGET
 from .probes import ProbeManager
+from .projected import ProjectionError
 from .runtime.base import (
     LABEL_POD_UID,
     ContainerId,
@@ -50,6 +52,7 @@ from .runtime.base import (
     exec_sync,
 )
 from .status import Observed, container_status, pod_status
+from .tokens import TokenManager
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,7 @@ class PodSyncer:
         self.services = services  # () -> list of Service objects
         self.host_ip = host_ip
         self.states: dict[str, PodState] = {}
+        self.tokens = TokenManager(client)
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -105,13 +109,23 @@ class PodSyncer:
         except NotFound:
             return None
 
+    async def token(self, pod: Object, audience: str, expiration_seconds: int) -> str:
+        """A service account token bound to ``pod`` for its projected volumes."""
+        try:
+            return await self.tokens.token(pod, audience=audience,
+                                           expiration_seconds=expiration_seconds)
+        except StatusError as err:
+            raise ProjectionError(f"failed to fetch token: {err.message}") from err
+
     def _services_for(self, namespace: str) -> list[Object]:
         out = []
         for svc in self.services():
             ns = svc["metadata"].get("namespace")
             if ns == namespace or (ns == "default" and svc["metadata"]["name"] == "kubernetes"):
                 out.append(svc)
-        return out
+        gateway = self.config.service_gateway
+        gateway = gateway() if callable(gateway) else gateway
+        return [via_gateway(svc, gateway) for svc in out] if gateway else out
 
     def event(self, pod: Object, kind: str, reason: str, message: str) -> None:
         self.recorder.event(pod, kind, reason, message, resource_type=PODS)
@@ -146,10 +160,15 @@ class PodSyncer:
                         for v in spec.get("volumes") or [])
         delays: list[float] = [RESYNC_VOLUMES if projected else RESYNC]
         try:
-            paths = await volumes.prepare(pod, self.config.pod_dir(uid), self.lookup)
+            paths = await volumes.prepare(pod, self.config.pod_dir(uid), self.lookup,
+                                          self.token)
         except volumes.VolumeError as exc:
             self.event(pod, "Warning", "FailedMount", f"MountVolume.SetUp failed: {exc}")
-            await self._write_status(pod, state, None, {})
+            # A running pod keeps its containers and its status (its files stay as they
+            # were); only a pod not started yet shows that it waits for its volumes.
+            if not any(box.state is SandboxState.READY for box in
+                       await self.runtime.list_sandboxes({LABEL_POD_UID: uid})):
+                await self._write_status(pod, state, None, {})
             return CONFIG_RETRY
         box, fresh = await self._ensure_sandbox(pod)
         if box is None:
@@ -500,6 +519,7 @@ class PodSyncer:
         for cs in await self.runtime.list_containers({LABEL_POD_UID: uid}):
             await self.runtime.remove_container(cs.id)
         await asyncio.to_thread(volumes.remove, self.config.pod_dir(uid))
+        self.tokens.forget(uid)
         self.states.pop(uid, None)
 
     def liveness_failed(self, pod: Object, name: str, cid: ContainerId) -> None:

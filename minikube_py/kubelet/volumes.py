@@ -1,8 +1,8 @@
 """Pod volumes on the node: directories under ``<root>/pods/<uid>/volumes/<plugin>/<name>``.
 
 emptyDir is a directory kept for the pod's life; hostPath is the host's own path (created
-for ``DirectoryOrCreate``/``FileOrCreate``); configMap and secret volumes are files written
-from the object's data (``items`` pick and rename keys) and rewritten when the object changes,
+for ``DirectoryOrCreate``/``FileOrCreate``); configMap, secret, downwardAPI and projected
+volumes are files (:mod:`.projected` says which) rewritten when what they show changes,
 atomically per file; a persistentVolumeClaim resolves through its bound PersistentVolume to
 that volume's hostPath. :func:`mounts` turns a container's volumeMounts into runtime mounts.
 """
@@ -10,7 +10,6 @@ that volume's hostPath. :func:`mounts` turns a container's volumeMounts into run
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import shutil
 import tempfile
@@ -18,6 +17,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from .projected import (
+    Files,
+    ProjectionError,
+    TokenSource,
+    downward_files,
+    key_files,
+    projected_files,
+)
 from .runtime.base import Mount
 
 Object = dict[str, Any]
@@ -29,9 +36,9 @@ class VolumeError(Exception):
     """A volume's source is missing; the pod waits (ContainerCreating) and retries."""
 
 
-def _write_files(target: Path, files: dict[str, bytes], mode: int) -> None:
+def _write_files(target: Path, files: Files, mode: int) -> None:
     target.mkdir(parents=True, exist_ok=True)
-    for rel, content in files.items():
+    for rel, (content, file_mode) in files.items():
         path = target / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() and path.read_bytes() == content:
@@ -39,7 +46,7 @@ def _write_files(target: Path, files: dict[str, bytes], mode: int) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
-        os.chmod(tmp, mode)
+        os.chmod(tmp, mode if file_mode is None else file_mode)
         os.replace(tmp, path)
     wanted = {target / rel for rel in files}
     for existing in target.rglob("*"):
@@ -60,20 +67,10 @@ def _empty_dir(target: Path) -> None:
     target.chmod(0o777)
 
 
-def _projected(obj: Object, kind: str, items: list[Object] | None) -> dict[str, bytes]:
-    raw: dict[str, bytes] = {}
-    if kind == "secrets":
-        raw = {k: base64.b64decode(v) for k, v in (obj.get("data") or {}).items()}
-    else:
-        raw = {k: str(v).encode() for k, v in (obj.get("data") or {}).items()}
-        raw.update({k: base64.b64decode(v) for k, v in (obj.get("binaryData") or {}).items()})
-    if not items:
-        return raw
-    return {str(i.get("path")): raw[str(i["key"])] for i in items if i.get("key") in raw}
-
-
-async def prepare(pod: Object, pod_dir: Path, lookup: Lookup) -> dict[str, str]:
-    """Make or refresh every volume of ``pod``; returns volume name -> host path."""
+async def prepare(pod: Object, pod_dir: Path, lookup: Lookup,
+                  tokens: TokenSource | None = None) -> dict[str, str]:
+    """Make or refresh every volume of ``pod``; returns volume name -> host path
+    (``tokens`` gives projected volumes their service account tokens)."""
     namespace = str(pod["metadata"].get("namespace") or "default")
     out: dict[str, str] = {}
     for volume in (pod.get("spec") or {}).get("volumes") or []:
@@ -95,8 +92,20 @@ async def prepare(pod: Object, pod_dir: Path, lookup: Lookup) -> dict[str, str]:
                     raise VolumeError(f'{plural[:-1]} "{ref}" not found')
                 obj = {}
             mode = int(source.get("defaultMode") or 0o644)
-            files = _projected(obj, plural, source.get("items"))
+            files = key_files(obj, plural, source.get("items"))
             await asyncio.to_thread(_write_files, target, files, mode)
+            out[name] = str(target)
+        elif "projected" in volume or "downwardAPI" in volume:
+            plugin = "projected" if "projected" in volume else "downward-api"
+            source = volume.get("projected") or volume.get("downwardAPI") or {}
+            try:
+                files = await projected_files(pod, source, lookup, tokens) \
+                    if plugin == "projected" else downward_files(pod, source.get("items") or [])
+            except ProjectionError as exc:
+                raise VolumeError(str(exc)) from exc
+            target = pod_dir / "volumes" / plugin / name
+            await asyncio.to_thread(_write_files, target, files,
+                                    int(source.get("defaultMode") or 0o644))
             out[name] = str(target)
         elif "persistentVolumeClaim" in volume:
             claim = str(volume["persistentVolumeClaim"].get("claimName"))

@@ -233,6 +233,11 @@ class Fuzzer:
             "apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": name, "labels": labels or {"fuzz": "true"}}})
         assert status in (201, 409), f"cannot create namespace {name}: {status} {body}"
+        # The daemon under fuzzing has no controller manager: the ServiceAccount admission
+        # needs the account the ServiceAccount controller would have made.
+        status, body = self.call("POST", f"/api/v1/namespaces/{name}/serviceaccounts", {
+            "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}})
+        assert status in (201, 409), f"cannot create the default account: {status} {body}"
 
     def _wait_gone(self, path: str, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

@@ -193,6 +193,26 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("type", "string"),
         2: ("rollingUpdate", "*io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy"),
     },
+    "io.k8s.api.authentication.v1.BoundObjectReference": {
+        1: ("kind", "string"),
+        2: ("apiVersion", "string"),
+        3: ("name", "string"),
+        4: ("uid", "string"),
+    },
+    "io.k8s.api.authentication.v1.TokenRequest": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.authentication.v1.TokenRequestSpec"),
+        3: ("status", "io.k8s.api.authentication.v1.TokenRequestStatus"),
+    },
+    "io.k8s.api.authentication.v1.TokenRequestSpec": {
+        1: ("audiences", "[]string"),
+        3: ("boundObjectRef", "*io.k8s.api.authentication.v1.BoundObjectReference"),
+        4: ("expirationSeconds", "*int64"),
+    },
+    "io.k8s.api.authentication.v1.TokenRequestStatus": {
+        1: ("token", "string"),
+        2: ("expirationTimestamp", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+    },
     "io.k8s.api.autoscaling.v1.Scale": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("spec", "io.k8s.api.autoscaling.v1.ScaleSpec"),

@@ -1,4 +1,5 @@
-"""ServiceAccount: an identity for processes in pods (core/v1).
+"""ServiceAccount: an identity for processes in pods (core/v1), with the ``token``
+subresource (TokenRequest, served by ``apiserver/serviceaccount``).
 
 The kind's strategy: what the generic REST layer asks about it (see ``api/strategy.py``)."""
 
@@ -16,4 +17,5 @@ class ServiceAccountStrategy(Strategy):
 
 RESOURCE = ResourceType("", "v1", "ServiceAccount", "serviceaccounts", True,
                         schemas.SERVICE_ACCOUNT, short_names=("sa",),
+                        subresources=("token",),
                         strategy=ServiceAccountStrategy())
