@@ -1,4 +1,6 @@
-"""The storage contract, held against every backend: the same tests on SQLite and in memory.
+"""The storage contract, held against every backend: the same tests on SQLite, in memory and
+on a real etcd (started once for the module on loopback; each test starts from an empty
+``/registry/``). Revisions are counted from where the store starts (etcd's first is 1).
 
 Create-if-absent, compare-and-swap, guaranteed updates and their retries, reads at past
 revisions, waiting for a revision, the object size limit, and watches (replay then live, each
@@ -8,7 +10,7 @@ event once, in revision order) behave identically whichever backend holds the da
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +23,41 @@ from minikube_py.store.errors import (
     RevisionMismatch,
     ValueTooLarge,
 )
+from minikube_py.store.etcd import EtcdStorage
+from minikube_py.store.etcd_client import EtcdClient, b64, parse_endpoints
 from minikube_py.store.interface import Entry, Keep, Remove, Write
 from minikube_py.store.memory import MemoryStorage
 from minikube_py.store.revisioned import RevisionedStore
 from minikube_py.store.sqlite import SqliteStorage
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED
+from tests.helpers.etcd import EtcdProcess, start_etcd
 
 KEY = "/registry/configmaps/default/a"
 
 
-@pytest.fixture(params=["sqlite", "memory"])
+@pytest.fixture(scope="module")
+def etcd() -> Iterator[EtcdProcess]:
+    running = start_etcd()
+    yield running
+    running.stop()
+
+
+async def open_etcd(etcd: EtcdProcess) -> EtcdStorage:
+    """An etcd store over an empty ``/registry/``."""
+    client = EtcdClient(parse_endpoints(etcd.url, tls=False))
+    await client.call("kv/deleterange", {"key": b64("/registry/"),
+                                         "range_end": b64("/registry0")})
+    return await EtcdStorage.open(client)
+
+
+@pytest.fixture(params=["sqlite", "memory", "etcd"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RevisionedStore]:
     """Each backend in turn."""
     backend: RevisionedStore
     if request.param == "sqlite":
         backend = await SqliteStorage.open(tmp_path / "state.db", synchronous="NORMAL")
+    elif request.param == "etcd":
+        backend = await open_etcd(request.getfixturevalue("etcd"))
     else:
         backend = await MemoryStorage.open()
     yield backend
@@ -50,12 +72,14 @@ def cm(name: str, value: str = "v") -> dict[str, Any]:
 async def test_create_stamps_resource_version_and_rejects_duplicates(
         store: RevisionedStore) -> None:
     """A create gets the next revision as resourceVersion; a second create is KeyExists."""
+    base = store.revision
     first = await store.create("/registry/configmaps/default/a", cm("a"))
-    assert first["metadata"]["resourceVersion"] == "1"
-    assert store.revision == 1
+    assert first["metadata"]["resourceVersion"] == str(base + 1)
+    assert store.revision == base + 1
+    assert store.get(KEY).mod_rev == base + 1  # type: ignore[union-attr]
     with pytest.raises(KeyExists):
         await store.create("/registry/configmaps/default/a", cm("a"))
-    assert store.revision == 1, "a failed write must not consume a revision"
+    assert store.revision == base + 1, "a failed write must not consume a revision"
 
 
 
@@ -67,10 +91,12 @@ async def test_create_stamps_resource_version_and_rejects_duplicates(
 async def test_compare_and_swap(store: RevisionedStore, expected: int | None, ok: bool) -> None:
     """An update with an expected revision succeeds only if the object still has it."""
     key = "/registry/configmaps/default/a"
+    base = store.revision
     await store.create(key, cm("a"))
+    expected = None if expected is None else base + expected
     if ok:
         updated = await store.update(key, cm("a", "new"), expected_rev=expected)
-        assert updated["metadata"]["resourceVersion"] == "2"
+        assert updated["metadata"]["resourceVersion"] == str(base + 2)
         assert store.get(key).decode()["data"]["k"] == "new"
     else:
         with pytest.raises(RevisionMismatch):
@@ -81,23 +107,26 @@ async def test_compare_and_swap(store: RevisionedStore, expected: int | None, ok
 
 async def test_update_and_delete_of_missing_key(store: RevisionedStore) -> None:
     """Updating or deleting an absent key is KeyNotFound and writes nothing."""
+    base = store.revision
     with pytest.raises(KeyNotFound):
         await store.update("/registry/configmaps/default/x", cm("x"))
     with pytest.raises(KeyNotFound):
         await store.delete("/registry/configmaps/default/x")
-    assert store.revision == 0
+    assert store.revision == base
 
 
 
 async def test_delete_with_stale_precondition_keeps_object(store: RevisionedStore) -> None:
     """A delete with a stale revision precondition conflicts and leaves the object."""
     key = "/registry/configmaps/default/a"
+    base = store.revision
     await store.create(key, cm("a"))
     await store.update(key, cm("a", "2"))
     with pytest.raises(RevisionMismatch):
-        await store.delete(key, expected_rev=1)
-    last = await store.delete(key, expected_rev=2)
-    assert last["metadata"]["resourceVersion"] == "3"
+        await store.delete(key, expected_rev=base + 1)
+    last = await store.delete(key, expected_rev=base + 2)
+    assert last["metadata"]["resourceVersion"] == str(base + 3)
+    assert last["data"]["k"] == "2"
     assert store.get(key) is None
 
 
@@ -106,15 +135,16 @@ async def test_watch_resumes_from_old_revision_without_loss_or_repeat(
         store: RevisionedStore) -> None:
     """A watch from an old revision replays the log, then continues live, each event once."""
     prefix = "/registry/configmaps/default/"
+    base = store.revision
     for i in range(10):
         await store.create(f"{prefix}c{i}", cm(f"c{i}"))
-    watcher = await store.watch(prefix, 4)
+    watcher = await store.watch(prefix, base + 4)
     got: list[int] = []
 
     async def consume() -> None:
         async for event in watcher:
-            got.append(event.rev)
-            if event.rev == 30:
+            got.append(event.rev - base)
+            if event.rev == base + 30:
                 return
 
     task = asyncio.create_task(consume())
@@ -147,13 +177,14 @@ async def test_unencodable_write_fails_alone(store: RevisionedStore) -> None:
     later write still commit."""
     from minikube_py.store.errors import Unencodable
 
+    base = store.revision
     good = store.create("/registry/configmaps/default/a", cm("a"))
     bad = store.create("/registry/configmaps/default/b", {"metadata": {}, "data": {1: "x"}})
     results = await asyncio.gather(good, bad, return_exceptions=True)
     assert isinstance(results[1], Unencodable)
-    assert results[0]["metadata"]["resourceVersion"] == "1"
+    assert results[0]["metadata"]["resourceVersion"] == str(base + 1)
     later = await store.create("/registry/configmaps/default/c", cm("c"))
-    assert later["metadata"]["resourceVersion"] == "2"
+    assert later["metadata"]["resourceVersion"] == str(base + 2)
     assert store.writer_error is None
 
 
@@ -247,9 +278,10 @@ async def test_wait_for_revision(store: RevisionedStore) -> None:
 async def test_objects_over_the_size_limit_are_refused(store: RevisionedStore) -> None:
     """An object whose encoding passes the limit is ValueTooLarge and writes nothing."""
     store.max_value_bytes = 1000
+    base = store.revision
     with pytest.raises(ValueTooLarge):
         await store.create(KEY, cm("a", "x" * 2000))
-    assert store.revision == 0 and store.get(KEY) is None
+    assert store.revision == base and store.get(KEY) is None
     with pytest.raises(ValueTooLarge):
         store.check_size(cm("a", "x" * 2000))
 

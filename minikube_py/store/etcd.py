@@ -1,0 +1,369 @@
+"""The etcd storage backend (``up --storage etcd://HOST:PORT[,...]``): etcd is the source of
+truth, and this is its watch cache (Kubernetes' cacher).
+
+Other apiservers may write to the same etcd, so nothing here decides a revision or trusts
+its own writes: a write is one etcd transaction (create: ``create_revision == 0``; update and
+delete: ``mod_revision`` equal to the expected one, or the key present), and its revision is
+etcd's. What readers see comes from one etcd watch on ``/registry/`` (from the revision of the
+initial list, with ``prev_kv`` and progress notifications) that feeds the shared core's
+in-memory index, its event log for watch replay and its broadcaster, strictly in revision
+order, whoever made the change. A write returns once that watch has delivered its revision,
+so this apiserver reads its own writes (get, list, and the guaranteed-update loop); a
+precondition that failed waits for the revision etcd evaluated it at, so the retry decides on
+the state that beat it.
+
+Values are the objects' JSON without ``resourceVersion`` (as Kubernetes stores them): an
+object's resourceVersion is its etcd ``mod_revision``, stamped when it enters the cache.
+
+What the cache's log does not hold (revisions before this process listed) is ``Compacted``
+for watches (410, the client relists), as Kubernetes' watch cache answers after a restart;
+reads at a past revision go to etcd itself (a range at that revision). Compaction is the
+daemon's (``--history``): it compacts etcd and the cache's log to the same revision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from minikube_py.store import versioner
+from minikube_py.store.errors import (
+    Compacted,
+    KeyExists,
+    KeyNotFound,
+    RevisionMismatch,
+    StoreClosed,
+    Unencodable,
+    ValueTooLarge,
+)
+from minikube_py.store.etcd_client import (
+    EtcdClient,
+    EtcdCompacted,
+    EtcdError,
+    KeyValue,
+    WatchResponse,
+    b64,
+)
+from minikube_py.store.history import History
+from minikube_py.store.index import prefix_end
+from minikube_py.store.interface import Entry
+from minikube_py.store.revisioned import Batch, RevisionedStore
+from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event
+from minikube_py.util import jsonutil
+from minikube_py.util.tasks import spawn
+
+log = logging.getLogger(__name__)
+
+ROOT = "/registry/"
+RETRY_WATCH = 0.5  # seconds before a broken watch is opened again
+WRITE_VISIBLE_WAIT = 30.0  # how long a write waits for the watch to deliver its revision
+
+
+class EtcdStorage(RevisionedStore):
+    """Open with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, client: EtcdClient, *, history: History | None = None) -> None:
+        super().__init__(history=history)
+        self.client = client
+        self._log: list[Event] = []  # what the watch delivered, in revision order
+        self._revs: list[int] = []
+        self._watch_error: str | None = None
+
+    @classmethod
+    async def open(cls, client: EtcdClient, *, history: History | None = None) -> EtcdStorage:
+        store = cls(client, history=history)
+        await store._load()
+        return store
+
+    async def _load(self) -> None:
+        kvs, rev = await self.client.range_all(ROOT, prefix_end(ROOT))
+        self._index.clear()
+        self._index.load(_entry(kv) for kv in kvs)
+        self._rev = rev
+        # The cache's log starts here: a watch from before is 410 (its client relists).
+        self._compact_rev = rev
+        self._log, self._revs = [], []
+        self._clock.observe(rev, self.monotonic())
+        if self._writer is None or self._writer.done():
+            self._writer = spawn(self._watch_loop(), name="store/etcd-watch")
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+        self.broadcaster.close_all()
+        await self.client.close()
+
+    @property
+    def writer_error(self) -> str | None:
+        if self._closed:
+            return None
+        if self._writer is not None and self._writer.done():
+            return f"etcd watch stopped: {self._writer!r}"
+        return self._watch_error
+
+    # -- the watch that feeds the cache ------------------------------------------------------
+
+    async def _watch_loop(self) -> None:
+        while True:
+            try:
+                async for response in self.client.watch(ROOT, prefix_end(ROOT),
+                                                         start_revision=self._rev + 1):
+                    if response.canceled:
+                        raise EtcdCompacted(response.reason or "watch canceled",
+                                            response.compact_revision)
+                    self._watch_error = None
+                    self._apply(response)
+            except EtcdCompacted:
+                # Compacted past what this cache has seen (it was cut off too long): list
+                # again; every watcher ends and comes back with a 410 for older revisions.
+                log.warning("etcd watch compacted at revision %d: reloading", self._rev)
+                self.broadcaster.close_all()
+                await self._load_again()
+                continue
+            except EtcdError as exc:
+                self._watch_error = f"etcd watch: {exc}"
+                log.warning("etcd watch broke (%s); watching again", exc)
+            await asyncio.sleep(RETRY_WATCH)
+
+    async def _load_again(self) -> None:
+        while True:
+            try:
+                kvs, rev = await self.client.range_all(ROOT, prefix_end(ROOT))
+                break
+            except EtcdError as exc:
+                self._watch_error = f"etcd: {exc}"
+                await asyncio.sleep(RETRY_WATCH)
+        self._index.clear()
+        self._index.load(_entry(kv) for kv in kvs)
+        self._rev = self._compact_rev = rev
+        self._log, self._revs = [], []
+
+    def _apply(self, response: WatchResponse) -> None:
+        """Enter one watch response into the cache, then publish it (revision order)."""
+        if not response.events:
+            if not response.created and response.revision > self._rev:  # progress
+                self._advance(response.revision, [])
+            return
+        events: list[Event] = []
+        for e in response.events:
+            kv = e.kv
+            if kv.mod_revision <= self._rev:  # delivered already (a watch opened again)
+                continue
+            prev = _stamped(e.prev.value, e.prev.mod_revision) if e.prev else None
+            if e.type == "DELETE":
+                if prev is None:
+                    continue  # nothing we ever held (prev_kv compacted away)
+                value = _stamped(e.prev.value, kv.mod_revision) if e.prev else b""
+                self._index.remove(kv.key)
+                events.append(Event(kv.mod_revision, DELETED, kv.key, value, prev))
+            else:
+                entry = _entry(kv)
+                self._index.put(entry)
+                kind = ADDED if kv.create_revision == kv.mod_revision else MODIFIED
+                events.append(Event(kv.mod_revision, kind, kv.key, entry.value, prev))
+        if events:
+            self._advance(events[-1].rev, events)
+
+    def _advance(self, rev: int, events: list[Event]) -> None:
+        self._log.extend(events)
+        self._revs.extend(e.rev for e in events)
+        self._rev = max(self._rev, rev)
+        self._clock.observe(self._rev, self.monotonic())
+        self.batches += 1 if events else 0
+        for waited, future in self._revision_waiters:
+            if waited <= self._rev and not future.done():
+                future.set_result(None)
+        if events:
+            self.broadcaster.publish(events)
+            for hook in self.on_commit:
+                try:
+                    hook(events)
+                except Exception:
+                    log.exception("store on_commit hook failed")
+
+    # -- writes: one transaction each ---------------------------------------------------------
+
+    def _value(self, key: str, obj: dict[str, Any]) -> bytes:
+        meta = obj.get("metadata")
+        rv = meta.pop("resourceVersion", None) if isinstance(meta, dict) else None
+        try:
+            value = jsonutil.dumps(obj)
+        except (TypeError, ValueError) as exc:
+            raise Unencodable(f"{key}: {exc}") from exc
+        finally:
+            if rv is not None:
+                meta["resourceVersion"] = rv  # type: ignore[index]
+        if len(value) > self.max_value_bytes:
+            raise ValueTooLarge(key, len(value), self.max_value_bytes)
+        return value
+
+    async def _txn(self, compare: list[dict[str, Any]], success: dict[str, Any],
+                   key: str) -> tuple[bool, int, KeyValue | None, dict[str, Any]]:
+        """(succeeded, revision, the key's current kv on failure, the success response)."""
+        if self._closed:
+            raise StoreClosed("store is closed")
+        try:
+            answer = await self.client.txn(compare, [success],
+                                           [{"request_range": {"key": b64(key)}}])
+        except EtcdError as exc:
+            raise StoreClosed(f"etcd: {exc}") from exc
+        rev = int(answer["header"]["revision"])
+        responses = answer.get("responses") or [{}]
+        if answer.get("succeeded"):
+            return True, rev, None, responses[0]
+        kvs = (responses[0].get("response_range") or {}).get("kvs") or []
+        current = KeyValue.of(kvs[0]) if kvs else None
+        # The retry (guaranteed_update) must see the state that made this fail.
+        await self.wait_for_revision(rev, WRITE_VISIBLE_WAIT)
+        return False, rev, current, {}
+
+    async def _visible(self, rev: int) -> None:
+        if not await self.wait_for_revision(rev, WRITE_VISIBLE_WAIT):
+            raise StoreClosed(f"etcd committed revision {rev} but its watch did not "
+                              f"deliver it within {WRITE_VISIBLE_WAIT:g}s")
+
+    async def create(self, key: str, obj: dict[str, Any]) -> dict[str, Any]:
+        value = self._value(key, obj)
+        ok, rev, _, _ = await self._txn(
+            [{"target": "CREATE", "key": b64(key), "create_revision": "0"}],
+            {"request_put": {"key": b64(key), "value": b64(value)}}, key)
+        if not ok:
+            raise KeyExists(key)
+        await self._visible(rev)
+        versioner.stamp(obj, rev)
+        return obj
+
+    def _guard(self, key: str, expected_rev: int | None) -> list[dict[str, Any]]:
+        if expected_rev is None:  # present at all
+            return [{"target": "CREATE", "key": b64(key), "result": "GREATER",
+                     "create_revision": "0"}]
+        return [{"target": "MOD", "key": b64(key), "mod_revision": str(expected_rev)}]
+
+    def _refused(self, key: str, expected_rev: int | None,
+                 current: KeyValue | None) -> Exception:
+        if current is None:
+            return KeyNotFound(key)
+        return RevisionMismatch(key, int(expected_rev or 0), current.mod_revision)
+
+    async def update(self, key: str, obj: dict[str, Any], *,
+                     expected_rev: int | None = None) -> dict[str, Any]:
+        value = self._value(key, obj)
+        ok, rev, current, _ = await self._txn(
+            self._guard(key, expected_rev),
+            {"request_put": {"key": b64(key), "value": b64(value)}}, key)
+        if not ok:
+            raise self._refused(key, expected_rev, current)
+        await self._visible(rev)
+        versioner.stamp(obj, rev)
+        return obj
+
+    async def delete(self, key: str, *, expected_rev: int | None = None) -> dict[str, Any]:
+        ok, rev, current, response = await self._txn(
+            self._guard(key, expected_rev),
+            {"request_delete_range": {"key": b64(key), "prev_kv": True}}, key)
+        if not ok:
+            raise self._refused(key, expected_rev, current)
+        prev = (response.get("response_delete_range") or {}).get("prev_kvs") or []
+        await self._visible(rev)
+        last: dict[str, Any] = jsonutil.loads(KeyValue.of(prev[0]).value) if prev else {}
+        versioner.stamp(last, rev)
+        return last
+
+    async def compact(self, revision: int | None = None) -> int:
+        """Compact etcd and the cache's log up to ``revision`` (default: what the history
+        no longer keeps)."""
+        target = revision if revision is not None else self.history.compact_target(
+            self._rev, self._clock, self.monotonic())
+        target = min(max(target, 0), self._rev)
+        if target > self._compact_rev:
+            try:
+                await self.client.compact(target)
+            except EtcdError as exc:
+                raise StoreClosed(f"etcd compaction: {exc}") from exc
+            await self._drop_log(target)
+        return self._compact_rev
+
+    # -- reads at a past revision: etcd itself -------------------------------------------------
+
+    async def list_at(self, prefix: str, revision: int, start: str = "",
+                      limit: int | None = None) -> list[Entry]:
+        try:
+            if limit is None:
+                kvs, _ = await self.client.range_all(max(prefix, start), prefix_end(prefix),
+                                                     revision=revision)
+            else:
+                kvs, _, _ = await self.client.range(max(prefix, start), prefix_end(prefix),
+                                                    revision=revision, limit=limit)
+        except EtcdCompacted as exc:
+            raise Compacted(revision, self._compact_rev) from exc
+        except EtcdError as exc:
+            raise StoreClosed(f"etcd: {exc}") from exc
+        return [_entry(kv) for kv in kvs]
+
+    # -- the core's backend hooks --------------------------------------------------------------
+
+    async def _persist(self, batch: Batch) -> None:
+        raise NotImplementedError("etcd writes go through transactions, not batches")
+
+    async def _log_after(self, prefix: str, after: int) -> list[Event]:
+        start = bisect.bisect_right(self._revs, after)
+        return [e for e in self._log[start:] if e.key.startswith(prefix)]
+
+    async def _log_undo(self, prefix: str, after: int) -> list[tuple[str, bytes | None]]:
+        raise NotImplementedError("past reads are etcd ranges at a revision")
+
+    async def _drop_log(self, upto: int) -> None:
+        start = bisect.bisect_right(self._revs, upto)
+        self._log, self._revs = self._log[start:], self._revs[start:]
+        self._compact_rev = max(self._compact_rev, upto)
+
+    async def _reclaim(self) -> None:
+        return None
+
+    async def backup(self, dest: Any) -> None:
+        """A snapshot file in the SQLite store's format (so ``snapshot restore`` takes it on
+        either backend): every object under ``/registry/`` at one revision."""
+        kvs, rev = await self.client.range_all(ROOT, prefix_end(ROOT))
+        await asyncio.to_thread(write_snapshot, Path(dest), [_entry(kv) for kv in kvs], rev)
+
+
+def _stamped(value: bytes, rev: int) -> bytes:
+    obj = jsonutil.loads(value)
+    if isinstance(obj, dict):
+        versioner.stamp(obj, rev)
+        return jsonutil.dumps(obj)
+    return value
+
+
+def _entry(kv: KeyValue) -> Entry:
+    return Entry(kv.key, _stamped(kv.value, kv.mod_revision), kv.create_revision,
+                 kv.mod_revision)
+
+
+def write_snapshot(dest: Path, entries: list[Entry], revision: int) -> None:
+    """A file in the SQLite store's schema holding ``entries`` (no log)."""
+    from minikube_py.store.sqlite import SCHEMA
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.executescript(SCHEMA)
+        conn.executemany("INSERT INTO objects(key, value, create_rev, mod_rev) VALUES (?,?,?,?)",
+                         [tuple(e) for e in entries])
+        conn.execute("INSERT INTO meta(name, value) VALUES ('rev_floor', ?)", (revision,))
+        conn.commit()
+    finally:
+        conn.close()
+    tmp.replace(dest)
