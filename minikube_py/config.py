@@ -40,6 +40,22 @@ class DaemonConfig:
     scheduler_config: Path | None = None  # a KubeSchedulerConfiguration file
     runtime: str = "docker"  # the kubelets' container runtime: docker | sim
     kubelet_backoff: float | None = None  # CrashLoopBackOff's first delay (default 10 s)
+    # The store: "sqlite" (state.db in the data dir), "memory", or etcd://HOST:PORT[,...]
+    # with TLS client files for https endpoints.
+    storage: str = "sqlite"
+    etcd_cafile: Path | None = None
+    etcd_certfile: Path | None = None
+    etcd_keyfile: Path | None = None
+    # "all": apiserver and components; "apiserver": serve the API only (another daemon on the
+    # same etcd runs the components).
+    role: str = "all"
+    # The controller manager's and scheduler's Leases (elected whenever the store is shared).
+    lease_duration: float = 15.0
+
+    @property
+    def shared_store(self) -> bool:
+        """Another apiserver may write the same store (etcd)."""
+        return self.storage.startswith("etcd")
 
     @property
     def db_path(self) -> Path:

@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -53,6 +54,11 @@ from minikube_py.nodes.registration import (
 from minikube_py.proxy.proxier import build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
+from minikube_py.store.etcd import EtcdStorage
+from minikube_py.store.etcd import restore as etcd_restore
+from minikube_py.store.etcd_client import EtcdClient, EtcdError, parse_endpoints, tls_context
+from minikube_py.store.memory import MemoryStorage
+from minikube_py.store.revisioned import RevisionedStore
 from minikube_py.store.sqlite import SqliteStorage, restore_file
 from minikube_py.util.component import Component, Components
 from minikube_py.util.tasks import TaskGroup
@@ -70,7 +76,7 @@ class Daemon:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
         self.tasks = TaskGroup("daemon")
-        self.store: SqliteStorage | None = None
+        self.store: RevisionedStore | None = None
         self.server: ApiServer | None = None
         self.client: Client | None = None
         self._runner: web.ServerRunner | None = None
@@ -82,8 +88,7 @@ class Daemon:
         cfg = self.config
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_data_dir(cfg)
-        self.store = await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
-                                              history=cfg.history)
+        self.store = await open_store(cfg)
         self.server = ApiServer(self.store, REGISTRY)
         self.server.health_checks["background-tasks"] = self._task_health
         self.server.health_checks["store-writer"] = lambda: self.store.stats.writer_error \
@@ -128,8 +133,15 @@ class Daemon:
         """The components this daemon runs, in start order (``--without`` leaves some out)."""
         cfg = self.config
         out: list[Component] = []
+        if cfg.role == "apiserver":
+            return out
+        # On a shared store another daemon may run the same components: one leader each.
+        lease = cfg.lease_duration
+        election: dict[str, Any] = {"leader_elect": cfg.shared_store, "lease_duration": lease,
+                                    "renew_deadline": lease * 2 / 3,
+                                    "retry_period": lease * 2 / 15}
         if "controller-manager" not in cfg.without:
-            manager = ControllerManager(client)
+            manager = ControllerManager(client, **election)
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)
@@ -155,7 +167,7 @@ class Daemon:
                     if cfg.scheduler_config else None
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
-            out.append(Scheduler(client, config=sched))
+            out.append(Scheduler(client, config=sched, **election))
         if "proxy" not in cfg.without:
             out.append(build_proxier(client, service_cidr=str(SERVICE_CIDR),
                                      rules="service-rules" not in cfg.without))
@@ -265,6 +277,31 @@ async def _apiserver_endpoints(client: Client, api_port: int) -> None:
             await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
 
 
+async def open_store(cfg: DaemonConfig) -> RevisionedStore:
+    """The store ``cfg.storage`` names: SQLite in the data dir, memory, or etcd."""
+    if cfg.storage == "sqlite":
+        return await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
+                                        history=cfg.history)
+    if cfg.storage == "memory":
+        return await MemoryStorage.open(history=cfg.history)
+    return await open_etcd(cfg)
+
+
+async def open_etcd(cfg: DaemonConfig) -> EtcdStorage:
+    files = (cfg.etcd_cafile, cfg.etcd_certfile, cfg.etcd_keyfile)
+    try:
+        ctx = tls_context(*(str(f) if f else None for f in files))
+        endpoints = parse_endpoints(cfg.storage, tls=ctx is not None)
+    except (ValueError, OSError) as exc:
+        raise DaemonError(f"--storage {cfg.storage}: {exc}") from exc
+    client = EtcdClient(endpoints, ssl_context=ctx)
+    try:
+        return await EtcdStorage.open(client, history=cfg.history)
+    except EtcdError as exc:
+        await client.close()
+        raise DaemonError(f"cannot open the store at {cfg.storage}: {exc}") from exc
+
+
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -285,10 +322,24 @@ class DaemonError(Exception):
 
 
 def restore_snapshot(config: DaemonConfig, snapshot: Path) -> int:
-    """Replace the store with a snapshot (the daemon must be stopped); returns its revision."""
+    """Replace the store with a snapshot (the daemon must be stopped); returns its revision.
+    With ``--storage etcd://...`` the snapshot's objects replace what etcd holds (no
+    apiserver may be running on that etcd meanwhile)."""
     if running_pid(config) is not None:
         raise DaemonError("the daemon is running: stop it first (minikube-py down)")
+    if config.shared_store:
+        return asyncio.run(_restore_into_etcd(config, snapshot))
     return restore_file(snapshot, config.db_path)
+
+
+async def _restore_into_etcd(config: DaemonConfig, snapshot: Path) -> int:
+    store = await open_etcd(config)  # checks the address and that etcd answers
+    try:
+        return await etcd_restore(store.client, snapshot)
+    except EtcdError as exc:
+        raise DaemonError(f"restore into {config.storage}: {exc}") from exc
+    finally:
+        await store.close()
 
 
 def _lock_data_dir(config: DaemonConfig) -> int:

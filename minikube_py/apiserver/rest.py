@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,15 +119,15 @@ class Listed:
         return [e.value for e in self.entries]
 
 
-# The reservations an update's allocations made (node ports, cluster IPs), held until its
-# store write is committed or refused; one scope per update, patch or apply call.
-_ALLOCATION_SCOPE: contextvars.ContextVar[contextlib.ExitStack | None] = contextvars.ContextVar(
-    "allocation_scope", default=None)
+# The claims an update's allocations made (node ports, cluster IPs), released if its store
+# write is refused; one scope per update, patch or apply call.
+_ALLOCATION_SCOPE: contextvars.ContextVar[contextlib.AsyncExitStack | None] = \
+    contextvars.ContextVar("allocation_scope", default=None)
 
 
-@contextlib.contextmanager
-def allocation_scope() -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
+@contextlib.asynccontextmanager
+async def allocation_scope() -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
         token = _ALLOCATION_SCOPE.set(stack)
         try:
             yield
@@ -149,9 +149,10 @@ class RestStorage:
     def __init__(self, store: Storage, admission: AdmissionChain | None = None) -> None:
         self.store = store
         self.admission = admission or AdmissionChain()
+        services = REGISTRY.require("", "v1", "services").prefix()
         self.allocators: dict[str, ClusterIPAllocator | NodePortAllocator] = {
-            "cluster-ip": ClusterIPAllocator(self._services),
-            "node-port": NodePortAllocator(self._services)}
+            "cluster-ip": ClusterIPAllocator(self._services, store, services),
+            "node-port": NodePortAllocator(self._services, store, services)}
 
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.require("", "v1", "services")
@@ -294,13 +295,15 @@ class RestStorage:
         key = rt.key(namespace, name)
         if self.store.get(key) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
-        with contextlib.ExitStack() as allocations, store_errors(rt, name):
-            for allocation in rt.strategy.allocations:
-                allocations.enter_context(self.allocators[allocation].allocate(obj))
-            if opts.dry_run:
-                self.store.check_size(obj, key)
-                return Written(obj, warnings, created=True)
-            stored = await self.store.create(key, obj)
+        with store_errors(rt, name):
+            async with contextlib.AsyncExitStack() as allocations:
+                for allocation in rt.strategy.allocations:
+                    await allocations.enter_async_context(
+                        self.allocators[allocation].allocate(obj, dry_run=opts.dry_run))
+                if opts.dry_run:
+                    self.store.check_size(obj, key)
+                    return Written(obj, warnings, created=True)
+                stored = await self.store.create(key, obj)
         return Written(stored, warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
@@ -332,9 +335,10 @@ class RestStorage:
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
-        with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
-                                                        retry=expected is None)
+        with store_errors(rt, name):
+            async with allocation_scope():
+                stored = await self.store.guaranteed_update(
+                    rt.key(namespace, name), try_update, retry=expected is None)
         return Written(stored, warnings)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
@@ -367,8 +371,10 @@ class RestStorage:
             return await self._update_decision(rt, namespace, name, patched, current,
                                                subresource, opts.dry_run, manager=manager)
 
-        with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+        with store_errors(rt, name):
+            async with allocation_scope():
+                stored = await self.store.guaranteed_update(rt.key(namespace, name),
+                                                            try_update)
         return Written(stored, warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
@@ -413,9 +419,10 @@ class RestStorage:
             return await self._update_decision(rt, namespace, name, new, live, "",
                                                opts.dry_run, manager=None)
 
-        with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
-                                                        create=True)
+        with store_errors(rt, name):
+            async with allocation_scope():
+                stored = await self.store.guaranteed_update(rt.key(namespace, name),
+                                                            try_update, create=True)
         return Written(stored, warnings, created=created)
 
     async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
@@ -442,7 +449,7 @@ class RestStorage:
         self._validate(rt, new, validation.validate_update(rt, new, old))
         await self.admission.validate(ctx)
         if not subresource:
-            self._allocate_update(rt, new, old)
+            await self._allocate_update(rt, new, old, dry_run)
         if dry_run:
             self.store.check_size(new, rt.key(namespace, name))
             return Keep(new)
@@ -452,17 +459,17 @@ class RestStorage:
             return Keep(old)
         return Write(new)
 
-    def _allocate_update(self, rt: ResourceType, new: dict[str, Any],
-                         old: dict[str, Any]) -> None:
-        """The kind's allocations for an update; reservations last until the update's
-        :func:`allocation_scope` ends (or at once outside one)."""
+    async def _allocate_update(self, rt: ResourceType, new: dict[str, Any],
+                               old: dict[str, Any], dry_run: bool) -> None:
+        """The kind's allocations for an update; a refused write releases them when the
+        update's :func:`allocation_scope` ends (kept at once outside one)."""
         scope = _ALLOCATION_SCOPE.get()
         for allocation in rt.strategy.allocations:
-            reservation = self.allocators[allocation].allocate(new, old)
+            reservation = self.allocators[allocation].allocate(new, old, dry_run=dry_run)
             if scope is not None:
-                scope.enter_context(reservation)
+                await scope.enter_async_context(reservation)
             else:
-                with reservation:
+                async with reservation:
                     pass
 
     # -- delete ------------------------------------------------------------------------------

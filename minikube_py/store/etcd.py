@@ -27,11 +27,10 @@ import asyncio
 import bisect
 import contextlib
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from minikube_py.store import versioner
+from minikube_py.store import snapshotfile, versioner
 from minikube_py.store.errors import (
     Compacted,
     KeyExists,
@@ -334,7 +333,7 @@ class EtcdStorage(RevisionedStore):
         """A snapshot file in the SQLite store's format (so ``snapshot restore`` takes it on
         either backend): every object under ``/registry/`` at one revision."""
         kvs, rev = await self.client.range_all(ROOT, prefix_end(ROOT))
-        await asyncio.to_thread(write_snapshot, Path(dest), [_entry(kv) for kv in kvs], rev)
+        await asyncio.to_thread(snapshotfile.write, Path(dest), [_entry(kv) for kv in kvs], rev)
 
 
 def _stamped(value: bytes, rev: int) -> bytes:
@@ -350,20 +349,23 @@ def _entry(kv: KeyValue) -> Entry:
                  kv.mod_revision)
 
 
-def write_snapshot(dest: Path, entries: list[Entry], revision: int) -> None:
-    """A file in the SQLite store's schema holding ``entries`` (no log)."""
-    from minikube_py.store.sqlite import SCHEMA
+RESTORE_TXN_OPS = 100  # puts per transaction (etcd's --max-txn-ops is 128 by default)
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".partial")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp)
-    try:
-        conn.executescript(SCHEMA)
-        conn.executemany("INSERT INTO objects(key, value, create_rev, mod_rev) VALUES (?,?,?,?)",
-                         [tuple(e) for e in entries])
-        conn.execute("INSERT INTO meta(name, value) VALUES ('rev_floor', ?)", (revision,))
-        conn.commit()
-    finally:
-        conn.close()
-    tmp.replace(dest)
+
+async def restore(client: EtcdClient, snapshot: Path) -> int:
+    """Replace everything under ``/registry/`` in etcd with the objects of ``snapshot``
+    (no apiserver may be using it meanwhile). Objects keep their uids and timestamps; their
+    resourceVersions become etcd's new revisions (clients relist). Returns the revision."""
+    entries, _ = await asyncio.to_thread(snapshotfile.read, snapshot)
+    await client.call("kv/deleterange", {"key": b64(ROOT), "range_end": b64(prefix_end(ROOT))})
+    rev = 0
+    for i in range(0, len(entries), RESTORE_TXN_OPS):
+        puts = []
+        for entry in entries[i:i + RESTORE_TXN_OPS]:
+            obj = entry.decode()
+            (obj.get("metadata") or {}).pop("resourceVersion", None)
+            puts.append({"request_put": {"key": b64(entry.key),
+                                         "value": b64(jsonutil.dumps(obj))}})
+        answer = await client.txn([], puts, [])
+        rev = int(answer["header"]["revision"])
+    return rev

@@ -18,7 +18,6 @@ Errors (the only ones this module raises)::
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import ssl
@@ -154,7 +153,7 @@ class EtcdClient:
                         headers={"Content-Type": "application/json"},
                         timeout=aiohttp.ClientTimeout(total=self._timeout)) as resp:
                     answer: dict[str, Any] = await resp.json(content_type=None)
-            except (aiohttp.ClientConnectionError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
                 last = exc
                 continue
             self._current = (self._current + attempt) % len(self.endpoints)
@@ -231,7 +230,7 @@ class EtcdClient:
                         line, buffer = buffer[:end], buffer[end + 1:]
                         if line.strip():
                             yield _watch_response(jsonutil.loads(line))
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
             self._current = (self._current + 1) % len(self.endpoints)
             raise EtcdUnavailable(f"etcd watch on {base} broke: {exc!r}") from exc
 

@@ -59,10 +59,15 @@ class Keep:
 
 Decision = Write | Remove | Keep
 TryUpdate = Callable[[Entry | None], Awaitable[Decision]]
+CommitHook = Callable[[list[Event]], None]
 
 
 class Storage(Protocol):
     """A revisioned key-value store of JSON objects with watches."""
+
+    #: Called with each committed batch of events, in revision order (on etcd: every
+    #: apiserver's writes, as this store's watch delivers them).
+    on_commit: list[CommitHook]
 
     @property
     def revision(self) -> int:
@@ -156,5 +161,3 @@ class StoreStats:
     db_bytes: int | None = None  # the database file (a durable backend only)
     wal_bytes: int | None = None  # its write-ahead log
 
-
-CommitHook = Callable[[list[Event]], None]

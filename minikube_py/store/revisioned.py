@@ -120,6 +120,14 @@ class RevisionedStore(ABC):
     async def _reclaim(self) -> None:
         """Give space freed by compaction back (after each compaction, between writes)."""
 
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop taking writes, let queued ones commit, close watchers."""
+
+    @abstractmethod
+    async def backup(self, dest: Any) -> None:
+        """A consistent copy of the whole store at ``dest`` (a snapshot file)."""
+
     def _start(self, *, revision: int, compact_revision: int,
                entries: Iterable[Entry]) -> None:
         self._index.load(entries)

@@ -10,7 +10,7 @@ event once, in revision order) behave identically whichever backend holds the da
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +30,9 @@ from minikube_py.store.memory import MemoryStorage
 from minikube_py.store.revisioned import RevisionedStore
 from minikube_py.store.sqlite import SqliteStorage
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED
-from tests.helpers.etcd import EtcdProcess, start_etcd
+from tests.helpers.etcd import EtcdProcess
 
 KEY = "/registry/configmaps/default/a"
-
-
-@pytest.fixture(scope="module")
-def etcd() -> Iterator[EtcdProcess]:
-    running = start_etcd()
-    yield running
-    running.stop()
 
 
 async def open_etcd(etcd: EtcdProcess) -> EtcdStorage:
