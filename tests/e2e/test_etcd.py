@@ -1,0 +1,258 @@
+"""Two daemons on one real etcd (``up --storage etcd://``): the API through either, watches
+that see the other's writes in order, Service allocations that never collide, a watch
+resumed after 410, the real kubectl's apply and rollout, and leader election moving the
+controllers when the leader dies.
+
+Daemon A runs everything (sim runtime kubelet); daemon B runs the controllers and scheduler
+under leader election but no node. Both compact the etcd history to 200 revisions each second,
+so an old resourceVersion soon is 410.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import ssl
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.conftest import RunningDaemon, start_daemon
+from tests.e2e.test_kubectl import kubectl
+from tests.helpers.etcd import EtcdProcess, start_etcd
+
+pytestmark = [pytest.mark.e2e]
+
+LEASE = 4.0
+COMMON = ("--without", "proxy", "--history", "200", "--compaction-interval", "1",
+          "--leader-elect-lease-duration", str(LEASE))
+
+
+@pytest.fixture(scope="module")
+def etcd() -> Iterator[EtcdProcess]:
+    running = start_etcd()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def pair(etcd: EtcdProcess, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[RunningDaemon, RunningDaemon]]:
+    a = start_daemon(tmp_path_factory.mktemp("a"), kubelet=True,
+                     extra=("--storage", etcd.url, "--runtime", "sim", *COMMON))
+    try:
+        b = start_daemon(tmp_path_factory.mktemp("b"),
+                         extra=("--storage", etcd.url, "--without", "nodes", *COMMON))
+    except BaseException:
+        a.stop()
+        raise
+    yield a, b
+    b.stop()
+    a.stop()
+
+
+class Api:
+    """Raw HTTPS to one daemon with its token and CA."""
+
+    def __init__(self, daemon: RunningDaemon, session: aiohttp.ClientSession) -> None:
+        self.daemon = daemon
+        self.session = session
+        self.ssl = ssl.create_default_context(cafile=str(daemon.data_dir / "ca.crt"))
+        self.headers = {"Authorization": f"Bearer {daemon.token}"}
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        async with self.session.request(method, self.daemon.url + path, json=body,
+                                        ssl=self.ssl, headers=self.headers) as resp:
+            return resp.status, await resp.json()
+
+    async def watch(self, path: str, rv: str) -> AsyncIterator[dict[str, Any]]:
+        async with self.session.get(f"{self.daemon.url}{path}?watch=1&resourceVersion={rv}",
+                                    ssl=self.ssl, headers=self.headers) as resp:
+            async for line in resp.content:
+                if line.strip():
+                    yield json.loads(line)
+
+
+@pytest.fixture
+async def apis(pair: tuple[RunningDaemon, RunningDaemon]) -> AsyncIterator[tuple[Api, Api]]:
+    async with aiohttp.ClientSession() as session:
+        yield Api(pair[0], session), Api(pair[1], session)
+
+
+async def namespace(api: Api) -> str:
+    name = f"e-{uuid.uuid4().hex[:6]}"
+    code, _ = await api.call("POST", "/api/v1/namespaces",
+                             {"metadata": {"name": name}})
+    assert code == 201
+    return name
+
+
+def cm(name: str, value: str = "v") -> dict[str, Any]:
+    return {"metadata": {"name": name}, "data": {"k": value}}
+
+
+async def test_watch_on_one_sees_writes_through_the_other_in_order(apis: tuple[Api, Api]
+                                                                  ) -> None:
+    """A watch on B gets every write made through A, in A's order, with A's
+    resourceVersions (increasing)."""
+    a, b = apis
+    ns = await namespace(a)
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    _, listed = await b.call("GET", path)
+    got: list[tuple[str, str, str]] = []
+
+    async def consume() -> None:
+        async for event in b.watch(path, listed["metadata"]["resourceVersion"]):
+            obj = event["object"]
+            got.append((event["type"], obj["metadata"]["name"],
+                        obj["metadata"]["resourceVersion"]))
+            if len(got) == 30:
+                return
+
+    task = asyncio.create_task(consume())
+    wrote: list[tuple[str, str, str]] = []
+    for i in range(10):
+        code, obj = await a.call("POST", path, cm(f"c{i}"))
+        assert code == 201
+        wrote.append(("ADDED", f"c{i}", obj["metadata"]["resourceVersion"]))
+        code, obj = await a.call("PUT", f"{path}/c{i}", {**obj, "data": {"k": "2"}})
+        assert code == 200
+        wrote.append(("MODIFIED", f"c{i}", obj["metadata"]["resourceVersion"]))
+        code, _ = await a.call("DELETE", f"{path}/c{i}")
+        assert code == 200
+        wrote.append(("DELETED", f"c{i}", ""))  # (a delete answers with a Status)
+    await asyncio.wait_for(task, 20)
+    assert [(t, n) for t, n, _ in got] == [(t, n) for t, n, _ in wrote]
+    assert [rv for _, _, rv in got if rv] == sorted((rv for _, _, rv in got), key=int)
+    assert all(g[2] == w[2] for g, w in zip(got, wrote, strict=True) if w[2])
+    code, through_b = await b.call("GET", f"{path}")
+    assert code == 200 and through_b["items"] == []
+
+
+async def test_parallel_services_across_both_never_share_an_allocation(
+        apis: tuple[Api, Api]) -> None:
+    """200 NodePort Services created at once, half through each apiserver, get 200 cluster
+    IPs and 200 node ports, none twice."""
+    a, b = apis
+    ns = await namespace(a)
+    path = f"/api/v1/namespaces/{ns}/services"
+
+    async def make(i: int) -> dict[str, Any]:
+        code, obj = await (a if i % 2 else b).call("POST", path, {
+            "metadata": {"name": f"s{i}"},
+            "spec": {"type": "NodePort", "selector": {"app": "x"}, "ports": [{"port": 80}]}})
+        assert code == 201, obj
+        return obj
+
+    made = await asyncio.gather(*(make(i) for i in range(200)))
+    ips = [s["spec"]["clusterIP"] for s in made]
+    ports = [s["spec"]["ports"][0]["nodePort"] for s in made]
+    assert len(set(ips)) == 200 and len(set(ports)) == 200
+    _, listed = await a.call("GET", path)
+    assert sorted(s["spec"]["clusterIP"] for s in listed["items"]) == sorted(ips)
+
+
+async def test_watch_from_a_compacted_revision_is_410_then_resumes(apis: tuple[Api, Api]
+                                                                   ) -> None:
+    """Once compaction passes a resourceVersion a watch from it ends in a 410 Expired
+    ERROR; a relist gives a revision to watch from that sees the next change."""
+    a, b = apis
+    ns = await namespace(a)
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    _, listed = await a.call("GET", path)
+    old = listed["metadata"]["resourceVersion"]
+    for i in range(250):
+        await a.call("POST", path, cm(f"c{i}"))
+    deadline = time.monotonic() + 15
+    first: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        async for event in b.watch(path, old):
+            first = event
+            break
+        if first.get("type") == "ERROR":
+            break
+        await asyncio.sleep(0.5)
+    assert first["type"] == "ERROR" and first["object"]["code"] == 410
+    assert first["object"]["reason"] == "Expired"
+    _, relisted = await b.call("GET", path)
+    assert len(relisted["items"]) == 250
+
+    async def next_event() -> dict[str, Any]:
+        async for event in b.watch(path, relisted["metadata"]["resourceVersion"]):
+            return event
+        raise AssertionError("watch ended")
+
+    task = asyncio.create_task(next_event())
+    await a.call("POST", path, cm("after"))
+    event = await asyncio.wait_for(task, 10)
+    assert event["type"] == "ADDED" and event["object"]["metadata"]["name"] == "after"
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "minikube-py/web:1"}]
+"""
+
+
+def test_kubectl_apply_and_rollout_through_either_apiserver(
+        pair: tuple[RunningDaemon, RunningDaemon]) -> None:
+    """kubectl applies through B; the rollout (controllers on the leader, pods on A's sim
+    kubelet) completes, and a new image rolls out too."""
+    _, b = pair
+    ns = f"k-{uuid.uuid4().hex[:6]}"
+    for args in (("create", "namespace", ns), ("-n", ns, "apply", "-f", "-")):
+        result = kubectl(b, *args, input=DEPLOYMENT)
+        assert result.returncode == 0, result.stderr
+    for image in ("", "minikube-py/web:2"):
+        if image:
+            result = kubectl(b, "-n", ns, "set", "image", "deploy/web", f"web={image}")
+            assert result.returncode == 0, result.stderr
+        result = kubectl(b, "-n", ns, "rollout", "status", "deploy/web", "--timeout=60s")
+        assert result.returncode == 0 and "successfully rolled out" in result.stdout, \
+            result.stderr
+
+
+def holder(api_daemon: RunningDaemon) -> str:
+    result = kubectl(api_daemon, "-n", "kube-system", "get", "lease",
+                     "kube-controller-manager", "-o", "jsonpath={.spec.holderIdentity}")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_killing_the_leader_moves_the_controllers(
+        pair: tuple[RunningDaemon, RunningDaemon]) -> None:
+    """SIGKILL the daemon that holds the controller manager's Lease: the other takes it
+    within the lease duration (plus a retry period) and its controllers act."""
+    a, b = pair
+    leader_id = holder(a)
+    leader, survivor = (a, b) if f"_{a.proc.pid}_" in leader_id else (b, a)
+    assert f"_{leader.proc.pid}_" in leader_id
+    leader.stop(signal.SIGKILL)
+    killed = time.monotonic()
+    while holder(survivor) == leader_id:
+        assert time.monotonic() - killed < LEASE * 2.5, "no new leader"
+        time.sleep(0.2)
+    assert f"_{survivor.proc.pid}_" in holder(survivor)
+    ns = f"l-{uuid.uuid4().hex[:6]}"
+    assert kubectl(survivor, "create", "namespace", ns).returncode == 0
+    assert kubectl(survivor, "-n", ns, "apply", "-f", "-", input=DEPLOYMENT).returncode == 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        result = kubectl(survivor, "-n", ns, "get", "rs", "-o", "name")
+        if result.stdout.strip():
+            return
+        time.sleep(0.3)
+    raise AssertionError("the new leader's deployment controller made no ReplicaSet")
