@@ -256,3 +256,44 @@ def test_killing_the_leader_moves_the_controllers(
             return
         time.sleep(0.3)
     raise AssertionError("the new leader's deployment controller made no ReplicaSet")
+
+
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{v: '1'}}\n"
+
+
+def test_snapshot_moves_a_cluster_from_sqlite_to_etcd_and_back(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``snapshot save`` on SQLite, ``snapshot restore --storage etcd://`` and ``up`` on etcd
+    serve the same objects; a snapshot saved on etcd restores into SQLite."""
+    etcd = start_etcd()
+    try:
+        data = tmp_path_factory.mktemp("sqlite")
+        first = start_daemon(data, extra=("--without", "proxy"))
+        try:
+            first.cli("apply", "-f", "-", check=True, input=CONFIGMAP.format(name="keep"))
+            snap = data / "snap.db"
+            first.cli("snapshot", "save", str(snap), check=True)
+        finally:
+            first.stop()
+        restored = first.cli("snapshot", "restore", str(snap), "--data-dir", str(data),
+                             "--storage", etcd.url, check=True)
+        assert etcd.url in restored.stdout
+        on_etcd = start_daemon(data, extra=("--storage", etcd.url, "--without", "proxy"))
+        try:
+            got = json.loads(on_etcd.cli("get", "cm", "keep", "-o", "json", check=True).stdout)
+            assert got["data"] == {"v": "1"}
+            on_etcd.cli("apply", "-f", "-", check=True, input=CONFIGMAP.format(name="later"))
+            back = data / "back.db"
+            on_etcd.cli("snapshot", "save", str(back), check=True)
+        finally:
+            on_etcd.stop()
+        again = tmp_path_factory.mktemp("sqlite-again")
+        first.cli("snapshot", "restore", str(back), "--data-dir", str(again), check=True)
+        on_sqlite = start_daemon(again, extra=("--without", "proxy"))
+        try:
+            names = on_sqlite.cli("get", "cm", "-o", "name", check=True).stdout.split()
+            assert {"configmap/keep", "configmap/later"} <= set(names)
+        finally:
+            on_sqlite.stop()
+    finally:
+        etcd.stop()
