@@ -4,8 +4,10 @@
 Keys are ``/registry/{resource}/{namespace}/{name}``; values are JSON objects whose
 ``metadata.resourceVersion`` the store stamps with the revision of their last write. One
 global revision orders every change. Implementations: ``sqlite.SqliteStorage`` (the default,
-durable), ``memory.MemoryStorage`` (tests, ``--storage memory``), both on the revisioned core of
-``revisioned.py`` and held to one contract test suite (``tests/store/test_contract.py``).
+durable), ``memory.MemoryStorage`` (tests, ``--storage memory``) and ``etcd.EtcdStorage``
+(``--storage etcd://...``: etcd decides revisions, the core is its watch cache), all on the
+revisioned core of ``revisioned.py`` and held to one contract test suite
+(``tests/store/test_contract.py``).
 
 Writes other than a plain create go through :meth:`Storage.guaranteed_update`: the store
 reads the current entry, asks the caller's function what to do with it (a
