@@ -20,7 +20,8 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
         minikube-py up --history 1h
         # on an etcd cluster; a second daemon on it serves the API only
         minikube-py up --storage etcd://10.0.0.5:2379,10.0.0.6:2379
-        minikube-py up --data-dir ~/.mkp-2 --port 6444 --storage etcd://10.0.0.5:2379 --role apiserver"""),
+        minikube-py up --data-dir ~/.mkp-2 --port 6444 --role apiserver \
+            --storage etcd://10.0.0.5:2379"""),
     "down": ("Stop the cluster's daemon; its state stays.", {}, """
         minikube-py down
         minikube-py down --data-dir ./cluster"""),
