@@ -294,11 +294,10 @@ async def open_etcd(cfg: DaemonConfig) -> EtcdStorage:
         endpoints = parse_endpoints(cfg.storage, tls=ctx is not None)
     except (ValueError, OSError) as exc:
         raise DaemonError(f"--storage {cfg.storage}: {exc}") from exc
-    client = EtcdClient(endpoints, ssl_context=ctx)
     try:
-        return await EtcdStorage.open(client, history=cfg.history)
+        return await EtcdStorage.open(EtcdClient(endpoints, ssl_context=ctx),
+                                      history=cfg.history)
     except EtcdError as exc:
-        await client.close()
         raise DaemonError(f"cannot open the store at {cfg.storage}: {exc}") from exc
 
 

@@ -76,7 +76,11 @@ class EtcdStorage(RevisionedStore):
     @classmethod
     async def open(cls, client: EtcdClient, *, history: History | None = None) -> EtcdStorage:
         store = cls(client, history=history)
-        await store._load()
+        try:
+            await store._load()
+        except BaseException:
+            await client.close()
+            raise
         return store
 
     async def _load(self) -> None:
@@ -158,13 +162,14 @@ class EtcdStorage(RevisionedStore):
             kv = e.kv
             if kv.mod_revision <= self._rev:  # delivered already (a watch opened again)
                 continue
-            prev = _stamped(e.prev.value, e.prev.mod_revision) if e.prev else None
+            old = self._index.get(kv.key)
+            prev = self._previous(old, e.prev)
             if e.type == "DELETE":
-                if prev is None:
-                    continue  # nothing we ever held (prev_kv compacted away)
-                value = _stamped(e.prev.value, kv.mod_revision) if e.prev else b""
                 self._index.remove(kv.key)
-                events.append(Event(kv.mod_revision, DELETED, kv.key, value, prev))
+                if prev is None:
+                    continue  # nothing we ever held
+                events.append(Event(kv.mod_revision, DELETED, kv.key,
+                                    _stamped(prev, kv.mod_revision), prev))
             else:
                 entry = _entry(kv)
                 self._index.put(entry)
@@ -172,6 +177,16 @@ class EtcdStorage(RevisionedStore):
                 events.append(Event(kv.mod_revision, kind, kv.key, entry.value, prev))
         if events:
             self._advance(events[-1].rev, events)
+
+    @staticmethod
+    def _previous(old: Entry | None, prev: KeyValue | None) -> bytes | None:
+        """The value before a change, stamped: the cache's own when it is that version
+        (no decoding), else etcd's ``prev_kv``."""
+        if prev is None:
+            return old.value if old is not None else None
+        if old is not None and old.mod_rev == prev.mod_revision:
+            return old.value
+        return _stamped(prev.value, prev.mod_revision)
 
     def _advance(self, rev: int, events: list[Event]) -> None:
         self._log.extend(events)

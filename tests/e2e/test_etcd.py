@@ -297,3 +297,28 @@ def test_snapshot_moves_a_cluster_from_sqlite_to_etcd_and_back(
             on_sqlite.stop()
     finally:
         etcd.stop()
+
+
+def test_up_on_an_etcd_that_requires_client_certificates(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``up --storage etcd://... --etcd-cafile/--etcd-certfile/--etcd-keyfile`` serves over
+    an etcd that refuses clients without a certificate; ``--role apiserver`` runs no
+    component (no controller manager or scheduler Lease, no node)."""
+    etcd = start_etcd(tls=True)
+    try:
+        assert etcd.tls is not None
+        tls = etcd.tls
+        daemon = start_daemon(tmp_path_factory.mktemp("tls"), extra=(
+            "--storage", etcd.url, "--etcd-cafile", str(tls.ca), "--etcd-certfile",
+            str(tls.client_cert), "--etcd-keyfile", str(tls.client_key), "--role", "apiserver"))
+        try:
+            names = daemon.cli("get", "ns", "-o", "name", check=True).stdout.split()
+            assert "namespace/kube-system" in names
+            time.sleep(1)
+            for kind in ("leases", "nodes"):
+                listed = daemon.cli("get", kind, "-A", "-o", "name", check=True)
+                assert listed.stdout.strip() == "", listed.stdout
+        finally:
+            daemon.stop()
+    finally:
+        etcd.stop()

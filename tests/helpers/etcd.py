@@ -1,5 +1,9 @@
 """A real etcd process for tests: Debian's ``etcd`` (package etcd-server) on free loopback
-ports, its data in a temporary dir removed after; stopped with SIGTERM (then SIGKILL)."""
+ports, its data in a temporary dir removed after; stopped with SIGTERM (then SIGKILL).
+
+``start_etcd(tls=True)`` serves https and requires client certificates: a CA, a serving
+certificate for 127.0.0.1 and a client certificate are made in the data dir
+(:class:`TlsFiles`)."""
 
 from __future__ import annotations
 
@@ -8,11 +12,18 @@ import socket
 import subprocess
 import tempfile
 import time
+import datetime as dt
+import ipaddress
+import ssl
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def free_port() -> int:
@@ -21,11 +32,67 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _write(cert: x509.Certificate, key: ec.EllipticCurvePrivateKey, crt: Path,
+           key_path: Path) -> None:
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+
+
+def make_tls(where: Path) -> TlsFiles:
+    """A CA, etcd's serving certificate (127.0.0.1) and a client certificate."""
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(_name("test-etcd-ca"))
+          .issuer_name(_name("test-etcd-ca")).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .not_valid_before(now - dt.timedelta(minutes=5))
+          .not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    files = TlsFiles(where / "ca.crt", where / "server.crt", where / "server.key",
+                     where / "client.crt", where / "client.key")
+    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    # etcd's JSON gateway dials etcd's own gRPC port with the serving certificate: under
+    # --client-cert-auth that certificate must allow client auth too (as kubeadm's does).
+    for cn, usages, crt, key_path in (
+            ("127.0.0.1", [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH],
+             files.server_cert, files.server_key),
+            ("minikube-py", [ExtendedKeyUsageOID.CLIENT_AUTH], files.client_cert,
+             files.client_key)):
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(ca.subject)
+                .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(minutes=5))
+                .not_valid_after(now + dt.timedelta(days=1))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        _write(cert, key, crt, key_path)
+    return files
+
+
 @dataclass
 class EtcdProcess:
     proc: subprocess.Popen[bytes]
     data_dir: Path
     port: int
+    tls: TlsFiles | None = None
 
     @property
     def url(self) -> str:
@@ -46,14 +113,18 @@ class EtcdProcess:
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def start_etcd() -> EtcdProcess:
+def start_etcd(*, tls: bool = False) -> EtcdProcess:
     """Start etcd and wait until it answers; skip the test where etcd is not installed."""
     binary = shutil.which("etcd")
     if binary is None:
         pytest.skip("etcd is not installed (apt-get install etcd-server)")
     data = Path(tempfile.mkdtemp(prefix="minikube-py-test-etcd-"))
     client, peer = free_port(), free_port()
-    url = f"http://127.0.0.1:{client}"
+    files = make_tls(data) if tls else None
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{client}"
+    secure = [] if files is None else [
+        "--cert-file", str(files.server_cert), "--key-file", str(files.server_key),
+        "--client-cert-auth", "--trusted-ca-file", str(files.ca)]
     log = open(data / "etcd.log", "ab")  # the child keeps its own copy
     proc = subprocess.Popen(
         [binary, "--name", "test", "--data-dir", str(data / "etcd"),
@@ -61,10 +132,14 @@ def start_etcd() -> EtcdProcess:
          "--listen-peer-urls", f"http://127.0.0.1:{peer}",
          "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
          "--initial-cluster", f"test=http://127.0.0.1:{peer}",
-         "--experimental-watch-progress-notify-interval", "1s"],
+         "--experimental-watch-progress-notify-interval", "1s", *secure],
         stdout=log, stderr=subprocess.STDOUT)
     log.close()
-    running = EtcdProcess(proc, data, client)
+    running = EtcdProcess(proc, data, client, files)
+    context = None
+    if files is not None:
+        context = ssl.create_default_context(cafile=str(files.ca))
+        context.load_cert_chain(str(files.client_cert), str(files.client_key))
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -72,7 +147,7 @@ def start_etcd() -> EtcdProcess:
             running.stop()
             raise RuntimeError(f"etcd exited: {log[-2000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+            with urllib.request.urlopen(f"{url}/health", timeout=1, context=context) as resp:
                 if resp.status == 200:
                     return running
         except OSError:
