@@ -7,14 +7,14 @@ certificate for 127.0.0.1 and a client certificate are made in the data dir
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
-import datetime as dt
-import ipaddress
-import ssl
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
