@@ -68,6 +68,8 @@ class ResourceHandlers:
 
     async def _get(self, req: ApiRequest, rt: ResourceType, ns: str, name: str, query: Query,
                    media: MediaType) -> ApiResponse:
+        if query.get("resourceVersion", "") == "":  # a quorum read, as Kubernetes' GET
+            await self.rest.consistent_read()
         return render(media, rt, self.rest.get(rt, ns, name))
 
     def _list_options(self, rt: ResourceType, query: Query, *, watch: bool) -> ListOptions:

@@ -29,6 +29,7 @@ from minikube_py.api.errors import (
     NotFound,
     RequestEntityTooLarge,
     ServiceUnavailable,
+    Timeout,
 )
 from minikube_py.api.machinery import meta as metautil
 from minikube_py.api.machinery.apply import record_update, server_side_apply
@@ -143,6 +144,9 @@ class Deleted:
     removed: bool
 
 
+CONSISTENT_READ_WAIT = 3.0  # as the watch cache's wait for a revision (freshness.py)
+
+
 class RestStorage:
     """Verbs over a :class:`Storage` for every registered kind."""
 
@@ -169,6 +173,13 @@ class RestStorage:
         """Every object of a resource at the latest revision (what admission plugins list)."""
         entries, _ = self.store.list_prefix(rt.prefix())
         return [entry.decode() for entry in entries]
+
+    async def consistent_read(self) -> None:
+        """Wait until reads here reflect every write committed through any apiserver
+        (a shared store's other writers); 504 if the store cannot say in time."""
+        if not await self.store.sync(CONSISTENT_READ_WAIT):
+            raise Timeout("Too large resource version: the store's current revision was "
+                          "not reached in time", retry_after=1)
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         obj = self.find(rt, namespace, name)
@@ -251,7 +262,10 @@ class RestStorage:
                 raise expired(token.start, prefix)
             return token.revision, prefix + token.start
         rv = opts.resource_version
-        if rv in ("", "0"):
+        if rv == "":  # the most recent state: what every apiserver has committed by now
+            await self.consistent_read()
+            return None, ""
+        if rv == "0":  # any state: this cache's
             return None, ""
         wanted = versioner.parse(rv)
         await require_revision(self.store, wanted)

@@ -72,6 +72,8 @@ class EtcdStorage(RevisionedStore):
         self._log: list[Event] = []  # what the watch delivered, in revision order
         self._revs: list[int] = []
         self._watch_error: str | None = None
+        self._next_read: asyncio.Future[int] | None = None  # the next revision request
+        self._reading: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, client: EtcdClient, *, history: History | None = None) -> EtcdStorage:
@@ -204,6 +206,33 @@ class EtcdStorage(RevisionedStore):
                     hook(events)
                 except Exception:
                     log.exception("store on_commit hook failed")
+
+    # -- consistent reads ----------------------------------------------------------------------
+
+    async def sync(self, within: float) -> bool:
+        """Ask etcd for its current revision, then wait for the watch to reach it
+        (Kubernetes' consistent reads from cache). Concurrent callers share one request,
+        one that starts after each of them asked."""
+        if self._next_read is None:
+            self._next_read = asyncio.get_running_loop().create_future()
+            if self._reading is None or self._reading.done():
+                self._reading = spawn(self._read_revisions(), name="store/etcd-revision")
+        try:
+            rev = await asyncio.wait_for(asyncio.shield(self._next_read), within)
+        except TimeoutError:
+            return False
+        return await self.wait_for_revision(rev, within)
+
+    async def _read_revisions(self) -> None:
+        while self._next_read is not None:
+            future, self._next_read = self._next_read, None
+            try:
+                _, rev, _ = await self.client.range(ROOT, limit=1)
+            except EtcdError as exc:
+                future.set_exception(StoreClosed(f"etcd: {exc}"))
+                future.exception()  # retrieved here: callers may have given up
+                continue
+            future.set_result(rev)
 
     # -- writes: one transaction each ---------------------------------------------------------
 

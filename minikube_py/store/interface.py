@@ -115,6 +115,12 @@ class Storage(Protocol):
         """Wait up to ``within`` seconds for ``revision`` to be committed."""
         ...
 
+    async def sync(self, within: float) -> bool:
+        """Wait up to ``within`` seconds until reads reflect every write committed anywhere
+        before this call (a consistent read: at once on a store that is its own only
+        writer; on etcd, its current revision reached by this cache)."""
+        ...
+
     async def create(self, key: str, obj: dict[str, Any]) -> dict[str, Any]:
         """Create if absent (else ``KeyExists``); the stored object, after commit."""
         ...

@@ -112,3 +112,16 @@ async def test_tls_with_client_certificates(tmp_path: Path) -> None:
         await bare.close()
     finally:
         etcd.stop()
+
+
+async def test_sync_makes_the_others_writes_readable(
+        two: tuple[EtcdStorage, EtcdStorage]) -> None:
+    """After ``sync`` (a consistent read) B reads every write A had committed before it,
+    with no wait of its own; concurrent syncs share requests."""
+    a, b = two
+    for i in range(20):
+        await a.create(f"{PREFIX}s{i}", cm(f"s{i}"))
+        assert await b.sync(5)
+        assert b.get(f"{PREFIX}s{i}") is not None
+    assert all(await asyncio.gather(*(b.sync(5) for _ in range(50))))
+    assert b.revision >= a.revision
