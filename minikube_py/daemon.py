@@ -54,11 +54,11 @@ from minikube_py.nodes.registration import (
 from minikube_py.proxy.proxier import build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
+from minikube_py.store.cache import CachedStore
 from minikube_py.store.etcd import EtcdStorage
 from minikube_py.store.etcd import restore as etcd_restore
 from minikube_py.store.etcd_client import EtcdClient, EtcdError, parse_endpoints, tls_context
 from minikube_py.store.memory import MemoryStorage
-from minikube_py.store.revisioned import RevisionedStore
 from minikube_py.store.sqlite import SqliteStorage, restore_file
 from minikube_py.util.component import Component, Components
 from minikube_py.util.tasks import TaskGroup
@@ -76,7 +76,7 @@ class Daemon:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
         self.tasks = TaskGroup("daemon")
-        self.store: RevisionedStore | None = None
+        self.store: CachedStore | None = None
         self.server: ApiServer | None = None
         self.client: Client | None = None
         self._runner: web.ServerRunner | None = None
@@ -277,7 +277,7 @@ async def _apiserver_endpoints(client: Client, api_port: int) -> None:
             await client.patch(endpoints, "kubernetes", {"subsets": subsets}, "default")
 
 
-async def open_store(cfg: DaemonConfig) -> RevisionedStore:
+async def open_store(cfg: DaemonConfig) -> CachedStore:
     """The store ``cfg.storage`` names: SQLite in the data dir, memory, or etcd."""
     if cfg.storage == "sqlite":
         return await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from minikube_py.store import snapshotfile, versioner
+from minikube_py.store.cache import CachedStore
 from minikube_py.store.errors import (
     Compacted,
     KeyExists,
@@ -50,8 +51,7 @@ from minikube_py.store.etcd_client import (
 )
 from minikube_py.store.history import History
 from minikube_py.store.index import prefix_end
-from minikube_py.store.interface import Entry
-from minikube_py.store.revisioned import Batch, RevisionedStore
+from minikube_py.store.interface import Entry, TryUpdate
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event
 from minikube_py.util import jsonutil
 from minikube_py.util.tasks import spawn
@@ -63,12 +63,13 @@ RETRY_WATCH = 0.5  # seconds before a broken watch is opened again
 WRITE_VISIBLE_WAIT = 30.0  # how long a write waits for the watch to deliver its revision
 
 
-class EtcdStorage(RevisionedStore):
+class EtcdStorage(CachedStore):
     """Open with :meth:`open`; close with :meth:`close`."""
 
     def __init__(self, client: EtcdClient, *, history: History | None = None) -> None:
         super().__init__(history=history)
         self.client = client
+        self._watcher: asyncio.Task[None] | None = None  # the etcd watch feeding the cache
         self._log: list[Event] = []  # what the watch delivered, in revision order
         self._revs: list[int] = []
         self._watch_error: str | None = None
@@ -94,17 +95,18 @@ class EtcdStorage(RevisionedStore):
         self._compact_rev = rev
         self._log, self._revs = [], []
         self._clock.observe(rev, self.monotonic())
-        if self._writer is None or self._writer.done():
-            self._writer = spawn(self._watch_loop(), name="store/etcd-watch")
+        if self._watcher is None or self._watcher.done():
+            self._watcher = spawn(self._watch_loop(), name="store/etcd-watch")
 
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._writer
+        for task in (self._watcher, self._reading):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         self.broadcaster.close_all()
         await self.client.close()
 
@@ -112,8 +114,8 @@ class EtcdStorage(RevisionedStore):
     def writer_error(self) -> str | None:
         if self._closed:
             return None
-        if self._writer is not None and self._writer.done():
-            return f"etcd watch stopped: {self._writer!r}"
+        if self._watcher is not None and self._watcher.done():
+            return f"etcd watch stopped: {self._watcher!r}"
         return self._watch_error
 
     # -- the watch that feeds the cache ------------------------------------------------------
@@ -193,19 +195,8 @@ class EtcdStorage(RevisionedStore):
     def _advance(self, rev: int, events: list[Event]) -> None:
         self._log.extend(events)
         self._revs.extend(e.rev for e in events)
-        self._rev = max(self._rev, rev)
-        self._clock.observe(self._rev, self.monotonic())
         self.batches += 1 if events else 0
-        for waited, future in self._revision_waiters:
-            if waited <= self._rev and not future.done():
-                future.set_result(None)
-        if events:
-            self.broadcaster.publish(events)
-            for hook in self.on_commit:
-                try:
-                    hook(events)
-                except Exception:
-                    log.exception("store on_commit hook failed")
+        self._publish(rev, events)
 
     # -- consistent reads ----------------------------------------------------------------------
 
@@ -235,6 +226,15 @@ class EtcdStorage(RevisionedStore):
             future.set_result(rev)
 
     # -- writes: one transaction each ---------------------------------------------------------
+
+    async def guaranteed_update(self, key: str, try_update: TryUpdate, *,
+                                retry: bool = True, create: bool = False) -> dict[str, Any]:
+        """The shared loop, on a current view of ``key``: a key this cache lacks may have
+        just been made through another apiserver, so the cache first catches up with etcd
+        (a stale entry costs a failed compare-and-swap and another round instead)."""
+        if self.get(key) is None:
+            await self.sync(WRITE_VISIBLE_WAIT)
+        return await super().guaranteed_update(key, try_update, retry=retry, create=create)
 
     def _value(self, key: str, obj: dict[str, Any]) -> bytes:
         meta = obj.get("metadata")
@@ -353,25 +353,16 @@ class EtcdStorage(RevisionedStore):
             raise StoreClosed(f"etcd: {exc}") from exc
         return [_entry(kv) for kv in kvs]
 
-    # -- the core's backend hooks --------------------------------------------------------------
-
-    async def _persist(self, batch: Batch) -> None:
-        raise NotImplementedError("etcd writes go through transactions, not batches")
+    # -- the cache's log ----------------------------------------------------------------------
 
     async def _log_after(self, prefix: str, after: int) -> list[Event]:
         start = bisect.bisect_right(self._revs, after)
         return [e for e in self._log[start:] if e.key.startswith(prefix)]
 
-    async def _log_undo(self, prefix: str, after: int) -> list[tuple[str, bytes | None]]:
-        raise NotImplementedError("past reads are etcd ranges at a revision")
-
     async def _drop_log(self, upto: int) -> None:
         start = bisect.bisect_right(self._revs, upto)
         self._log, self._revs = self._log[start:], self._revs[start:]
         self._compact_rev = max(self._compact_rev, upto)
-
-    async def _reclaim(self) -> None:
-        return None
 
     async def backup(self, dest: Any) -> None:
         """A snapshot file in the SQLite store's format (so ``snapshot restore`` takes it on

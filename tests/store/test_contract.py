@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from minikube_py.store.cache import CachedStore
 from minikube_py.store.errors import (
     Compacted,
     KeyExists,
@@ -27,7 +28,6 @@ from minikube_py.store.etcd import EtcdStorage
 from minikube_py.store.etcd_client import EtcdClient, b64, parse_endpoints
 from minikube_py.store.interface import Entry, Keep, Remove, Write
 from minikube_py.store.memory import MemoryStorage
-from minikube_py.store.revisioned import RevisionedStore
 from minikube_py.store.sqlite import SqliteStorage
 from minikube_py.store.watch import ADDED, DELETED, MODIFIED
 from tests.helpers.etcd import EtcdProcess
@@ -44,9 +44,9 @@ async def open_etcd(etcd: EtcdProcess) -> EtcdStorage:
 
 
 @pytest.fixture(params=["sqlite", "memory", "etcd"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RevisionedStore]:
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CachedStore]:
     """Each backend in turn."""
-    backend: RevisionedStore
+    backend: CachedStore
     if request.param == "sqlite":
         backend = await SqliteStorage.open(tmp_path / "state.db", synchronous="NORMAL")
     elif request.param == "etcd":
@@ -63,7 +63,7 @@ def cm(name: str, value: str = "v") -> dict[str, Any]:
 
 
 async def test_create_stamps_resource_version_and_rejects_duplicates(
-        store: RevisionedStore) -> None:
+        store: CachedStore) -> None:
     """A create gets the next revision as resourceVersion; a second create is KeyExists."""
     base = store.revision
     first = await store.create("/registry/configmaps/default/a", cm("a"))
@@ -81,7 +81,7 @@ async def test_create_stamps_resource_version_and_rejects_duplicates(
     pytest.param(0, False, id="stale-revision-conflicts"),
     pytest.param(None, True, id="no-precondition-succeeds"),
 ])
-async def test_compare_and_swap(store: RevisionedStore, expected: int | None, ok: bool) -> None:
+async def test_compare_and_swap(store: CachedStore, expected: int | None, ok: bool) -> None:
     """An update with an expected revision succeeds only if the object still has it."""
     key = "/registry/configmaps/default/a"
     base = store.revision
@@ -98,7 +98,7 @@ async def test_compare_and_swap(store: RevisionedStore, expected: int | None, ok
 
 
 
-async def test_update_and_delete_of_missing_key(store: RevisionedStore) -> None:
+async def test_update_and_delete_of_missing_key(store: CachedStore) -> None:
     """Updating or deleting an absent key is KeyNotFound and writes nothing."""
     base = store.revision
     with pytest.raises(KeyNotFound):
@@ -109,7 +109,7 @@ async def test_update_and_delete_of_missing_key(store: RevisionedStore) -> None:
 
 
 
-async def test_delete_with_stale_precondition_keeps_object(store: RevisionedStore) -> None:
+async def test_delete_with_stale_precondition_keeps_object(store: CachedStore) -> None:
     """A delete with a stale revision precondition conflicts and leaves the object."""
     key = "/registry/configmaps/default/a"
     base = store.revision
@@ -125,7 +125,7 @@ async def test_delete_with_stale_precondition_keeps_object(store: RevisionedStor
 
 
 async def test_watch_resumes_from_old_revision_without_loss_or_repeat(
-        store: RevisionedStore) -> None:
+        store: CachedStore) -> None:
     """A watch from an old revision replays the log, then continues live, each event once."""
     prefix = "/registry/configmaps/default/"
     base = store.revision
@@ -150,7 +150,7 @@ async def test_watch_resumes_from_old_revision_without_loss_or_repeat(
 
 
 
-async def test_watch_event_types_and_prefix(store: RevisionedStore) -> None:
+async def test_watch_event_types_and_prefix(store: CachedStore) -> None:
     """A watch sees ADDED, MODIFIED, DELETED for its prefix only; DELETED carries the last state."""
     watcher = await store.watch("/registry/configmaps/ns1/", store.revision)
     await store.create("/registry/configmaps/ns2/x", cm("x"))
@@ -165,7 +165,7 @@ async def test_watch_event_types_and_prefix(store: RevisionedStore) -> None:
 
 
 
-async def test_unencodable_write_fails_alone(store: RevisionedStore) -> None:
+async def test_unencodable_write_fails_alone(store: CachedStore) -> None:
     """An object that cannot be encoded fails its own write; the batch around it and every
     later write still commit."""
     from minikube_py.store.errors import Unencodable
@@ -181,7 +181,7 @@ async def test_unencodable_write_fails_alone(store: RevisionedStore) -> None:
     assert store.writer_error is None
 
 
-async def test_guaranteed_update_retries_a_concurrent_change(store: RevisionedStore) -> None:
+async def test_guaranteed_update_retries_a_concurrent_change(store: CachedStore) -> None:
     """A concurrent write between read and write makes the update decide again, on the new
     state; nothing is lost."""
     await store.create(KEY, cm("a", "0"))
@@ -201,7 +201,7 @@ async def test_guaranteed_update_retries_a_concurrent_change(store: RevisionedSt
     assert calls == 2 and result["data"]["k"] == "other+mine"
 
 
-async def test_guaranteed_update_without_retry_conflicts(store: RevisionedStore) -> None:
+async def test_guaranteed_update_without_retry_conflicts(store: CachedStore) -> None:
     """With retry off (a client-given resourceVersion) the concurrent change is a mismatch."""
     await store.create(KEY, cm("a"))
 
@@ -215,7 +215,7 @@ async def test_guaranteed_update_without_retry_conflicts(store: RevisionedStore)
     assert store.get(KEY).decode()["data"]["k"] == "other"  # type: ignore[union-attr]
 
 
-async def test_guaranteed_update_decisions(store: RevisionedStore) -> None:
+async def test_guaranteed_update_decisions(store: CachedStore) -> None:
     """Keep writes nothing, Remove deletes, and create=True lets a missing key be created."""
     rev = store.revision
 
@@ -241,7 +241,7 @@ async def test_guaranteed_update_decisions(store: RevisionedStore) -> None:
         await store.guaranteed_update(KEY, keep)
 
 
-async def test_list_at_a_past_revision(store: RevisionedStore) -> None:
+async def test_list_at_a_past_revision(store: CachedStore) -> None:
     """list_at undoes every later create, update and delete; compacted revisions are gone."""
     prefix = "/registry/configmaps/default/"
     await store.create(prefix + "a", cm("a", "1"))
@@ -258,7 +258,7 @@ async def test_list_at_a_past_revision(store: RevisionedStore) -> None:
         await store.list_at(prefix, at)
 
 
-async def test_wait_for_revision(store: RevisionedStore) -> None:
+async def test_wait_for_revision(store: CachedStore) -> None:
     """A waiter wakes when its revision commits, and gives up after its time."""
     assert await store.wait_for_revision(store.revision, 0.01)
     assert not await store.wait_for_revision(store.revision + 1, 0.01)
@@ -268,7 +268,7 @@ async def test_wait_for_revision(store: RevisionedStore) -> None:
     assert await asyncio.wait_for(waiting, 5)
 
 
-async def test_objects_over_the_size_limit_are_refused(store: RevisionedStore) -> None:
+async def test_objects_over_the_size_limit_are_refused(store: CachedStore) -> None:
     """An object whose encoding passes the limit is ValueTooLarge and writes nothing."""
     store.max_value_bytes = 1000
     base = store.revision
@@ -279,7 +279,7 @@ async def test_objects_over_the_size_limit_are_refused(store: RevisionedStore) -
         store.check_size(cm("a", "x" * 2000))
 
 
-async def test_count_and_list_by_prefix(store: RevisionedStore) -> None:
+async def test_count_and_list_by_prefix(store: CachedStore) -> None:
     """count and list see only their prefix, in key order."""
     for ns, name in (("b", "x"), ("a", "y"), ("a", "x")):
         await store.create(f"/registry/configmaps/{ns}/{name}", cm(name))

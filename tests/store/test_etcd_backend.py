@@ -69,6 +69,7 @@ async def test_racing_guaranteed_updates_from_both_lose_nothing(
         return Write(obj)
 
     await asyncio.gather(*(s.guaranteed_update(key, bump) for s in (a, b) for _ in range(20)))
+    assert await a.sync(5)  # B's last write may still be on its way to A's cache
     final = await a.list_at(PREFIX, a.revision)
     assert [e.decode()["data"]["k"] for e in final] == ["40"]
 
