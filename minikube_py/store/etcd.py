@@ -140,6 +140,9 @@ class EtcdStorage(CachedStore):
             except EtcdError as exc:
                 self._watch_error = f"etcd watch: {exc}"
                 log.warning("etcd watch broke (%s); watching again", exc)
+            except Exception as exc:  # a bug: the cache must not stop for good
+                self._watch_error = f"etcd watch: {exc!r}"
+                log.exception("etcd watch failed; watching again")
             await asyncio.sleep(RETRY_WATCH)
 
     async def _load_again(self) -> None:

@@ -19,7 +19,9 @@ Errors (the only ones this module raises)::
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -153,7 +155,7 @@ class EtcdClient:
                         headers={"Content-Type": "application/json"},
                         timeout=aiohttp.ClientTimeout(total=self._timeout)) as resp:
                     answer: dict[str, Any] = await resp.json(content_type=None)
-            except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 last = exc
                 continue
             self._current = (self._current + attempt) % len(self.endpoints)
@@ -223,6 +225,7 @@ class EtcdClient:
                     timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._timeout)) as resp:
                 if resp.status != 200:
                     raise _error(await resp.json(content_type=None))
+                _keepalive(resp)
                 buffer = b""
                 async for chunk in resp.content.iter_any():
                     buffer += chunk
@@ -230,9 +233,29 @@ class EtcdClient:
                         line, buffer = buffer[:end], buffer[end + 1:]
                         if line.strip():
                             yield _watch_response(jsonutil.loads(line))
-        except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            # (a stream cut mid-message is a payload error; a torn line a ValueError)
             self._current = (self._current + 1) % len(self.endpoints)
             raise EtcdUnavailable(f"etcd watch on {base} broke: {exc!r}") from exc
+
+
+KEEPALIVE = (10, 5, 3)  # idle seconds, probe interval, probes: a dead peer is found in ~25 s
+
+
+def _keepalive(resp: aiohttp.ClientResponse) -> None:
+    """TCP keepalive on a watch's connection: a watch waits for events indefinitely, so an
+    etcd that vanished without closing (host down, network cut) is noticed by the kernel and
+    the watch moves to the next endpoint, instead of hanging until the next write."""
+    conn = resp.connection
+    sock = conn.transport.get_extra_info("socket") if conn and conn.transport else None
+    if sock is None:
+        return
+    idle, interval, count = KEEPALIVE
+    with contextlib.suppress(OSError, AttributeError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, interval)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, count)
 
 
 def _watch_response(message: dict[str, Any]) -> WatchResponse:

@@ -93,6 +93,7 @@ class EtcdProcess:
     data_dir: Path
     port: int
     tls: TlsFiles | None = None
+    args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -102,7 +103,8 @@ class EtcdProcess:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def stop(self) -> None:
+    def kill(self) -> None:
+        """End the process (its data stays, for :meth:`restart`)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -110,7 +112,47 @@ class EtcdProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def restart(self) -> None:
+        """Start etcd again on its data and ports; wait until it answers."""
+        self.kill()
+        self.proc = _launch(self.args, self.data_dir)
+        _wait(self)
+
+    def stop(self) -> None:
+        self.kill()
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def _launch(args: tuple[str, ...], data: Path) -> subprocess.Popen[bytes]:
+    log = open(data / "etcd.log", "ab")  # the child keeps its own copy
+    try:
+        return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def _wait(running: EtcdProcess) -> None:
+    scheme = "https" if running.tls else "http"
+    context = None
+    if running.tls is not None:
+        context = ssl.create_default_context(cafile=str(running.tls.ca))
+        context.load_cert_chain(str(running.tls.client_cert), str(running.tls.client_key))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if running.proc.poll() is not None:
+            log = (running.data_dir / "etcd.log").read_text(errors="replace")
+            running.stop()
+            raise RuntimeError(f"etcd exited: {log[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{scheme}://127.0.0.1:{running.port}/health",
+                                        timeout=1, context=context) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    running.stop()
+    raise RuntimeError("etcd did not answer in 20 s")
 
 
 def start_etcd(*, tls: bool = False) -> EtcdProcess:
@@ -125,32 +167,12 @@ def start_etcd(*, tls: bool = False) -> EtcdProcess:
     secure = [] if files is None else [
         "--cert-file", str(files.server_cert), "--key-file", str(files.server_key),
         "--client-cert-auth", "--trusted-ca-file", str(files.ca)]
-    log = open(data / "etcd.log", "ab")  # the child keeps its own copy
-    proc = subprocess.Popen(
-        [binary, "--name", "test", "--data-dir", str(data / "etcd"),
-         "--listen-client-urls", url, "--advertise-client-urls", url,
-         "--listen-peer-urls", f"http://127.0.0.1:{peer}",
-         "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
-         "--initial-cluster", f"test=http://127.0.0.1:{peer}",
-         "--experimental-watch-progress-notify-interval", "1s", *secure],
-        stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    running = EtcdProcess(proc, data, client, files)
-    context = None
-    if files is not None:
-        context = ssl.create_default_context(cafile=str(files.ca))
-        context.load_cert_chain(str(files.client_cert), str(files.client_key))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log = (data / "etcd.log").read_text(errors="replace")
-            running.stop()
-            raise RuntimeError(f"etcd exited: {log[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1, context=context) as resp:
-                if resp.status == 200:
-                    return running
-        except OSError:
-            time.sleep(0.05)
-    running.stop()
-    raise RuntimeError("etcd did not answer in 20 s")
+    args = (binary, "--name", "test", "--data-dir", str(data / "etcd"),
+            "--listen-client-urls", url, "--advertise-client-urls", url,
+            "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+            "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+            "--initial-cluster", f"test=http://127.0.0.1:{peer}",
+            "--experimental-watch-progress-notify-interval", "1s", *secure)
+    running = EtcdProcess(_launch(args, data), data, client, files, args)
+    _wait(running)
+    return running

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from minikube_py.store.errors import Compacted
+from minikube_py.store.errors import Compacted, StoreClosed
 from minikube_py.store.etcd import EtcdStorage
 from minikube_py.store.etcd_client import EtcdClient, EtcdError, parse_endpoints, tls_context
 from minikube_py.store.interface import Entry, Write
-from tests.helpers.etcd import EtcdProcess, start_etcd
+from tests.helpers.etcd import EtcdProcess, free_port, start_etcd
 from tests.store.test_contract import cm, open_etcd
 
 PREFIX = "/registry/configmaps/default/"
@@ -126,3 +126,52 @@ async def test_sync_makes_the_others_writes_readable(
         assert b.get(f"{PREFIX}s{i}") is not None
     assert all(await asyncio.gather(*(b.sync(5) for _ in range(50))))
     assert b.revision >= a.revision
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("etcd://", id="no-endpoint"),
+    pytest.param("etcd://host", id="no-port"),
+    pytest.param("etcd://a:1,b:x", id="bad-port"),
+])
+def test_bad_addresses_are_refused(text: str) -> None:
+    """An etcd address without HOST:PORT endpoints is a ValueError naming it."""
+    with pytest.raises(ValueError, match="etcd"):
+        parse_endpoints(text, tls=False)
+
+
+async def test_a_dead_endpoint_is_skipped(etcd: EtcdProcess) -> None:
+    """With the first endpoint down, requests and the watch go to the next one."""
+    dead = f"127.0.0.1:{free_port()}"
+    client = EtcdClient(parse_endpoints(f"etcd://{dead},127.0.0.1:{etcd.port}", tls=False))
+    store = await EtcdStorage.open(client)
+    try:
+        created = await store.create(f"{PREFIX}via-second", cm("x"))
+        assert store.get(f"{PREFIX}via-second") is not None
+        assert created["metadata"]["resourceVersion"] == str(store.revision)
+    finally:
+        await store.close()
+
+
+async def test_the_cache_survives_an_etcd_restart() -> None:
+    """etcd stopped and started again: the watch comes back from where it was (a watcher
+    sees the writes before and after, once each), writes work again."""
+    etcd = start_etcd()
+    try:
+        store = await EtcdStorage.open(EtcdClient(parse_endpoints(etcd.url, tls=False)))
+        try:
+            watcher = await store.watch(PREFIX, store.revision)
+            await store.create(f"{PREFIX}before", cm("before"))
+            await asyncio.to_thread(etcd.restart)
+            for _ in range(100):  # writes fail while the client reconnects
+                try:
+                    await store.create(f"{PREFIX}after", cm("after"))
+                    break
+                except StoreClosed:
+                    await asyncio.sleep(0.1)
+            events = [await asyncio.wait_for(anext(watcher), 10) for _ in range(2)]
+            assert [e.key.rsplit("/", 1)[1] for e in events] == ["before", "after"]
+            assert store.get(f"{PREFIX}after") is not None and store.writer_error is None
+        finally:
+            await store.close()
+    finally:
+        etcd.stop()
