@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -45,9 +47,11 @@ def pair(etcd: EtcdProcess, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[RunningDaemon, RunningDaemon]]:
     a = start_daemon(tmp_path_factory.mktemp("a"), kubelet=True,
                      extra=("--storage", etcd.url, "--runtime", "sim", *COMMON))
+    b_dir = tmp_path_factory.mktemp("b")
+    for name in ("ca.crt", "ca.key", "token"):  # one cluster identity: A's CA and token
+        shutil.copy2(a.data_dir / name, b_dir / name)
     try:
-        b = start_daemon(tmp_path_factory.mktemp("b"),
-                         extra=("--storage", etcd.url, "--without", "nodes", *COMMON))
+        b = start_daemon(b_dir, extra=("--storage", etcd.url, "--without", "nodes", *COMMON))
     except BaseException:
         a.stop()
         raise
@@ -57,12 +61,13 @@ def pair(etcd: EtcdProcess, tmp_path_factory: pytest.TempPathFactory
 
 
 class Api:
-    """Raw HTTPS to one daemon with its token and CA."""
+    """Raw HTTPS to one daemon with its token, trusting A's CA (both daemons share it)."""
 
-    def __init__(self, daemon: RunningDaemon, session: aiohttp.ClientSession) -> None:
+    def __init__(self, daemon: RunningDaemon, session: aiohttp.ClientSession,
+                 ca: Path) -> None:
         self.daemon = daemon
         self.session = session
-        self.ssl = ssl.create_default_context(cafile=str(daemon.data_dir / "ca.crt"))
+        self.ssl = ssl.create_default_context(cafile=str(ca))
         self.headers = {"Authorization": f"Bearer {daemon.token}"}
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -81,7 +86,8 @@ class Api:
 @pytest.fixture
 async def apis(pair: tuple[RunningDaemon, RunningDaemon]) -> AsyncIterator[tuple[Api, Api]]:
     async with aiohttp.ClientSession() as session:
-        yield Api(pair[0], session), Api(pair[1], session)
+        ca = pair[0].data_dir / "ca.crt"
+        yield Api(pair[0], session, ca), Api(pair[1], session, ca)
 
 
 async def namespace(api: Api) -> str:
@@ -101,6 +107,7 @@ async def test_watch_on_one_sees_writes_through_the_other_in_order(apis: tuple[A
     """A watch on B gets every write made through A, in A's order, with A's
     resourceVersions (increasing)."""
     a, b = apis
+    assert b.daemon.token == a.daemon.token  # A's kubeconfig serves for B too
     ns = await namespace(a)
     path = f"/api/v1/namespaces/{ns}/configmaps"
     _, listed = await b.call("GET", path)
