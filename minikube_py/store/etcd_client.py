@@ -162,7 +162,8 @@ class EtcdClient:
             if "error" in answer or resp.status != 200:
                 raise _error(answer)
             return answer
-        raise EtcdUnavailable(f"no etcd endpoint answers ({', '.join(self.endpoints)}): {last!r}")
+        raise EtcdUnavailable(f"no etcd endpoint answers ({', '.join(self.endpoints)}): "
+                              f"{last or 'no endpoint'}")
 
     # -- KV ----------------------------------------------------------------------------------
 
