@@ -32,6 +32,7 @@ from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
 from minikube_py.apiserver.openapi import install_openapi, install_openapi_v2
+from minikube_py.apiserver.peers import Peers
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import server_context
@@ -83,6 +84,7 @@ class Daemon:
         self.port = config.port
         self._lock: int | None = None
         self.components = Components()
+        self._peers: Peers | None = None
 
     async def start(self) -> None:
         cfg = self.config
@@ -111,8 +113,14 @@ class Daemon:
         await site.start()
         # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
         # from a client's first request; the kubernetes Service names the real port.
-        await bootstrap(self.client, api_port=self.port)
+        await bootstrap(self.client, api_port=self.port, endpoints=not cfg.shared_store)
         host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        if cfg.shared_store:  # the kubernetes Endpoints list every live apiserver
+            self._peers = Peers(self.client, identity=f"{socket.gethostname()}:{cfg.data_dir}",
+                                ip=host, port=self.port)
+            await self._peers.renew()
+            await self._peers.reconcile()
+            self.tasks.spawn(self._peers.run(), name="apiserver-peers")
         kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
@@ -189,6 +197,8 @@ class Daemon:
     async def stop(self) -> None:
         await self.components.stop()
         await self.tasks.stop()
+        if self._peers is not None:
+            await self._peers.leave()
         if self.store is not None:
             self.store.broadcaster.close_all()  # watch streams end cleanly before the socket
         if self._runner is not None:
@@ -223,7 +233,7 @@ class Daemon:
             await self.stop()
 
 
-async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
+async def bootstrap(client: Client, *, api_port: int = 6443, endpoints: bool = True) -> None:
     """Objects a cluster has from its first second, created if missing."""
     namespaces = REGISTRY.resolve("namespaces")
     services = REGISTRY.resolve("services")
@@ -255,7 +265,8 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
             await client.patch(services, "kubernetes", {"spec": {"ports": [
                 {"name": "https", "port": 443, "protocol": "TCP", "targetPort": api_port}]}},
                 "default")
-    await _apiserver_endpoints(client, api_port)
+    if endpoints:  # (on a shared store apiserver/peers.py writes them)
+        await _apiserver_endpoints(client, api_port)
 
 
 async def _apiserver_endpoints(client: Client, api_port: int) -> None:

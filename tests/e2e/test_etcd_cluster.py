@@ -200,6 +200,25 @@ async def test_watch_from_a_compacted_revision_is_410_then_resumes(apis: tuple[A
     assert event["type"] == "ADDED" and event["object"]["metadata"]["name"] == "after"
 
 
+def endpoint_ports(api_daemon: RunningDaemon) -> set[int]:
+    result = kubectl(api_daemon, "get", "endpoints", "kubernetes", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    return {p["port"] for s in json.loads(result.stdout).get("subsets") or []
+            for p in s["ports"]}
+
+
+def test_the_kubernetes_endpoints_list_every_apiserver(
+        pair: tuple[RunningDaemon, RunningDaemon]) -> None:
+    """The ``kubernetes`` Service's Endpoints hold both apiservers (one subset per port),
+    through either of them."""
+    a, b = pair
+    deadline = time.monotonic() + 15
+    while endpoint_ports(a) != {a.port, b.port}:
+        assert time.monotonic() < deadline, endpoint_ports(a)
+        time.sleep(0.3)
+    assert endpoint_ports(b) == {a.port, b.port}
+
+
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -242,7 +261,8 @@ def holder(api_daemon: RunningDaemon) -> str:
 def test_killing_the_leader_moves_the_controllers(
         pair: tuple[RunningDaemon, RunningDaemon]) -> None:
     """SIGKILL the daemon that holds the controller manager's Lease: the other takes it
-    within the lease duration (plus a retry period) and its controllers act."""
+    within the lease duration (plus a retry period) and its controllers act; the dead one
+    leaves the ``kubernetes`` Endpoints when its apiserver Lease expires."""
     a, b = pair
     leader_id = holder(a)
     leader, survivor = (a, b) if f"_{a.proc.pid}_" in leader_id else (b, a)
@@ -260,9 +280,15 @@ def test_killing_the_leader_moves_the_controllers(
     while time.monotonic() < deadline:
         result = kubectl(survivor, "-n", ns, "get", "rs", "-o", "name")
         if result.stdout.strip():
-            return
+            break
         time.sleep(0.3)
-    raise AssertionError("the new leader's deployment controller made no ReplicaSet")
+    else:
+        raise AssertionError("the new leader's deployment controller made no ReplicaSet")
+    # The dead apiserver leaves the kubernetes Endpoints once its Lease expires.
+    deadline = time.monotonic() + 30
+    while endpoint_ports(survivor) != {survivor.port}:
+        assert time.monotonic() < deadline, endpoint_ports(survivor)
+        time.sleep(0.5)
 
 
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{v: '1'}}\n"
@@ -322,9 +348,11 @@ def test_up_on_an_etcd_that_requires_client_certificates(
             names = daemon.cli("get", "ns", "-o", "name", check=True).stdout.split()
             assert "namespace/kube-system" in names
             time.sleep(1)
-            for kind in ("leases", "nodes"):
-                listed = daemon.cli("get", kind, "-A", "-o", "name", check=True)
-                assert listed.stdout.strip() == "", listed.stdout
+            leases = daemon.cli("get", "leases", "-A", "-o", "name", check=True).stdout.split()
+            assert len(leases) == 1 and leases[0].startswith("lease.coordination.k8s.io/"
+                                                             "apiserver-"), leases  # its own
+            nodes = daemon.cli("get", "nodes", "-o", "name", check=True)
+            assert nodes.stdout.strip() == "", nodes.stdout
         finally:
             daemon.stop()
     finally:
