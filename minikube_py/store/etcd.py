@@ -73,6 +73,7 @@ class EtcdStorage(CachedStore):
         self._log: list[Event] = []  # what the watch delivered, in revision order
         self._revs: list[int] = []
         self._watch_error: str | None = None
+        self._db_bytes: int | None = None  # etcd's database size, as of the last compaction
         self._next_read: asyncio.Future[int] | None = None  # the next revision request
         self._reading: asyncio.Task[None] | None = None
 
@@ -337,7 +338,13 @@ class EtcdStorage(CachedStore):
             except EtcdError as exc:
                 raise StoreClosed(f"etcd compaction: {exc}") from exc
             await self._drop_log(target)
+        with contextlib.suppress(EtcdError, KeyError, ValueError):
+            self._db_bytes = int((await self.client.status())["dbSize"])
         return self._compact_rev
+
+    def _disk_usage(self) -> tuple[int | None, int | None]:
+        """etcd's database size (the member answering), as of the last compaction."""
+        return self._db_bytes, None
 
     # -- reads at a past revision: etcd itself -------------------------------------------------
 
