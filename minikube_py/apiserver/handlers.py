@@ -24,6 +24,7 @@ from minikube_py.api.validation.base import invalid
 from minikube_py.api.validation.names import is_dns1123_subdomain
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver.freshness import require_current
 from minikube_py.apiserver.negotiation import YAML, MediaType, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
 from minikube_py.apiserver.rest import Listed, RestStorage, matches
@@ -69,7 +70,7 @@ class ResourceHandlers:
     async def _get(self, req: ApiRequest, rt: ResourceType, ns: str, name: str, query: Query,
                    media: MediaType) -> ApiResponse:
         if query.get("resourceVersion", "") == "":  # a quorum read, as Kubernetes' GET
-            await self.rest.consistent_read()
+            await require_current(self.rest.store)
         return render(media, rt, self.rest.get(rt, ns, name))
 
     def _list_options(self, rt: ResourceType, query: Query, *, watch: bool) -> ListOptions:

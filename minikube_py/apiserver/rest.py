@@ -29,7 +29,6 @@ from minikube_py.api.errors import (
     NotFound,
     RequestEntityTooLarge,
     ServiceUnavailable,
-    Timeout,
 )
 from minikube_py.api.machinery import meta as metautil
 from minikube_py.api.machinery.apply import record_update, server_side_apply
@@ -42,7 +41,7 @@ from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
-from minikube_py.apiserver.freshness import require_revision
+from minikube_py.apiserver.freshness import require_current, require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
 from minikube_py.store import versioner
@@ -144,9 +143,6 @@ class Deleted:
     removed: bool
 
 
-CONSISTENT_READ_WAIT = 3.0  # as the watch cache's wait for a revision (freshness.py)
-
-
 class RestStorage:
     """Verbs over a :class:`Storage` for every registered kind."""
 
@@ -173,13 +169,6 @@ class RestStorage:
         """Every object of a resource at the latest revision (what admission plugins list)."""
         entries, _ = self.store.list_prefix(rt.prefix())
         return [entry.decode() for entry in entries]
-
-    async def consistent_read(self) -> None:
-        """Wait until reads here reflect every write committed through any apiserver
-        (a shared store's other writers); 504 if the store cannot say in time."""
-        if not await self.store.sync(CONSISTENT_READ_WAIT):
-            raise Timeout("Too large resource version: the store's current revision was "
-                          "not reached in time", retry_after=1)
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         obj = self.find(rt, namespace, name)
@@ -263,7 +252,7 @@ class RestStorage:
             return token.revision, prefix + token.start
         rv = opts.resource_version
         if rv == "":  # the most recent state: what every apiserver has committed by now
-            await self.consistent_read()
+            await require_current(self.store)
             return None, ""
         if rv == "0":  # any state: this cache's
             return None, ""
