@@ -32,7 +32,8 @@ from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
 from minikube_py.apiserver.openapi import install_openapi, install_openapi_v2
-from minikube_py.apiserver.peers import Peers
+from minikube_py.apiserver.peers import NAMESPACE as PEERS_NAMESPACE
+from minikube_py.apiserver.peers import Peers, subsets
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import server_context
@@ -61,6 +62,7 @@ from minikube_py.store.etcd import restore as etcd_restore
 from minikube_py.store.etcd_client import EtcdClient, EtcdError, parse_endpoints, tls_context
 from minikube_py.store.memory import MemoryStorage
 from minikube_py.store.sqlite import SqliteStorage, restore_file
+from minikube_py.util import clock
 from minikube_py.util.component import Component, Components
 from minikube_py.util.tasks import TaskGroup
 
@@ -345,6 +347,15 @@ def restore_snapshot(config: DaemonConfig, snapshot: Path) -> int:
 async def _restore_into_etcd(config: DaemonConfig, snapshot: Path) -> int:
     store = await open_etcd(config)  # checks the address and that etcd answers
     try:
+        leases = REGISTRY.require("coordination.k8s.io", "v1", "leases")
+        entries, _ = store.list_prefix(leases.prefix(PEERS_NAMESPACE))
+        live = subsets([e.decode() for e in entries if e.key.rsplit("/", 1)[1].startswith(
+            "apiserver-")], clock.now())
+        if live:
+            where = ", ".join(f"{a['ip']}:{s['ports'][0]['port']}" for s in live
+                              for a in s["addresses"])
+            raise DaemonError(f"apiservers are running on {config.storage} ({where}): stop "
+                              f"them first")
         return await etcd_restore(store.client, snapshot)
     except EtcdError as exc:
         raise DaemonError(f"restore into {config.storage}: {exc}") from exc

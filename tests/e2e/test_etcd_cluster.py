@@ -297,7 +297,8 @@ CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: 
 def test_snapshot_moves_a_cluster_from_sqlite_to_etcd_and_back(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     """``snapshot save`` on SQLite, ``snapshot restore --storage etcd://`` and ``up`` on etcd
-    serve the same objects; a snapshot saved on etcd restores into SQLite."""
+    serve the same objects (a restore while an apiserver runs on that etcd is refused); a
+    snapshot saved on etcd restores into SQLite."""
     etcd = start_etcd()
     try:
         data = tmp_path_factory.mktemp("sqlite")
@@ -315,6 +316,10 @@ def test_snapshot_moves_a_cluster_from_sqlite_to_etcd_and_back(
         try:
             got = json.loads(on_etcd.cli("get", "cm", "keep", "-o", "json", check=True).stdout)
             assert got["data"] == {"v": "1"}
+            other = tmp_path_factory.mktemp("other")  # no daemon of its own, but etcd is used
+            refused = on_etcd.cli("snapshot", "restore", str(snap), "--data-dir", str(other),
+                                  "--storage", etcd.url)
+            assert refused.returncode == 1 and "apiservers are running" in refused.stderr
             on_etcd.cli("apply", "-f", "-", check=True, input=CONFIGMAP.format(name="later"))
             back = data / "back.db"
             on_etcd.cli("snapshot", "save", str(back), check=True)
