@@ -27,7 +27,8 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.daemon import bootstrap
 from minikube_py.store.sqlite import SqliteStorage as Store
-from tests.helpers.etcd import EtcdProcess, start_etcd
+from tests.helpers.etcd import etcd_for
+from tests.helpers.etcd import stop_all as stop_all_etcds
 
 ROOT = Path(__file__).resolve().parent.parent
 _HOME: tempfile.TemporaryDirectory[str] | None = None
@@ -43,23 +44,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for etcd in _ETCDS.values():
-        etcd.stop()
-    _ETCDS.clear()
+    stop_all_etcds()
     if _HOME is not None:
         _HOME.cleanup()
 
 
-_ETCDS: dict[Path, EtcdProcess] = {}  # MINIKUBE_PY_TEST_STORAGE=etcd: one per data dir
-
-
 def _storage_args(data_dir: Path, extra: tuple[str, ...]) -> tuple[str, ...]:
+    """``MINIKUBE_PY_TEST_STORAGE=etcd``: the daemon on its data dir's own etcd."""
     if os.environ.get("MINIKUBE_PY_TEST_STORAGE") != "etcd" or "--storage" in extra:
         return ()
-    etcd = _ETCDS.get(data_dir)
-    if etcd is None:
-        etcd = _ETCDS[data_dir] = start_etcd()
-    return ("--storage", etcd.url)
+    return ("--storage", etcd_for(data_dir).url)
 
 
 @pytest.fixture

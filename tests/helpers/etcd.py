@@ -7,6 +7,7 @@ certificate for 127.0.0.1 and a client certificate are made in the data dir
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import ipaddress
 import shutil
@@ -176,3 +177,26 @@ def start_etcd(*, tls: bool = False) -> EtcdProcess:
     running = EtcdProcess(_launch(args, data), data, client, files, args)
     _wait(running)
     return running
+
+
+_PER_DATA_DIR: dict[Path, EtcdProcess] = {}
+
+
+def etcd_for(data_dir: Path) -> EtcdProcess:
+    """The etcd of a daemon's data dir (``MINIKUBE_PY_TEST_STORAGE=etcd``): started on first
+    use, the same one when the daemon restarts; all stopped when the test run ends."""
+    etcd = _PER_DATA_DIR.get(data_dir)
+    if etcd is None:
+        etcd = _PER_DATA_DIR[data_dir] = start_etcd()
+    return etcd
+
+
+def stop_all() -> None:
+    for etcd in _PER_DATA_DIR.values():
+        etcd.stop()
+    _PER_DATA_DIR.clear()
+
+
+# This module is imported once per run (tests import conftest under two names, so its
+# globals are no place for processes that must be stopped).
+atexit.register(stop_all)
