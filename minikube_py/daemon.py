@@ -119,7 +119,7 @@ class Daemon:
         host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
         if cfg.shared_store:  # the kubernetes Endpoints list every live apiserver
             self._peers = Peers(self.client, identity=f"{socket.gethostname()}:{cfg.data_dir}",
-                                ip=host, port=self.port)
+                                ip=host, port=self.port, duration=round(cfg.lease_duration))
             await self._peers.renew()
             await self._peers.reconcile()
             self.tasks.spawn(self._peers.run(), name="apiserver-peers")

@@ -4,7 +4,8 @@ Kubernetes' lease endpoint reconciler, on Lease objects.
 Each apiserver holds a Lease ``kube-system/apiserver-<id>`` (label
 ``apiserver.kubernetes.io/identity: kube-apiserver``, as Kubernetes' apiserver identity
 leases) naming where it serves (annotation ``minikube-py.io/endpoint``: ``IP:PORT``), renewed
-every ``RENEW`` seconds. Every apiserver, after each renewal, writes the Endpoints of
+every third of its duration (the daemon's ``--leader-elect-lease-duration``, 15 s by default).
+Every apiserver, after each renewal, writes the Endpoints of
 ``default/kubernetes`` from the Leases still fresh: one subset per port, so the proxy sends
 10.96.0.1:443 to any live apiserver. All of them compute the same content from the same
 Leases, so they agree without a leader; a dead apiserver drops out once its Lease expires, a
@@ -31,8 +32,7 @@ log = logging.getLogger(__name__)
 NAMESPACE = "kube-system"
 IDENTITY_LABEL = "apiserver.kubernetes.io/identity"
 ENDPOINT_ANNOTATION = "minikube-py.io/endpoint"
-RENEW = 5.0
-DURATION = 15  # seconds a Lease stays fresh without renewal
+DURATION = 15  # seconds a Lease stays fresh without renewal (default)
 
 
 def lease_name(identity: str) -> str:
@@ -62,8 +62,10 @@ def subsets(leases: list[dict[str, Any]], at: dt.datetime) -> list[dict[str, Any
 class Peers:
     """This apiserver's Lease and the ``kubernetes`` Endpoints made from all of them."""
 
-    def __init__(self, client: Client, *, identity: str, ip: str, port: int) -> None:
+    def __init__(self, client: Client, *, identity: str, ip: str, port: int,
+                 duration: int = DURATION) -> None:
         self.client = client
+        self.duration = max(int(duration), 1)
         self.identity = identity
         self.name = lease_name(identity)
         self.endpoint = f"{ip}:{port}"
@@ -76,7 +78,7 @@ class Peers:
                 "metadata": {"name": self.name, "namespace": NAMESPACE,
                              "labels": {IDENTITY_LABEL: "kube-apiserver"},
                              "annotations": {ENDPOINT_ANNOTATION: self.endpoint}},
-                "spec": {"holderIdentity": self.identity, "leaseDurationSeconds": DURATION,
+                "spec": {"holderIdentity": self.identity, "leaseDurationSeconds": self.duration,
                          "renewTime": stamp}}
 
     async def renew(self) -> None:
@@ -106,15 +108,15 @@ class Peers:
                                     "default")
 
     async def run(self) -> None:
-        """Renew and reconcile every ``RENEW`` seconds until cancelled (a failed round is
-        logged and tried again at the next)."""
+        """Renew and reconcile every third of the duration until cancelled (a failed round
+        is logged and tried again at the next)."""
         while True:
             try:
                 await self.renew()
                 await self.reconcile()
             except (StatusError, OSError) as exc:
                 log.warning("apiserver lease and endpoints: %s", exc)
-            await asyncio.sleep(RENEW)
+            await asyncio.sleep(self.duration / 3)
 
     async def leave(self) -> None:
         """A clean stop: drop our Lease and our address at once."""

@@ -137,7 +137,8 @@ def _chosen(data_dir: str | None, kubeconfig_file: str | None) -> DaemonConfig:
                    "same etcd).")
 @click.option("--leader-elect-lease-duration", "lease_duration", type=click.FloatRange(min=1),
               default=15.0, show_default=True, metavar="SECONDS",
-              help="Lease of the controller manager and scheduler (elected on etcd).")
+              help="Lease of the controller manager and scheduler (elected on etcd), and of "
+                   "this apiserver in the kubernetes Endpoints.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int | None, host: str, detach: bool,
        without: tuple[str, ...],

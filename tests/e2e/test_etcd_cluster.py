@@ -285,7 +285,7 @@ def test_killing_the_leader_moves_the_controllers(
     else:
         raise AssertionError("the new leader's deployment controller made no ReplicaSet")
     # The dead apiserver leaves the kubernetes Endpoints once its Lease expires.
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + LEASE * 3
     while endpoint_ports(survivor) != {survivor.port}:
         assert time.monotonic() < deadline, endpoint_ports(survivor)
         time.sleep(0.5)
