@@ -179,6 +179,34 @@ def start_etcd(*, tls: bool = False) -> EtcdProcess:
     return running
 
 
+def start_etcd_cluster(size: int = 3) -> list[EtcdProcess]:
+    """``size`` etcd members forming one cluster on loopback (one temp dir each)."""
+    binary = shutil.which("etcd")
+    if binary is None:
+        pytest.skip("etcd is not installed (apt-get install etcd-server)")
+    ports = [(free_port(), free_port()) for _ in range(size)]
+    initial = ",".join(f"m{i}=http://127.0.0.1:{peer}" for i, (_, peer) in enumerate(ports))
+    members = []
+    for i, (client, peer) in enumerate(ports):
+        data = Path(tempfile.mkdtemp(prefix="minikube-py-test-etcd-"))
+        url = f"http://127.0.0.1:{client}"
+        args = (binary, "--name", f"m{i}", "--data-dir", str(data / "etcd"),
+                "--listen-client-urls", url, "--advertise-client-urls", url,
+                "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+                "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+                "--initial-cluster", initial, "--initial-cluster-token", "test-cluster",
+                "--experimental-watch-progress-notify-interval", "1s")
+        members.append(EtcdProcess(_launch(args, data), data, client, None, args))
+    try:
+        for member in members:  # (a member answers /health once the cluster has a leader)
+            _wait(member)
+    except BaseException:
+        for member in members:
+            member.stop()
+        raise
+    return members
+
+
 _PER_DATA_DIR: dict[Path, EtcdProcess] = {}
 
 

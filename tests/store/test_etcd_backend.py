@@ -15,7 +15,7 @@ from minikube_py.store.errors import Compacted, StoreClosed
 from minikube_py.store.etcd import EtcdStorage
 from minikube_py.store.etcd_client import EtcdClient, EtcdError, parse_endpoints, tls_context
 from minikube_py.store.interface import Entry, Write
-from tests.helpers.etcd import EtcdProcess, free_port, start_etcd
+from tests.helpers.etcd import EtcdProcess, free_port, start_etcd, start_etcd_cluster
 from tests.store.test_contract import cm, open_etcd
 
 PREFIX = "/registry/configmaps/default/"
@@ -175,3 +175,30 @@ async def test_the_cache_survives_an_etcd_restart() -> None:
             await store.close()
     finally:
         etcd.stop()
+
+
+async def test_a_three_member_cluster_survives_losing_the_member_in_use() -> None:
+    """On etcd://a,b,c the store keeps serving when the member it talks to dies: writes go
+    to the next member, and the watch resumes there without losing or repeating events."""
+    members = start_etcd_cluster(3)
+    try:
+        address = "etcd://" + ",".join(f"127.0.0.1:{m.port}" for m in members)
+        store = await EtcdStorage.open(EtcdClient(parse_endpoints(address, tls=False)))
+        try:
+            watcher = await store.watch(PREFIX, store.revision)
+            await store.create(f"{PREFIX}before", cm("before"))
+            await asyncio.to_thread(members[0].kill)  # the first endpoint: the one in use
+            for _ in range(100):
+                try:
+                    await store.create(f"{PREFIX}after", cm("after"))
+                    break
+                except StoreClosed:
+                    await asyncio.sleep(0.1)
+            events = [await asyncio.wait_for(anext(watcher), 15) for _ in range(2)]
+            assert [e.key.rsplit("/", 1)[1] for e in events] == ["before", "after"]
+            assert store.get(f"{PREFIX}after") is not None
+        finally:
+            await store.close()
+    finally:
+        for member in members:
+            member.stop()
