@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/.data/demo
 
-.PHONY: venv test lint unit demo demo-down bench fuzz clean docker
+.PHONY: venv test lint unit demo demo-down bench fuzz clean docker etcd
 
 venv: $(STAMP)
 
@@ -24,7 +24,11 @@ docker: venv
 	bash scripts/ensure_docker.sh
 	PY=$(PY) bash scripts/build_images.sh
 
-test: lint docker
+# Debian's etcd-server: the etcd backend's tests start real etcd processes on loopback.
+etcd:
+	bash scripts/ensure_etcd.sh
+
+test: lint docker etcd
 	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=15
 
 # The long fuzz profile (docs/FUZZING.md): >10,000 hostile requests, a report in .data/.
@@ -40,7 +44,7 @@ demo: docker
 demo-down: venv
 	$(PY) -m minikube_py.cli.main down --data-dir $(DEMO_HOME)
 
-bench: venv
+bench: venv etcd
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:

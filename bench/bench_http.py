@@ -1,5 +1,8 @@
-"""HTTPS throughput of a real daemon: creates/s and gets/s with 32 concurrent clients, and
-full LISTs of the created objects in JSON and in protobuf (as client-go's typed clients ask).
+"""HTTPS throughput of a real daemon: creates/s and gets/s with 32 concurrent clients, on
+SQLite and on etcd (``--storage etcd://``, Debian's etcd started on loopback) side by side,
+with raw etcd's creates (the same transaction through its JSON gateway, 32 clients) as the
+anchor: what our apiserver adds over etcd alone; then full LISTs of the created objects in
+JSON and in protobuf (as client-go's typed clients ask).
 
 Starts ``minikube-py up`` on a free port in a temp dir, drives it over TLS with the admin
 token from the generated kubeconfig, prints the figures, stops the daemon.
@@ -23,7 +26,9 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, percentile, start_daemon
+from common import machine, percentile, start_daemon, start_etcd, stop_etcd
+
+from minikube_py.store.etcd_client import EtcdClient, b64, parse_endpoints
 
 CONCURRENCY = 32
 CREATES = 4000
@@ -39,7 +44,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def drive(port: int, data: Path, pid: int) -> None:
+async def drive(port: int, data: Path, pid: int) -> dict[str, str]:
     token = (data / "token").read_text().strip()
     ctx = ssl.create_default_context(cafile=str(data / "ca.crt"))
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -71,14 +76,16 @@ async def drive(port: int, data: Path, pid: int) -> None:
         def get(i: int) -> object:
             return session.get(f"{base}/b{i % CREATES}")
 
+        out: dict[str, str] = {}
         for what, n, make in (("creates", CREATES, create), ("gets", GETS, get)):
             rate, lat = await run(n, make)
             cpu = -lat.pop()
-            print(f"https {what}/s ({CONCURRENCY} clients): {rate:,.0f} "
-                  f"(p50 {percentile(lat, 50) * 1000:.1f} ms, "
-                  f"p99 {percentile(lat, 99) * 1000:.1f} ms); "
-                  f"daemon CPU {cpu * 1e6:.0f} us per request")
+            out[what] = (f"{rate:,.0f}/s (p50 {percentile(lat, 50) * 1000:.1f}, "
+                         f"p99 {percentile(lat, 99) * 1000:.1f} ms; "
+                         f"CPU {cpu * 1e6:.0f} us/req)")
         await lists(session, base, pid)
+        return out
+
 
 
 async def lists(session: aiohttp.ClientSession, base: str, pid: int) -> None:
@@ -114,16 +121,53 @@ async def _list_worker(queue: Iterator[int], sizes: list[int],
     for _ in queue:
         sizes.append(await one(accept))
 
+async def raw_etcd(url: str) -> dict[str, str]:
+    """etcd alone: 32 clients sending the create transaction our store sends."""
+    client = EtcdClient(parse_endpoints(url, tls=False))
+    value = b64(json.dumps({"metadata": {"name": "x"}, "data": {"k": "v" * 100}}))
+    queue = iter(range(CREATES))
+    lat: list[float] = []
 
-def main() -> None:
-    print(f"# https benchmark on {machine()}")
-    proc, data, port, _ = start_daemon()
+    async def worker() -> None:
+        for i in queue:
+            key = b64(f"/registry/configmaps/raw/b{i}")
+            t = time.perf_counter()
+            await client.txn([{"target": "CREATE", "key": key, "create_revision": "0"}],
+                             [{"request_put": {"key": key, "value": value}}], [])
+            lat.append(time.perf_counter() - t)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    rate = CREATES / (time.perf_counter() - start)
+    await client.close()
+    return {"creates": f"{rate:,.0f}/s (p50 {percentile(lat, 50) * 1000:.1f}, "
+                       f"p99 {percentile(lat, 99) * 1000:.1f} ms)", "gets": "—"}
+
+
+def run_daemon(*extra: str) -> dict[str, str]:
+    proc, data, port, _ = start_daemon(None, *extra)
     try:
-        asyncio.run(drive(port, data, proc.pid))
+        return asyncio.run(drive(port, data, proc.pid))
     finally:
         proc.terminate()
         proc.wait(timeout=15)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    print(f"# https benchmark on {machine()} ({CONCURRENCY} clients)")
+    columns = {"sqlite": run_daemon()}
+    etcd = start_etcd()
+    if etcd is not None:
+        try:
+            columns["etcd"] = run_daemon("--storage", etcd[1])
+            columns["raw etcd (anchor)"] = asyncio.run(raw_etcd(etcd[1]))
+        finally:
+            stop_etcd(etcd)
+    print("| figure | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for what in ("creates", "gets"):
+        print(f"| https {what} | " + " | ".join(c[what] for c in columns.values()) + " |")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, rss_mb, start_daemon
+from common import machine, rss_mb, start_daemon, start_etcd, stop_etcd
 
 NAMESPACES = 10
 CONCURRENCY = 64
@@ -286,16 +285,11 @@ async def run_pods(n: int) -> dict[str, float]:
 # -- etcd, the anchor ------------------------------------------------------------------------
 
 async def run_etcd(n: int, watchers: int) -> dict[str, float] | None:
-    binary = shutil.which("etcd")
-    if binary is None:
-        print("etcd: not installed (apt-get install etcd-server); skipped")
+    etcd = start_etcd()  # on free loopback ports, in a temp dir (common.py)
+    if etcd is None:
         return None
-    data = Path(tempfile.mkdtemp(prefix="minikube-py-bench-etcd-"))
-    url = "http://127.0.0.1:23791"
-    proc = await asyncio.create_subprocess_exec(
-        binary, "--data-dir", str(data), "--listen-client-urls", url, "--advertise-client-urls",
-        url, "--listen-peer-urls", "http://127.0.0.1:23792", stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+    proc, address, _ = etcd
+    url = "http://" + address.split("://", 1)[1]
     b64 = lambda s: base64.b64encode(s.encode()).decode()  # noqa: E731
     value = json.dumps(configmap(0))
     async with aiohttp.ClientSession() as s:
@@ -338,9 +332,7 @@ async def run_etcd(n: int, watchers: int) -> dict[str, float] | None:
                 break
             key = b64(base64.b64decode(kvs[-1]["key"]).decode() + "\0")
         paged = time.perf_counter() - t0
-    proc.terminate()
-    await proc.wait()
-    shutil.rmtree(data, ignore_errors=True)
+    stop_etcd(etcd)
     return {"watch0_s": reads, "watch0_rss_mb": peak, "paged_s": paged}
 
 

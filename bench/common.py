@@ -64,3 +64,49 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_etcd() -> tuple[subprocess.Popen[bytes], str, Path] | None:
+    """Debian's etcd on free loopback ports in a temp dir: (process, etcd://URL, data dir),
+    or None when etcd is not installed (``make etcd``). Stop with :func:`stop_etcd`."""
+    import shutil
+    import urllib.request
+
+    binary = shutil.which("etcd")
+    if binary is None:
+        print("etcd: not installed (make etcd / apt-get install etcd-server); skipped")
+        return None
+    data = Path(tempfile.mkdtemp(prefix="minikube-py-bench-etcd-"))
+    client, peer = free_port(), free_port()
+    url = f"http://127.0.0.1:{client}"
+    proc = subprocess.Popen(
+        [binary, "--data-dir", str(data / "etcd"), "--listen-client-urls", url,
+         "--advertise-client-urls", url, "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+         "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+         "--initial-cluster", f"default=http://127.0.0.1:{peer}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(400):
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1):
+                return proc, f"etcd://127.0.0.1:{client}", data
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("etcd did not start")
+
+
+def stop_etcd(etcd: tuple[subprocess.Popen[bytes], str, Path]) -> None:
+    import shutil
+
+    proc, _, data = etcd
+    proc.terminate()
+    proc.wait(timeout=15)
+    shutil.rmtree(data, ignore_errors=True)

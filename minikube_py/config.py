@@ -43,6 +43,22 @@ class DaemonConfig:
     kubelet_backoff: float | None = None  # CrashLoopBackOff's first delay (default 10 s)
     pod_network: str = podnetwork.DEFAULT  # how the host reaches pods: routed | published
     authorization_mode: str = "RBAC"  # RBAC | AlwaysAllow (--authorization-mode)
+    # The store: "sqlite" (state.db in the data dir), "memory", or etcd://HOST:PORT[,...]
+    # with TLS client files for https endpoints.
+    storage: str = "sqlite"
+    etcd_cafile: Path | None = None
+    etcd_certfile: Path | None = None
+    etcd_keyfile: Path | None = None
+    # "all": apiserver and components; "apiserver": serve the API only (another daemon on the
+    # same etcd runs the components).
+    role: str = "all"
+    # The controller manager's and scheduler's Leases (elected whenever the store is shared).
+    lease_duration: float = 15.0
+
+    @property
+    def shared_store(self) -> bool:
+        """Another apiserver may write the same store (etcd)."""
+        return self.storage.startswith("etcd")
 
     @property
     def db_path(self) -> Path:

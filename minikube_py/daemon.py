@@ -44,6 +44,8 @@ from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.metrics import install_metrics
 from minikube_py.apiserver.openapi import install_openapi
 from minikube_py.apiserver.openapi_v2 import install_openapi_v2
+from minikube_py.apiserver.peers import NAMESPACE as PEERS_NAMESPACE
+from minikube_py.apiserver.peers import Peers, subsets
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.snapshot import install_snapshot
 from minikube_py.apiserver.tls import ensure_ca, server_context
@@ -71,7 +73,13 @@ from minikube_py.proxy.hostnet import interface_address
 from minikube_py.proxy.proxier import Proxier, build_proxier
 from minikube_py.scheduler import config as scheduler_config
 from minikube_py.scheduler.scheduler import Scheduler
+from minikube_py.store.cache import CachedStore
+from minikube_py.store.etcd import EtcdStorage
+from minikube_py.store.etcd import restore as etcd_restore
+from minikube_py.store.etcd_client import EtcdClient, EtcdError, parse_endpoints, tls_context
+from minikube_py.store.memory import MemoryStorage
 from minikube_py.store.sqlite import SqliteStorage, restore_file
+from minikube_py.util import clock
 from minikube_py.util.component import Component, Components
 from minikube_py.util.tasks import TaskGroup
 
@@ -93,7 +101,7 @@ class Daemon:
     def __init__(self, config: DaemonConfig) -> None:
         self.config = config
         self.tasks = TaskGroup("daemon")
-        self.store: SqliteStorage | None = None
+        self.store: CachedStore | None = None
         self.server: ApiServer | None = None
         self.client: Client | None = None
         self._runner: web.ServerRunner | None = None
@@ -101,13 +109,13 @@ class Daemon:
         self._lock: int | None = None
         self.components = Components()
         self.specs: list[NodeSpec] = []
+        self._peers: Peers | None = None
 
     async def start(self) -> None:
         cfg = self.config
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = _lock_data_dir(cfg)
-        self.store = await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
-                                              history=cfg.history)
+        self.store = await open_store(cfg)
         self.server = ApiServer(self.store)
         # Custom resources of the CRDs already stored are served from the first request.
         await self.server.custom_resources.start()
@@ -145,8 +153,14 @@ class Daemon:
         await site.start()
         # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
         # from a client's first request; the kubernetes Service names the real port.
-        await bootstrap(self.client, api_port=self.port)
+        await bootstrap(self.client, api_port=self.port, endpoints=not cfg.shared_store)
         await bootstrap_policy(self.client)
+        if cfg.shared_store:  # the kubernetes Endpoints list every live apiserver
+            self._peers = Peers(self.client, identity=f"{socket.gethostname()}:{cfg.data_dir}",
+                                ip=host, port=self.port, duration=round(cfg.lease_duration))
+            await self._peers.renew()
+            await self._peers.reconcile()
+            self.tasks.spawn(self._peers.run(), name="apiserver-peers")
         ca_pem = (cfg.data_dir / "ca.crt").read_bytes()
         server = f"https://{host}:{self.port}"
         cfg.component_kubeconfigs.mkdir(exist_ok=True)
@@ -213,6 +227,13 @@ class Daemon:
         """The components this daemon runs, in start order (``--without`` leaves some out)."""
         cfg = self.config
         out: list[Component] = []
+        if cfg.role == "apiserver":
+            return out
+        # On a shared store another daemon may run the same components: one leader each.
+        lease = cfg.lease_duration
+        election: dict[str, Any] = {"leader_elect": cfg.shared_store, "lease_duration": lease,
+                                    "renew_deadline": lease * 2 / 3,
+                                    "retry_period": lease * 2 / 15}
         proxier = build_proxier(self._client_of("proxy"), service_cidr=str(SERVICE_CIDR),
                                 rules="service-rules" not in cfg.without,
                                 pod_network=cfg.pod_network) \
@@ -220,7 +241,7 @@ class Daemon:
         if "controller-manager" not in cfg.without:
             manager = ControllerManager(
                 self._client_of("controller-manager"), cluster_signing=ClusterSigning(
-                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"))
+                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"), **election)
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)
@@ -246,7 +267,7 @@ class Daemon:
                     if cfg.scheduler_config else None
             except scheduler_config.ConfigError as exc:
                 raise DaemonError(str(exc)) from exc
-            out.append(Scheduler(self._client_of("scheduler"), config=sched))
+            out.append(Scheduler(self._client_of("scheduler"), config=sched, **election))
         if proxier is not None:
             out.append(proxier)
         return out
@@ -267,6 +288,8 @@ class Daemon:
     async def stop(self) -> None:
         await self.components.stop()
         await self.tasks.stop()
+        if self._peers is not None:
+            await self._peers.leave()
         if self.server is not None:
             await self.server.custom_resources.stop()
             await self.server.stop()
@@ -304,7 +327,7 @@ class Daemon:
             await self.stop()
 
 
-async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
+async def bootstrap(client: Client, *, api_port: int = 6443, endpoints: bool = True) -> None:
     """Objects a cluster has from its first second, created if missing."""
     namespaces = REGISTRY.resolve("namespaces")
     services = REGISTRY.resolve("services")
@@ -343,7 +366,8 @@ async def bootstrap(client: Client, *, api_port: int = 6443) -> None:
             await client.patch(services, "kubernetes", {"spec": {"ports": [
                 {"name": "https", "port": 443, "protocol": "TCP", "targetPort": api_port}]}},
                 "default")
-    await _apiserver_endpoints(client, api_port)
+    if endpoints:  # (on a shared store apiserver/peers.py writes them)
+        await _apiserver_endpoints(client, api_port)
 
 
 async def _publish_cluster_info(client: Client, server: str, ca_pem: bytes) -> None:
@@ -420,6 +444,28 @@ def serving_hosts(listen_host: str) -> list[str]:
     if gateway:
         hosts.add(gateway)
     return sorted(hosts - {"0.0.0.0", "::"})
+async def open_store(cfg: DaemonConfig) -> CachedStore:
+    """The store ``cfg.storage`` names: SQLite in the data dir, memory, or etcd."""
+    if cfg.storage == "sqlite":
+        return await SqliteStorage.open(cfg.db_path, synchronous=cfg.synchronous,
+                                        history=cfg.history)
+    if cfg.storage == "memory":
+        return await MemoryStorage.open(history=cfg.history)
+    return await open_etcd(cfg)
+
+
+async def open_etcd(cfg: DaemonConfig) -> EtcdStorage:
+    files = (cfg.etcd_cafile, cfg.etcd_certfile, cfg.etcd_keyfile)
+    try:
+        ctx = tls_context(*(str(f) if f else None for f in files))
+        endpoints = parse_endpoints(cfg.storage, tls=ctx is not None)
+    except (ValueError, OSError) as exc:
+        raise DaemonError(f"--storage {cfg.storage}: {exc}") from exc
+    try:
+        return await EtcdStorage.open(EtcdClient(endpoints, ssl_context=ctx),
+                                      history=cfg.history)
+    except EtcdError as exc:
+        raise DaemonError(f"cannot open the store at {cfg.storage}: {exc}") from exc
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -442,10 +488,33 @@ class DaemonError(Exception):
 
 
 def restore_snapshot(config: DaemonConfig, snapshot: Path) -> int:
-    """Replace the store with a snapshot (the daemon must be stopped); returns its revision."""
+    """Replace the store with a snapshot (the daemon must be stopped); returns its revision.
+    With ``--storage etcd://...`` the snapshot's objects replace what etcd holds (no
+    apiserver may be running on that etcd meanwhile)."""
     if running_pid(config) is not None:
         raise DaemonError("the daemon is running: stop it first (minikube-py down)")
+    if config.shared_store:
+        return asyncio.run(_restore_into_etcd(config, snapshot))
     return restore_file(snapshot, config.db_path)
+
+
+async def _restore_into_etcd(config: DaemonConfig, snapshot: Path) -> int:
+    store = await open_etcd(config)  # checks the address and that etcd answers
+    try:
+        leases = REGISTRY.require("coordination.k8s.io", "v1", "leases")
+        entries, _ = store.list_prefix(leases.prefix(PEERS_NAMESPACE))
+        live = subsets([e.decode() for e in entries if e.key.rsplit("/", 1)[1].startswith(
+            "apiserver-")], clock.now())
+        if live:
+            where = ", ".join(f"{a['ip']}:{s['ports'][0]['port']}" for s in live
+                              for a in s["addresses"])
+            raise DaemonError(f"apiservers are running on {config.storage} ({where}): stop "
+                              f"them first")
+        return await etcd_restore(store.client, snapshot)
+    except EtcdError as exc:
+        raise DaemonError(f"restore into {config.storage}: {exc}") from exc
+    finally:
+        await store.close()
 
 
 def _lock_data_dir(config: DaemonConfig) -> int:

@@ -2,6 +2,10 @@
 
 Every daemon a test starts lives in its own temporary data dir, listens on a free loopback
 port and is stopped (SIGTERM, then SIGKILL) when the test is done.
+
+``MINIKUBE_PY_TEST_STORAGE=etcd`` runs every daemon the tests start on etcd instead of
+SQLite (``up --storage etcd://``): one real etcd per data dir (so a restarted daemon finds its
+state), started on free loopback ports and removed at the end of the run.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from minikube_py.client.base import Client
 from minikube_py.client.local import LocalTransport
 from minikube_py.daemon import bootstrap
 from minikube_py.store.sqlite import SqliteStorage as Store
+from tests.helpers.etcd import etcd_for
+from tests.helpers.etcd import stop_all as stop_all_etcds
 
 ROOT = Path(__file__).resolve().parent.parent
 _HOME: tempfile.TemporaryDirectory[str] | None = None
@@ -38,8 +44,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_all_etcds()
     if _HOME is not None:
         _HOME.cleanup()
+
+
+def _storage_args(data_dir: Path, extra: tuple[str, ...]) -> tuple[str, ...]:
+    """``MINIKUBE_PY_TEST_STORAGE=etcd``: the daemon on its data dir's own etcd."""
+    if os.environ.get("MINIKUBE_PY_TEST_STORAGE") != "etcd" or "--storage" in extra:
+        return ()
+    return ("--storage", etcd_for(data_dir).url)
 
 
 @pytest.fixture
@@ -116,7 +130,8 @@ def start_daemon(data_dir: Path, *, extra: tuple[str, ...] = (),
     log = open(data_dir / "test-daemon.log", "ab")  # the child keeps its own copy
     proc = subprocess.Popen(
         [sys.executable, "-m", "minikube_py.cli.main", "up", "--data-dir", str(data_dir),
-         "--port", "0", *extra], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+         "--port", "0", *extra, *_storage_args(data_dir, extra)], stdout=log,
+        stderr=subprocess.STDOUT, cwd=ROOT)
     log.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -3,6 +3,10 @@
 Kubernetes' watch cache waits up to three seconds for such a revision, then answers 504 with
 reason ``ResourceVersionTooLarge`` (and ``Retry-After``) rather than serve older data or skip
 what comes first. Lists and watches both go through :func:`require_revision`.
+
+Reads of "the most recent" state (GET and LIST with ``resourceVersion=""``) go through
+:func:`require_current`: on a shared store (etcd, other apiservers writing) the cache first
+catches up with every write committed anywhere (Kubernetes' consistent reads from cache).
 """
 
 from __future__ import annotations
@@ -19,3 +23,11 @@ async def require_revision(store: Storage, revision: int, *, wait: float | None 
     message = f"Too large resource version: {revision}, current: {store.revision}"
     raise Timeout(message, causes=[Cause("", message, "ResourceVersionTooLarge")],
                   retry_after=1)
+
+
+async def require_current(store: Storage) -> None:
+    """Wait until reads reflect every write committed through any apiserver; 504 when the
+    store cannot say in time."""
+    if not await store.sync(TOO_LARGE_WAIT):
+        raise Timeout("Too large resource version: the store's current revision was not "
+                      "reached in time", retry_after=1)

@@ -27,6 +27,7 @@ from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver.conversion import converter, served
+from minikube_py.apiserver.freshness import require_current
 from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, fallback, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
 from minikube_py.apiserver.rest import Listed, RestStorage, matches
@@ -77,6 +78,8 @@ class ResourceHandlers:
 
     async def _get(self, req: ApiRequest, rt: ResourceType, ns: str, name: str, query: Query,
                    media: MediaType) -> ApiResponse:
+        if query.get("resourceVersion", "") == "":  # a quorum read, as Kubernetes' GET
+            await require_current(self.rest.store)
         return render(media, rt, self.rest.get(rt, ns, name))
 
     def _list_options(self, rt: ResourceType, query: Query, *, watch: bool) -> ListOptions:

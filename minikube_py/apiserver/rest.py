@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +43,7 @@ from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
 from minikube_py.apiserver.conversion import converter, served, stored
-from minikube_py.apiserver.freshness import require_revision
+from minikube_py.apiserver.freshness import require_current, require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
 from minikube_py.store import versioner
@@ -125,15 +125,15 @@ class Listed:
         return [e.value for e in self.entries]
 
 
-# The reservations an update's allocations made (node ports, cluster IPs), held until its
-# store write is committed or refused; one scope per update, patch or apply call.
-_ALLOCATION_SCOPE: contextvars.ContextVar[contextlib.ExitStack | None] = contextvars.ContextVar(
-    "allocation_scope", default=None)
+# The claims an update's allocations made (node ports, cluster IPs), released if its store
+# write is refused; one scope per update, patch or apply call.
+_ALLOCATION_SCOPE: contextvars.ContextVar[contextlib.AsyncExitStack | None] = \
+    contextvars.ContextVar("allocation_scope", default=None)
 
 
-@contextlib.contextmanager
-def allocation_scope() -> Iterator[None]:
-    with contextlib.ExitStack() as stack:
+@contextlib.asynccontextmanager
+async def allocation_scope() -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
         token = _ALLOCATION_SCOPE.set(stack)
         try:
             yield
@@ -155,9 +155,10 @@ class RestStorage:
     def __init__(self, store: Storage, admission: AdmissionChain | None = None) -> None:
         self.store = store
         self.admission = admission or AdmissionChain()
+        services = REGISTRY.require("", "v1", "services").prefix()
         self.allocators: dict[str, ClusterIPAllocator | NodePortAllocator] = {
-            "cluster-ip": ClusterIPAllocator(self._services),
-            "node-port": NodePortAllocator(self._services)}
+            "cluster-ip": ClusterIPAllocator(self._services, store, services),
+            "node-port": NodePortAllocator(self._services, store, services)}
 
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.require("", "v1", "services")
@@ -257,7 +258,10 @@ class RestStorage:
                 raise expired(token.start, prefix)
             return token.revision, prefix + token.start
         rv = opts.resource_version
-        if rv in ("", "0"):
+        if rv == "":  # the most recent state: what every apiserver has committed by now
+            await require_current(self.store)
+            return None, ""
+        if rv == "0":  # any state: this cache's
             return None, ""
         wanted = versioner.parse(rv)
         await require_revision(self.store, wanted)
@@ -302,13 +306,15 @@ class RestStorage:
         key = rt.key(namespace, name)
         if self.store.get(key) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
-        with contextlib.ExitStack() as allocations, store_errors(rt, name):
-            for allocation in rt.strategy.allocations:
-                allocations.enter_context(self.allocators[allocation].allocate(obj))
-            if opts.dry_run:
-                self.store.check_size(obj, key)
-                return Written(obj, warnings, created=True)
-            created = await self.store.create(key, stored(rt, obj))
+        with store_errors(rt, name):
+            async with contextlib.AsyncExitStack() as allocations:
+                for allocation in rt.strategy.allocations:
+                    await allocations.enter_async_context(
+                        self.allocators[allocation].allocate(obj, dry_run=opts.dry_run))
+                if opts.dry_run:
+                    self.store.check_size(obj, key)
+                    return Written(obj, warnings, created=True)
+                created = await self.store.create(key, stored(rt, obj))
         return Written(served(rt, created), warnings, created=True)
 
     async def answer(self, rt: ResourceType, namespace: str, obj: Any, *, opts: WriteOptions,
@@ -353,9 +359,10 @@ class RestStorage:
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
-        with allocation_scope(), store_errors(rt, name):
-            result = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
-                                                        retry=expected is None)
+        with store_errors(rt, name):
+            async with allocation_scope():
+                result = await self.store.guaranteed_update(
+                    rt.key(namespace, name), try_update, retry=expected is None)
         return Written(served(rt, result), warnings)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
@@ -388,8 +395,10 @@ class RestStorage:
             return await self._update_decision(rt, namespace, name, patched, current,
                                                subresource, opts.dry_run, manager=manager)
 
-        with allocation_scope(), store_errors(rt, name):
-            result = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+        with store_errors(rt, name):
+            async with allocation_scope():
+                result = await self.store.guaranteed_update(rt.key(namespace, name),
+                                                            try_update)
         return Written(served(rt, result), warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
@@ -435,9 +444,10 @@ class RestStorage:
             return await self._update_decision(rt, namespace, name, new, live, "",
                                                opts.dry_run, manager=None)
 
-        with allocation_scope(), store_errors(rt, name):
-            result = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
-                                                        create=True)
+        with store_errors(rt, name):
+            async with allocation_scope():
+                result = await self.store.guaranteed_update(rt.key(namespace, name),
+                                                            try_update, create=True)
         return Written(served(rt, result), warnings, created=created)
 
     async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
@@ -466,7 +476,7 @@ class RestStorage:
         self._validate(rt, new, validation.validate_update(rt, new, old))
         await self.admission.validate(ctx)
         if not subresource:
-            self._allocate_update(rt, new, old)
+            await self._allocate_update(rt, new, old, dry_run)
         if dry_run:
             self.store.check_size(new, rt.key(namespace, name))
             return Keep(new)
@@ -476,17 +486,17 @@ class RestStorage:
             return Keep(old)
         return Write(stored(rt, new))
 
-    def _allocate_update(self, rt: ResourceType, new: dict[str, Any],
-                         old: dict[str, Any]) -> None:
-        """The kind's allocations for an update; reservations last until the update's
-        :func:`allocation_scope` ends (or at once outside one)."""
+    async def _allocate_update(self, rt: ResourceType, new: dict[str, Any],
+                               old: dict[str, Any], dry_run: bool) -> None:
+        """The kind's allocations for an update; a refused write releases them when the
+        update's :func:`allocation_scope` ends (kept at once outside one)."""
         scope = _ALLOCATION_SCOPE.get()
         for allocation in rt.strategy.allocations:
-            reservation = self.allocators[allocation].allocate(new, old)
+            reservation = self.allocators[allocation].allocate(new, old, dry_run=dry_run)
             if scope is not None:
-                scope.enter_context(reservation)
+                await scope.enter_async_context(reservation)
             else:
-                with reservation:
+                async with reservation:
                     pass
 
     # -- delete ------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0
             compaction_interval: float | None = None, runtime: str = "docker",
             kubelet_backoff: float | None = None,
             pod_network: str = podnetwork.DEFAULT,
-            authorization_mode: str = "RBAC") -> DaemonConfig:
+            authorization_mode: str = "RBAC",
+            storage: dict[str, Any] | None = None) -> DaemonConfig:
     base = Path(data_dir).expanduser() if data_dir else datadir.home_dir()
     config = DaemonConfig(data_dir=base.resolve(), port=port, host=host,
                           without=frozenset(without), nodes=nodes,
@@ -43,7 +44,7 @@ def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0
                           scheduler_config=Path(scheduler_config).resolve()
                           if scheduler_config else None, runtime=runtime,
                           kubelet_backoff=kubelet_backoff, pod_network=pod_network,
-                          authorization_mode=authorization_mode)
+                          authorization_mode=authorization_mode, **_storage(storage or {}))
     if history is not None:
         try:
             config = replace(config, history=History.parse(history))
@@ -54,6 +55,40 @@ def _config(data_dir: str | None, port: int = DEFAULT_PORT, host: str = "127.0.0
             raise CliError(f"invalid compaction interval {compaction_interval}: want seconds > 0")
         config = replace(config, compact_interval=compaction_interval)
     return config
+
+
+def _storage(options: dict[str, Any]) -> dict[str, Any]:
+    """DaemonConfig fields of the storage options (``storage_options``)."""
+    out: dict[str, Any] = {}
+    storage = options.get("storage") or "sqlite"
+    if storage not in ("sqlite", "memory") and not storage.startswith(("etcd://", "etcds://")):
+        raise CliError(f"invalid --storage {storage!r}: want sqlite, memory or "
+                       f"etcd://HOST:PORT[,HOST:PORT...]")
+    out["storage"] = storage
+    for name in ("etcd_cafile", "etcd_certfile", "etcd_keyfile"):
+        if options.get(name):
+            if not storage.startswith(("etcd://", "etcds://")):
+                raise CliError(f"--{name.replace('_', '-')} needs --storage etcd://...")
+            out[name] = Path(options[name]).resolve()
+    return out
+
+
+def storage_options(func: Any) -> Any:
+    """--storage and the etcd client's TLS files (for ``up`` and ``snapshot restore``)."""
+    existing = click.Path(exists=True, dir_okay=False)
+    for option in reversed([
+            click.option("--storage", default="sqlite", show_default=True,
+                         metavar="sqlite|memory|etcd://HOST:PORT[,...]",
+                         help="Where the cluster's objects live: SQLite in the data dir, "
+                              "memory (nothing survives), or an etcd cluster."),
+            click.option("--etcd-cafile", type=existing, default=None,
+                         help="CA bundle of the etcd servers (TLS)."),
+            click.option("--etcd-certfile", type=existing, default=None,
+                         help="Client certificate for etcd (TLS)."),
+            click.option("--etcd-keyfile", type=existing, default=None,
+                         help="Key of the client certificate for etcd.")]):
+        func = option(func)
+    return func
 
 
 data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False),
@@ -109,13 +144,23 @@ def _chosen(data_dir: str | None, kubeconfig_file: str | None) -> DaemonConfig:
               default="RBAC", show_default=True,
               help="How requests are authorized: RBAC roles and bindings, or everything "
                    "allowed to every authenticated user (benchmarks, debugging).")
+@storage_options
+@click.option("--role", type=click.Choice(["all", "apiserver"]), default="all",
+              show_default=True,
+              help="apiserver: serve the API only (components run in another daemon on the "
+                   "same etcd).")
+@click.option("--leader-elect-lease-duration", "lease_duration", type=click.FloatRange(min=1),
+              default=15.0, show_default=True, metavar="SECONDS",
+              help="Lease of the controller manager and scheduler (elected on etcd), and of "
+                   "this apiserver in the kubernetes Endpoints.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int | None, host: str, detach: bool,
        without: tuple[str, ...],
        node_count: int, nodes_file: str | None, scheduler_config: str | None,
        history: str | None, compaction_interval: float | None, runtime: str,
        kubelet_backoff: float | None, pod_network: str, authorization_mode: str,
-       verbose: bool) -> None:
+       storage: str, etcd_cafile: str | None, etcd_certfile: str | None,
+       etcd_keyfile: str | None, role: str, lease_duration: float, verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
@@ -123,7 +168,12 @@ def up(data_dir: str | None, port: int | None, host: str, detach: bool,
         fail("--nodes and --nodes-file exclude each other")
     config = _config(data_dir, DEFAULT_PORT if port is None else port, host, without,
                      node_count, nodes_file, scheduler_config, history, compaction_interval,
-                     runtime, kubelet_backoff, pod_network, authorization_mode)
+                     runtime, kubelet_backoff, pod_network, authorization_mode,
+                     storage={"storage": storage, "etcd_cafile": etcd_cafile,
+                              "etcd_certfile": etcd_certfile, "etcd_keyfile": etcd_keyfile})
+    if role != "all" and not config.shared_store:
+        fail("--role apiserver needs a shared store (--storage etcd://...)")
+    config = replace(config, role=role, lease_duration=lease_duration)
     pid = daemon.running_pid(config)
     if pid is not None:
         running_port = (datadir.read_pid_file(config.data_dir) or (pid, 0))[1]
@@ -168,7 +218,11 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
     if config.kubelet_backoff:
         args += ["--kubelet-backoff", str(config.kubelet_backoff)]
     args += ["--history", config.history.flag(), "--compaction-interval",
-             str(config.compact_interval)]
+             str(config.compact_interval), "--storage", config.storage, "--role", config.role,
+             "--leader-elect-lease-duration", str(config.lease_duration)]
+    for name in ("etcd_cafile", "etcd_certfile", "etcd_keyfile"):
+        if getattr(config, name):
+            args += [f"--{name.replace('_', '-')}", str(getattr(config, name))]
     if verbose:
         args.append("--verbose")
     with open(config.log_file, "ab") as log_file:
@@ -331,14 +385,20 @@ def snapshot_save(file: str, kubeconfig_file: str | None) -> None:
 @snapshot.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @data_dir_option
-def snapshot_restore(file: str, data_dir: str | None) -> None:
+@storage_options
+def snapshot_restore(file: str, data_dir: str | None, storage: str, etcd_cafile: str | None,
+                     etcd_certfile: str | None, etcd_keyfile: str | None) -> None:
     """Replace the store with FILE (stop the daemon first)."""
     from minikube_py import daemon
 
-    config = _config(data_dir)
+    config = _config(data_dir, storage={
+        "storage": storage, "etcd_cafile": etcd_cafile, "etcd_certfile": etcd_certfile,
+        "etcd_keyfile": etcd_keyfile})
     try:
         rev = daemon.restore_snapshot(config, Path(file))
     except (daemon.DaemonError, ValueError) as exc:
         raise CliError(str(exc)) from exc
-    click.echo(f"Restored {file} into {config.db_path} (revision {rev}); "
-               "start the cluster with: minikube-py up")
+    where = config.storage if config.shared_store else config.db_path
+    flag = f" --storage {config.storage}" if config.shared_store else ""
+    click.echo(f"Restored {file} into {where} (revision {rev}); "
+               f"start the cluster with: minikube-py up{flag}")

@@ -17,7 +17,11 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
         # three virtual nodes, another port, state in ./cluster
         minikube-py up --detach --nodes 3 --port 7443 --data-dir ./cluster
         # keep an hour of watch history
-        minikube-py up --history 1h"""),
+        minikube-py up --history 1h
+        # on an etcd cluster; a second daemon on it serves the API only
+        minikube-py up --storage etcd://10.0.0.5:2379,10.0.0.6:2379
+        minikube-py up --data-dir ~/.mkp-2 --port 6444 --role apiserver \
+            --storage etcd://10.0.0.5:2379"""),
     "down": ("Stop the cluster's daemon; its state stays.", {}, """
         minikube-py down
         minikube-py down --data-dir ./cluster"""),
@@ -28,7 +32,10 @@ HELP: dict[str, tuple[str, dict[str, str], str]] = {
     "snapshot save": ("Write a consistent copy of the store to FILE.", {}, """
         minikube-py snapshot save backup.db"""),
     "snapshot restore": ("Replace a stopped cluster's store with FILE.", {}, """
-        minikube-py down && minikube-py snapshot restore backup.db && minikube-py up --detach"""),
+        minikube-py down && minikube-py snapshot restore backup.db && minikube-py up --detach
+        # move a cluster from SQLite to etcd
+        minikube-py snapshot save move.db && minikube-py down
+        minikube-py snapshot restore move.db --storage etcd://127.0.0.1:2379"""),
     "controller-manager": ("Run the controller manager in its own process.", {}, """
         minikube-py up --detach --without controller-manager
         minikube-py controller-manager --kubeconfig ~/.minikube-py/kubeconfig --leader-elect"""),

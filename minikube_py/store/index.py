@@ -164,6 +164,10 @@ class ObjectIndex:
                 return func
         return None
 
+    def clear(self) -> None:
+        """Forget every object (the registered index functions stay)."""
+        self._buckets = {}
+
     def load(self, entries: Iterable[Entry]) -> None:
         """Fill an empty index at once (opening a store): each bucket sorted in one go."""
         grouped: dict[str, list[tuple[str, Entry]]] = {}

@@ -4,8 +4,10 @@
 Keys are ``/registry/{resource}/{namespace}/{name}``; values are JSON objects whose
 ``metadata.resourceVersion`` the store stamps with the revision of their last write. One
 global revision orders every change. Implementations: ``sqlite.SqliteStorage`` (the default,
-durable), ``memory.MemoryStorage`` (tests, ``--storage memory``), both on the revisioned core of
-``revisioned.py`` and held to one contract test suite (``tests/store/test_contract.py``).
+durable), ``memory.MemoryStorage`` (tests, ``--storage memory``) and ``etcd.EtcdStorage``
+(``--storage etcd://...``: etcd decides revisions, the core is its watch cache), all on the
+revisioned core of ``revisioned.py`` and held to one contract test suite
+(``tests/store/test_contract.py``).
 
 Writes other than a plain create go through :meth:`Storage.guaranteed_update`: the store
 reads the current entry, asks the caller's function what to do with it (a
@@ -59,10 +61,15 @@ class Keep:
 
 Decision = Write | Remove | Keep
 TryUpdate = Callable[[Entry | None], Awaitable[Decision]]
+CommitHook = Callable[[list[Event]], None]
 
 
 class Storage(Protocol):
     """A revisioned key-value store of JSON objects with watches."""
+
+    #: Called with each committed batch of events, in revision order (on etcd: every
+    #: apiserver's writes, as this store's watch delivers them).
+    on_commit: list[CommitHook]
 
     @property
     def revision(self) -> int:
@@ -106,6 +113,12 @@ class Storage(Protocol):
 
     async def wait_for_revision(self, revision: int, within: float) -> bool:
         """Wait up to ``within`` seconds for ``revision`` to be committed."""
+        ...
+
+    async def sync(self, within: float) -> bool:
+        """Wait up to ``within`` seconds until reads reflect every write committed anywhere
+        before this call (a consistent read: at once on a store that is its own only
+        writer; on etcd, its current revision reached by this cache)."""
         ...
 
     async def create(self, key: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -156,5 +169,3 @@ class StoreStats:
     db_bytes: int | None = None  # the database file (a durable backend only)
     wal_bytes: int | None = None  # its write-ahead log
 
-
-CommitHook = Callable[[list[Event]], None]

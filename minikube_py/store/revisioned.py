@@ -1,5 +1,5 @@
-"""The revisioned core every storage backend shares: the in-memory index, group commit, the
-retry loop of guaranteed updates, watches and reads at past revisions.
+"""The revisioned core of the backends that are their data's only writer (SQLite, memory):
+group commit and revisions decided here, on the shared read side of ``cache.py``.
 
 A backend persists what this core decides (a subclass implements :meth:`_persist`,
 :meth:`_log_after`, :meth:`_log_undo`, :meth:`_drop_log`): ``SqliteStorage`` writes a
@@ -10,10 +10,6 @@ each operation's precondition against the state as the batch has left it, and pe
 batch as one unit (group commit). A caller's future resolves only after that: nothing
 acknowledged is lost. Then the batch's events go to the broadcaster, strictly in revision
 order, and only after they are durable.
-
-Reads are served from the in-memory index (loaded at open, updated after each commit), so a
-get or list never waits on the disk. Values are kept as encoded JSON; decoding is how each
-reader gets its own copy.
 """
 
 from __future__ import annotations
@@ -21,43 +17,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.store import versioner
+from minikube_py.store.cache import CachedStore
 from minikube_py.store.errors import (
     Compacted,
     KeyExists,
     KeyNotFound,
     RevisionMismatch,
     StoreClosed,
-    TooManyAttempts,
     Unencodable,
     ValueTooLarge,
 )
-from minikube_py.store.history import History, RevisionClock
-from minikube_py.store.index import IndexFunc, ObjectIndex
-from minikube_py.store.interface import (
-    CommitHook,
-    Entry,
-    Keep,
-    Remove,
-    StoreStats,
-    TryUpdate,
-    Write,
-)
-from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Broadcaster, Event, Watcher
+from minikube_py.store.history import History
+from minikube_py.store.interface import Entry
+from minikube_py.store.watch import ADDED, DELETED, MODIFIED, Event
 from minikube_py.util import jsonutil
 from minikube_py.util.tasks import spawn
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1024
-MAX_VALUE_BYTES = 1536 * 1024  # per object, as etcd's default --max-request-bytes (1.5 MiB)
-MAX_ATTEMPTS = 1000  # of a guaranteed update; each round one of the racing writers wins
 
 
 @dataclass(eq=False)
@@ -78,34 +62,19 @@ class Batch:
     events: list[Event]
 
 
-class RevisionedStore(ABC):
-    """The shared core; see the module docstring. Start the writer with :meth:`_start`."""
+class RevisionedStore(CachedStore):
+    """The writer's core; see the module docstring. Start the writer with :meth:`_start`."""
 
     def __init__(self, *, history: History | None = None) -> None:
-        self.history = history or History()
-        self.monotonic = time.monotonic  # the clock of the history window (tests set it)
-        self._clock = RevisionClock(keep=self.history.window or 0.0)
-        self._index = ObjectIndex()
-        self._rev = 0
-        self._compact_rev = 0
+        super().__init__(history=history)
         self._queue: asyncio.Queue[_Op] = asyncio.Queue()
-        self._closed = False
-        self.broadcaster = Broadcaster()
         self._writer: asyncio.Task[None] | None = None
-        self.batches = 0  # committed batches, for metrics and tests of group commit
-        self.on_commit: list[CommitHook] = []
-        self.max_value_bytes = MAX_VALUE_BYTES
-        self._revision_waiters: list[tuple[int, asyncio.Future[None]]] = []
 
     # -- backend ------------------------------------------------------------------------------
 
     @abstractmethod
     async def _persist(self, batch: Batch) -> None:
         """Make ``batch`` durable as one unit, or raise (nothing of it is then applied)."""
-
-    @abstractmethod
-    async def _log_after(self, prefix: str, after: int) -> list[Event]:
-        """Log events under ``prefix`` with revision > ``after``, oldest first."""
 
     @abstractmethod
     async def _log_undo(self, prefix: str, after: int) -> list[tuple[str, bytes | None]]:
@@ -140,46 +109,6 @@ class RevisionedStore(ABC):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._writer
         self.broadcaster.close_all()
-
-    # -- reads (from memory) -----------------------------------------------------------------
-
-    @property
-    def revision(self) -> int:
-        return self._rev
-
-    @property
-    def compact_revision(self) -> int:
-        return self._compact_rev
-
-    @property
-    def stats(self) -> StoreStats:
-        db_bytes, wal_bytes = self._disk_usage()
-        return StoreStats(self._rev, self._compact_rev, self.batches, self.broadcaster.watchers,
-                          self.broadcaster.dropped, self.writer_error, len(self._index),
-                          db_bytes, wal_bytes)
-
-    def _disk_usage(self) -> tuple[int | None, int | None]:
-        """Bytes of the database and of its write-ahead log (None: not on disk)."""
-        return None, None
-
-    def get(self, key: str) -> Entry | None:
-        return self._index.get(key)
-
-    def list_prefix(self, prefix: str, start: str = "",
-                    limit: int | None = None) -> tuple[list[Entry], int]:
-        return self._index.prefix(prefix, start, limit), self._rev
-
-    def count(self, prefix: str, start: str = "") -> int:
-        return self._index.count(prefix, start)
-
-    def lookup(self, prefix: str, index: str, values: Iterable[str]) -> list[Entry] | None:
-        """Current entries under ``prefix`` whose index holds any of ``values``, in key
-        order (``labels`` indexes ``key=value`` and ``key``); None without such an index."""
-        return self._index.lookup(prefix, index, values)
-
-    def register_index(self, name: str, prefix: str, func: IndexFunc) -> None:
-        """Index the objects under ``prefix`` as ``name`` by ``func`` (built on first use)."""
-        self._index.register(name, prefix, func)
 
     async def list_at(self, prefix: str, revision: int, start: str = "",
                       limit: int | None = None) -> list[Entry]:
@@ -219,26 +148,6 @@ class RevisionedStore(ABC):
                     break
         return out
 
-    async def wait_for_revision(self, revision: int, within: float) -> bool:
-        if self._rev >= revision:
-            return True
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        waiter = (revision, future)
-        self._revision_waiters.append(waiter)
-        try:
-            await asyncio.wait_for(future, within)
-            return True
-        except TimeoutError:
-            return self._rev >= revision
-        finally:
-            with contextlib.suppress(ValueError):
-                self._revision_waiters.remove(waiter)
-
-    def check_size(self, obj: dict[str, Any], key: str = "") -> None:
-        size = len(jsonutil.dumps(obj))
-        if size > self.max_value_bytes:
-            raise ValueTooLarge(key, size, self.max_value_bytes)
-
     # -- writes ------------------------------------------------------------------------------
 
     async def create(self, key: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -256,35 +165,6 @@ class RevisionedStore(ABC):
         """Delete ``key``; returns the last state, stamped with the deletion's revision."""
         result: dict[str, Any] = await self._submit("delete", key, None, expected_rev)
         return result
-
-    async def guaranteed_update(self, key: str, try_update: TryUpdate, *,
-                                retry: bool = True, create: bool = False) -> dict[str, Any]:
-        for _ in range(MAX_ATTEMPTS):
-            entry = self.get(key)
-            if entry is None and not create:
-                raise KeyNotFound(key)
-            decision = await try_update(entry)
-            try:
-                if isinstance(decision, Keep):
-                    return decision.obj
-                if isinstance(decision, Remove):
-                    if entry is None:
-                        raise KeyNotFound(key)
-                    return await self.delete(key, expected_rev=entry.mod_rev)
-                assert isinstance(decision, Write)
-                if entry is None:
-                    return await self.create(key, decision.obj)
-                return await self.update(key, decision.obj, expected_rev=entry.mod_rev)
-            # The entry changed, appeared or went since it was read: decide again.
-            except RevisionMismatch:
-                if not retry:
-                    raise
-            except KeyExists:
-                continue
-            except KeyNotFound:
-                if not create:
-                    raise
-        raise TooManyAttempts(key)
 
     async def compact(self, revision: int | None = None) -> int:
         """Drop log rows at or below ``revision`` (default: what the :attr:`history` window
@@ -392,22 +272,11 @@ class RevisionedStore(ABC):
                 self._index.remove(key)
             else:
                 self._index.put(entry, written.get(key))
-        self._rev = rev
-        self._clock.observe(rev, self.monotonic())
         for op, result in done:
             if not op.future.done():
                 op.future.set_result(result)
-        for waited, future in self._revision_waiters:
-            if waited <= rev and not future.done():
-                future.set_result(None)
         # Events leave strictly in revision order, and only after they are durable.
-        self.broadcaster.publish(batch.events)
-        for hook in self.on_commit:
-            try:
-                hook(batch.events)
-            except Exception:  # an observer's bug must not stop the writer
-                log.exception("store on_commit hook failed")
-
+        self._publish(rev, batch.events)
 
     async def _run_compaction(self, op: _Op) -> None:
         target = min(int(op.expected_rev or 0), self._rev)
@@ -425,25 +294,6 @@ class RevisionedStore(ABC):
         except Exception:  # space comes back at the next compaction; writes go on
             log.exception("store: giving back free space failed")
         op.future.set_result(self._compact_rev)
-
-    # -- watch -------------------------------------------------------------------------------
-
-    async def watch(self, prefix: str, after: int) -> Watcher:
-        """Events under ``prefix`` with revision > ``after``: replayed from the log, then live.
-
-        Raises :class:`Compacted` if the log no longer holds revision ``after + 1``.
-        """
-        if after < self._compact_rev:
-            raise Compacted(after, self._compact_rev)
-        sub = self.broadcaster.subscribe(prefix)  # subscribe before replay: no gap
-        try:
-            replay = await self._log_after(prefix, after) if after < self._rev else []
-            if after < self._compact_rev:  # compacted while we read
-                raise Compacted(after, self._compact_rev)
-        except BaseException:
-            self.broadcaster.unsubscribe(sub)
-            raise
-        return Watcher(self.broadcaster, sub, replay, after)
 
 
 def _fail(batch: list[_Op], error: Exception | None) -> None:

@@ -35,6 +35,7 @@ from minikube_py.store.history import History
 from minikube_py.store.index import prefix_end
 from minikube_py.store.interface import Entry
 from minikube_py.store.revisioned import Batch, RevisionedStore
+from minikube_py.store.snapshotfile import SCHEMA
 from minikube_py.store.watch import Event
 
 log = logging.getLogger(__name__)
@@ -48,25 +49,6 @@ JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024  # what a checkpoint leaves of the WAL, at
 VACUUM_PAGES = 32_768  # pages (of 8 KiB) given back per compaction, at most: 256 MiB
 VACUUM_STEP = 1_024  # pages per step (~50 ms here); writes that wait end the steps
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS objects (
-    key TEXT PRIMARY KEY,
-    value BLOB NOT NULL,
-    create_rev INTEGER NOT NULL,
-    mod_rev INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS log (
-    rev INTEGER PRIMARY KEY,
-    type TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value BLOB NOT NULL,
-    prev_value BLOB
-);
-CREATE TABLE IF NOT EXISTS meta (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-"""
 
 
 class SqliteStorage(RevisionedStore):
