@@ -34,6 +34,7 @@ from minikube_py.api.kinds.core import (
     serviceaccount,
 )
 from minikube_py.api.kinds.discovery import endpointslice
+from minikube_py.api.kinds.events import event as events_event
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
@@ -56,6 +57,7 @@ REGISTRY.add(node.RESOURCE)
 REGISTRY.add(configmap.RESOURCE)
 REGISTRY.add(secret.RESOURCE)
 REGISTRY.add(event.RESOURCE)
+REGISTRY.add(events_event.RESOURCE)
 REGISTRY.add(serviceaccount.RESOURCE)
 REGISTRY.add(resourcequota.RESOURCE)
 REGISTRY.add(limitrange.RESOURCE)

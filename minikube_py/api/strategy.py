@@ -85,6 +85,17 @@ class Strategy:
     def warnings_on_create(self, obj: dict[str, Any]) -> list[str]:
         return []
 
+    # -- versions --------------------------------------------------------------------------
+
+    def to_storage(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The object in its stored version (a kind ``stored_as`` another converts here:
+        Kubernetes' conversion to the storage version). May change ``obj``."""
+        return obj
+
+    def from_storage(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A stored object in this kind's version (the inverse of :meth:`to_storage`)."""
+        return obj
+
     # -- delete ----------------------------------------------------------------------------
 
     def grace_period(self, obj: dict[str, Any], requested: int | None) -> int | None:

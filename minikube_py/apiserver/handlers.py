@@ -104,8 +104,8 @@ class ResourceHandlers:
             def render_event(obj: dict[str, Any], first: bool) -> dict[str, Any]:
                 return partial_metadata(obj) if obj.get("kind") == rt.kind else obj
 
-        stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
-                                  req.disconnected)
+        stream = await open_watch(self.rest.storage_for(rt), rt, ns, name, opts, match,
+                                  render_event, req.disconnected)
         if req.method == "HEAD":
             await stream.aclose()  # type: ignore[attr-defined]
             return ApiResponse(200, raw=b"")

@@ -41,6 +41,7 @@ from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
+from minikube_py.apiserver.conversion import ConvertingStorage
 from minikube_py.apiserver.freshness import require_revision
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
@@ -152,6 +153,18 @@ class RestStorage:
         self.allocators: dict[str, ClusterIPAllocator | NodePortAllocator] = {
             "cluster-ip": ClusterIPAllocator(self._services),
             "node-port": NodePortAllocator(self._services)}
+        self._views: dict[tuple[str, str, str], Storage] = {}
+
+    def storage_for(self, rt: ResourceType) -> Storage:
+        """The store as ``rt`` sees it: itself, or for a second version of another type's
+        objects (``rt.stored_as``) a view that converts (``conversion.py``)."""
+        if rt.stored_as is None:
+            return self.store
+        key = (rt.group, rt.version, rt.plural)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = ConvertingStorage(self.store, rt)
+        return view
 
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.require("", "v1", "services")
@@ -161,12 +174,12 @@ class RestStorage:
 
     def find(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
         """The object, or None (what admission plugins read)."""
-        entry = self.store.get(rt.key(namespace, name))
+        entry = self.storage_for(rt).get(rt.key(namespace, name))
         return entry.decode() if entry is not None else None
 
     def find_all(self, rt: ResourceType) -> list[dict[str, Any]]:
         """Every object of a resource at the latest revision (what admission plugins list)."""
-        entries, _ = self.store.list_prefix(rt.prefix())
+        entries, _ = self.storage_for(rt).list_prefix(rt.prefix())
         return [entry.decode() for entry in entries]
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
@@ -194,7 +207,7 @@ class RestStorage:
             if rev is None or rev >= self.store.revision:
                 entries, rev = self._current(rt, namespace, start, opts, rev, fetch)
             else:
-                entries = await self.store.list_at(prefix, rev, start, fetch)
+                entries = await self.storage_for(rt).list_at(prefix, rev, start, fetch)
         page: list[Entry] = []
         decoded: list[dict[str, Any]] = []
         for entry in entries:
@@ -206,7 +219,7 @@ class RestStorage:
             if opts.limit is not None and len(page) >= opts.limit:
                 token = encode_continue(rev, page[-1].key, prefix)
                 # As Kubernetes: a count of what is left only when nothing is filtered out.
-                remaining = None if selecting else self.store.count(prefix, entry.key)
+                remaining = None if selecting else self.storage_for(rt).count(prefix, entry.key)
                 return Listed(page, decoded if selecting else None, rev, token, remaining)
             page.append(entry)
             if obj is not None:
@@ -221,16 +234,16 @@ class RestStorage:
         prefix = rt.prefix(namespace)
         name = opts.field_selector.requires_exact_match("metadata.name")
         if name is not None and (namespace or not rt.namespaced):
-            entry = self.store.get(rt.key(namespace, name))
+            entry = self.storage_for(rt).get(rt.key(namespace, name))
             found = [entry] if entry is not None and entry.key >= start else []
             return found, self.store.revision if rev is None else rev
         candidates = None
         for index, values in _index_queries(rt, opts):
-            hits = self.store.lookup(prefix, index, values)
+            hits = self.storage_for(rt).lookup(prefix, index, values)
             if hits is not None and (candidates is None or len(hits) < len(candidates)):
                 candidates = hits
         if candidates is None:
-            entries, now = self.store.list_prefix(prefix, start, limit)
+            entries, now = self.storage_for(rt).list_prefix(prefix, start, limit)
         else:
             now = self.store.revision
             entries = candidates[bisect.bisect_left([e.key for e in candidates], start):] \
@@ -292,15 +305,15 @@ class RestStorage:
         await self.admission.validate(ctx)
         warnings += rt.strategy.warnings_on_create(obj)
         key = rt.key(namespace, name)
-        if self.store.get(key) is not None:
+        if self.storage_for(rt).get(key) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
         with contextlib.ExitStack() as allocations, store_errors(rt, name):
             for allocation in rt.strategy.allocations:
                 allocations.enter_context(self.allocators[allocation].allocate(obj))
             if opts.dry_run:
-                self.store.check_size(obj, key)
+                self.storage_for(rt).check_size(obj, key)
                 return Written(obj, warnings, created=True)
-            stored = await self.store.create(key, obj)
+            stored = await self.storage_for(rt).create(key, obj)
         return Written(stored, warnings, created=True)
 
     # -- update ------------------------------------------------------------------------------
@@ -333,8 +346,8 @@ class RestStorage:
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
         with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
-                                                        retry=expected is None)
+            stored = await self.storage_for(rt).guaranteed_update(
+                rt.key(namespace, name), try_update, retry=expected is None)
         return Written(stored, warnings)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
@@ -368,7 +381,8 @@ class RestStorage:
                                                subresource, opts.dry_run, manager=manager)
 
         with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+            stored = await self.storage_for(rt).guaranteed_update(
+                rt.key(namespace, name), try_update)
         return Written(stored, warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
@@ -414,8 +428,8 @@ class RestStorage:
                                                opts.dry_run, manager=None)
 
         with allocation_scope(), store_errors(rt, name):
-            stored = await self.store.guaranteed_update(rt.key(namespace, name), try_update,
-                                                        create=True)
+            stored = await self.storage_for(rt).guaranteed_update(
+                rt.key(namespace, name), try_update, create=True)
         return Written(stored, warnings, created=created)
 
     async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
@@ -444,7 +458,7 @@ class RestStorage:
         if not subresource:
             self._allocate_update(rt, new, old)
         if dry_run:
-            self.store.check_size(new, rt.key(namespace, name))
+            self.storage_for(rt).check_size(new, rt.key(namespace, name))
             return Keep(new)
         if lifecycle.finalized(rt, new):
             return Remove()
@@ -506,7 +520,7 @@ class RestStorage:
             return Write(obj) if pending else Remove()
 
         with store_errors(rt, name):
-            obj = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+            obj = await self.storage_for(rt).guaranteed_update(rt.key(namespace, name), try_update)
         return Deleted(obj, removed)
 
     async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
@@ -643,6 +657,8 @@ def field_index(field_name: str) -> str:
 def register_field_indexes(store: Storage, types: Iterable[ResourceType]) -> None:
     """Index every kind's indexed fields in the store (each is built on first use)."""
     for rt in types:
+        if rt.stored_as is not None:
+            continue  # the stored type's indexes serve it (its selectors match converted)
         for field_name in rt.strategy.indexed_fields:
             store.register_index(field_index(field_name), rt.prefix(),
                                  _field_values(rt, field_name))

@@ -74,7 +74,8 @@ class GarbageCollector(Controller):
         self.nodes: dict[str, Node] = {}
         self.dependents_of: dict[str, set[str]] = {}
         for rt in registry:
-            if {"list", "watch", "delete"} <= set(rt.verbs):
+            # One version of each stored resource (another version shows the same objects).
+            if rt.stored_as is None and {"list", "watch", "delete"} <= set(rt.verbs):
                 self._observe_type(rt)
 
     def _observe_type(self, rt: ResourceType) -> None:

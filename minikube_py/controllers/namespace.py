@@ -47,7 +47,7 @@ class NamespaceController(Controller):
         namespaces = registry.by_path("", "v1", "namespaces")
         assert namespaces is not None
         self.namespaces = namespaces
-        self.content = [rt for rt in registry if rt.namespaced
+        self.content = [rt for rt in registry if rt.namespaced and rt.stored_as is None
                         and {"list", "delete", "deletecollection"} <= set(rt.verbs)]
         self.grace = grace
         self.lister = self.informer(namespaces).lister
