@@ -35,6 +35,8 @@ from minikube_py.api.kinds.core import (
 )
 from minikube_py.api.kinds.discovery import endpointslice
 from minikube_py.api.kinds.events import event as events_event
+from minikube_py.api.kinds.networking import ingress, ingressclass, networkpolicy
+from minikube_py.api.kinds.node import runtimeclass
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
     ALL_VERBS,
@@ -74,3 +76,7 @@ REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
+REGISTRY.add(ingress.RESOURCE)
+REGISTRY.add(ingressclass.RESOURCE)
+REGISTRY.add(networkpolicy.RESOURCE)
+REGISTRY.add(runtimeclass.RESOURCE)

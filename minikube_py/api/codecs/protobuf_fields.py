@@ -1981,4 +1981,233 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
     "io.k8s.apimachinery.pkg.apis.meta.v1.ShardInfo": {
         1: ("selector", "string"),
     },
+    "io.k8s.api.networking.v1.HTTPIngressPath": {
+        1: ("path", "string"),
+        3: ("pathType", "*string"),
+        2: ("backend", "io.k8s.api.networking.v1.IngressBackend"),
+    },
+    "io.k8s.api.networking.v1.HTTPIngressRuleValue": {
+        1: ("paths", "[]io.k8s.api.networking.v1.HTTPIngressPath"),
+    },
+    "io.k8s.api.networking.v1.IPBlock": {
+        1: ("cidr", "string"),
+        2: ("except", "[]string"),
+    },
+    "io.k8s.api.networking.v1.Ingress": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.networking.v1.IngressSpec"),
+        3: ("status", "io.k8s.api.networking.v1.IngressStatus"),
+    },
+    "io.k8s.api.networking.v1.IngressBackend": {
+        4: ("service", "*io.k8s.api.networking.v1.IngressServiceBackend"),
+        3: ("resource", "*io.k8s.api.core.v1.TypedLocalObjectReference"),
+    },
+    "io.k8s.api.networking.v1.IngressClass": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.networking.v1.IngressClassSpec"),
+    },
+    "io.k8s.api.networking.v1.IngressClassParametersReference": {
+        1: ("apiGroup", "*string"),
+        2: ("kind", "string"),
+        3: ("name", "string"),
+        4: ("scope", "*string"),
+        5: ("namespace", "*string"),
+    },
+    "io.k8s.api.networking.v1.IngressClassSpec": {
+        1: ("controller", "string"),
+        2: ("parameters", "*io.k8s.api.networking.v1.IngressClassParametersReference"),
+    },
+    "io.k8s.api.networking.v1.IngressLoadBalancerIngress": {
+        1: ("ip", "string"),
+        2: ("hostname", "string"),
+        4: ("ports", "[]io.k8s.api.networking.v1.IngressPortStatus"),
+    },
+    "io.k8s.api.networking.v1.IngressLoadBalancerStatus": {
+        1: ("ingress", "[]io.k8s.api.networking.v1.IngressLoadBalancerIngress"),
+    },
+    "io.k8s.api.networking.v1.IngressPortStatus": {
+        1: ("port", "int32"),
+        2: ("protocol", "string"),
+        3: ("error", "*string"),
+    },
+    "io.k8s.api.networking.v1.IngressRule": {
+        1: ("host", "string"),
+        2: ("", "io.k8s.api.networking.v1.IngressRuleValue"),
+    },
+    "io.k8s.api.networking.v1.IngressRuleValue": {
+        1: ("http", "*io.k8s.api.networking.v1.HTTPIngressRuleValue"),
+    },
+    "io.k8s.api.networking.v1.IngressServiceBackend": {
+        1: ("name", "string"),
+        2: ("port", "io.k8s.api.networking.v1.ServiceBackendPort"),
+    },
+    "io.k8s.api.networking.v1.IngressSpec": {
+        4: ("ingressClassName", "*string"),
+        1: ("defaultBackend", "*io.k8s.api.networking.v1.IngressBackend"),
+        2: ("tls", "[]io.k8s.api.networking.v1.IngressTLS"),
+        3: ("rules", "[]io.k8s.api.networking.v1.IngressRule"),
+    },
+    "io.k8s.api.networking.v1.IngressStatus": {
+        1: ("loadBalancer", "io.k8s.api.networking.v1.IngressLoadBalancerStatus"),
+    },
+    "io.k8s.api.networking.v1.IngressTLS": {
+        1: ("hosts", "[]string"),
+        2: ("secretName", "string"),
+    },
+    "io.k8s.api.networking.v1.NetworkPolicy": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.networking.v1.NetworkPolicySpec"),
+    },
+    "io.k8s.api.networking.v1.NetworkPolicyEgressRule": {
+        1: ("ports", "[]io.k8s.api.networking.v1.NetworkPolicyPort"),
+        2: ("to", "[]io.k8s.api.networking.v1.NetworkPolicyPeer"),
+    },
+    "io.k8s.api.networking.v1.NetworkPolicyIngressRule": {
+        1: ("ports", "[]io.k8s.api.networking.v1.NetworkPolicyPort"),
+        2: ("from", "[]io.k8s.api.networking.v1.NetworkPolicyPeer"),
+    },
+    "io.k8s.api.networking.v1.NetworkPolicyPeer": {
+        1: ("podSelector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        2: ("namespaceSelector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        3: ("ipBlock", "*io.k8s.api.networking.v1.IPBlock"),
+    },
+    "io.k8s.api.networking.v1.NetworkPolicyPort": {
+        1: ("protocol", "*string"),
+        2: ("port", "*io.k8s.apimachinery.pkg.util.intstr.IntOrString"),
+        3: ("endPort", "*int32"),
+    },
+    "io.k8s.api.networking.v1.NetworkPolicySpec": {
+        1: ("podSelector", "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        2: ("ingress", "[]io.k8s.api.networking.v1.NetworkPolicyIngressRule"),
+        3: ("egress", "[]io.k8s.api.networking.v1.NetworkPolicyEgressRule"),
+        4: ("policyTypes", "[]string"),
+    },
+    "io.k8s.api.networking.v1.ServiceBackendPort": {
+        1: ("name", "string"),
+        2: ("number", "int32"),
+    },
+    "io.k8s.api.node.v1.Overhead": {
+        1: ("podFixed", "map[string]io.k8s.apimachinery.pkg.api.resource.Quantity"),
+    },
+    "io.k8s.api.node.v1.RuntimeClass": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("handler", "string"),
+        3: ("overhead", "*io.k8s.api.node.v1.Overhead"),
+        4: ("scheduling", "*io.k8s.api.node.v1.Scheduling"),
+    },
+    "io.k8s.api.node.v1.Scheduling": {
+        1: ("nodeSelector", "map[string]string"),
+        2: ("tolerations", "[]io.k8s.api.core.v1.Toleration"),
+    },
+    "io.k8s.api.events.v1.Event": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("eventTime", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"),
+        3: ("series", "*io.k8s.api.events.v1.EventSeries"),
+        4: ("reportingController", "string"),
+        5: ("reportingInstance", "string"),
+        6: ("action", "string"),
+        7: ("reason", "string"),
+        8: ("regarding", "io.k8s.api.core.v1.ObjectReference"),
+        9: ("related", "*io.k8s.api.core.v1.ObjectReference"),
+        10: ("note", "string"),
+        11: ("type", "string"),
+        12: ("deprecatedSource", "io.k8s.api.core.v1.EventSource"),
+        13: ("deprecatedFirstTimestamp", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        14: ("deprecatedLastTimestamp", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        15: ("deprecatedCount", "int32"),
+    },
+    "io.k8s.api.events.v1.EventSeries": {
+        1: ("count", "int32"),
+        2: ("lastObservedTime", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"),
+    },
+    "io.k8s.api.admissionregistration.v1.MatchCondition": {
+        1: ("name", "string"),
+        2: ("expression", "string"),
+    },
+    "io.k8s.api.admissionregistration.v1.MutatingWebhook": {
+        1: ("name", "string"),
+        2: ("clientConfig", "io.k8s.api.admissionregistration.v1.WebhookClientConfig"),
+        3: ("rules", "[]io.k8s.api.admissionregistration.v1.RuleWithOperations"),
+        4: ("failurePolicy", "*string"),
+        9: ("matchPolicy", "*string"),
+        5: ("namespaceSelector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        11: ("objectSelector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        6: ("sideEffects", "*string"),
+        7: ("timeoutSeconds", "*int32"),
+        8: ("admissionReviewVersions", "[]string"),
+        10: ("reinvocationPolicy", "*string"),
+        12: ("matchConditions", "[]io.k8s.api.admissionregistration.v1.MatchCondition"),
+    },
+    "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("webhooks", "[]io.k8s.api.admissionregistration.v1.MutatingWebhook"),
+    },
+    "io.k8s.api.admissionregistration.v1.Rule": {
+        1: ("apiGroups", "[]string"),
+        2: ("apiVersions", "[]string"),
+        3: ("resources", "[]string"),
+        4: ("scope", "*string"),
+    },
+    "io.k8s.api.admissionregistration.v1.RuleWithOperations": {
+        1: ("operations", "[]string"),
+        2: ("", "io.k8s.api.admissionregistration.v1.Rule"),
+    },
+    "io.k8s.api.admissionregistration.v1.ServiceReference": {
+        1: ("namespace", "string"),
+        2: ("name", "string"),
+        3: ("path", "*string"),
+        4: ("port", "*int32"),
+    },
+    "io.k8s.api.admissionregistration.v1.ValidatingWebhook": {
+        1: ("name", "string"),
+        2: ("clientConfig", "io.k8s.api.admissionregistration.v1.WebhookClientConfig"),
+        3: ("rules", "[]io.k8s.api.admissionregistration.v1.RuleWithOperations"),
+        4: ("failurePolicy", "*string"),
+        9: ("matchPolicy", "*string"),
+        5: ("namespaceSelector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        10: ("objectSelector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        6: ("sideEffects", "*string"),
+        7: ("timeoutSeconds", "*int32"),
+        8: ("admissionReviewVersions", "[]string"),
+        11: ("matchConditions", "[]io.k8s.api.admissionregistration.v1.MatchCondition"),
+    },
+    "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("webhooks", "[]io.k8s.api.admissionregistration.v1.ValidatingWebhook"),
+    },
+    "io.k8s.api.admissionregistration.v1.WebhookClientConfig": {
+        3: ("url", "*string"),
+        1: ("service", "*io.k8s.api.admissionregistration.v1.ServiceReference"),
+        2: ("caBundle", "bytes"),
+    },
+    "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec"),
+        3: ("status", "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus"),
+    },
+    "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition": {
+        1: ("type", "string"),
+        2: ("status", "string"),
+        3: ("lastTransitionTime", "io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        4: ("reason", "string"),
+        5: ("message", "string"),
+    },
+    "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec": {
+        1: ("service", "*io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference"),
+        2: ("group", "string"),
+        3: ("version", "string"),
+        4: ("insecureSkipTLSVerify", "bool"),
+        5: ("caBundle", "bytes"),
+        7: ("groupPriorityMinimum", "int32"),
+        8: ("versionPriority", "int32"),
+    },
+    "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus": {
+        1: ("conditions",
+            "[]io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition"),
+    },
+    "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference": {
+        1: ("namespace", "string"),
+        2: ("name", "string"),
+        3: ("port", "*int32"),
+    },
 }
