@@ -7,6 +7,11 @@ of ``api/kinds`` (its resource type and its strategy); see docs/ARCHITECTURE.md 
 
 from __future__ import annotations
 
+from minikube_py.api.kinds.admissionregistration import (
+    mutatingwebhookconfiguration,
+    validatingwebhookconfiguration,
+)
+from minikube_py.api.kinds.apiregistration import apiservice
 from minikube_py.api.kinds.apps import (
     controllerrevision,
     daemonset,
@@ -80,3 +85,6 @@ REGISTRY.add(ingress.RESOURCE)
 REGISTRY.add(ingressclass.RESOURCE)
 REGISTRY.add(networkpolicy.RESOURCE)
 REGISTRY.add(runtimeclass.RESOURCE)
+REGISTRY.add(validatingwebhookconfiguration.RESOURCE)
+REGISTRY.add(mutatingwebhookconfiguration.RESOURCE)
+REGISTRY.add(apiservice.RESOURCE)

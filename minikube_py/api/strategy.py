@@ -51,6 +51,9 @@ class Strategy:
     allocations: ClassVar[tuple[str, ...]] = ()
     #: Whether an object may still be created in a namespace that is terminating.
     creatable_in_terminating_namespace: ClassVar[bool] = False
+    #: Whether admission webhooks are called for writes of this kind (Kubernetes never
+    #: calls them for webhook configurations, so a broken webhook cannot lock them out).
+    webhook_admission: ClassVar[bool] = True
 
     # -- create and update -----------------------------------------------------------------
 

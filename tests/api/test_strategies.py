@@ -79,6 +79,19 @@ SAMPLES: dict[str, Object] = {
     "IngressClass": {"spec": {"controller": "example.com/ingress"}},
     "NetworkPolicy": {"spec": {"podSelector": {}}},
     "RuntimeClass": {"handler": "runc"},
+    "ValidatingWebhookConfiguration": {"webhooks": [{
+        "name": "v.example.com", "clientConfig": {"url": "https://example.com/v"},
+        "sideEffects": "None", "admissionReviewVersions": ["v1"],
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
+                   "resources": ["pods", "pods/status"]}]}]},
+    "MutatingWebhookConfiguration": {"webhooks": [{
+        "name": "m.example.com", "sideEffects": "NoneOnDryRun",
+        "clientConfig": {"service": {"namespace": "default", "name": "hook"}},
+        "admissionReviewVersions": ["v1"],
+        "rules": [{"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"],
+                   "resources": ["*/*"]}]}]},
+    "APIService": {"metadata": {"name": "v1.example.com"}, "spec": {"group": "example.com", "version": "v1",
+                            "groupPriorityMinimum": 1000, "versionPriority": 15}},
 }
 
 
@@ -95,8 +108,9 @@ def sample(rt: ResourceType, **meta: Any) -> Object:
     metadata: Object = {"name": "x", "uid": "u-1", **meta}
     if rt.namespaced:
         metadata["namespace"] = "default"
-    obj = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": metadata,
-           **copy.deepcopy(SAMPLES[key(rt)])}
+    body = copy.deepcopy(SAMPLES[key(rt)])
+    metadata.update(body.pop("metadata", {}))  # a kind whose names have a form of their own
+    obj = {"apiVersion": rt.api_version, "kind": rt.kind, "metadata": metadata, **body}
     rt.strategy.default(obj)
     return obj
 
