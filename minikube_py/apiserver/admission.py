@@ -9,6 +9,9 @@ then validating plugins (they may only refuse). The chain the apiserver uses:
 - validating: NamespaceLifecycle (no new content in a namespace that is missing or
   terminating; the system namespaces cannot be deleted).
 
+Last in each list, the admission webhooks (``apiserver/webhooks/``): the mutating and
+validating webhook configurations users store, called for the requests they match.
+
 Later issues add LimitRanger, ResourceQuota and ServiceAccount here.
 """
 
@@ -33,6 +36,9 @@ class WriteContext:
     obj: dict[str, Any] | None
     old: dict[str, Any] | None
     subresource: str = ""
+    dry_run: bool = False
+    #: Warnings for the client (admission webhooks' answers), sent as Warning headers.
+    warnings: list[str] = field(default_factory=list)
 
 
 Admit = Callable[[WriteContext], Awaitable[None]]

@@ -299,11 +299,11 @@ class RestStorage:
             meta.pop("managedFields", None)
             record_update(None, obj, manager=manager, schema=rt.schema, now=clock.rfc3339())
         lifecycle.fill_empty_status(rt, obj)  # after managedFields: no one owns an empty status
-        ctx = WriteContext(rt, "CREATE", namespace, name, obj, None)
+        ctx = WriteContext(rt, "CREATE", namespace, name, obj, None, dry_run=opts.dry_run)
         await self.admission.mutate(ctx)
         self._validate(rt, obj, validation.validate(rt, obj))
         await self.admission.validate(ctx)
-        warnings += rt.strategy.warnings_on_create(obj)
+        warnings += ctx.warnings + rt.strategy.warnings_on_create(obj)
         key = rt.key(namespace, name)
         if self.storage_for(rt).get(key) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
@@ -335,20 +335,23 @@ class RestStorage:
             with store_errors(rt, name):
                 versioner.parse(expected)
 
+        admitted: list[str] = []  # admission's warnings, of the last attempt
+
         async def try_update(entry: Entry | None) -> Decision:
             assert entry is not None
             if expected is not None and str(expected) != str(entry.mod_rev):
                 raise Conflict.of(rt.group, rt.plural, name, MODIFIED)
+            admitted.clear()
             return await self._update_decision(rt, namespace, name, jsonutil.copy(obj),
                                                entry.decode(), subresource, opts.dry_run,
-                                               manager=manager)
+                                               manager=manager, warnings=admitted)
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
         with allocation_scope(), store_errors(rt, name):
             stored = await self.storage_for(rt).guaranteed_update(
                 rt.key(namespace, name), try_update, retry=expected is None)
-        return Written(stored, warnings)
+        return Written(stored, warnings + admitted)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
                     content_type: str, *, opts: WriteOptions, manager: str,
@@ -378,7 +381,8 @@ class RestStorage:
             warnings[:] = self._decode(rt, patched, opts.field_validation or "Warn", name,
                                        [f"patch: {d}" for d in duplicates])
             return await self._update_decision(rt, namespace, name, patched, current,
-                                               subresource, opts.dry_run, manager=manager)
+                                               subresource, opts.dry_run, manager=manager,
+                                               warnings=warnings)
 
         with allocation_scope(), store_errors(rt, name):
             stored = await self.storage_for(rt).guaranteed_update(
@@ -423,18 +427,23 @@ class RestStorage:
                 except AlreadyExists as exc:  # created meanwhile: apply to it instead
                     raise KeyExists(rt.key(namespace, name)) from exc
                 created = True
+                admitted[:] = written.warnings
                 return Keep(written.obj)
+            admitted[:] = []
             return await self._update_decision(rt, namespace, name, new, live, "",
-                                               opts.dry_run, manager=None)
+                                               opts.dry_run, manager=None, warnings=admitted)
 
+        admitted: list[str] = []  # admission's warnings, of the last attempt
         with allocation_scope(), store_errors(rt, name):
             stored = await self.storage_for(rt).guaranteed_update(
                 rt.key(namespace, name), try_update, create=True)
+        warnings += admitted
         return Written(stored, warnings, created=created)
 
     async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
                                new: dict[str, Any], old: dict[str, Any], subresource: str,
-                               dry_run: bool, manager: str | None) -> Decision:
+                               dry_run: bool, manager: str | None,
+                               warnings: list[str] | None = None) -> Decision:
         """The shared tail of update, patch and apply: what to store. ``manager`` takes
         ownership of the fields it changed (the apply path passes None: its result already
         carries its managedFields). ``subresource`` is status, finalize, scale or ""."""
@@ -451,10 +460,13 @@ class RestStorage:
             record_update(old, new, manager=manager, schema=rt.schema, now=clock.rfc3339(),
                           subresource=subresource)
         lifecycle.fill_empty_status(rt, new)
-        ctx = WriteContext(rt, "UPDATE", namespace, name, new, old, subresource)
+        ctx = WriteContext(rt, "UPDATE", namespace, name, new, old, subresource,
+                           dry_run=dry_run)
         await self.admission.mutate(ctx)
         self._validate(rt, new, validation.validate_update(rt, new, old))
         await self.admission.validate(ctx)
+        if warnings is not None:
+            warnings.extend(ctx.warnings)
         if not subresource:
             self._allocate_update(rt, new, old)
         if dry_run:
@@ -508,7 +520,8 @@ class RestStorage:
                                   f"Precondition failed: ResourceVersion in precondition: "
                                   f"{options.precondition_rv}, ResourceVersion in object meta: "
                                   f"{entry.mod_rev}")
-            await self.admission.validate(WriteContext(rt, "DELETE", namespace, name, None, obj))
+            await self.admission.validate(WriteContext(rt, "DELETE", namespace, name, None, obj,
+                                                       dry_run=options.dry_run))
             refused = rt.strategy.deletion_in_progress(obj)
             if refused:
                 raise Conflict.of(rt.group, rt.plural, name, refused)

@@ -38,6 +38,7 @@ from minikube_py.apiserver.admission import default_admission
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.options import Query
 from minikube_py.apiserver.rest import RestStorage, register_field_indexes
+from minikube_py.apiserver.webhooks.dispatcher import REQUEST_USER, WebhookAdmission
 from minikube_py.store.errors import StoreClosed, Unencodable
 from minikube_py.store.interface import Storage
 from minikube_py.util import textsafe
@@ -96,6 +97,11 @@ class ApiServer:
         self.registry = registry
         self.rest = RestStorage(store)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
+        # Users' admission webhooks, last of each half of the chain (as Kubernetes orders
+        # MutatingAdmissionWebhook and ValidatingAdmissionWebhook).
+        self.webhooks = WebhookAdmission(store, self.rest.find)
+        self.rest.admission.mutating.append(self.webhooks.mutate)
+        self.rest.admission.validating.append(self.webhooks.validate)
         register_field_indexes(store, registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
@@ -110,6 +116,7 @@ class ApiServer:
 
     async def handle(self, req: ApiRequest) -> ApiResponse:
         self.requests_total += 1
+        user = REQUEST_USER.set(req.user)  # who admission webhooks are told is asking
         try:
             info = requestinfo.parse(req.method, req.path, req.query)
             if not info.is_resource:
@@ -124,6 +131,8 @@ class ApiServer:
         except Exception as exc:  # a bug: answer 500 with the reason, log the traceback
             log.exception("internal error serving %s %s", req.method, req.path)
             return status_response(InternalError(f"Internal error occurred: {exc!r}"))
+        finally:
+            REQUEST_USER.reset(user)
 
     # -- non-resource paths ------------------------------------------------------------------
 

@@ -90,7 +90,8 @@ SAMPLES: dict[str, Object] = {
         "admissionReviewVersions": ["v1"],
         "rules": [{"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"],
                    "resources": ["*/*"]}]}]},
-    "APIService": {"metadata": {"name": "v1.example.com"}, "spec": {"group": "example.com", "version": "v1",
+    "APIService": {"metadata": {"name": "v1.example.com"},
+                   "spec": {"group": "example.com", "version": "v1",
                             "groupPriorityMinimum": 1000, "versionPriority": 15}},
 }
 

@@ -1,0 +1,236 @@
+"""The admission webhook plugins: MutatingAdmissionWebhook and ValidatingAdmissionWebhook,
+as the apiserver's admission chain runs them (``apiserver/admission.py``: mutating plugins,
+validation, validating plugins), for every kind whose strategy allows webhooks.
+
+Mutating webhooks are called one at a time, ordered by configuration name and then as
+listed; each may answer a base64 JSONPatch that is applied to the object at once (the next
+webhook sees it; validation runs after all of them). A webhook with
+``reinvocationPolicy: IfNeeded`` is called once more when a later one changed the object.
+Validating webhooks are called concurrently; any refusal refuses the request. A refusal is
+the webhook's Status, its message prefixed ``admission webhook "<name>" denied the
+request``; a webhook that cannot be called refuses it (500) under ``failurePolicy: Fail``
+and is skipped under ``Ignore``. A dry run is refused by webhooks with side effects. The
+warnings of the answers become the response's Warning headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextvars
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from minikube_py.api.errors import BadRequest, InternalError, StatusError, from_status
+from minikube_py.api.machinery.jsonpatch import apply_json_patch
+from minikube_py.api.registry import REGISTRY
+from minikube_py.api.validation.structural import decode
+from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
+from minikube_py.apiserver.admission import WriteContext
+from minikube_py.apiserver.webhooks import client
+from minikube_py.apiserver.webhooks.cache import StoredObjects
+from minikube_py.apiserver.webhooks.matching import namespace_object_labels, webhook_matches
+from minikube_py.store.interface import Storage
+from minikube_py.util import jsonutil
+
+log = logging.getLogger(__name__)
+
+REVIEW_VERSION = "admission.k8s.io/v1"
+NO_SIDE_EFFECTS = ("None", "NoneOnDryRun")
+_OPTIONS_KIND = {"CREATE": "CreateOptions", "UPDATE": "UpdateOptions", "DELETE": "DeleteOptions"}
+
+#: Who makes the request being admitted (set by the apiserver for each request).
+REQUEST_USER: contextvars.ContextVar[UserInfo] = contextvars.ContextVar(
+    "request_user", default=SYSTEM_ADMIN)
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One webhook of a stored configuration."""
+
+    configuration: str
+    spec: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.spec.get("name") or "")
+
+
+class WebhookAdmission:
+    """Both plugins over the stored configurations; ``get`` reads objects (namespaces,
+    services, endpoints) as admission may."""
+
+    def __init__(self, store: Storage, get: client.Getter) -> None:
+        self.get = get
+        self.validating_configs = StoredObjects(store, REGISTRY.require(
+            "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations"))
+        self.mutating_configs = StoredObjects(store, REGISTRY.require(
+            "admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"))
+
+    # -- which webhooks ----------------------------------------------------------------------
+
+    async def _matching(self, configs: StoredObjects, ctx: WriteContext) -> list[Hook]:
+        if not ctx.rt.strategy.webhook_admission:
+            return []
+        hooks = [Hook(str(c["metadata"]["name"]), h) for c in await configs.objects()
+                 for h in c.get("webhooks") or [] if isinstance(h, dict)]
+        if not hooks:
+            return []
+        labels = self._namespace_labels(ctx)
+        return [h for h in hooks if webhook_matches(h.spec, ctx, labels)]
+
+    def _namespace_labels(self, ctx: WriteContext) -> dict[str, str] | None:
+        namespaces = REGISTRY.require("", "v1", "namespaces")
+        if ctx.rt is namespaces:
+            return namespace_object_labels(ctx)
+        if not ctx.rt.namespaced:
+            return None
+        ns = self.get(namespaces, "", ctx.namespace) or {}
+        labels = (ns.get("metadata") or {}).get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    # -- the plugins -------------------------------------------------------------------------
+
+    async def mutate(self, ctx: WriteContext) -> None:
+        if ctx.operation not in ("CREATE", "UPDATE") or ctx.obj is None:
+            return
+        hooks = await self._matching(self.mutating_configs, ctx)
+        changed_after: dict[str, bool] = {}
+        for hook in hooks:
+            if await self._mutate_once(hook, ctx):
+                for name in changed_after:
+                    changed_after[name] = True
+            changed_after[hook.name] = False
+        # Called again: IfNeeded webhooks that ran before a later webhook changed the object.
+        for hook in hooks:
+            if hook.spec.get("reinvocationPolicy") == "IfNeeded" and changed_after.get(hook.name):
+                await self._mutate_once(hook, ctx)
+
+    async def _mutate_once(self, hook: Hook, ctx: WriteContext) -> bool:
+        """Call one mutating webhook; True if its patch changed the object."""
+        response = await self._review(hook, ctx)
+        if response is None:
+            return False
+        patch = response.get("patch")
+        if not patch:
+            return False
+        if response.get("patchType") != "JSONPatch":
+            raise self._failed(hook, f'unsupported patch type "{response.get("patchType")}"')
+        assert ctx.obj is not None
+        try:
+            operations = jsonutil.loads(base64.b64decode(str(patch), validate=True))
+        except (binascii.Error, ValueError) as exc:
+            raise self._failed(hook, f"invalid patch: {exc}") from exc
+        patched = apply_json_patch(ctx.obj, operations)
+        if not isinstance(patched, dict):
+            raise self._failed(hook, "the patch must leave an object")
+        if ctx.rt.schema is not None:
+            result = decode(ctx.rt.schema, patched)  # unknown fields dropped, as Go decodes
+            if result.type_errors:
+                raise self._failed(hook, "; ".join(result.type_errors))
+        if patched == ctx.obj:
+            return False
+        ctx.obj.clear()
+        ctx.obj.update(patched)
+        return True
+
+    async def validate(self, ctx: WriteContext) -> None:
+        if ctx.operation not in ("CREATE", "UPDATE", "DELETE"):
+            return
+        hooks = await self._matching(self.validating_configs, ctx)
+        if not hooks:
+            return
+        results = await asyncio.gather(*(self._review(h, ctx, validating=True) for h in hooks),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    # -- one call ----------------------------------------------------------------------------
+
+    async def _review(self, hook: Hook, ctx: WriteContext, *,
+                      validating: bool = False) -> dict[str, Any] | None:
+        """Call ``hook``; its response when it allows the request (None when skipped);
+        raises the refusal or, under failurePolicy Fail, the failure."""
+        if ctx.dry_run and hook.spec.get("sideEffects") not in NO_SIDE_EFFECTS:
+            raise BadRequest(f'admission webhook "{hook.name}" does not support dry run')
+        review = self._request(ctx)
+        uid = review["request"]["uid"]
+        try:
+            answer = await client.call(dict(hook.spec), review, self.get)
+            response = _check_answer(answer, uid)
+        except client.WebhookCallError as exc:
+            if hook.spec.get("failurePolicy") == "Ignore":
+                log.warning("failed calling webhook %r (failurePolicy Ignore): %s",
+                            hook.name, exc)
+                return None
+            raise self._failed(hook, str(exc)) from exc
+        warnings = response.get("warnings")
+        if isinstance(warnings, list):
+            ctx.warnings.extend(str(w) for w in warnings)
+        if not response.get("allowed"):
+            raise _denied(hook.name, response.get("status"))
+        if validating and response.get("patch"):
+            raise self._failed(hook, "validating webhook may not return a patch")
+        return response
+
+    @staticmethod
+    def _failed(hook: Hook, why: str) -> StatusError:
+        return InternalError(f'Internal error occurred: failed calling webhook '
+                             f'"{hook.name}": {why}')
+
+    @staticmethod
+    def _request(ctx: WriteContext) -> dict[str, Any]:
+        rt = ctx.rt
+        user = REQUEST_USER.get()
+        kind = {"group": rt.group, "version": rt.version, "kind": rt.kind}
+        resource = {"group": rt.group, "version": rt.version, "resource": rt.plural}
+        request: dict[str, Any] = {
+            "uid": str(uuid.uuid4()), "kind": kind, "resource": resource,
+            "requestKind": kind, "requestResource": resource,
+            "name": ctx.name, "operation": ctx.operation,
+            "userInfo": {"username": user.name, "groups": list(user.groups)},
+            "object": ctx.obj, "oldObject": ctx.old, "dryRun": ctx.dry_run,
+            "options": {"kind": _OPTIONS_KIND[ctx.operation], "apiVersion": "meta.k8s.io/v1"},
+        }
+        if ctx.subresource:
+            request["subResource"] = request["requestSubResource"] = ctx.subresource
+        if ctx.namespace and rt.namespaced:
+            request["namespace"] = ctx.namespace
+        return {"kind": "AdmissionReview", "apiVersion": REVIEW_VERSION, "request": request}
+
+
+def _check_answer(answer: dict[str, Any], uid: str) -> dict[str, Any]:
+    if answer.get("apiVersion") != REVIEW_VERSION or answer.get("kind") != "AdmissionReview":
+        raise client.WebhookCallError(
+            f'received invalid webhook response: expected webhook response of '
+            f'{REVIEW_VERSION}, Kind=AdmissionReview, got '
+            f'{answer.get("apiVersion")}, Kind={answer.get("kind")}')
+    response = answer.get("response")
+    if not isinstance(response, dict):
+        raise client.WebhookCallError("received invalid webhook response: response is nil")
+    if response.get("uid") != uid:
+        raise client.WebhookCallError(f'received invalid webhook response: expected '
+                                      f'response.uid="{uid}", got "{response.get("uid")}"')
+    return response
+
+
+def _denied(name: str, status: Any) -> StatusError:
+    """A refusal as Kubernetes' ToStatusErr makes it: code at least 400, the message
+    prefixed with the webhook's name."""
+    status = dict(status) if isinstance(status, dict) else {}
+    code = status.get("code") if isinstance(status.get("code"), int) else 0
+    code = max(int(code), 400)
+    denied = f'admission webhook "{name}" denied the request'
+    if status.get("message"):
+        message = f"{denied}: {status['message']}"
+    elif status.get("reason"):
+        message = f"{denied}: {status['reason']}"
+    else:
+        message = f"{denied} without explanation"
+    return from_status({"reason": status.get("reason") or "", "message": message,
+                        "details": status.get("details") or {}}, code=code)

@@ -1,0 +1,147 @@
+"""Admission webhooks called by the in-process apiserver: a real HTTPS webhook server with
+its own CA, reached by URL and through a Service's Endpoints."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from minikube_py.api.wire import ApiRequest
+from minikube_py.apiserver.server import ApiServer
+from tests.apiserver.test_verbs import call
+from tests.helpers.webhook_server import WebhookServer
+
+AR = "/apis/admissionregistration.k8s.io/v1"
+CM = "/api/v1/namespaces/default/configmaps"
+
+
+@pytest.fixture(scope="module")
+def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebhookServer]:
+    server = WebhookServer(tmp_path_factory.mktemp("webhook")).start()
+    yield server
+    server.stop()
+
+
+def hook_config(name: str, client: dict[str, Any], *, mutating: bool = False,
+                **extra: Any) -> dict[str, Any]:
+    webhook = {"name": f"{name}.example.com", "clientConfig": client, "sideEffects": "None",
+               "admissionReviewVersions": ["v1"],
+               "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": [""],
+                          "apiVersions": ["v1"], "resources": ["configmaps"]}], **extra}
+    return {"metadata": {"name": name}, "webhooks": [webhook]}
+
+
+def path(mutating: bool) -> str:
+    return f"{AR}/{'mutating' if mutating else 'validating'}webhookconfigurations"
+
+
+async def configure(server: ApiServer, name: str, client: dict[str, Any], *,
+                    mutating: bool = False, **extra: Any) -> None:
+    code, body = await call(server, "POST", path(mutating),
+                            hook_config(name, client, mutating=mutating, **extra))
+    assert code == 201, body
+
+
+async def test_mutating_webhook_labels_created_objects(apiserver: ApiServer,
+                                                       hooks: WebhookServer) -> None:
+    """A mutating webhook's JSONPatch is applied to the created object; its warning is sent;
+    the AdmissionReview it got names the request."""
+    await configure(apiserver, "labeller", {"url": hooks.url("/label"),
+                                            "caBundle": hooks.ca_bundle}, mutating=True)
+    resp = await apiserver.handle(_post(CM, {"metadata": {"name": "m1"}}))
+    assert resp.status == 201, resp.body
+    assert resp.body["metadata"]["labels"] == {"webhook": "seen"}
+    assert resp.warnings == ["labelled by the test webhook"]
+    hook, review = hooks.requests[-1]
+    request = review["request"]
+    assert hook == "label" and request["operation"] == "CREATE"
+    assert request["resource"] == {"group": "", "version": "v1", "resource": "configmaps"}
+    assert request["namespace"] == "default" and request["name"] == "m1"
+    assert request["userInfo"]["username"] == "system:admin"
+    code, stored = await call(apiserver, "GET", f"{CM}/m1")
+    assert stored["metadata"]["labels"] == {"webhook": "seen"}
+    code, secret = await call(apiserver, "POST", "/api/v1/namespaces/default/secrets",
+                              {"metadata": {"name": "s1"}})
+    assert code == 201 and "labels" not in secret["metadata"], "rules select configmaps only"
+
+
+async def test_validating_webhook_denies(apiserver: ApiServer, hooks: WebhookServer) -> None:
+    """A refusal is the webhook's Status, its message prefixed with the webhook's name."""
+    await configure(apiserver, "denier", {"url": hooks.url("/deny"),
+                                          "caBundle": hooks.ca_bundle})
+    code, status = await call(apiserver, "POST", CM, {"metadata": {"name": "deny-me"}})
+    assert code == 403, status
+    assert status["message"] == ('admission webhook "denier.example.com" denied the request: '
+                                 'no objects named deny-me')
+    code, _ = await call(apiserver, "POST", CM, {"metadata": {"name": "fine"}})
+    assert code == 201
+    code, _ = await call(apiserver, "GET", f"{CM}/deny-me")
+    assert code == 404, "nothing was written"
+
+
+async def test_failure_policy_on_unreachable_webhook(apiserver: ApiServer,
+                                                     hooks: WebhookServer) -> None:
+    """An unreachable webhook refuses the request under Fail (500) and is skipped under
+    Ignore; a wrong CA is a failure too."""
+    unreachable = {"url": "https://127.0.0.1:9/x", "caBundle": hooks.ca_bundle}
+    await configure(apiserver, "ignored", unreachable, failurePolicy="Ignore",
+                    objectSelector={"matchLabels": {"policy": "ignore"}})
+    await configure(apiserver, "failing", unreachable, failurePolicy="Fail",
+                    objectSelector={"matchLabels": {"policy": "fail"}})
+    code, _ = await call(apiserver, "POST", CM, {"metadata": {"name": "ig",
+                                                              "labels": {"policy": "ignore"}}})
+    assert code == 201
+    code, status = await call(apiserver, "POST", CM, {"metadata": {"name": "fa",
+                                                                   "labels": {"policy": "fail"}}})
+    assert code == 500, status
+    assert status["message"].startswith('Internal error occurred: failed calling webhook '
+                                        '"failing.example.com": failed to call webhook: Post '
+                                        '"https://127.0.0.1:9/x?timeout=10s"')
+    await configure(apiserver, "wrongca", {"url": hooks.url("/allow")},
+                    objectSelector={"matchLabels": {"policy": "wrongca"}})
+    code, status = await call(apiserver, "POST", CM, {
+        "metadata": {"name": "ca", "labels": {"policy": "wrongca"}}})
+    assert code == 500 and "certificate" in status["message"], status
+
+
+async def test_timeout_is_honoured(apiserver: ApiServer, hooks: WebhookServer) -> None:
+    """A webhook slower than its timeoutSeconds fails the call after that time."""
+    await configure(apiserver, "slow", {"url": hooks.url("/slow"), "caBundle": hooks.ca_bundle},
+                    timeoutSeconds=1, objectSelector={"matchLabels": {"policy": "slow"}})
+    started = time.monotonic()
+    code, status = await call(apiserver, "POST", CM, {"metadata": {"name": "sl",
+                                                                   "labels": {"policy": "slow"}}})
+    assert code == 500 and "context deadline exceeded" in status["message"], status
+    assert time.monotonic() - started < 4
+
+
+async def test_service_reference_through_endpoints(apiserver: ApiServer,
+                                                   hooks: WebhookServer) -> None:
+    """clientConfig.service reaches the webhook through the Service's Endpoints, verifying
+    the certificate for <name>.<namespace>.svc."""
+    code, _ = await call(apiserver, "POST", "/api/v1/namespaces/default/services", {
+        "metadata": {"name": "hook"}, "spec": {"ports": [{"name": "https", "port": 443}]}})
+    assert code == 201
+    code, body = await call(apiserver, "POST", "/api/v1/namespaces/default/endpoints", {
+        "metadata": {"name": "hook"}, "subsets": [{"addresses": [{"ip": "127.0.0.1"}],
+                                                   "ports": [{"name": "https",
+                                                              "port": hooks.port}]}]})
+    assert code == 201, body
+    await configure(apiserver, "bysvc", {"service": {"namespace": "default", "name": "hook",
+                                                     "path": "/label"},
+                                         "caBundle": hooks.ca_bundle}, mutating=True,
+                    objectSelector={"matchLabels": {"via": "service"}})
+    code, obj = await call(apiserver, "POST", CM, {"metadata": {"name": "sv",
+                                                                "labels": {"via": "service"}}})
+    assert code == 201, obj
+    assert obj["metadata"]["labels"] == {"via": "service", "webhook": "seen"}
+
+
+def _post(path: str, body: dict[str, Any]) -> ApiRequest:
+    return ApiRequest("POST", path, body=json.dumps(body).encode(),
+                      content_type="application/json", accept="application/json")
+

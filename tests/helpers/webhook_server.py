@@ -1,0 +1,97 @@
+"""A real admission webhook server for tests: aiohttp over HTTPS on 127.0.0.1, with a CA of
+its own (its PEM, base64, is the ``caBundle``), running in a thread with its own event loop
+so that tests using blocking clients cannot stall it.
+
+Paths: ``/label`` adds the label ``webhook=seen`` (a JSONPatch) and a warning;
+``/deny`` refuses with a message; ``/allow`` allows; ``/slow`` waits 5 s, then allows.
+Every AdmissionReview request received is kept in ``requests``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from minikube_py.apiserver.tls import server_context
+
+HOSTS = ["127.0.0.1", "hook.default.svc"]
+
+
+class WebhookServer:
+    def __init__(self, tmp: Path) -> None:
+        self.dir = tmp
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webhook-server", daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def ca_bundle(self) -> str:
+        return base64.b64encode((self.dir / "ca.crt").read_bytes()).decode()
+
+    def url(self, path: str) -> str:
+        return f"https://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> WebhookServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("webhook server did not start")
+        return self
+
+    def stop(self) -> None:
+        async def cleanup() -> None:
+            if self._runner is not None:
+                await self._runner.cleanup()
+        asyncio.run_coroutine_threadsafe(cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{hook}", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0,
+                           ssl_context=server_context(self.dir, HOSTS))
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        hook = request.match_info["hook"]
+        review = await request.json()
+        self.requests.append((hook, review))
+        uid = review["request"]["uid"]
+        response: dict[str, Any] = {"uid": uid, "allowed": True}
+        if hook == "label":
+            obj = review["request"]["object"]
+            ops: list[dict[str, Any]] = []
+            if not (obj.get("metadata") or {}).get("labels"):
+                ops.append({"op": "add", "path": "/metadata/labels", "value": {}})
+            ops.append({"op": "add", "path": "/metadata/labels/webhook", "value": "seen"})
+            response.update(patchType="JSONPatch",
+                            patch=base64.b64encode(json.dumps(ops).encode()).decode(),
+                            warnings=["labelled by the test webhook"])
+        elif hook == "deny":
+            response.update(allowed=False, status={"code": 403, "reason": "Forbidden",
+                                                   "message": "no objects named deny-me"})
+            if review["request"]["name"] != "deny-me":
+                response.update(allowed=True, status=None)
+        elif hook == "slow":
+            await asyncio.sleep(5)
+        return web.json_response({"apiVersion": "admission.k8s.io/v1",
+                                  "kind": "AdmissionReview", "response": response})
