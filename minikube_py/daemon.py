@@ -107,12 +107,15 @@ class Daemon:
         # Before the kubeconfig exists no client can reach us, so bootstrap objects are there
         # from a client's first request; the kubernetes Service names the real port.
         await bootstrap(self.client, api_port=self.port)
+        await self.server.local_apiservices.sync()  # listed from the first request on
         host = cfg.host if cfg.host not in ("0.0.0.0", "::") else "127.0.0.1"
         kubeconfig.write(cfg.kubeconfig, server=f"https://{host}:{self.port}",
                          ca_pem=(cfg.data_dir / "ca.crt").read_bytes(), token=token)
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         datadir.remember_current(cfg.data_dir)  # commands without a choice mean this one
         self.tasks.spawn(self._compactor(), name="compactor")
+        self.tasks.spawn(self.server.local_apiservices.run(), name="local-apiservices")
+        self.tasks.spawn(self.server.aggregator.run(), name="apiservice-availability")
         for component in self._components(self.client):
             self.components.add(component)
         self.server.health_checks["components"] = self.components.health

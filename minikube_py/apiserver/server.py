@@ -35,6 +35,8 @@ from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
+from minikube_py.apiserver.aggregation.local import LocalAPIServices
+from minikube_py.apiserver.aggregation.remote import Aggregator
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.options import Query
 from minikube_py.apiserver.rest import RestStorage, register_field_indexes
@@ -102,6 +104,10 @@ class ApiServer:
         self.webhooks = WebhookAdmission(store, self.rest.find)
         self.rest.admission.mutating.append(self.webhooks.mutate)
         self.rest.admission.validating.append(self.webhooks.validate)
+        # apiregistration: a Local APIService per served group-version, and group-versions
+        # served by a Service of the cluster (the daemon runs both loops: run()).
+        self.local_apiservices = LocalAPIServices(self.rest, registry)
+        self.aggregator = Aggregator(self.rest, registry)
         register_field_indexes(store, registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
@@ -118,6 +124,10 @@ class ApiServer:
         self.requests_total += 1
         user = REQUEST_USER.set(req.user)  # who admission webhooks are told is asking
         try:
+            if req.path.startswith("/apis/"):
+                remote = await self.aggregator.remote_for(req.path)
+                if remote is not None:
+                    return await self.aggregator.proxy(req, remote)
             info = requestinfo.parse(req.method, req.path, req.query)
             if not info.is_resource:
                 return await self._non_resource(req)

@@ -1,10 +1,15 @@
-"""A real admission webhook server for tests: aiohttp over HTTPS on 127.0.0.1, with a CA of
-its own (its PEM, base64, is the ``caBundle``), running in a thread with its own event loop
-so that tests using blocking clients cannot stall it.
+"""A real HTTPS server for tests: admission webhooks and an aggregated API (an "extension
+apiserver"), aiohttp on 127.0.0.1 with a CA of its own (its PEM, base64, is the
+``caBundle``), running in a thread with its own event loop so that tests using blocking
+clients cannot stall it.
 
-Paths: ``/label`` adds the label ``webhook=seen`` (a JSONPatch) and a warning;
-``/deny`` refuses with a message; ``/allow`` allows; ``/slow`` waits 5 s, then allows.
-Every AdmissionReview request received is kept in ``requests``.
+Webhooks (POST): ``/label`` adds the label ``webhook=seen`` (a JSONPatch) and a warning;
+``/deny`` refuses objects named ``deny-me``; ``/allow`` allows; ``/slow`` waits 5 s, then
+allows. Every AdmissionReview request received is kept in ``requests``.
+
+The extension API (GET): ``/apis/wardle.example.com/v1`` lists the namespaced resource
+``flunders``; ``.../namespaces/{ns}/flunders`` lists one Flunder, named after the caller
+(``X-Remote-User``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from aiohttp import web
 
 from minikube_py.apiserver.tls import server_context
 
-HOSTS = ["127.0.0.1", "hook.default.svc"]
+HOSTS = ["127.0.0.1", "hook.default.svc", "wardle.default.svc"]
+GROUP = "wardle.example.com"
 
 
 class WebhookServer:
@@ -64,6 +70,8 @@ class WebhookServer:
     async def _serve(self) -> None:
         app = web.Application()
         app.router.add_post("/{hook}", self._handle)
+        app.router.add_get(f"/apis/{GROUP}/v1", self._resources)
+        app.router.add_get(f"/apis/{GROUP}/v1/namespaces/{{ns}}/flunders", self._flunders)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0,
@@ -95,3 +103,17 @@ class WebhookServer:
             await asyncio.sleep(5)
         return web.json_response({"apiVersion": "admission.k8s.io/v1",
                                   "kind": "AdmissionReview", "response": response})
+
+    async def _resources(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{GROUP}/v1",
+            "resources": [{"name": "flunders", "singularName": "flunder", "namespaced": True,
+                           "kind": "Flunder", "verbs": ["get", "list"]}]})
+
+    async def _flunders(self, request: web.Request) -> web.Response:
+        user = request.headers.get("X-Remote-User", "")
+        return web.json_response({
+            "kind": "FlunderList", "apiVersion": f"{GROUP}/v1", "metadata": {},
+            "items": [{"kind": "Flunder", "apiVersion": f"{GROUP}/v1",
+                       "metadata": {"name": f"for-{user.replace(':', '-')}",
+                                    "namespace": request.match_info["ns"]}}]})

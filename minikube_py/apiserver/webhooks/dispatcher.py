@@ -31,8 +31,8 @@ from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
 from minikube_py.apiserver.admission import WriteContext
+from minikube_py.apiserver.storedobjects import StoredObjects
 from minikube_py.apiserver.webhooks import client
-from minikube_py.apiserver.webhooks.cache import StoredObjects
 from minikube_py.apiserver.webhooks.matching import namespace_object_labels, webhook_matches
 from minikube_py.store.interface import Storage
 from minikube_py.util import jsonutil

@@ -4,7 +4,7 @@ the store once, then kept current by draining a store watch at each read.
 Draining at read time (rather than in a background task) means a read sees every write
 acknowledged before it: the store publishes a commit's events before the writer's caller
 resumes. A watch that fell behind or ended is replaced by a fresh list. Used for the webhook
-configurations, which admission reads on every write.
+configurations, which admission reads on every write, and for APIServices (aggregation).
 """
 
 from __future__ import annotations
