@@ -49,12 +49,18 @@ def _rename(obj: Mapping[str, Any], names: Mapping[str, str], api_version: str
 
 def to_core(event: Mapping[str, Any]) -> dict[str, Any]:
     """An events.k8s.io/v1 Event as core/v1 stores it."""
-    return _rename(event, RENAMED, "v1")
+    out = _rename(event, RENAMED, "v1")
+    if out.get("eventTime") is None:
+        out.pop("eventTime", None)  # omitted when empty in core/v1
+    return out
 
 
 def from_core(event: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored core/v1 Event as events.k8s.io/v1 shows it."""
-    return _rename(event, _BACK, "events.k8s.io/v1")
+    """A stored core/v1 Event as events.k8s.io/v1 shows it (``eventTime`` is always there,
+    null for a legacy event, as Go encodes the zero MicroTime of a field without omitempty)."""
+    out = _rename(event, _BACK, "events.k8s.io/v1")
+    out.setdefault("eventTime", None)
+    return out
 
 
 def _fields(event: Mapping[str, Any]) -> dict[str, str]:
