@@ -145,3 +145,49 @@ def _post(path: str, body: dict[str, Any]) -> ApiRequest:
     return ApiRequest("POST", path, body=json.dumps(body).encode(),
                       content_type="application/json", accept="application/json")
 
+
+async def test_reinvocation_if_needed(apiserver: ApiServer, hooks: WebhookServer) -> None:
+    """A reinvocationPolicy IfNeeded webhook is called again after a later webhook changed
+    the object; both changes are kept."""
+    selector = {"matchLabels": {"test": "reinvoke"}}
+    await configure(apiserver, "a-first", {"url": hooks.url("/label"),
+                                           "caBundle": hooks.ca_bundle}, mutating=True,
+                    reinvocationPolicy="IfNeeded", objectSelector=selector)
+    await configure(apiserver, "b-second", {"url": hooks.url("/annotate"),
+                                            "caBundle": hooks.ca_bundle}, mutating=True,
+                    objectSelector=selector)
+    code, obj = await call(apiserver, "POST", CM, {"metadata": {"name": "re",
+                                                                "labels": {"test": "reinvoke"}}})
+    assert code == 201, obj
+    assert obj["metadata"]["labels"]["webhook"] == "seen"
+    assert obj["metadata"]["annotations"] == {"annotated": "yes"}
+    calls = [h for h, r in hooks.requests if r["request"]["name"] == "re"]
+    assert calls == ["label", "annotate", "label"]
+
+
+async def test_namespace_selector_and_delete(apiserver: ApiServer,
+                                             hooks: WebhookServer) -> None:
+    """namespaceSelector matches the labels of the object's namespace; a DELETE rule sends
+    the old object and a refusal keeps the object."""
+    await call(apiserver, "POST", "/api/v1/namespaces",
+               {"metadata": {"name": "guarded", "labels": {"guard": "on"}}})
+    await call(apiserver, "POST", "/api/v1/namespaces", {"metadata": {"name": "open"}})
+    rule = {"operations": ["DELETE"], "apiGroups": [""], "apiVersions": ["v1"],
+            "resources": ["configmaps"]}
+    await configure(apiserver, "delete-guard", {"url": hooks.url("/deny"),
+                                                "caBundle": hooks.ca_bundle},
+                    rules=[rule], namespaceSelector={"matchLabels": {"guard": "on"}})
+    for ns in ("guarded", "open"):
+        code, _ = await call(apiserver, "POST", f"/api/v1/namespaces/{ns}/configmaps",
+                             {"metadata": {"name": "deny-me"}})
+        assert code == 201
+    code, status = await call(apiserver, "DELETE",
+                              "/api/v1/namespaces/guarded/configmaps/deny-me")
+    assert code == 403 and "delete-guard.example.com" in status["message"]
+    _, review = hooks.requests[-1]
+    assert review["request"]["operation"] == "DELETE" and review["request"]["object"] is None
+    assert review["request"]["oldObject"]["metadata"]["name"] == "deny-me"
+    code, _ = await call(apiserver, "DELETE", "/api/v1/namespaces/open/configmaps/deny-me")
+    assert code == 200, "the open namespace is not selected"
+    code, _ = await call(apiserver, "GET", "/api/v1/namespaces/guarded/configmaps/deny-me")
+    assert code == 200
