@@ -4,8 +4,9 @@ apiserver"), aiohttp on 127.0.0.1 with a CA of its own (its PEM, base64, is the
 clients cannot stall it.
 
 Webhooks (POST): ``/label`` adds the label ``webhook=seen`` (a JSONPatch) and a warning;
-``/annotate`` sets the annotations to ``annotated: yes`` unless they have it; ``/deny`` refuses objects named ``deny-me``; ``/allow`` allows; ``/slow`` waits 5 s, then
-allows. Every AdmissionReview request received is kept in ``requests``.
+``/annotate`` sets the annotations to ``annotated: yes`` unless they have it; ``/deny``
+refuses objects named ``deny-me``; ``/allow`` allows; ``/slow`` waits 5 s, then allows.
+Every AdmissionReview request received is kept in ``requests``.
 
 The extension API (GET): ``/apis/wardle.example.com/v1`` lists the namespaced resource
 ``flunders``; ``.../namespaces/{ns}/flunders`` lists one Flunder, named after the caller
@@ -97,7 +98,8 @@ class WebhookServer:
         elif hook == "annotate":
             obj = review["request"]["object"]
             if "annotated" not in ((obj.get("metadata") or {}).get("annotations") or {}):
-                ops = [{"op": "add", "path": "/metadata/annotations", "value": {"annotated": "yes"}}]
+                ops = [{"op": "add", "path": "/metadata/annotations",
+                        "value": {"annotated": "yes"}}]
                 response.update(patchType="JSONPatch",
                                 patch=base64.b64encode(json.dumps(ops).encode()).decode())
         elif hook == "deny":
