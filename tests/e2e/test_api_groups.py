@@ -7,6 +7,7 @@ HTTPS webhook server in this process, with its own CA in ``caBundle``)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,33 @@ def test_webhooks_are_called(api: client.ApiClient, hooks: WebhookServer,
     ok(daemon, "apply", "-f", "-", input=manifest)
     assert ok(daemon, "get", "configmap", "applied", "-o",
               "jsonpath={.metadata.labels.webhook}") == "seen"
+
+
+def test_aggregated_api_through_kubectl(api: client.ApiClient, hooks: WebhookServer,
+                                        daemon: RunningDaemon) -> None:
+    """An APIService backed by a Service (Endpoints at the test server) becomes Available,
+    and kubectl discovers and lists its resource through the apiserver."""
+    core = client.CoreV1Api(api)
+    core.create_namespaced_service("default", {"metadata": {"name": "wardle"},
+                                               "spec": {"ports": [{"port": 443}]}})
+    core.create_namespaced_endpoints("default", {
+        "metadata": {"name": "wardle"},
+        "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": hooks.port}]}]})
+    registration = client.ApiregistrationV1Api(api)
+    registration.create_api_service({
+        "metadata": {"name": "v1.wardle.example.com"},
+        "spec": {"group": "wardle.example.com", "version": "v1", "groupPriorityMinimum": 1000,
+                 "versionPriority": 15, "caBundle": hooks.ca_bundle,
+                 "service": {"namespace": "default", "name": "wardle"}}})
+    deadline = time.monotonic() + 10
+    while True:
+        got = registration.read_api_service("v1.wardle.example.com")
+        conditions = got.status.conditions if got.status else None
+        if conditions and conditions[0].status == "True":
+            break
+        assert time.monotonic() < deadline, conditions
+        time.sleep(0.2)
+    rows = table(ok(daemon, "get", "apiservices", "v1.wardle.example.com"))
+    assert rows[1][:3] == ["v1.wardle.example.com", "default/wardle", "True"]
+    listed = ok(daemon, "get", "flunders", "-n", "default", "-o", "name")
+    assert listed.startswith("flunder.wardle.example.com/for-"), listed
