@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from minikube_py.api.registry import REGISTRY
+from minikube_py.api.registry import REGISTRY, Registry, ResourceType
+from minikube_py.apiserver.aggregation.local import LocalAPIServices
 from minikube_py.apiserver.discovery import install_discovery
 from minikube_py.apiserver.server import ApiServer
 from tests.apiserver.test_verbs import call
@@ -39,6 +40,23 @@ async def test_one_local_apiservice_per_group_version(apiserver: ApiServer) -> N
     revision = apiserver.store.revision
     await apiserver.local_apiservices.sync()
     assert apiserver.store.revision == revision
+
+
+async def test_group_added_at_runtime_gets_one(apiserver: ApiServer) -> None:
+    """The Local APIServices follow the registry: a group-version added later gets one (with
+    the priorities of custom resources), and loses it when it is no longer served."""
+    registry = Registry(list(REGISTRY.types))
+    local = LocalAPIServices(apiserver.rest, registry)
+    await local.sync()
+    registry.add(ResourceType("stable.example.com", "v1", "CronTab", "crontabs", True))
+    await local.sync()
+    code, got = await call(apiserver, "GET", f"{APISERVICES}/v1.stable.example.com")
+    assert code == 200
+    assert got["spec"]["groupPriorityMinimum"] == 1000 and got["spec"]["versionPriority"] == 100
+    registry.types.pop()
+    await local.sync()
+    code, _ = await call(apiserver, "GET", f"{APISERVICES}/v1.stable.example.com")
+    assert code == 404
 
 
 async def test_invalid_apiservice(apiserver: ApiServer) -> None:

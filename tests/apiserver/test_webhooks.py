@@ -191,3 +191,28 @@ async def test_namespace_selector_and_delete(apiserver: ApiServer,
     assert code == 200, "the open namespace is not selected"
     code, _ = await call(apiserver, "GET", "/api/v1/namespaces/guarded/configmaps/deny-me")
     assert code == 200
+
+
+async def test_equivalent_version_is_sent_as_the_webhook_asked(
+        apiserver: ApiServer, hooks: WebhookServer) -> None:
+    """A webhook for core/v1 events is called (matchPolicy Equivalent) for an Event created
+    through events.k8s.io/v1, with the object in core/v1; its patch reaches the object."""
+    rule = {"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
+            "resources": ["events"]}
+    await configure(apiserver, "events", {"url": hooks.url("/label"),
+                                          "caBundle": hooks.ca_bundle}, mutating=True,
+                    rules=[rule])
+    new_events = "/apis/events.k8s.io/v1/namespaces/default/events"
+    code, created = await call(apiserver, "POST", new_events, {
+        "metadata": {"name": "eq"}, "eventTime": "2026-12-04T10:00:00.000000Z",
+        "reportingController": "example.com/c", "reportingInstance": "c-1", "action": "Act",
+        "reason": "Why", "type": "Normal", "note": "hello",
+        "regarding": {"kind": "Pod", "name": "p", "namespace": "default"}})
+    assert code == 201, created
+    assert created["metadata"]["labels"] == {"webhook": "seen"} and created["note"] == "hello"
+    _, review = hooks.requests[-1]
+    request = review["request"]
+    assert request["kind"] == {"group": "", "version": "v1", "kind": "Event"}
+    assert request["requestKind"] == {"group": "events.k8s.io", "version": "v1",
+                                      "kind": "Event"}
+    assert request["object"]["apiVersion"] == "v1" and request["object"]["message"] == "hello"

@@ -4,9 +4,9 @@ Kubernetes' autoregister gives the built-in groups, ``Available`` because they a
 
 :class:`LocalAPIServices` is a small controller in the apiserver: :meth:`sync` makes the
 stored APIServices match the registry (creates what is missing, restores what differs,
-deletes automanaged ones whose group-version is no longer served); :meth:`run` syncs at
-start and again whenever :meth:`notify` says the registry changed (custom resources), with a
-slow look at the registry as a fallback.
+deletes automanaged ones whose group-version is no longer served); :meth:`run` syncs again
+whenever :meth:`notify` says the registry changed (custom resources: the registry's change
+hook should call it) and every few seconds as a resync.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import asyncio
 import logging
 from typing import Any
 
-from minikube_py.api.errors import AlreadyExists, Conflict, NotFound
+from minikube_py.api.errors import AlreadyExists, Conflict, NotFound, StatusError
 from minikube_py.api.registry import Registry, ResourceType
 from minikube_py.apiserver.options import DeleteOptions, WriteOptions
 from minikube_py.apiserver.rest import RestStorage
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 AUTOMANAGED = "kube-aggregator.kubernetes.io/automanaged"
 MANAGER = "kube-apiserver"
-FALLBACK_INTERVAL = 30.0
+RESYNC_INTERVAL = 5.0
 
 # Kubernetes' autoregister priorities (group minimum, version) of built-in group-versions.
 PRIORITIES: dict[tuple[str, str], tuple[int, int]] = {
@@ -82,7 +82,6 @@ class LocalAPIServices:
         self.registry = registry
         self.rt: ResourceType = registry.require("apiregistration.k8s.io", "v1", "apiservices")
         self._changed = asyncio.Event()
-        self._served: set[tuple[str, str]] = set()
 
     def notify(self) -> None:
         """The registry changed (a group-version came or went): sync soon."""
@@ -92,14 +91,17 @@ class LocalAPIServices:
         return {(g, v) for g, versions in self.registry.groups().items() for v in versions}
 
     async def run(self) -> None:
-        """The controller's loop: sync now, then on every change of the registry."""
+        """The controller's loop: sync when the registry changes (:meth:`notify`) and every
+        RESYNC_INTERVAL (a sync that finds everything in place only reads memory), so a
+        group-version added at runtime, or a Local APIService deleted, is back soon."""
         while True:
-            served = self.served()
-            if served != self._served:
-                await self.sync()
             self._changed.clear()
             try:
-                async with asyncio.timeout(FALLBACK_INTERVAL):
+                await self.sync()
+            except StatusError as exc:  # raced another writer: the next round settles it
+                log.debug("local APIServices: %s", exc)
+            try:
+                async with asyncio.timeout(RESYNC_INTERVAL):
                     await self._changed.wait()
             except TimeoutError:
                 pass
@@ -115,7 +117,6 @@ class LocalAPIServices:
             if spec.get("service") is None and labels.get(AUTOMANAGED) and \
                     (spec.get("group", ""), spec.get("version", "")) not in served:
                 await self._delete(obj["metadata"]["name"])
-        self._served = served
 
     async def _ensure(self, wanted: dict[str, Any]) -> None:
         name = wanted["metadata"]["name"]

@@ -2,9 +2,11 @@
 as the apiserver's admission chain runs them (``apiserver/admission.py``: mutating plugins,
 validation, validating plugins), for every kind whose strategy allows webhooks.
 
-Mutating webhooks are called one at a time, ordered by configuration name and then as
-listed; each may answer a base64 JSONPatch that is applied to the object at once (the next
-webhook sees it; validation runs after all of them). A webhook with
+A webhook whose rules name another version of the same objects (events.k8s.io/v1 and
+core/v1 Events) is called under ``matchPolicy: Equivalent`` (the default) with the objects in
+the version it asked for. Mutating webhooks are called one at a time, ordered by
+configuration name and then as listed; each may answer a base64 JSONPatch that is applied
+to the object at once (the next webhook sees it; validation runs after all of them). A webhook with
 ``reinvocationPolicy: IfNeeded`` is called once more when a later one changed the object.
 Validating webhooks are called concurrently; any refusal refuses the request. A refusal is
 the webhook's Status, its message prefixed ``admission webhook "<name>" denied the
@@ -19,6 +21,7 @@ import asyncio
 import base64
 import binascii
 import contextvars
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping
@@ -27,7 +30,7 @@ from typing import Any
 
 from minikube_py.api.errors import BadRequest, InternalError, StatusError, from_status
 from minikube_py.api.machinery.jsonpatch import apply_json_patch
-from minikube_py.api.registry import REGISTRY
+from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
 from minikube_py.apiserver.admission import WriteContext
@@ -50,10 +53,12 @@ REQUEST_USER: contextvars.ContextVar[UserInfo] = contextvars.ContextVar(
 
 @dataclass(frozen=True)
 class Hook:
-    """One webhook of a stored configuration."""
+    """One webhook of a stored configuration, and the version of the request's resource it
+    matched (another version of the same objects under ``matchPolicy: Equivalent``)."""
 
     configuration: str
     spec: Mapping[str, Any]
+    seen_as: ResourceType | None = None
 
     @property
     def name(self) -> str:
@@ -81,7 +86,22 @@ class WebhookAdmission:
         if not hooks:
             return []
         labels = self._namespace_labels(ctx)
-        return [h for h in hooks if webhook_matches(h.spec, ctx, labels)]
+        others = [rt for rt in REGISTRY if rt.storage_type is ctx.rt.storage_type
+                  and rt is not ctx.rt]
+        matched: list[Hook] = []
+        for hook in hooks:
+            if webhook_matches(hook.spec, ctx, labels):
+                matched.append(hook)
+                continue
+            if hook.spec.get("matchPolicy", "Equivalent") != "Equivalent":
+                continue
+            # The same objects in another version (events.k8s.io/v1 Events are core/v1
+            # Events): sent in the version the webhook asked for, as Kubernetes does.
+            seen_as = next((rt for rt in others if webhook_matches(
+                hook.spec, dataclasses.replace(ctx, rt=rt), labels)), None)
+            if seen_as is not None:
+                matched.append(dataclasses.replace(hook, seen_as=seen_as))
+        return matched
 
     def _namespace_labels(self, ctx: WriteContext) -> dict[str, str] | None:
         namespaces = REGISTRY.require("", "v1", "namespaces")
@@ -125,9 +145,11 @@ class WebhookAdmission:
             operations = jsonutil.loads(base64.b64decode(str(patch), validate=True))
         except (binascii.Error, ValueError) as exc:
             raise self._failed(hook, f"invalid patch: {exc}") from exc
-        patched = apply_json_patch(ctx.obj, operations)
+        patched = apply_json_patch(_convert(ctx.obj, ctx.rt, hook.seen_as), operations)
         if not isinstance(patched, dict):
             raise self._failed(hook, "the patch must leave an object")
+        if hook.seen_as is not None:
+            patched = _convert(patched, hook.seen_as, ctx.rt)
         if ctx.rt.schema is not None:
             result = decode(ctx.rt.schema, patched)  # unknown fields dropped, as Go decodes
             if result.type_errors:
@@ -158,7 +180,7 @@ class WebhookAdmission:
         raises the refusal or, under failurePolicy Fail, the failure."""
         if ctx.dry_run and hook.spec.get("sideEffects") not in NO_SIDE_EFFECTS:
             raise BadRequest(f'admission webhook "{hook.name}" does not support dry run')
-        review = self._request(ctx)
+        review = self._request(ctx, hook.seen_as or ctx.rt)
         uid = review["request"]["uid"]
         try:
             answer = await client.call(dict(hook.spec), review, self.get)
@@ -184,17 +206,23 @@ class WebhookAdmission:
                              f'"{hook.name}": {why}')
 
     @staticmethod
-    def _request(ctx: WriteContext) -> dict[str, Any]:
-        rt = ctx.rt
+    def _request(ctx: WriteContext, rt: ResourceType) -> dict[str, Any]:
+        """The AdmissionReview of ``ctx``, its objects in ``rt``'s version."""
         user = REQUEST_USER.get()
-        kind = {"group": rt.group, "version": rt.version, "kind": rt.kind}
-        resource = {"group": rt.group, "version": rt.version, "resource": rt.plural}
+
+        def gvk(t: ResourceType) -> dict[str, str]:
+            return {"group": t.group, "version": t.version, "kind": t.kind}
+
+        def gvr(t: ResourceType) -> dict[str, str]:
+            return {"group": t.group, "version": t.version, "resource": t.plural}
+
         request: dict[str, Any] = {
-            "uid": str(uuid.uuid4()), "kind": kind, "resource": resource,
-            "requestKind": kind, "requestResource": resource,
+            "uid": str(uuid.uuid4()), "kind": gvk(rt), "resource": gvr(rt),
+            "requestKind": gvk(ctx.rt), "requestResource": gvr(ctx.rt),
             "name": ctx.name, "operation": ctx.operation,
             "userInfo": {"username": user.name, "groups": list(user.groups)},
-            "object": ctx.obj, "oldObject": ctx.old, "dryRun": ctx.dry_run,
+            "object": _convert(ctx.obj, ctx.rt, rt), "oldObject": _convert(ctx.old, ctx.rt, rt),
+            "dryRun": ctx.dry_run,
             "options": {"kind": _OPTIONS_KIND[ctx.operation], "apiVersion": "meta.k8s.io/v1"},
         }
         if ctx.subresource:
@@ -202,6 +230,14 @@ class WebhookAdmission:
         if ctx.namespace and rt.namespaced:
             request["namespace"] = ctx.namespace
         return {"kind": "AdmissionReview", "apiVersion": REVIEW_VERSION, "request": request}
+
+
+def _convert(obj: Any, have: ResourceType, want: ResourceType | None) -> Any:
+    """``obj`` of ``have``'s version in ``want``'s (a copy; as it is when they are one)."""
+    if obj is None or want is None or want is have:
+        return obj
+    stored = have.strategy.to_storage(jsonutil.copy(obj))
+    return want.strategy.from_storage(stored)
 
 
 def _check_answer(answer: dict[str, Any], uid: str) -> dict[str, Any]:
