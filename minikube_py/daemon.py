@@ -184,6 +184,8 @@ class Daemon:
             self.store.broadcaster.close_all()  # watch streams end cleanly before the socket
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.server is not None:
+            await self.server.close()
         if self.client is not None:
             await self.client.close()
         if self.store is not None:

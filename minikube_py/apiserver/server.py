@@ -120,6 +120,11 @@ class ApiServer:
         self.ready = True
         self.requests_total = 0
 
+    async def close(self) -> None:
+        """Release what the apiserver holds besides the store (client sessions, watches)."""
+        await self.webhooks.close()
+        await self.aggregator.close()
+
     async def handle(self, req: ApiRequest) -> ApiResponse:
         self.requests_total += 1
         user = REQUEST_USER.set(req.user)  # who admission webhooks are told is asking

@@ -34,7 +34,7 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver.options import WriteOptions
 from minikube_py.apiserver.rest import RestStorage
 from minikube_py.apiserver.storedobjects import StoredObjects
-from minikube_py.apiserver.webhooks.client import WebhookCallError, resolve
+from minikube_py.apiserver.webhooks.client import Sessions, WebhookCallError, resolve
 from minikube_py.util import clock, jsonutil
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,11 @@ class Aggregator:
         # group-version -> (APIResourceList, groupPriorityMinimum, versionPriority)
         self._discovered: dict[tuple[str, str], tuple[dict[str, Any], int, int]] = {}
         self._checked: dict[str, tuple[float, str]] = {}  # name -> (when, resourceVersion)
+        self.sessions = Sessions()
+
+    async def close(self) -> None:
+        await self.sessions.close()
+        self.apiservices.close()
 
     # -- which requests ----------------------------------------------------------------------
 
@@ -111,28 +116,25 @@ class Aggregator:
         headers = {h: v for h, v in ((h, getattr(req, _ATTR.get(h, ""), "")) for h in
                                      _FORWARDED) if v}
         headers["X-Remote-User"] = req.user.name
-        session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=CHECK_TIMEOUT),
-            connector=aiohttp.TCPConnector(ssl=context))
+        streaming = req.query.get("watch") in ("true", "1") or req.query.get("follow") == "true"
+        timeout = aiohttp.ClientTimeout(total=None if streaming else PROXY_TIMEOUT,
+                                        sock_connect=CHECK_TIMEOUT)
         try:
-            resp = await session.request(
+            resp = await self.sessions.get().request(
                 req.method, base + req.path, params=list(_query(req)), data=req.body,
                 headers=[*headers.items(), *(("X-Remote-Group", g) for g in req.user.groups)],
-                server_hostname=server_name)
-        except (aiohttp.ClientError, OSError) as exc:
-            await session.close()
+                ssl=context, timeout=timeout, server_hostname=server_name)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise ServiceUnavailable(f"error trying to reach service: {exc}") from exc
         content_type = resp.headers.get("Content-Type", "application/json")
         warnings = resp.headers.getall("Warning", [])
-        if req.query.get("watch") in ("true", "1") or req.query.get("follow") == "true":
-            out = ApiResponse(resp.status, stream=_relay(session, resp),
-                              content_type=content_type)
+        if streaming:
+            out = ApiResponse(resp.status, stream=_relay(resp), content_type=content_type)
         else:
             try:
                 body = await resp.read()
             finally:
                 resp.release()
-                await session.close()
             out = ApiResponse(resp.status, raw=body, content_type=content_type)
         out.warnings = list(warnings)
         return out
@@ -186,11 +188,10 @@ class Aggregator:
 
     async def _discover(self, url: str, server_name: str | None,
                         context: ssl.SSLContext | bool) -> dict[str, Any]:
-        async with aiohttp.ClientSession(
+        async with self.sessions.get().get(
+                url, headers={"Accept": "application/json"}, ssl=context,
                 timeout=aiohttp.ClientTimeout(total=CHECK_TIMEOUT),
-                connector=aiohttp.TCPConnector(ssl=context, force_close=True)) as session, \
-                session.get(url, headers={"Accept": "application/json"},
-                            server_hostname=server_name) as resp:
+                server_hostname=server_name) as resp:
             body = await resp.read()
             if resp.status != 200:
                 raise ValueError(f"{url}, status {resp.status}")
@@ -228,11 +229,9 @@ def _query(req: ApiRequest) -> list[tuple[str, str]]:
     return list(req.query.items())
 
 
-async def _relay(session: aiohttp.ClientSession,
-                 resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+async def _relay(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     try:
         async for chunk in resp.content.iter_any():
             yield chunk
     finally:
         resp.release()
-        await session.close()

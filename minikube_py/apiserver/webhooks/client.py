@@ -102,7 +102,28 @@ def _proxied(svc: dict[str, Any], svc_port: dict[str, Any]) -> str | None:
     return f"127.0.0.1:{local}" if local else None
 
 
-async def call(hook: dict[str, Any], review: dict[str, Any], get: Getter) -> dict[str, Any]:
+class Sessions:
+    """One HTTP client session (a pool of kept-alive connections, per address and TLS
+    context) for the apiserver's calls to webhooks and aggregated servers; made in the
+    running loop on first use, closed with the apiserver."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+async def call(hook: dict[str, Any], review: dict[str, Any], get: Getter,
+               sessions: Sessions) -> dict[str, Any]:
     """POST ``review`` to the webhook; its AdmissionReview answer."""
     config = hook.get("clientConfig") or {}
     timeout = int(hook.get("timeoutSeconds") or 10)
@@ -110,13 +131,11 @@ async def call(hook: dict[str, Any], review: dict[str, Any], get: Getter) -> dic
     url = f"{target.url}?timeout={timeout}s"
     context = _ssl_context(str(config.get("caBundle") or ""))
     try:
-        async with aiohttp.ClientSession(
+        async with sessions.get().post(
+                url, data=jsonutil.dumps(review), ssl=context,
                 timeout=aiohttp.ClientTimeout(total=timeout),
-                connector=aiohttp.TCPConnector(ssl=context, force_close=True)) as session, \
-                session.post(url, data=jsonutil.dumps(review),
-                             headers={"Content-Type": "application/json",
-                                      "Accept": "application/json"},
-                             server_hostname=target.server_name) as resp:
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+                server_hostname=target.server_name) as resp:
             body = await resp.content.read(MAX_RESPONSE_BYTES + 1)
             status = resp.status
     except TimeoutError as exc:

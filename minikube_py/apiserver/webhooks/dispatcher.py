@@ -71,10 +71,16 @@ class WebhookAdmission:
 
     def __init__(self, store: Storage, get: client.Getter) -> None:
         self.get = get
+        self.sessions = client.Sessions()
         self.validating_configs = StoredObjects(store, REGISTRY.require(
             "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations"))
         self.mutating_configs = StoredObjects(store, REGISTRY.require(
             "admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"))
+
+    async def close(self) -> None:
+        await self.sessions.close()
+        self.validating_configs.close()
+        self.mutating_configs.close()
 
     # -- which webhooks ----------------------------------------------------------------------
 
@@ -85,7 +91,13 @@ class WebhookAdmission:
                  for h in c.get("webhooks") or [] if isinstance(h, dict)]
         if not hooks:
             return []
-        labels = self._namespace_labels(ctx)
+        found: list[dict[str, str] | None] = []
+
+        def labels() -> dict[str, str] | None:  # looked up once, if a selector needs them
+            if not found:
+                found.append(self._namespace_labels(ctx))
+            return found[0]
+
         others = [rt for rt in REGISTRY if rt.storage_type is ctx.rt.storage_type
                   and rt is not ctx.rt]
         matched: list[Hook] = []
@@ -183,7 +195,7 @@ class WebhookAdmission:
         review = self._request(ctx, hook.seen_as or ctx.rt)
         uid = review["request"]["uid"]
         try:
-            answer = await client.call(dict(hook.spec), review, self.get)
+            answer = await client.call(dict(hook.spec), review, self.get, self.sessions)
             response = _check_answer(answer, uid)
         except client.WebhookCallError as exc:
             if hook.spec.get("failurePolicy") == "Ignore":

@@ -10,7 +10,7 @@ deliberate gap: ``matchConditions`` (CEL) are not evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from minikube_py.api.validation.meta import selector_matches
@@ -53,9 +53,10 @@ def rule_matches(rule: Mapping[str, Any], ctx: WriteContext) -> bool:
 
 
 def webhook_matches(hook: Mapping[str, Any], ctx: WriteContext,
-                    namespace_labels: Mapping[str, str] | None) -> bool:
-    """Whether ``hook`` is called for ``ctx``; ``namespace_labels`` are those of the object's
-    namespace (None for a cluster-scoped object other than a Namespace)."""
+                    namespace_labels: Callable[[], Mapping[str, str] | None]) -> bool:
+    """Whether ``hook`` is called for ``ctx``; ``namespace_labels`` gives those of the
+    object's namespace (None for a cluster-scoped object other than a Namespace), asked only
+    when the rules and the object selector match."""
     if not any(rule_matches(r, ctx) for r in hook.get("rules") or [] if isinstance(r, dict)):
         return False
     selector = hook.get("objectSelector")
@@ -63,9 +64,11 @@ def webhook_matches(hook: Mapping[str, Any], ctx: WriteContext,
     old_matches = ctx.old is not None and selects(selector, _labels(ctx.old))
     if not (new_matches or old_matches):
         return False
-    if namespace_labels is None:
+    selector = hook.get("namespaceSelector")
+    if not isinstance(selector, dict) or not selector:
         return True
-    return selects(hook.get("namespaceSelector"), namespace_labels)
+    labels = namespace_labels()
+    return labels is None or selects(selector, labels)
 
 
 def namespace_object_labels(ctx: WriteContext) -> dict[str, str]:
