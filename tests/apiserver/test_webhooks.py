@@ -216,3 +216,49 @@ async def test_equivalent_version_is_sent_as_the_webhook_asked(
     assert request["requestKind"] == {"group": "events.k8s.io", "version": "v1",
                                       "kind": "Event"}
     assert request["object"]["apiVersion"] == "v1" and request["object"]["message"] == "hello"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    pytest.param({"name": "short.name"}, {"webhooks[0].name"}, id="name-two-segments"),
+    pytest.param({"clientConfig": {"url": "http://example.com/x"}},
+                 {"webhooks[0].clientConfig.url"}, id="http-url"),
+    pytest.param({"clientConfig": {}}, {"webhooks[0].clientConfig"}, id="no-url-or-service"),
+    pytest.param({"clientConfig": {"service": {"namespace": "default", "name": "h",
+                                               "path": "nope"}}},
+                 {"webhooks[0].clientConfig.service.path"}, id="relative-service-path"),
+    pytest.param({"sideEffects": "Some"}, {"webhooks[0].sideEffects"}, id="side-effects"),
+    pytest.param({"timeoutSeconds": 31}, {"webhooks[0].timeoutSeconds"}, id="timeout"),
+    pytest.param({"admissionReviewVersions": ["v2"]}, {"webhooks[0].admissionReviewVersions"},
+                 id="review-versions"),
+    pytest.param({"failurePolicy": "Maybe"}, {"webhooks[0].failurePolicy"}, id="policy"),
+    pytest.param({"rules": [{"operations": ["CREATE", "*"], "apiGroups": ["*"],
+                             "apiVersions": ["*"], "resources": ["*/*", "pods"],
+                             "scope": "Everywhere"}]},
+                 {"webhooks[0].rules[0].operations", "webhooks[0].rules[0].resources",
+                  "webhooks[0].rules[0].scope"}, id="rules"),
+])
+async def test_invalid_webhook_configuration(apiserver: ApiServer, change: dict[str, Any],
+                                             expected: set[str]) -> None:
+    """Kubernetes' webhook configuration validation: 422 naming each bad field."""
+    body = hook_config("bad", {"url": "https://example.com/x"})
+    body["webhooks"][0].update(change)
+    code, status = await call(apiserver, "POST", path(mutating=False), body)
+    assert code == 422, status
+    assert {c["field"] for c in status["details"]["causes"]} == expected, status
+
+
+async def test_webhook_configuration_defaults(apiserver: ApiServer) -> None:
+    """Defaults as Kubernetes': Fail, Equivalent, 10 s, empty selectors, scope *, port 443,
+    reinvocationPolicy Never; duplicate webhook names are refused."""
+    body = hook_config("d", {"service": {"namespace": "default", "name": "h"}}, mutating=True)
+    code, obj = await call(apiserver, "POST", path(mutating=True), body)
+    assert code == 201, obj
+    hook = obj["webhooks"][0]
+    assert (hook["failurePolicy"], hook["matchPolicy"], hook["timeoutSeconds"],
+            hook["reinvocationPolicy"]) == ("Fail", "Equivalent", 10, "Never")
+    assert hook["namespaceSelector"] == {} and hook["objectSelector"] == {}
+    assert hook["rules"][0]["scope"] == "*" and hook["clientConfig"]["service"]["port"] == 443
+    twice = hook_config("twice", {"url": "https://example.com/x"})
+    twice["webhooks"].append(dict(twice["webhooks"][0]))
+    code, status = await call(apiserver, "POST", path(mutating=False), twice)
+    assert code == 422 and status["details"]["causes"][0]["field"] == "webhooks[1].name"
