@@ -35,6 +35,7 @@ from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import default_admission
+from minikube_py.apiserver.admission_classes import class_plugins
 from minikube_py.apiserver.aggregation.local import LocalAPIServices
 from minikube_py.apiserver.aggregation.remote import Aggregator
 from minikube_py.apiserver.handlers import ResourceHandlers
@@ -99,6 +100,7 @@ class ApiServer:
         self.registry = registry
         self.rest = RestStorage(store)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
+        self.rest.admission.mutating += class_plugins(self.rest.find, self.rest.find_all)
         # Users' admission webhooks, last of each half of the chain (as Kubernetes orders
         # MutatingAdmissionWebhook and ValidatingAdmissionWebhook).
         self.webhooks = WebhookAdmission(store, self.rest.find)

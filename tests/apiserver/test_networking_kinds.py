@@ -118,3 +118,46 @@ async def test_runtime_class(apiserver: ApiServer) -> None:
     assert fields(status) == {"handler", "overhead.limits[cpu]", "scheduling.nodeSelector"}
     code, status = await call(apiserver, "POST", RC, {"metadata": {"name": "nohandler"}})
     assert code == 422 and fields(status) == {"handler"}
+
+
+async def test_default_ingress_class(apiserver: ApiServer) -> None:
+    """An Ingress without a class gets the IngressClass marked default; one with a class
+    or the legacy annotation keeps what it says."""
+    await call(apiserver, "POST", f"{NET}/ingressclasses", {
+        "metadata": {"name": "main", "annotations": {
+            "ingressclass.kubernetes.io/is-default-class": "true"}},
+        "spec": {"controller": "example.com/ingress"}})
+    code, obj = await call(apiserver, "POST", ING, ingress("defaulted"))
+    assert code == 201 and obj["spec"]["ingressClassName"] == "main"
+    code, obj = await call(apiserver, "POST", ING, ingress("named", ingressClassName="other"))
+    assert obj["spec"]["ingressClassName"] == "other"
+    legacy = ingress("legacy")
+    legacy["metadata"]["annotations"] = {"kubernetes.io/ingress.class": "nginx"}
+    code, obj = await call(apiserver, "POST", ING, legacy)
+    assert code == 201 and "ingressClassName" not in obj["spec"]
+
+
+async def test_runtime_class_admission(apiserver: ApiServer) -> None:
+    """A pod naming a RuntimeClass gets its overhead, node selector and tolerations; an
+    unknown class or a conflicting node selector is refused."""
+    await call(apiserver, "POST", RC, {
+        "metadata": {"name": "sandboxed"}, "handler": "runsc",
+        "overhead": {"podFixed": {"cpu": "250m"}},
+        "scheduling": {"nodeSelector": {"sandbox": "yes"},
+                       "tolerations": [{"key": "sandbox", "operator": "Exists"}]}})
+    pods = "/api/v1/namespaces/default/pods"
+
+    def pod(name: str, **spec: Any) -> dict[str, Any]:
+        return {"metadata": {"name": name}, "spec": {
+            "containers": [{"name": "c", "image": "busybox"}], **spec}}
+
+    code, obj = await call(apiserver, "POST", pods, pod("p1", runtimeClassName="sandboxed"))
+    assert code == 201, obj
+    assert obj["spec"]["overhead"] == {"cpu": "250m"}
+    assert obj["spec"]["nodeSelector"] == {"sandbox": "yes"}
+    assert {"key": "sandbox", "operator": "Exists"} in obj["spec"]["tolerations"]
+    code, status = await call(apiserver, "POST", pods, pod("p2", runtimeClassName="nope"))
+    assert code == 403 and 'RuntimeClass "nope" not found' in status["message"]
+    code, status = await call(apiserver, "POST", pods, pod(
+        "p3", runtimeClassName="sandboxed", nodeSelector={"sandbox": "no"}))
+    assert code == 403 and "conflict" in status["message"]
