@@ -5,10 +5,11 @@ version of its resource, converting on the way in and out; events.k8s.io/v1 Even
 core/v1 Events of ``/registry/events``. Here a :class:`ResourceType` with ``stored_as`` names
 the type it shares keys with, and its strategy's ``to_storage`` / ``from_storage`` convert.
 
-:class:`ConvertingStorage` is the :class:`Storage` the REST layer (``rest.py``) and watches
-(``watch.py``) use for such a type: every entry, watch event and guaranteed-update decision
-passes through the pair, so a get, list, watch, create, update, patch, apply or delete through
-either version sees the same objects, and nothing else in the request path knows there are two.
+:class:`ConvertingStorage` is the :class:`Storage` the REST layer (``rest.py``, through
+:class:`StorageViews`) and watches (``watch.py``) use for such a type: every entry, watch
+event and guaranteed-update decision passes through the pair, so a get, list, watch, create,
+update, patch, apply or delete through either version sees the same objects, and nothing
+else in the request path knows there are two.
 """
 
 from __future__ import annotations
@@ -150,3 +151,21 @@ class ConvertingStorage:
 
     async def close(self) -> None:
         """The view owns nothing: the store is closed by its owner."""
+
+
+class StorageViews:
+    """``views(rt)``: the store as ``rt`` sees it: the store itself, or for a second version
+    of another type's objects (``rt.stored_as``) its converting view, made once."""
+
+    def __init__(self, store: Storage) -> None:
+        self.store = store
+        self._views: dict[tuple[str, str, str], Storage] = {}
+
+    def __call__(self, rt: ResourceType) -> Storage:
+        if rt.stored_as is None:
+            return self.store
+        key = (rt.group, rt.version, rt.plural)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = ConvertingStorage(self.store, rt)
+        return view

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,15 +34,16 @@ from minikube_py.api.machinery import meta as metautil
 from minikube_py.api.machinery.apply import record_update, server_side_apply
 from minikube_py.api.machinery.fieldselectors import FieldSelector, object_fields
 from minikube_py.api.machinery.patch import apply_patch
-from minikube_py.api.machinery.selectors import LabelSelector, Operator
+from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.base import required
 from minikube_py.api.validation.structural import decode
 from minikube_py.apiserver import lifecycle
 from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
-from minikube_py.apiserver.conversion import ConvertingStorage
+from minikube_py.apiserver.conversion import StorageViews
 from minikube_py.apiserver.freshness import require_revision
+from minikube_py.apiserver.indexes import index_queries
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
 from minikube_py.store import versioner
@@ -57,7 +58,6 @@ from minikube_py.store.errors import (
     Unencodable,
     ValueTooLarge,
 )
-from minikube_py.store.index import LABELS
 from minikube_py.store.interface import Decision, Entry, Keep, Remove, Storage, Write
 from minikube_py.util import clock, jsonutil
 from minikube_py.util.textsafe import go_quote
@@ -153,18 +153,8 @@ class RestStorage:
         self.allocators: dict[str, ClusterIPAllocator | NodePortAllocator] = {
             "cluster-ip": ClusterIPAllocator(self._services),
             "node-port": NodePortAllocator(self._services)}
-        self._views: dict[tuple[str, str, str], Storage] = {}
-
-    def storage_for(self, rt: ResourceType) -> Storage:
-        """The store as ``rt`` sees it: itself, or for a second version of another type's
-        objects (``rt.stored_as``) a view that converts (``conversion.py``)."""
-        if rt.stored_as is None:
-            return self.store
-        key = (rt.group, rt.version, rt.plural)
-        view = self._views.get(key)
-        if view is None:
-            view = self._views[key] = ConvertingStorage(self.store, rt)
-        return view
+        # The store as a type sees it (converting for a second version: conversion.py).
+        self.storage_for = StorageViews(store)
 
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.require("", "v1", "services")
@@ -238,7 +228,7 @@ class RestStorage:
             found = [entry] if entry is not None and entry.key >= start else []
             return found, self.store.revision if rev is None else rev
         candidates = None
-        for index, values in _index_queries(rt, opts):
+        for index, values in index_queries(rt, opts):
             hits = self.storage_for(rt).lookup(prefix, index, values)
             if hits is not None and (candidates is None or len(hits) < len(candidates)):
                 candidates = hits
@@ -647,40 +637,6 @@ class RestStorage:
     def _validate(rt: ResourceType, obj: dict[str, Any], causes: list[Any]) -> None:
         if causes:
             raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
-
-
-def _index_queries(rt: ResourceType, opts: ListOptions) -> Iterator[tuple[str, list[str]]]:
-    """(index, values) lookups a list's selectors allow: equality and set requirements of the
-    label selector, and equality on the kind's indexed fields."""
-    for req in opts.label_selector.requirements:
-        if req.operator in (Operator.EQUALS, Operator.DOUBLE_EQUALS, Operator.IN):
-            yield LABELS, [f"{req.key}={v}" for v in req.values]
-        elif req.operator == Operator.EXISTS:
-            yield LABELS, [req.key]
-    for field_name in rt.strategy.indexed_fields:
-        value = opts.field_selector.requires_exact_match(field_name)
-        if value is not None:
-            yield field_index(field_name), [value]
-
-
-def field_index(field_name: str) -> str:
-    return f"field:{field_name}"
-
-
-def register_field_indexes(store: Storage, types: Iterable[ResourceType]) -> None:
-    """Index every kind's indexed fields in the store (each is built on first use)."""
-    for rt in types:
-        if rt.stored_as is not None:
-            continue  # the stored type's indexes serve it (its selectors match converted)
-        for field_name in rt.strategy.indexed_fields:
-            store.register_index(field_index(field_name), rt.prefix(),
-                                 _field_values(rt, field_name))
-
-
-def _field_values(rt: ResourceType, field_name: str) -> Callable[[dict[str, Any]], list[str]]:
-    def values(obj: dict[str, Any]) -> list[str]:
-        return [object_fields(rt.strategy.fields, obj).get(field_name, "")]
-    return values
 
 
 def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,

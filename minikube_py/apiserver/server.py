@@ -39,8 +39,9 @@ from minikube_py.apiserver.admission_classes import class_plugins
 from minikube_py.apiserver.aggregation.local import LocalAPIServices
 from minikube_py.apiserver.aggregation.remote import Aggregator
 from minikube_py.apiserver.handlers import ResourceHandlers
+from minikube_py.apiserver.indexes import register_field_indexes
 from minikube_py.apiserver.options import Query
-from minikube_py.apiserver.rest import RestStorage, register_field_indexes
+from minikube_py.apiserver.rest import RestStorage
 from minikube_py.apiserver.webhooks.dispatcher import REQUEST_USER, WebhookAdmission
 from minikube_py.store.errors import StoreClosed, Unencodable
 from minikube_py.store.interface import Storage
