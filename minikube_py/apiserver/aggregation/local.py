@@ -100,6 +100,8 @@ class LocalAPIServices:
                 await self.sync()
             except StatusError as exc:  # raced another writer: the next round settles it
                 log.debug("local APIServices: %s", exc)
+            except Exception:  # a bug in one round must not stop the next
+                log.exception("local APIServices sync failed")
             try:
                 async with asyncio.timeout(RESYNC_INTERVAL):
                     await self._changed.wait()

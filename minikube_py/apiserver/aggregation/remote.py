@@ -148,6 +148,8 @@ class Aggregator:
                 await self.check_all()
             except StatusError as exc:  # a status write raced another: next round
                 log.debug("APIService availability: %s", exc)
+            except Exception:  # one bad round must not end the checks of every APIService
+                log.exception("APIService availability check failed")
             await asyncio.sleep(LOOP_INTERVAL)
 
     async def check_all(self, *, force: bool = False) -> None:
