@@ -262,3 +262,29 @@ async def test_webhook_configuration_defaults(apiserver: ApiServer) -> None:
     twice["webhooks"].append(dict(twice["webhooks"][0]))
     code, status = await call(apiserver, "POST", path(mutating=False), twice)
     assert code == 422 and status["details"]["causes"][0]["field"] == "webhooks[1].name"
+
+
+async def test_match_conditions(apiserver: ApiServer, hooks: WebhookServer) -> None:
+    """matchConditions (CEL on object, oldObject, request): the webhook is called only when
+    all hold; an expression that fails to evaluate follows failurePolicy; one that does not
+    compile is refused at create."""
+    await configure(apiserver, "cel", {"url": hooks.url("/label"), "caBundle": hooks.ca_bundle},
+                    mutating=True, matchConditions=[
+                        {"name": "named-x", "expression": "object.metadata.name.startsWith('x')"},
+                        {"name": "creating", "expression": "request.operation == 'CREATE'"}])
+    code, obj = await call(apiserver, "POST", CM, {"metadata": {"name": "x-1"}})
+    assert code == 201 and obj["metadata"]["labels"] == {"webhook": "seen"}
+    code, obj = await call(apiserver, "POST", CM, {"metadata": {"name": "y-1"}})
+    assert code == 201 and "labels" not in obj["metadata"]
+    await configure(apiserver, "broken", {"url": hooks.url("/allow"),
+                                          "caBundle": hooks.ca_bundle},
+                    matchConditions=[{"name": "c", "expression": "object.data.missing == 'v'"}],
+                    objectSelector={"matchLabels": {"cel": "broken"}})
+    code, status = await call(apiserver, "POST", CM, {"metadata": {"name": "z",
+                                                                   "labels": {"cel": "broken"}}})
+    assert code == 500 and "failed evaluating match conditions" in status["message"], status
+    bad = hook_config("nocompile", {"url": "https://example.com/x"},
+                      matchConditions=[{"name": "c", "expression": "object.metadata.name =="}])
+    code, status = await call(apiserver, "POST", path(mutating=False), bad)
+    assert code == 422
+    assert status["details"]["causes"][0]["field"] == "webhooks[0].matchConditions[0].expression"

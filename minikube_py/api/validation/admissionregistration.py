@@ -1,7 +1,8 @@
 """Validation of admission webhook configurations, as pkg/apis/admissionregistration/
 validation: webhook names (fully qualified, unique), rules (operations, groups, versions,
 resources with subresources and ``*``, scope), client configs (an https URL or a Service,
-not both), policies, timeouts, selectors, AdmissionReview versions and match conditions."""
+not both), policies, timeouts, selectors, AdmissionReview versions and match conditions
+(unique names, CEL expressions that compile)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import urllib.parse
 from typing import Any
 
 from minikube_py.api.errors import Cause
+from minikube_py.api.machinery.cel import CelError, compile_expression
 from minikube_py.api.validation.base import (
     GoStrings,
     duplicate,
@@ -239,7 +241,13 @@ def _match_conditions(conditions: Any, path: str) -> list[Cause]:
             if name in seen:
                 causes.append(duplicate(f"{here}.name", name))
         seen.add(name)
-        if not str(cond.get("expression") or "").strip():
+        expression = str(cond.get("expression") or "")
+        if not expression.strip():
             causes.append(required(f"{here}.expression"))
+            continue
+        try:
+            compile_expression(expression)
+        except CelError as exc:
+            causes.append(invalid(f"{here}.expression", expression, str(exc)))
     return causes
 

@@ -11,7 +11,9 @@ to the object at once (the next webhook sees it; validation runs after all of th
 Validating webhooks are called concurrently; any refusal refuses the request. A refusal is
 the webhook's Status, its message prefixed ``admission webhook "<name>" denied the
 request``; a webhook that cannot be called refuses it (500) under ``failurePolicy: Fail``
-and is skipped under ``Ignore``. A dry run is refused by webhooks with side effects. The
+and is skipped under ``Ignore``. A webhook whose ``matchConditions`` (CEL over ``object``,
+``oldObject`` and ``request``) are not all true is not called; one that cannot be evaluated
+is a failure. A dry run is refused by webhooks with side effects. The
 warnings of the answers become the response's Warning headers.
 """
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minikube_py.api.errors import BadRequest, InternalError, StatusError, from_status
+from minikube_py.api.machinery.cel import CelError, evaluate_bool
 from minikube_py.api.machinery.jsonpatch import apply_json_patch
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.structural import decode
@@ -195,9 +198,11 @@ class WebhookAdmission:
         review = self._request(ctx, hook.seen_as or ctx.rt)
         uid = review["request"]["uid"]
         try:
+            if not _conditions_hold(hook, review["request"]):
+                return None
             answer = await client.call(dict(hook.spec), review, self.get, self.sessions)
             response = _check_answer(answer, uid)
-        except client.WebhookCallError as exc:
+        except (client.WebhookCallError, CelError) as exc:
             if hook.spec.get("failurePolicy") == "Ignore":
                 log.warning("failed calling webhook %r (failurePolicy Ignore): %s",
                             hook.name, exc)
@@ -242,6 +247,20 @@ class WebhookAdmission:
         if ctx.namespace and rt.namespaced:
             request["namespace"] = ctx.namespace
         return {"kind": "AdmissionReview", "apiVersion": REVIEW_VERSION, "request": request}
+
+
+def _conditions_hold(hook: Hook, request: dict[str, Any]) -> bool:
+    """Whether every matchCondition of ``hook`` is true for ``request`` (CelError when one
+    cannot be evaluated: the failurePolicy decides)."""
+    variables = {"object": request.get("object"), "oldObject": request.get("oldObject"),
+                 "request": request}
+    for condition in hook.spec.get("matchConditions") or []:
+        try:
+            if not evaluate_bool(str(condition.get("expression") or ""), variables):
+                return False
+        except CelError as exc:
+            raise CelError(f"failed evaluating match conditions: {exc}") from exc
+    return True
 
 
 def _convert(obj: Any, have: ResourceType, want: ResourceType | None) -> Any:

@@ -4,8 +4,8 @@ admission/plugin/webhook): a rule matches the operation, group, version, resourc
 of the object's namespace (of the Namespace itself for namespaces; cluster-scoped objects
 always match); the object selector the labels of the new or the old object.
 
-``matchPolicy: Equivalent`` (other versions of the same objects) is the dispatcher's. A
-deliberate gap: ``matchConditions`` (CEL) are not evaluated.
+``matchPolicy: Equivalent`` (other versions of the same objects) and ``matchConditions``
+(CEL, on the AdmissionReview's request) are the dispatcher's.
 """
 
 from __future__ import annotations
