@@ -79,6 +79,30 @@ _BODIES: dict[str, dict[str, Any]] = {
                                            "leaseTransitions": 0}},
     "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",
                                         "preemptionPolicy": "PreemptLowerPriority"},
+    "events.k8s.io/Event": {"eventTime": "2026-01-01T00:00:00.000000Z",
+                            "reportingController": "example.com/fuzz",
+                            "reportingInstance": "fuzz-1", "action": "Fuzz", "reason": "Fuzz",
+                            "note": "a fuzz event", "type": "Normal",
+                            "regarding": {"kind": "Pod", "name": "p", "apiVersion": "v1"}},
+    "networking.k8s.io/Ingress": {"spec": {"rules": [{"host": "fuzz.example.com", "http": {
+        "paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {
+            "name": "web", "port": {"number": 80}}}}]}}]}},
+    "networking.k8s.io/IngressClass": {"spec": {"controller": "example.com/fuzz"}},
+    "networking.k8s.io/NetworkPolicy": {"spec": {"podSelector": {"matchLabels": dict(_SEL)},
+                                                 "ingress": [{"ports": [{"port": 80}]}]}},
+    "node.k8s.io/RuntimeClass": {"handler": "runc",
+                                 "overhead": {"podFixed": {"cpu": "10m"}}},
+}
+
+# Kinds the fuzz leaves alone, and why: their writes change how the apiserver treats every
+# other request, so a mutation the apiserver rightly accepts would fail unrelated checks.
+NOT_FUZZED = {
+    "admissionregistration.k8s.io/ValidatingWebhookConfiguration":
+        "a valid mutation may send every request to an unreachable webhook",
+    "admissionregistration.k8s.io/MutatingWebhookConfiguration":
+        "a valid mutation may send every request to an unreachable webhook",
+    "apiregistration.k8s.io/APIService":
+        "its name must be version.group, which no seed name is; a valid one reroutes a group",
 }
 
 
@@ -93,13 +117,15 @@ def example(rt: ResourceType, name: str, namespace: str | None = None) -> dict[s
     meta["name"] = name
     if rt.namespaced and namespace:
         meta["namespace"] = namespace
-        if rt.kind == "Event":
-            body["involvedObject"]["namespace"] = namespace
+        for reference in ("involvedObject", "regarding"):  # an Event's object
+            if reference in body:
+                body[reference]["namespace"] = namespace
     return {"apiVersion": rt.api_version, "kind": rt.kind, **body}
 
 
 def served_kinds() -> list[ResourceType]:
-    """Every kind the registry serves (all of them have an example)."""
-    missing = [kind_key(rt) for rt in REGISTRY if kind_key(rt) not in _BODIES]
+    """Every kind the registry serves but those of NOT_FUZZED (all have an example)."""
+    missing = [kind_key(rt) for rt in REGISTRY
+               if kind_key(rt) not in _BODIES and kind_key(rt) not in NOT_FUZZED]
     assert not missing, f"kinds without a fuzz example: {missing}"
-    return list(REGISTRY)
+    return [rt for rt in REGISTRY if kind_key(rt) not in NOT_FUZZED]
