@@ -82,9 +82,16 @@ class Aggregator:
         return version in self.registry.groups().get(group, [])
 
     async def remote_for(self, path: str) -> dict[str, Any] | None:
-        """The APIService that serves ``path`` remotely, if any."""
+        """The APIService that serves ``path`` remotely, if any (a resource served here is
+        known from one look-up: every request under ``/apis`` asks)."""
         parts = path.split("/")
-        if len(parts) < 4 or parts[1] != "apis" or self._local(parts[2], parts[3]):
+        if len(parts) < 4 or parts[1] != "apis":
+            return None
+        plural = parts[6] if len(parts) > 6 and parts[4] == "namespaces" else \
+            parts[4] if len(parts) > 4 else ""
+        if plural and self.registry.by_path(parts[2], parts[3], plural) is not None:
+            return None
+        if self._local(parts[2], parts[3]):
             return None
         name = f"{parts[3]}.{parts[2]}"
         for obj in await self.apiservices.objects():
