@@ -288,3 +288,27 @@ async def test_match_conditions(apiserver: ApiServer, hooks: WebhookServer) -> N
     code, status = await call(apiserver, "POST", path(mutating=False), bad)
     assert code == 422
     assert status["details"]["causes"][0]["field"] == "webhooks[0].matchConditions[0].expression"
+
+
+async def test_mutations_are_validated_and_dry_runs_told(apiserver: ApiServer,
+                                                         hooks: WebhookServer) -> None:
+    """What a mutating webhook makes is validated (422, nothing stored); a dry run is sent
+    with dryRun true to a webhook without side effects, and stores nothing."""
+    await configure(apiserver, "breaker", {"url": hooks.url("/break"),
+                                           "caBundle": hooks.ca_bundle}, mutating=True,
+                    objectSelector={"matchLabels": {"test": "break"}})
+    code, status = await call(apiserver, "POST", CM, {"metadata": {
+        "name": "broken", "labels": {"test": "break"}}})
+    assert code == 422 and status["details"]["causes"][0]["field"] == "metadata.labels", status
+    code, _ = await call(apiserver, "GET", f"{CM}/broken")
+    assert code == 404
+    await configure(apiserver, "dry", {"url": hooks.url("/label"), "caBundle": hooks.ca_bundle},
+                    mutating=True, sideEffects="NoneOnDryRun",
+                    objectSelector={"matchLabels": {"test": "dry"}})
+    code, obj = await call(apiserver, "POST", CM, {"metadata": {
+        "name": "dry", "labels": {"test": "dry"}}}, dryRun="All")
+    assert code == 201 and obj["metadata"]["labels"]["webhook"] == "seen"
+    _, review = hooks.requests[-1]
+    assert review["request"]["dryRun"] is True
+    code, _ = await call(apiserver, "GET", f"{CM}/dry")
+    assert code == 404

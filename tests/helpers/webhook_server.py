@@ -4,7 +4,8 @@ apiserver"), aiohttp on 127.0.0.1 with a CA of its own (its PEM, base64, is the
 clients cannot stall it.
 
 Webhooks (POST): ``/label`` adds the label ``webhook=seen`` (a JSONPatch) and a warning;
-``/annotate`` sets the annotations to ``annotated: yes`` unless they have it; ``/deny``
+``/annotate`` sets the annotations to ``annotated: yes`` unless they have it; ``/break``
+gives the object an invalid label; ``/deny``
 refuses objects named ``deny-me``; ``/allow`` allows; ``/slow`` waits 5 s, then allows.
 Every AdmissionReview request received is kept in ``requests``.
 
@@ -102,6 +103,12 @@ class WebhookServer:
                         "value": {"annotated": "yes"}}]
                 response.update(patchType="JSONPatch",
                                 patch=base64.b64encode(json.dumps(ops).encode()).decode())
+        elif hook == "break":
+            ops = [{"op": "add", "path": "/metadata/annotations",
+                    "value": {"broken": "yes"}},
+                   {"op": "replace", "path": "/metadata/labels", "value": {"bad key!": "x"}}]
+            response.update(patchType="JSONPatch",
+                            patch=base64.b64encode(json.dumps(ops).encode()).decode())
         elif hook == "deny":
             response.update(allowed=False, status={"code": 403, "reason": "Forbidden",
                                                    "message": "no objects named deny-me"})
