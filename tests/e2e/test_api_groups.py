@@ -227,3 +227,31 @@ def test_aggregated_api_through_kubectl(api: client.ApiClient, hooks: WebhookSer
     assert rows[1][:3] == ["v1.wardle.example.com", "default/wardle", "True"]
     listed = ok(daemon, "get", "flunders", "-n", "default", "-o", "name")
     assert listed.startswith("flunder.wardle.example.com/for-"), listed
+
+
+def test_invalid_registration_objects(api: client.ApiClient) -> None:
+    """Webhook configurations, APIServices and events.k8s.io Events are refused with 422
+    and Kubernetes' field paths through the official client."""
+    with pytest.raises(ApiException) as err:
+        client.AdmissionregistrationV1Api(api).create_validating_webhook_configuration({
+            "metadata": {"name": "bad"}, "webhooks": [{
+                "name": "bad", "clientConfig": {"url": "http://example.com/"},
+                "sideEffects": "None", "admissionReviewVersions": ["v1"],
+                "timeoutSeconds": 60}]})
+    assert err.value.status == 422
+    assert _causes(err.value) == {"webhooks[0].name", "webhooks[0].clientConfig.url",
+                                  "webhooks[0].timeoutSeconds"}
+    with pytest.raises(ApiException) as err:
+        client.ApiregistrationV1Api(api).create_api_service({
+            "metadata": {"name": "v1.other.example.com"},
+            "spec": {"group": "example.com", "version": "v1", "groupPriorityMinimum": 100,
+                     "versionPriority": 2000}})
+    assert err.value.status == 422
+    assert _causes(err.value) == {"metadata.name", "spec.versionPriority"}
+    with pytest.raises(ApiException) as err:
+        client.EventsV1Api(api).create_namespaced_event("default", {
+            "metadata": {"name": "bad"}, "eventTime": "2026-12-04T10:00:00.000000Z",
+            "reason": "R", "type": "Sideways",
+            "regarding": {"kind": "Pod", "name": "p", "namespace": "default"}})
+    assert err.value.status == 422
+    assert _causes(err.value) == {"reportingController", "reportingInstance", "action", "type"}
