@@ -312,3 +312,32 @@ async def test_mutations_are_validated_and_dry_runs_told(apiserver: ApiServer,
     assert review["request"]["dryRun"] is True
     code, _ = await call(apiserver, "GET", f"{CM}/dry")
     assert code == 404
+
+
+async def test_scale_subresource_is_admitted_as_a_scale(apiserver: ApiServer,
+                                                        hooks: WebhookServer) -> None:
+    """A webhook for deployments/scale gets an autoscaling/v1 Scale (object and
+    oldObject) with subResource scale; a plain update of the deployment is not sent."""
+    rule = {"operations": ["UPDATE"], "apiGroups": ["apps"], "apiVersions": ["v1"],
+            "resources": ["deployments/scale"]}
+    await configure(apiserver, "scale", {"url": hooks.url("/allow"),
+                                         "caBundle": hooks.ca_bundle}, rules=[rule])
+    deploy = "/apis/apps/v1/namespaces/default/deployments"
+    code, _ = await call(apiserver, "POST", deploy, {
+        "metadata": {"name": "web"}, "spec": {"replicas": 1, "selector": {"matchLabels": {
+            "app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {
+                "containers": [{"name": "c", "image": "nginx"}]}}}})
+    assert code == 201
+    before = len(hooks.requests)
+    code, _ = await call(apiserver, "PATCH", f"{deploy}/web/scale", {"spec": {"replicas": 3}},
+                         ctype="application/merge-patch+json")
+    assert code == 200
+    _, review = hooks.requests[-1]
+    request = review["request"]
+    assert len(hooks.requests) == before + 1 and request["subResource"] == "scale"
+    assert request["kind"] == {"group": "autoscaling", "version": "v1", "kind": "Scale"}
+    assert request["object"]["spec"]["replicas"] == 3
+    assert request["oldObject"]["spec"]["replicas"] == 1
+    code, _ = await call(apiserver, "PATCH", f"{deploy}/web", {"spec": {"replicas": 4}},
+                         ctype="application/merge-patch+json")
+    assert code == 200 and len(hooks.requests) == before + 1

@@ -2,19 +2,21 @@
 as the apiserver's admission chain runs them (``apiserver/admission.py``: mutating plugins,
 validation, validating plugins), for every kind whose strategy allows webhooks.
 
-A webhook whose rules name another version of the same objects (events.k8s.io/v1 and
-core/v1 Events) is called under ``matchPolicy: Equivalent`` (the default) with the objects in
-the version it asked for. Mutating webhooks are called one at a time, ordered by
-configuration name and then as listed; each may answer a base64 JSONPatch that is applied
-to the object at once (the next webhook sees it; validation runs after all of them). A webhook with
-``reinvocationPolicy: IfNeeded`` is called once more when a later one changed the object.
-Validating webhooks are called concurrently; any refusal refuses the request. A refusal is
-the webhook's Status, its message prefixed ``admission webhook "<name>" denied the
-request``; a webhook that cannot be called refuses it (500) under ``failurePolicy: Fail``
-and is skipped under ``Ignore``. A webhook whose ``matchConditions`` (CEL over ``object``,
-``oldObject`` and ``request``) are not all true is not called; one that cannot be evaluated
-is a failure. A dry run is refused by webhooks with side effects. The
-warnings of the answers become the response's Warning headers.
+- Which: the stored configurations' webhooks whose rules and selectors match
+  (``matching.py``) and whose ``matchConditions`` (CEL over ``object``, ``oldObject`` and
+  ``request``) all hold; under ``matchPolicy: Equivalent`` (the default) also those naming
+  another version of the same objects (events.k8s.io/v1 and core/v1 Events), sent the
+  objects in that version. Writes through ``/scale`` are admitted as the ``autoscaling/v1``
+  Scale they are (a patch of it changes the replicas).
+- Mutating webhooks are called one at a time, by configuration name and then as listed;
+  each may answer a base64 JSONPatch, applied at once (the next webhook sees it; validation
+  runs after all of them). ``reinvocationPolicy: IfNeeded`` ones are called once more when a
+  later one changed the object. Validating webhooks are called concurrently.
+- A refusal is the webhook's Status, its message prefixed ``admission webhook "<name>"
+  denied the request``; a webhook that cannot be called (or whose conditions cannot be
+  evaluated) refuses the request (500) under ``failurePolicy: Fail`` and is skipped under
+  ``Ignore``. A dry run is refused by webhooks with side effects. The warnings of the
+  answers become the response's Warning headers.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import SYSTEM_ADMIN, UserInfo
 from minikube_py.apiserver.admission import WriteContext
+from minikube_py.apiserver.handlers import to_scale
 from minikube_py.apiserver.storedobjects import StoredObjects
 from minikube_py.apiserver.webhooks import client
 from minikube_py.apiserver.webhooks.matching import namespace_object_labels, webhook_matches
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 
 REVIEW_VERSION = "admission.k8s.io/v1"
 NO_SIDE_EFFECTS = ("None", "NoneOnDryRun")
+SCALE_KIND = {"group": "autoscaling", "version": "v1", "kind": "Scale"}
 _OPTIONS_KIND = {"CREATE": "CreateOptions", "UPDATE": "UpdateOptions", "DELETE": "DeleteOptions"}
 
 #: Who makes the request being admitted (set by the apiserver for each request).
@@ -160,6 +164,8 @@ class WebhookAdmission:
             operations = jsonutil.loads(base64.b64decode(str(patch), validate=True))
         except (binascii.Error, ValueError) as exc:
             raise self._failed(hook, f"invalid patch: {exc}") from exc
+        if ctx.subresource == "scale":  # the webhook saw, and patched, a Scale
+            return _scale_patched(ctx.obj, apply_json_patch(to_scale(ctx.obj), operations))
         patched = apply_json_patch(_convert(ctx.obj, ctx.rt, hook.seen_as), operations)
         if not isinstance(patched, dict):
             raise self._failed(hook, "the patch must leave an object")
@@ -244,9 +250,24 @@ class WebhookAdmission:
         }
         if ctx.subresource:
             request["subResource"] = request["requestSubResource"] = ctx.subresource
+        if ctx.subresource == "scale":  # as Kubernetes: the Scale is what is admitted
+            request["kind"] = request["requestKind"] = dict(SCALE_KIND)
+            request["object"] = to_scale(ctx.obj) if ctx.obj is not None else None
+            request["oldObject"] = to_scale(ctx.old) if ctx.old is not None else None
         if ctx.namespace and rt.namespaced:
             request["namespace"] = ctx.namespace
         return {"kind": "AdmissionReview", "apiVersion": REVIEW_VERSION, "request": request}
+
+
+def _scale_patched(obj: dict[str, Any], scale: Any) -> bool:
+    """Carry a patched Scale's replicas into the object; True if they changed."""
+    replicas = (scale.get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
+    spec = obj.setdefault("spec", {})
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or \
+            spec.get("replicas") == replicas:
+        return False
+    spec["replicas"] = replicas
+    return True
 
 
 def _conditions_hold(hook: Hook, request: dict[str, Any]) -> bool:
