@@ -9,6 +9,7 @@ configurations, which admission reads on every write, and for APIServices (aggre
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from minikube_py.api.resource import ResourceType
@@ -25,6 +26,7 @@ class StoredObjects:
         self._objects: dict[str, dict[str, Any]] = {}
         self._sorted: list[dict[str, Any]] | None = None
         self._watcher: Watcher | None = None
+        self._relisting = asyncio.Lock()  # one relist at a time (it awaits the watch)
 
     async def objects(self) -> list[dict[str, Any]]:
         """Every object, current as of the latest acknowledged write (read-only)."""
@@ -50,12 +52,16 @@ class StoredObjects:
         return self._sorted
 
     async def _relist(self) -> None:
-        if self._watcher is not None:
-            self._watcher.close()
-        entries, rev = self.store.list_prefix(self.rt.prefix())
-        self._objects = {e.key: e.decode() for e in entries}
-        self._sorted = None
-        self._watcher = await self.store.watch(self.rt.prefix(), rev)
+        stale = self._watcher
+        async with self._relisting:
+            if self._watcher is not stale:
+                return  # another reader relisted meanwhile
+            if stale is not None:
+                stale.close()
+            entries, rev = self.store.list_prefix(self.rt.prefix())
+            self._objects = {e.key: e.decode() for e in entries}
+            self._sorted = None
+            self._watcher = await self.store.watch(self.rt.prefix(), rev)
 
     def close(self) -> None:
         if self._watcher is not None:

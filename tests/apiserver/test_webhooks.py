@@ -3,6 +3,7 @@ its own CA, reached by URL and through a Service's Endpoints."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -10,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from minikube_py.api.registry import REGISTRY
 from minikube_py.api.wire import ApiRequest
 from minikube_py.apiserver.server import ApiServer
+from minikube_py.apiserver.storedobjects import StoredObjects
 from tests.apiserver.test_verbs import call
 from tests.helpers.webhook_server import WebhookServer
 
@@ -341,3 +344,20 @@ async def test_scale_subresource_is_admitted_as_a_scale(apiserver: ApiServer,
     code, _ = await call(apiserver, "PATCH", f"{deploy}/web", {"spec": {"replicas": 4}},
                          ctype="application/merge-patch+json")
     assert code == 200 and len(hooks.requests) == before + 1
+
+
+async def test_configuration_cache_follows_the_store(apiserver: ApiServer) -> None:
+    """The cache lists once (one watch however many readers ask at once) and then sees
+    every acknowledged write and delete without listing again."""
+    configs = StoredObjects(apiserver.store, REGISTRY.require(
+        "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations"))
+    watchers = apiserver.store.broadcaster.watchers
+    first = await asyncio.gather(*(configs.objects() for _ in range(5)))
+    assert all(f == [] for f in first)
+    assert apiserver.store.broadcaster.watchers == watchers + 1
+    await configure(apiserver, "cached", {"url": "https://example.com/x"})
+    assert [c["metadata"]["name"] for c in await configs.objects()] == ["cached"]
+    await call(apiserver, "DELETE", f"{path(mutating=False)}/cached")
+    assert await configs.objects() == []
+    assert apiserver.store.broadcaster.watchers == watchers + 1
+    configs.close()
