@@ -18,7 +18,7 @@ from kubernetes import client, config, utils
 from kubernetes.client.rest import ApiException
 
 from tests.conftest import RunningDaemon, start_daemon
-from tests.e2e.test_kubectl import ok, table
+from tests.e2e.test_kubectl import kubectl, ok, table
 from tests.helpers.webhook_server import WebhookServer
 
 pytestmark = [pytest.mark.e2e]
@@ -227,6 +227,10 @@ def test_aggregated_api_through_kubectl(api: client.ApiClient, hooks: WebhookSer
     assert rows[1][:3] == ["v1.wardle.example.com", "default/wardle", "True"]
     listed = ok(daemon, "get", "flunders", "-n", "default", "-o", "name")
     assert listed.startswith("flunder.wardle.example.com/for-"), listed
+    # kubectl 1.27 knows aggregated discovery only as v2beta1
+    old = kubectl(daemon, "get", "flunders", "-n", "default", "-o", "name",
+                  binary="/usr/lib/google-cloud-sdk/bin/kubectl.1.27")
+    assert old.returncode == 0 and old.stdout == listed, old.stderr
 
 
 def test_invalid_registration_objects(api: client.ApiClient) -> None:
