@@ -25,6 +25,7 @@ from minikube_py import datadir
 from minikube_py.api.errors import AlreadyExists
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
+from minikube_py.apiserver.aggregation.openapi import install_aggregated_openapi
 from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.auth import TokenAuthenticator, ensure_token
@@ -91,6 +92,7 @@ class Daemon:
         install_metrics(self.server)
         install_discovery(self.server)
         install_openapi(self.server)
+        install_aggregated_openapi(self.server)  # after install_openapi: it wraps it
         install_openapi_v2(self.server)
         install_snapshot(self.server)
         streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets

@@ -9,7 +9,9 @@ import pytest
 
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.apiserver.aggregation.local import LocalAPIServices
+from minikube_py.apiserver.aggregation.openapi import install_aggregated_openapi
 from minikube_py.apiserver.discovery import install_discovery
+from minikube_py.apiserver.openapi import install_openapi
 from minikube_py.apiserver.server import ApiServer
 from tests.apiserver.test_verbs import call
 from tests.helpers.webhook_server import GROUP, WebhookServer
@@ -97,6 +99,16 @@ async def test_aggregated_apiservice(apiserver: ApiServer, extension: WebhookSer
     code, aggregated = await call(apiserver, "GET", "/apis", accept=AGGREGATED)
     item = next(i for i in aggregated["items"] if i["metadata"]["name"] == GROUP)
     assert item["versions"][0]["resources"][0]["resource"] == "flunders"
+    install_openapi(apiserver)
+    install_aggregated_openapi(apiserver)
+    code, index = await call(apiserver, "GET", "/openapi/v3")
+    url = index["paths"][f"apis/{GROUP}/v1"]["serverRelativeURL"]
+    assert "apis/apps/v1" in index["paths"]
+    path, _, digest = url.partition("?hash=")
+    code, document = await call(apiserver, "GET", path, hash=digest)
+    assert code == 200 and "com.example.wardle.v1.Flunder" in document["components"]["schemas"]
+    code, local = await call(apiserver, "GET", "/openapi/v3/apis/apps/v1")
+    assert code == 200 and local["info"]["title"]
     code, flunders = await call(apiserver, "GET", f"/apis/{GROUP}/v1/namespaces/ns1/flunders")
     assert code == 200, flunders
     assert flunders["items"][0]["metadata"] == {"name": "for-system-admin", "namespace": "ns1"}

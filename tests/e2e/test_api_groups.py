@@ -227,6 +227,8 @@ def test_aggregated_api_through_kubectl(api: client.ApiClient, hooks: WebhookSer
     assert rows[1][:3] == ["v1.wardle.example.com", "default/wardle", "True"]
     listed = ok(daemon, "get", "flunders", "-n", "default", "-o", "name")
     assert listed.startswith("flunder.wardle.example.com/for-"), listed
+    explained = ok(daemon, "explain", "flunders.spec")
+    assert "Its wishes." in explained and "reference" in explained, explained
     # kubectl 1.27 knows aggregated discovery only as v2beta1
     old = kubectl(daemon, "get", "flunders", "-n", "default", "-o", "name",
                   binary="/usr/lib/google-cloud-sdk/bin/kubectl.1.27")

@@ -11,7 +11,7 @@ Every AdmissionReview request received is kept in ``requests``.
 
 The extension API (GET): ``/apis/wardle.example.com/v1`` lists the namespaced resource
 ``flunders``; ``.../namespaces/{ns}/flunders`` lists one Flunder, named after the caller
-(``X-Remote-User``).
+(``X-Remote-User``); ``/openapi/v3`` and its document of the group-version describe it.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class WebhookServer:
         async def cleanup() -> None:
             if self._runner is not None:
                 await self._runner.cleanup()
+            await asyncio.sleep(0.2)  # the closed keep-alive connections finish closing
         asyncio.run_coroutine_threadsafe(cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
@@ -74,6 +75,8 @@ class WebhookServer:
         app.router.add_post("/{hook}", self._handle)
         app.router.add_get(f"/apis/{GROUP}/v1", self._resources)
         app.router.add_get(f"/apis/{GROUP}/v1/namespaces/{{ns}}/flunders", self._flunders)
+        app.router.add_get("/openapi/v3", self._openapi_index)
+        app.router.add_get(f"/openapi/v3/apis/{GROUP}/v1", self._openapi_document)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0,
@@ -132,3 +135,24 @@ class WebhookServer:
             "items": [{"kind": "Flunder", "apiVersion": f"{GROUP}/v1",
                        "metadata": {"name": f"for-{user.replace(':', '-')}",
                                     "namespace": request.match_info["ns"]}}]})
+
+    async def _openapi_index(self, request: web.Request) -> web.Response:
+        return web.json_response({"paths": {f"apis/{GROUP}/v1": {
+            "serverRelativeURL": f"/openapi/v3/apis/{GROUP}/v1?hash=ABC"}}})
+
+    async def _openapi_document(self, request: web.Request) -> web.Response:
+        flunder = {"type": "object", "description": "A Flunder: a test kind of wardle.",
+                   "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                                  "metadata": {"type": "object"},
+                                  "spec": {"type": "object", "description": "Its wishes.",
+                                           "properties": {"reference": {"type": "string"}}}},
+                   "x-kubernetes-group-version-kind": [
+                       {"group": GROUP, "version": "v1", "kind": "Flunder"}]}
+        gvk = {"group": GROUP, "version": "v1", "kind": "Flunder"}
+        ref = {"$ref": "#/components/schemas/com.example.wardle.v1.Flunder"}
+        item = {"get": {"x-kubernetes-group-version-kind": gvk, "responses": {"200": {
+            "description": "OK", "content": {"application/json": {"schema": ref}}}}}}
+        return web.json_response({
+            "openapi": "3.0.0", "info": {"title": "wardle", "version": "v1"},
+            "paths": {f"/apis/{GROUP}/v1/namespaces/{{namespace}}/flunders/{{name}}": item},
+            "components": {"schemas": {"com.example.wardle.v1.Flunder": flunder}}})

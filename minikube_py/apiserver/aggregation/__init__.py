@@ -5,4 +5,5 @@
 - ``remote.py``  APIServices with ``spec.service``: requests for their group-version (and
                  its discovery) are proxied to the Service over HTTPS, and a health check
                  keeps their ``Available`` condition
+- ``openapi.py`` their OpenAPI v3 documents in the apiserver's ``/openapi/v3``
 """

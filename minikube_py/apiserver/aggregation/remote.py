@@ -11,7 +11,8 @@ Its health check (:meth:`Aggregator.run`, Kubernetes' availability controller) G
 ``/apis/<group>/<version>`` of each such Service when its APIService changes and every
 ``CHECK_INTERVAL``, writes the ``Available`` condition (``Passed``, ``ServiceNotFound``,
 ``MissingEndpoints``, ``FailedDiscoveryCheck``) through ``/status`` when it changes, and keeps
-the APIResourceList it got for discovery (:meth:`discovered`).
+the APIResourceList it got for discovery (:meth:`discovered`) and where the Service keeps its
+OpenAPI v3 document (``aggregation/openapi.py`` serves it in the apiserver's).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Aggregator:
         # group-version -> (APIResourceList, groupPriorityMinimum, versionPriority)
         self._discovered: dict[tuple[str, str], tuple[dict[str, Any], int, int]] = {}
         self._checked: dict[str, tuple[float, str]] = {}  # name -> (when, resourceVersion)
+        self._openapi: dict[tuple[str, str], str] = {}  # group-version -> its document URL
         self.sessions = Sessions()
 
     async def close(self) -> None:
@@ -164,6 +166,8 @@ class Aggregator:
                   if (o.get("spec") or {}).get("service")}
         for gv in [gv for gv in self._discovered if f"{gv[1]}.{gv[0]}" not in remote]:
             del self._discovered[gv]
+        for gv in [gv for gv in self._openapi if f"{gv[1]}.{gv[0]}" not in remote]:
+            del self._openapi[gv]
         now = time.monotonic()
         for name, obj in remote.items():
             rv = obj["metadata"].get("resourceVersion", "")
@@ -191,12 +195,49 @@ class Aggregator:
             status, reason, message = "True", "Passed", "all checks passed"
             self._discovered[(group, version)] = (resources, int(spec["groupPriorityMinimum"]),
                                                   int(spec["versionPriority"]))
+            await self._find_openapi(obj, group, version)
         if status != "True":
             self._discovered.pop((group, version), None)
+            self._openapi.pop((group, version), None)
         await self._set_available(obj, status, reason, message)
 
-    async def _discover(self, url: str, server_name: str | None,
-                        context: ssl.SSLContext | bool) -> dict[str, Any]:
+    async def _find_openapi(self, obj: dict[str, Any], group: str, version: str) -> None:
+        """Where the Service keeps the OpenAPI v3 document of the group-version, if it has
+        one (its ``/openapi/v3`` index)."""
+        self._openapi.pop((group, version), None)
+        try:
+            base, server_name, context = self._target(obj)
+            index = await self._get_json(f"{base}/openapi/v3", server_name, context)
+        except (WebhookCallError, aiohttp.ClientError, OSError, ValueError, TimeoutError):
+            return
+        entry = (index.get("paths") or {}).get(f"apis/{group}/{version}") \
+            if isinstance(index, dict) else None
+        url = entry.get("serverRelativeURL") if isinstance(entry, dict) else None
+        if isinstance(url, str) and url.startswith("/"):
+            self._openapi[(group, version)] = url
+
+    def openapi_documents(self) -> dict[tuple[str, str], str]:
+        """Group-version -> the Service's URL (relative) of its OpenAPI v3 document."""
+        return dict(self._openapi)
+
+    async def fetch_openapi(self, group: str, version: str) -> bytes | None:
+        """The OpenAPI v3 document of an aggregated group-version, from its Service."""
+        url = self._openapi.get((group, version))
+        apiservice = await self.remote_for(f"/apis/{group}/{version}")
+        if url is None or apiservice is None:
+            return None
+        try:
+            base, server_name, context = self._target(apiservice)
+            async with self.sessions.get().get(
+                    base + url, headers={"Accept": "application/json"}, ssl=context,
+                    timeout=aiohttp.ClientTimeout(total=CHECK_TIMEOUT),
+                    server_hostname=server_name) as resp:
+                return await resp.read() if resp.status == 200 else None
+        except (WebhookCallError, aiohttp.ClientError, OSError, TimeoutError):
+            return None
+
+    async def _get_json(self, url: str, server_name: str | None,
+                        context: ssl.SSLContext | bool) -> Any:
         async with self.sessions.get().get(
                 url, headers={"Accept": "application/json"}, ssl=context,
                 timeout=aiohttp.ClientTimeout(total=CHECK_TIMEOUT),
@@ -204,7 +245,11 @@ class Aggregator:
             body = await resp.read()
             if resp.status != 200:
                 raise ValueError(f"{url}, status {resp.status}")
-        found = jsonutil.loads(body)
+        return jsonutil.loads(body)
+
+    async def _discover(self, url: str, server_name: str | None,
+                        context: ssl.SSLContext | bool) -> dict[str, Any]:
+        found = await self._get_json(url, server_name, context)
         if not isinstance(found, dict) or found.get("kind") != "APIResourceList":
             raise ValueError(f"{url}: not an APIResourceList")
         return found
