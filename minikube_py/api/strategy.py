@@ -16,6 +16,7 @@ NAME and AGE.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from minikube_py.api.errors import Cause
@@ -44,6 +45,10 @@ class Strategy:
     #: Fields of :attr:`fields` the store indexes, so that selecting by them costs the
     #: matches (``spec.nodeName`` of pods: every kubelet lists its own).
     indexed_fields: ClassVar[tuple[str, ...]] = ()
+    #: For a kind stored as another (``ResourceType.stored_as``): its field labels that are
+    #: the stored kind's under another name (Kubernetes' field label conversion), so that
+    #: the stored kind's indexes serve its selectors.
+    storage_field_labels: ClassVar[Mapping[str, str]] = {}
     #: The columns of ``kubectl get``.
     printer: ClassVar[Printer] = DEFAULT_PRINTER
     #: Cluster-wide allocations the apiserver makes for this kind on create (e.g.

@@ -31,6 +31,11 @@ def index_queries(rt: ResourceType, opts: ListOptions) -> Iterator[tuple[str, li
         value = opts.field_selector.requires_exact_match(field_name)
         if value is not None:
             yield field_index(field_name), [value]
+    stored = rt.storage_type.strategy.indexed_fields
+    for label, stored_label in rt.strategy.storage_field_labels.items():
+        value = opts.field_selector.requires_exact_match(label)
+        if value is not None and stored_label in stored:
+            yield field_index(stored_label), [value]
 
 
 def field_index(field_name: str) -> str:

@@ -99,3 +99,27 @@ async def test_update_and_watch_across_versions(apiserver: ApiServer) -> None:
 def _watch(path: str, rv: str) -> ApiRequest:
     return ApiRequest("GET", path, query={"watch": "true", "resourceVersion": rv},
                       accept="application/json")
+
+
+async def test_selector_through_the_stored_index(apiserver: ApiServer) -> None:
+    """regarding.uid / regarding.name select through core's involvedObject indexes: only
+    the matches are read (the conversion view sees the index's candidates)."""
+    for i in range(20):
+        body = new_event(f"ix{i}")
+        body["regarding"] = {**body["regarding"], "uid": f"uid-{i}", "name": f"web-{i}"}
+        code, _ = await call(apiserver, "POST", NEW, body)
+        assert code == 201
+    view = apiserver.rest.storage_for(apiserver.registry.require("events.k8s.io", "v1",
+                                                                 "events"))
+    seen: list[int] = []
+    lookup = view.lookup
+
+    def counting(prefix: str, index: str, values: Any) -> Any:
+        found = lookup(prefix, index, values)
+        seen.append(len(found or []))
+        return found
+
+    view.lookup = counting  # type: ignore[method-assign]
+    code, listed = await call(apiserver, "GET", NEW, fieldSelector="regarding.uid=uid-7")
+    assert code == 200 and [i["metadata"]["name"] for i in listed["items"]] == ["ix7"]
+    assert seen == [1], "one candidate, from the index"

@@ -81,6 +81,9 @@ class EventStrategy(Strategy):
     # involvedObject.*, reportingController for reportingComponent).
     fields = selectable(*(f"regarding.{f}" for f in INVOLVED_OBJECT_FIELDS), "reason",
                         "reportingController", "type", extract=_fields)
+    storage_field_labels = {**{f"regarding.{f}": f"involvedObject.{f}"
+                               for f in INVOLVED_OBJECT_FIELDS},
+                            "reportingController": "reportingComponent"}
     printer = Printer(CORE_EVENT_PRINTER.columns, _row)
     creatable_in_terminating_namespace = True
 
