@@ -136,8 +136,12 @@ async def call(hook: dict[str, Any], review: dict[str, Any], get: Getter,
                 timeout=aiohttp.ClientTimeout(total=timeout),
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
                 server_hostname=target.server_name) as resp:
-            body = await resp.content.read(MAX_RESPONSE_BYTES + 1)
             status = resp.status
+            body = b""
+            async for chunk in resp.content.iter_any():  # the whole body, bounded
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    break
     except TimeoutError as exc:
         raise WebhookCallError(f'failed to call webhook: Post "{url}": context deadline '
                                'exceeded') from exc
