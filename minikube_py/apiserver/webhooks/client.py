@@ -137,7 +137,7 @@ async def call(hook: dict[str, Any], review: dict[str, Any], get: Getter,
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
                 server_hostname=target.server_name) as resp:
             status = resp.status
-            body = b""
+            body = bytearray()
             async for chunk in resp.content.iter_any():  # the whole body, bounded
                 body += chunk
                 if len(body) > MAX_RESPONSE_BYTES:
@@ -151,9 +151,9 @@ async def call(hook: dict[str, Any], review: dict[str, Any], get: Getter,
         raise WebhookCallError("received invalid webhook response: the response is too large")
     if status != 200:
         raise WebhookCallError(f"failed to call webhook: the server responded with status "
-                               f"{status}: {body[:200].decode(errors='replace')}")
+                               f"{status}: {bytes(body[:200]).decode(errors='replace')}")
     try:
-        answer = jsonutil.loads(body)
+        answer = jsonutil.loads(bytes(body))
     except ValueError as exc:
         raise WebhookCallError(f"received invalid webhook response: {exc}") from exc
     if not isinstance(answer, dict):
