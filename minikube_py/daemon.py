@@ -29,6 +29,7 @@ from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.scheduling import SYSTEM_PRIORITY_CLASSES
 from minikube_py.api.wire import UserInfo
 from minikube_py.apiserver import serviceaccount
+from minikube_py.apiserver.aggregation.openapi import install_aggregated_openapi
 from minikube_py.apiserver.allocators import SERVICE_CIDR
 from minikube_py.apiserver.app import build_runner
 from minikube_py.apiserver.authentication import (
@@ -125,6 +126,7 @@ class Daemon:
         install_metrics(self.server)
         install_discovery(self.server)
         install_openapi(self.server)
+        install_aggregated_openapi(self.server)  # after install_openapi: it wraps it
         install_openapi_v2(self.server)
         install_snapshot(self.server)
         streaming.install(self.server)  # pods/log, pods/exec from this process's kubelets
@@ -155,6 +157,7 @@ class Daemon:
         # from a client's first request; the kubernetes Service names the real port.
         await bootstrap(self.client, api_port=self.port, endpoints=not cfg.shared_store)
         await bootstrap_policy(self.client)
+        await self.server.local_apiservices.sync()  # listed from the first request on
         if cfg.shared_store:  # the kubernetes Endpoints list every live apiserver
             self._peers = Peers(self.client, identity=f"{socket.gethostname()}:{cfg.data_dir}",
                                 ip=host, port=self.port, duration=round(cfg.lease_duration))
@@ -172,6 +175,8 @@ class Daemon:
         cfg.pid_file.write_text(f"{os.getpid()} {self.port}\n")
         datadir.remember_current(cfg.data_dir)  # commands without a choice mean this one
         self.tasks.spawn(self._compactor(), name="compactor")
+        self.tasks.spawn(self.server.local_apiservices.run(), name="local-apiservices")
+        self.tasks.spawn(self.server.aggregator.run(), name="apiservice-availability")
         for component in self._components():
             self.components.add(component)
         self.server.health_checks["components"] = self.components.health
@@ -297,6 +302,8 @@ class Daemon:
             self.store.broadcaster.close_all()  # watch streams end cleanly before the socket
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.server is not None:
+            await self.server.close()
         if self.client is not None:
             await self.client.close()
         if self.store is not None:

@@ -64,10 +64,11 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def apiserver(store: Store) -> ApiServer:
+async def apiserver(store: Store) -> AsyncIterator[ApiServer]:
     server = ApiServer(store)
     await bootstrap(Client(LocalTransport(server.handle)))
-    return server
+    yield server
+    await server.close()  # its client sessions (webhooks, aggregation)
 
 
 @pytest.fixture

@@ -9,7 +9,12 @@ registry (``Registry.copy``), adding and removing their types as CRDs come and g
 
 from __future__ import annotations
 
+from minikube_py.api.kinds.admissionregistration import (
+    mutatingwebhookconfiguration,
+    validatingwebhookconfiguration,
+)
 from minikube_py.api.kinds.apiextensions import customresourcedefinition
+from minikube_py.api.kinds.apiregistration import apiservice
 from minikube_py.api.kinds.apps import (
     controllerrevision,
     daemonset,
@@ -45,7 +50,10 @@ from minikube_py.api.kinds.core import (
     serviceaccount,
 )
 from minikube_py.api.kinds.discovery import endpointslice
+from minikube_py.api.kinds.events import event as events_event
 from minikube_py.api.kinds.metrics import nodemetrics, podmetrics
+from minikube_py.api.kinds.networking import ingress, ingressclass, networkpolicy
+from minikube_py.api.kinds.node import runtimeclass
 from minikube_py.api.kinds.rbac import clusterrole, clusterrolebinding, role, rolebinding
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
@@ -69,6 +77,7 @@ REGISTRY.add(node.RESOURCE)
 REGISTRY.add(configmap.RESOURCE)
 REGISTRY.add(secret.RESOURCE)
 REGISTRY.add(event.RESOURCE)
+REGISTRY.add(events_event.RESOURCE)
 REGISTRY.add(serviceaccount.RESOURCE)
 REGISTRY.add(resourcequota.RESOURCE)
 REGISTRY.add(limitrange.RESOURCE)
@@ -97,6 +106,13 @@ REGISTRY.add(localsubjectaccessreview.RESOURCE)
 REGISTRY.add(selfsubjectrulesreview.RESOURCE)
 REGISTRY.add(selfsubjectreview.RESOURCE)
 REGISTRY.add(tokenreview.RESOURCE)
+REGISTRY.add(ingress.RESOURCE)
+REGISTRY.add(ingressclass.RESOURCE)
+REGISTRY.add(networkpolicy.RESOURCE)
+REGISTRY.add(runtimeclass.RESOURCE)
+REGISTRY.add(validatingwebhookconfiguration.RESOURCE)
+REGISTRY.add(mutatingwebhookconfiguration.RESOURCE)
+REGISTRY.add(apiservice.RESOURCE)
 # Last: a plain "pods" or "nodes" means the core kinds, as in kubectl's group priority.
 REGISTRY.add(podmetrics.RESOURCE)
 REGISTRY.add(nodemetrics.RESOURCE)

@@ -65,6 +65,15 @@ class ResourceType:
     singular_name: str = ""
     strategy: Strategy = field(default_factory=Strategy, compare=False)
     list_kind_name: str = ""  # "" means <Kind>List (a CRD may name its own)
+    #: Another type whose objects these are, in another version (events.k8s.io/v1 Events
+    #: are core/v1 Events): they share its keys, and ``strategy.to_shared_storage`` /
+    #: ``from_shared_storage`` convert between the two (Kubernetes' storage version).
+    stored_as: ResourceType | None = field(default=None, compare=False)
+
+    @property
+    def storage_type(self) -> ResourceType:
+        """The type whose version is stored (itself, unless it is ``stored_as`` another)."""
+        return self.stored_as.storage_type if self.stored_as is not None else self
 
     @property
     def singular(self) -> str:
@@ -88,7 +97,10 @@ class ResourceType:
         return "status" in self.subresources
 
     def prefix(self, namespace: str | None = None) -> str:
-        """Store key prefix of this resource (in one namespace, or all of them)."""
+        """Store key prefix of this resource (in one namespace, or all of them); a second
+        version of another type's objects has that type's keys."""
+        if self.stored_as is not None:
+            return self.storage_type.prefix(namespace)
         base = f"/registry/{self.plural}/"
         if self.group and self.group not in _LEGACY_KEY_GROUPS:
             base = f"/registry/{self.group}/{self.plural}/"
@@ -117,7 +129,8 @@ class ResourceType:
 # (custom resources, later) are keyed by group as well to keep plurals apart.
 _LEGACY_KEY_GROUPS = {"", "apps", "batch", "autoscaling", "coordination.k8s.io", "policy",
                       "rbac.authorization.k8s.io", "networking.k8s.io", "storage.k8s.io",
-                      "scheduling.k8s.io", "discovery.k8s.io", "events.k8s.io"}
+                      "scheduling.k8s.io", "discovery.k8s.io", "events.k8s.io", "node.k8s.io",
+                      "admissionregistration.k8s.io"}
 
 
 RegistryListener = Callable[["Registry"], None]

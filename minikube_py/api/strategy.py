@@ -16,6 +16,7 @@ NAME and AGE.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from minikube_py.api.access import Reviewer
@@ -48,6 +49,10 @@ class Strategy:
     #: Fields of :attr:`fields` the store indexes, so that selecting by them costs the
     #: matches (``spec.nodeName`` of pods: every kubelet lists its own).
     indexed_fields: ClassVar[tuple[str, ...]] = ()
+    #: For a kind stored as another (``ResourceType.stored_as``): its field labels that are
+    #: the stored kind's under another name (Kubernetes' field label conversion), so that
+    #: the stored kind's indexes serve its selectors.
+    storage_field_labels: ClassVar[Mapping[str, str]] = {}
     #: The columns of ``kubectl get`` (an instance may have its own: a custom resource's
     #: come from its CRD's ``additionalPrinterColumns``).
     printer: Printer = DEFAULT_PRINTER
@@ -91,6 +96,9 @@ class Strategy:
     #: reviews) serves only ``create``: the REST layer decodes, defaults and validates the
     #: body, then :meth:`answer` fills it in and it is returned, never written.
     stored: ClassVar[bool] = True
+    #: Whether admission webhooks are called for writes of this kind (Kubernetes never
+    #: calls them for webhook configurations, so a broken webhook cannot lock them out).
+    webhook_admission: ClassVar[bool] = True
 
     # -- create and update -----------------------------------------------------------------
 
@@ -145,6 +153,16 @@ class Strategy:
         """The answer to a create of a kind that is not :attr:`stored` (``obj`` validated;
         ``user`` is who asks; ``reviewer`` the apiserver's authorizer and authenticators)."""
         raise NotImplementedError(f"{type(self).__name__} is stored: it has no answer")
+    # -- versions --------------------------------------------------------------------------
+
+    def to_shared_storage(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The object in its stored version (a kind ``stored_as`` another converts here:
+        Kubernetes' conversion to the storage version). May change ``obj``."""
+        return obj
+
+    def from_shared_storage(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A stored object in this kind's version (the inverse of :meth:`to_shared_storage`)."""
+        return obj
 
     # -- delete ----------------------------------------------------------------------------
 

@@ -6,8 +6,14 @@ then validating plugins (they may only refuse). The chain the apiserver uses:
 - mutating: DefaultTolerationSeconds (pods tolerate ``not-ready``/``unreachable`` for 300 s)
   and Priority (a pod's ``priority`` and ``preemptionPolicy`` from its PriorityClass, or
   from the ``globalDefault`` class, else 0);
+- mutating, in ``admission_classes.py`` (added by the apiserver after these): RuntimeClass
+  (a pod's overhead and scheduling from its RuntimeClass) and DefaultIngressClass (an Ingress
+  without a class gets the default one);
 - validating: NamespaceLifecycle (no new content in a namespace that is missing or
   terminating; the system namespaces cannot be deleted).
+
+Last in each list, the admission webhooks (``apiserver/webhooks/``): the mutating and
+validating webhook configurations users store, called for the requests they match.
 
 Later issues add LimitRanger, ResourceQuota and ServiceAccount here.
 """
@@ -40,6 +46,9 @@ class WriteContext:
     obj: dict[str, Any] | None
     old: dict[str, Any] | None
     subresource: str = ""
+    dry_run: bool = False
+    #: Warnings for the client (admission webhooks' answers), sent as Warning headers.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def user(self) -> UserInfo:

@@ -1,7 +1,8 @@
 """API discovery: which groups, versions and resources the apiserver serves.
 
 Generated from the resource registry on every request, so a kind added to the registry (or a
-custom resource, later) shows up at once. Clients read it to map ``po`` or ``deploy`` to a
+custom resource, later) shows up at once, with the group-versions of aggregated APIServices
+(what their Services last said they serve). Clients read it to map ``po`` or ``deploy`` to a
 REST path, to list ``kubectl api-resources`` and to expand ``get all``. Two shapes, as
 Kubernetes serves them:
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from minikube_py.api.errors import MethodNotAllowed, NotFound
@@ -46,10 +48,24 @@ def version_priority(version: str) -> tuple[int, int, int, str]:
     return (_STABILITY[stability], -int(major), -int(minor or 0), "")
 
 
-def group_versions(registry: Registry) -> dict[str, list[str]]:
-    """Group ("" for core) -> served versions, the preferred one first."""
-    return {group: sorted(versions, key=version_priority)
-            for group, versions in registry.groups().items()}
+# (group, version) -> (its APIResourceList, groupPriorityMinimum, versionPriority): the
+# group-versions aggregated APIServices serve (``aggregation/remote.py``).
+Remote = Mapping[tuple[str, str], tuple[dict[str, Any], int, int]]
+NO_REMOTE: Remote = {}
+
+
+def group_versions(registry: Registry, remote: Remote = NO_REMOTE) -> dict[str, list[str]]:
+    """Group ("" for core) -> served versions, the preferred one first; the groups of
+    aggregated APIServices after the local ones, the versions of each by versionPriority."""
+    result = {group: sorted(versions, key=version_priority)
+              for group, versions in registry.groups().items()}
+    added: dict[str, list[tuple[int, str]]] = {}
+    for (group, version), (_, _, priority) in remote.items():
+        if version not in result.get(group, []):
+            added.setdefault(group, []).append((-priority, version))
+    for group in sorted(added, key=lambda g: -max(remote[(g, v)][1] for _, v in added[g])):
+        result.setdefault(group, []).extend(v for _, v in sorted(added[group]))
+    return result
 
 
 def storage_version_hash(group: str, version: str, kind: str) -> str:
@@ -85,15 +101,15 @@ def _api_group(group: str, versions: list[str]) -> dict[str, Any]:
     return {"name": group, "versions": entries, "preferredVersion": entries[0]}
 
 
-def api_group_list(registry: Registry) -> dict[str, Any]:
+def api_group_list(registry: Registry, remote: Remote = NO_REMOTE) -> dict[str, Any]:
     """``/apis``: every named group (core is at ``/api``) with its versions."""
-    groups = [_api_group(g, vs) for g, vs in group_versions(registry).items() if g]
+    groups = [_api_group(g, vs) for g, vs in group_versions(registry, remote).items() if g]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(registry: Registry, group: str) -> dict[str, Any]:
+def api_group(registry: Registry, group: str, remote: Remote = NO_REMOTE) -> dict[str, Any]:
     """``/apis/{group}``: one group's versions."""
-    versions = group_versions(registry).get(group) if group else None
+    versions = group_versions(registry, remote).get(group) if group else None
     if not versions:
         raise NotFound.generic()
     return {"kind": "APIGroup", "apiVersion": "v1", **_api_group(group, versions)}
@@ -177,22 +193,50 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
     return entry
 
 
-def _aggregated_group(registry: Registry, group: str, versions: list[str]) -> dict[str, Any]:
+def _from_legacy(group: str, version: str, listed: dict[str, Any]) -> list[dict[str, Any]]:
+    """An aggregated APIService's APIResourceList as aggregated discovery's resources."""
+    entries = [r for r in listed.get("resources") or [] if isinstance(r, dict)]
+    out: dict[str, dict[str, Any]] = {}
+    for r in entries:
+        name = str(r.get("name") or "")
+        parent, _, sub = name.partition("/")
+        kind = _response_kind(r.get("group") or group, r.get("version") or version,
+                              str(r.get("kind") or ""))
+        if sub:
+            if parent in out:
+                out[parent].setdefault("subresources", []).append(
+                    {"subresource": sub, "responseKind": kind, "verbs": r.get("verbs") or []})
+            continue
+        entry: dict[str, Any] = {"resource": name, "responseKind": kind,
+                                 "scope": "Namespaced" if r.get("namespaced") else "Cluster",
+                                 "singularResource": r.get("singularName") or "",
+                                 "verbs": r.get("verbs") or []}
+        for key in ("shortNames", "categories"):
+            if r.get(key):
+                entry[key] = r[key]
+        out[name] = entry
+    return sorted(out.values(), key=lambda e: e["resource"])
+
+
+def _aggregated_group(registry: Registry, group: str, versions: list[str],
+                      remote: Remote = NO_REMOTE) -> dict[str, Any]:
+    def resources(v: str) -> list[dict[str, Any]]:
+        if (group, v) in remote and not _served(registry, group, v):
+            return _from_legacy(group, v, remote[(group, v)][0])
+        return sorted((_aggregated_resource(rt) for rt in _served(registry, group, v)),
+                      key=lambda r: r["resource"])
     return {
         "metadata": {"name": group},
-        "versions": [
-            {"version": v,
-             "resources": sorted((_aggregated_resource(rt) for rt in _served(registry, group, v)),
-                                 key=lambda r: r["resource"]),
-             "freshness": "Current"}
-            for v in versions],
+        "versions": [{"version": v, "resources": resources(v), "freshness": "Current"}
+                     for v in versions],
     }
 
 
-def aggregated_discovery(registry: Registry, *, core: bool, version: str) -> dict[str, Any]:
+def aggregated_discovery(registry: Registry, *, core: bool, version: str,
+                         remote: Remote = NO_REMOTE) -> dict[str, Any]:
     """The APIGroupDiscoveryList of ``/api`` (``core=True``) or of ``/apis``."""
-    items = [_aggregated_group(registry, g, vs) for g, vs in group_versions(registry).items()
-             if (g == "") == core]
+    items = [_aggregated_group(registry, g, vs, remote)
+             for g, vs in group_versions(registry, remote).items() if (g == "") == core]
     return {"kind": AGGREGATED_KIND, "apiVersion": f"{AGGREGATED_GROUP}/{version}",
             "metadata": {}, "items": items}
 
@@ -204,15 +248,16 @@ def _reply(body: dict[str, Any], content_type: str = "application/json") -> ApiR
     return ApiResponse(200, body, content_type=content_type, headers={"Vary": "Accept"})
 
 
-def _root(registry: Registry, req: ApiRequest, *, core: bool) -> ApiResponse:
+def _root(registry: Registry, req: ApiRequest, *, core: bool,
+          remote: Remote = NO_REMOTE) -> ApiResponse:
     version = aggregated_version(req.accept)
     if version is not None:
-        return _reply(aggregated_discovery(registry, core=core, version=version),
+        return _reply(aggregated_discovery(registry, core=core, version=version, remote=remote),
                       aggregated_content_type(version))
-    return _reply(api_versions() if core else api_group_list(registry))
+    return _reply(api_versions() if core else api_group_list(registry, remote))
 
 
-def serve(registry: Registry, req: ApiRequest) -> ApiResponse:
+def serve(registry: Registry, req: ApiRequest, remote: Remote = NO_REMOTE) -> ApiResponse:
     """Answer a discovery request under ``/api`` or ``/apis``."""
     if req.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(f"the server does not allow this method on the requested "
@@ -221,11 +266,11 @@ def serve(registry: Registry, req: ApiRequest) -> ApiResponse:
     if parts == ["api"]:
         return _root(registry, req, core=True)
     if parts == ["apis"]:
-        return _root(registry, req, core=False)
+        return _root(registry, req, core=False, remote=remote)
     if len(parts) == 2 and parts[0] == "api":
         return _reply(api_resource_list(registry, "", parts[1]))
     if len(parts) == 2 and parts[0] == "apis":
-        return _reply(api_group(registry, parts[1]))
+        return _reply(api_group(registry, parts[1], remote))
     if len(parts) == 3 and parts[0] == "apis":
         return _reply(api_resource_list(registry, parts[1], parts[2]))
     raise NotFound.generic()
@@ -236,7 +281,7 @@ def install_discovery(server: ApiServer) -> None:
     that is not a resource path (the server routes resource paths first)."""
 
     async def discovery(req: ApiRequest) -> ApiResponse:
-        return serve(server.registry, req)
+        return serve(server.registry, req, server.aggregator.discovered())
 
     for path in ("/api", "/api/*", "/apis", "/apis/*"):
         server.non_resource[path] = discovery

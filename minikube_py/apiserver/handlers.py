@@ -138,8 +138,8 @@ class ResourceHandlers:
         if media.type == PROTOBUF:
             fmt = pbr.ProtobufFrames(rt, self.protobuf_cache,
                                      partial=media.as_ == "PartialObjectMetadata")
-        stream = await open_watch(self.rest.store, rt, ns, name, opts, match, render_event,
-                                  req.disconnected, fmt)
+        stream = await open_watch(self.rest.storage_for(rt), rt, ns, name, opts, match,
+                                  render_event, req.disconnected, fmt)
         if req.method == "HEAD":
             await stream.aclose()  # type: ignore[attr-defined]
             return ApiResponse(200, raw=b"", content_type=fmt.content_type)

@@ -35,7 +35,7 @@ from minikube_py.api.machinery import meta as metautil
 from minikube_py.api.machinery.apply import record_update, server_side_apply
 from minikube_py.api.machinery.fieldselectors import FieldSelector, object_fields
 from minikube_py.api.machinery.patch import apply_patch
-from minikube_py.api.machinery.selectors import LabelSelector, Operator
+from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.api.validation.base import required
 from minikube_py.api.wire import UserInfo
@@ -44,8 +44,10 @@ from minikube_py.apiserver.admission import AdmissionChain, WriteContext
 from minikube_py.apiserver.allocators import ClusterIPAllocator, NodePortAllocator
 from minikube_py.apiserver.conversion import converter, served, stored
 from minikube_py.apiserver.freshness import require_current, require_revision
+from minikube_py.apiserver.indexes import index_queries
 from minikube_py.apiserver.options import EXACT, DeleteOptions, ListOptions, WriteOptions
 from minikube_py.apiserver.paging import LATEST, decode_continue, encode_continue, expired
+from minikube_py.apiserver.storageviews import StorageViews
 from minikube_py.store import versioner
 from minikube_py.store.errors import (
     Compacted,
@@ -58,7 +60,6 @@ from minikube_py.store.errors import (
     Unencodable,
     ValueTooLarge,
 )
-from minikube_py.store.index import LABELS
 from minikube_py.store.interface import Decision, Entry, Keep, Remove, Storage, Write
 from minikube_py.util import clock, jsonutil
 from minikube_py.util.textsafe import go_quote
@@ -159,6 +160,8 @@ class RestStorage:
         self.allocators: dict[str, ClusterIPAllocator | NodePortAllocator] = {
             "cluster-ip": ClusterIPAllocator(self._services, store, services),
             "node-port": NodePortAllocator(self._services, store, services)}
+        # The store as a type sees it (converting for a second version: storageviews.py).
+        self.storage_for = StorageViews(store)
 
     def _services(self) -> list[dict[str, Any]]:
         services = REGISTRY.require("", "v1", "services")
@@ -168,12 +171,12 @@ class RestStorage:
 
     def find(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any] | None:
         """The object, or None (what admission plugins read)."""
-        entry = self.store.get(rt.key(namespace, name))
+        entry = self.storage_for(rt).get(rt.key(namespace, name))
         return served(rt, entry.decode()) if entry is not None else None
 
     def find_all(self, rt: ResourceType) -> list[dict[str, Any]]:
         """Every object of a resource at the latest revision (what admission plugins list)."""
-        entries, _ = self.store.list_prefix(rt.prefix())
+        entries, _ = self.storage_for(rt).list_prefix(rt.prefix())
         return [served(rt, entry.decode()) for entry in entries]
 
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
@@ -201,7 +204,7 @@ class RestStorage:
             if rev is None or rev >= self.store.revision:
                 entries, rev = self._current(rt, namespace, start, opts, rev, fetch)
             else:
-                entries = await self.store.list_at(prefix, rev, start, fetch)
+                entries = await self.storage_for(rt).list_at(prefix, rev, start, fetch)
         page: list[Entry] = []
         decoded: list[dict[str, Any]] = []
         for entry in entries:
@@ -213,7 +216,7 @@ class RestStorage:
             if opts.limit is not None and len(page) >= opts.limit:
                 token = encode_continue(rev, page[-1].key, prefix)
                 # As Kubernetes: a count of what is left only when nothing is filtered out.
-                remaining = None if selecting else self.store.count(prefix, entry.key)
+                remaining = None if selecting else self.storage_for(rt).count(prefix, entry.key)
                 return Listed(page, decoded if selecting else None, rev, token, remaining,
                               converter(rt))
             page.append(entry)
@@ -229,16 +232,16 @@ class RestStorage:
         prefix = rt.prefix(namespace)
         name = opts.field_selector.requires_exact_match("metadata.name")
         if name is not None and (namespace or not rt.namespaced):
-            entry = self.store.get(rt.key(namespace, name))
+            entry = self.storage_for(rt).get(rt.key(namespace, name))
             found = [entry] if entry is not None and entry.key >= start else []
             return found, self.store.revision if rev is None else rev
         candidates = None
-        for index, values in _index_queries(rt, opts):
-            hits = self.store.lookup(prefix, index, values)
+        for index, values in index_queries(rt, opts):
+            hits = self.storage_for(rt).lookup(prefix, index, values)
             if hits is not None and (candidates is None or len(hits) < len(candidates)):
                 candidates = hits
         if candidates is None:
-            entries, now = self.store.list_prefix(prefix, start, limit)
+            entries, now = self.storage_for(rt).list_prefix(prefix, start, limit)
         else:
             now = self.store.revision
             entries = candidates[bisect.bisect_left([e.key for e in candidates], start):] \
@@ -298,13 +301,13 @@ class RestStorage:
             meta.pop("managedFields", None)
             record_update(None, obj, manager=manager, schema=rt.schema, now=clock.rfc3339())
         lifecycle.fill_empty_status(rt, obj)  # after managedFields: no one owns an empty status
-        ctx = WriteContext(rt, "CREATE", namespace, name, obj, None)
+        ctx = WriteContext(rt, "CREATE", namespace, name, obj, None, dry_run=opts.dry_run)
         await self.admission.mutate(ctx)
         self._validate(rt, obj, validation.validate(rt, obj))
         await self.admission.validate(ctx)
-        warnings += rt.strategy.warnings_on_create(obj)
+        warnings += ctx.warnings + rt.strategy.warnings_on_create(obj)
         key = rt.key(namespace, name)
-        if self.store.get(key) is not None:
+        if self.storage_for(rt).get(key) is not None:
             raise AlreadyExists.of(rt.group, rt.plural, name)
         with store_errors(rt, name):
             async with contextlib.AsyncExitStack() as allocations:
@@ -312,9 +315,9 @@ class RestStorage:
                     await allocations.enter_async_context(
                         self.allocators[allocation].allocate(obj, dry_run=opts.dry_run))
                 if opts.dry_run:
-                    self.store.check_size(obj, key)
+                    self.storage_for(rt).check_size(obj, key)
                     return Written(obj, warnings, created=True)
-                created = await self.store.create(key, stored(rt, obj))
+                created = await self.storage_for(rt).create(key, stored(rt, obj))
         return Written(served(rt, created), warnings, created=True)
 
     async def answer(self, rt: ResourceType, namespace: str, obj: Any, *, opts: WriteOptions,
@@ -349,21 +352,25 @@ class RestStorage:
             with store_errors(rt, name):
                 versioner.parse(expected)
 
+        admitted: list[str] = []  # admission's warnings, of the last attempt
+
         async def try_update(entry: Entry | None) -> Decision:
             assert entry is not None
             if expected is not None and str(expected) != str(entry.mod_rev):
                 raise Conflict.of(rt.group, rt.plural, name, MODIFIED)
+            admitted.clear()
             return await self._update_decision(rt, namespace, name, jsonutil.copy(obj),
                                                served(rt, entry.decode()), subresource,
-                                               opts.dry_run, manager=manager)
+                                               opts.dry_run, manager=manager,
+                                               warnings=admitted)
 
         # With a resourceVersion the client asked for compare-and-swap: a change in between
         # is its conflict. Without one the update is unconditional and simply tried again.
         with store_errors(rt, name):
             async with allocation_scope():
-                result = await self.store.guaranteed_update(
+                result = await self.storage_for(rt).guaranteed_update(
                     rt.key(namespace, name), try_update, retry=expected is None)
-        return Written(served(rt, result), warnings)
+        return Written(served(rt, result), warnings + admitted)
 
     async def patch(self, rt: ResourceType, namespace: str, name: str, body: bytes,
                     content_type: str, *, opts: WriteOptions, manager: str,
@@ -393,12 +400,13 @@ class RestStorage:
             warnings[:] = self._decode(rt, patched, opts.field_validation or "Warn", name,
                                        [f"patch: {d}" for d in duplicates])
             return await self._update_decision(rt, namespace, name, patched, current,
-                                               subresource, opts.dry_run, manager=manager)
+                                               subresource, opts.dry_run, manager=manager,
+                                               warnings=warnings)
 
         with store_errors(rt, name):
             async with allocation_scope():
-                result = await self.store.guaranteed_update(rt.key(namespace, name),
-                                                            try_update)
+                result = await self.storage_for(rt).guaranteed_update(
+                    rt.key(namespace, name), try_update)
         return Written(served(rt, result), warnings)
 
     async def apply(self, rt: ResourceType, namespace: str, name: str, body: bytes, *,
@@ -440,19 +448,24 @@ class RestStorage:
                 except AlreadyExists as exc:  # created meanwhile: apply to it instead
                     raise KeyExists(rt.key(namespace, name)) from exc
                 created = True
+                admitted[:] = written.warnings
                 return Keep(written.obj)
+            admitted[:] = []
             return await self._update_decision(rt, namespace, name, new, live, "",
-                                               opts.dry_run, manager=None)
+                                               opts.dry_run, manager=None, warnings=admitted)
 
+        admitted: list[str] = []  # admission's warnings, of the last attempt
         with store_errors(rt, name):
             async with allocation_scope():
-                result = await self.store.guaranteed_update(rt.key(namespace, name),
-                                                            try_update, create=True)
+                result = await self.storage_for(rt).guaranteed_update(
+                    rt.key(namespace, name), try_update, create=True)
+        warnings += admitted
         return Written(served(rt, result), warnings, created=created)
 
     async def _update_decision(self, rt: ResourceType, namespace: str, name: str,
                                new: dict[str, Any], old: dict[str, Any], subresource: str,
-                               dry_run: bool, manager: str | None) -> Decision:
+                               dry_run: bool, manager: str | None,
+                               warnings: list[str] | None = None) -> Decision:
         """The shared tail of update, patch and apply: what to store. ``manager`` takes
         ownership of the fields it changed (the apply path passes None: its result already
         carries its managedFields). ``subresource`` is status, finalize, scale or ""."""
@@ -471,14 +484,17 @@ class RestStorage:
             record_update(old, new, manager=manager, schema=rt.schema, now=clock.rfc3339(),
                           subresource=subresource)
         lifecycle.fill_empty_status(rt, new)
-        ctx = WriteContext(rt, "UPDATE", namespace, name, new, old, subresource)
+        ctx = WriteContext(rt, "UPDATE", namespace, name, new, old, subresource,
+                           dry_run=dry_run)
         await self.admission.mutate(ctx)
         self._validate(rt, new, validation.validate_update(rt, new, old))
         await self.admission.validate(ctx)
+        if warnings is not None:
+            warnings.extend(ctx.warnings)
         if not subresource:
             await self._allocate_update(rt, new, old, dry_run)
         if dry_run:
-            self.store.check_size(new, rt.key(namespace, name))
+            self.storage_for(rt).check_size(new, rt.key(namespace, name))
             return Keep(new)
         if lifecycle.finalized(rt, new):
             return Remove()
@@ -528,7 +544,8 @@ class RestStorage:
                                   f"Precondition failed: ResourceVersion in precondition: "
                                   f"{options.precondition_rv}, ResourceVersion in object meta: "
                                   f"{entry.mod_rev}")
-            await self.admission.validate(WriteContext(rt, "DELETE", namespace, name, None, obj))
+            await self.admission.validate(WriteContext(rt, "DELETE", namespace, name, None, obj,
+                                                       dry_run=options.dry_run))
             refused = rt.strategy.deletion_in_progress(obj)
             if refused:
                 raise Conflict.of(rt.group, rt.plural, name, refused)
@@ -540,7 +557,8 @@ class RestStorage:
             return Write(obj) if pending else Remove()
 
         with store_errors(rt, name):
-            obj = await self.store.guaranteed_update(rt.key(namespace, name), try_update)
+            obj = await self.storage_for(rt).guaranteed_update(rt.key(namespace, name),
+                                                               try_update)
         return Deleted(served(rt, obj), removed)
 
     async def delete_collection(self, rt: ResourceType, namespace: str, opts: ListOptions,
@@ -650,38 +668,6 @@ class RestStorage:
     def _validate(rt: ResourceType, obj: dict[str, Any], causes: list[Any]) -> None:
         if causes:
             raise Invalid.of(rt.group, rt.kind, metautil.name_of(obj), causes)
-
-
-def _index_queries(rt: ResourceType, opts: ListOptions) -> Iterator[tuple[str, list[str]]]:
-    """(index, values) lookups a list's selectors allow: equality and set requirements of the
-    label selector, and equality on the kind's indexed fields."""
-    for req in opts.label_selector.requirements:
-        if req.operator in (Operator.EQUALS, Operator.DOUBLE_EQUALS, Operator.IN):
-            yield LABELS, [f"{req.key}={v}" for v in req.values]
-        elif req.operator == Operator.EXISTS:
-            yield LABELS, [req.key]
-    for field_name in rt.strategy.indexed_fields:
-        value = opts.field_selector.requires_exact_match(field_name)
-        if value is not None:
-            yield field_index(field_name), [value]
-
-
-def field_index(field_name: str) -> str:
-    return f"field:{field_name}"
-
-
-def register_field_indexes(store: Storage, types: Iterable[ResourceType]) -> None:
-    """Index every kind's indexed fields in the store (each is built on first use)."""
-    for rt in types:
-        for field_name in rt.strategy.indexed_fields:
-            store.register_index(field_index(field_name), rt.prefix(),
-                                 _field_values(rt, field_name))
-
-
-def _field_values(rt: ResourceType, field_name: str) -> Callable[[dict[str, Any]], list[str]]:
-    def values(obj: dict[str, Any]) -> list[str]:
-        return [object_fields(rt.strategy.fields, obj).get(field_name, "")]
-    return values
 
 
 def matches(rt: ResourceType, obj: dict[str, Any], label: LabelSelector,

@@ -36,6 +36,9 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import REQUESTER, default_admission
+from minikube_py.apiserver.admission_classes import class_plugins
+from minikube_py.apiserver.aggregation.local import LocalAPIServices
+from minikube_py.apiserver.aggregation.remote import Aggregator
 from minikube_py.apiserver.authentication import BearerAuthenticator
 from minikube_py.apiserver.authorization import attributes, impersonation
 from minikube_py.apiserver.authorization import rbac as authorizers
@@ -45,9 +48,11 @@ from minikube_py.apiserver.authorization.policy import PolicyIndex
 from minikube_py.apiserver.authorization.reviewer import ApiReviewer
 from minikube_py.apiserver.customresources import CustomResourceServing
 from minikube_py.apiserver.handlers import ResourceHandlers
+from minikube_py.apiserver.indexes import register_field_indexes
 from minikube_py.apiserver.negotiation import prefers_protobuf
 from minikube_py.apiserver.options import Query
-from minikube_py.apiserver.rest import RestStorage, register_field_indexes
+from minikube_py.apiserver.rest import RestStorage
+from minikube_py.apiserver.webhooks.dispatcher import REQUEST_USER, WebhookAdmission
 from minikube_py.store.errors import StoreClosed, Unencodable
 from minikube_py.store.interface import Storage
 from minikube_py.util import textsafe
@@ -108,6 +113,16 @@ class ApiServer:
         self.rest = RestStorage(store)
         self.custom_resources = CustomResourceServing(store, self.rest, self.registry)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
+        self.rest.admission.mutating += class_plugins(self.rest.find, self.rest.find_all)
+        # Users' admission webhooks, last of each half of the chain (as Kubernetes orders
+        # MutatingAdmissionWebhook and ValidatingAdmissionWebhook).
+        self.webhooks = WebhookAdmission(store, self.rest.find)
+        self.rest.admission.mutating.append(self.webhooks.mutate)
+        self.rest.admission.validating.append(self.webhooks.validate)
+        # apiregistration: a Local APIService per served group-version, and group-versions
+        # served by a Service of the cluster (the daemon runs both loops: run()).
+        self.local_apiservices = LocalAPIServices(self.rest, self.registry)
+        self.aggregator = Aggregator(self.rest, self.registry)
         register_field_indexes(store, self.registry)
         self.handlers = ResourceHandlers(self.rest)
         self.non_resource: dict[str, NonResourceHandler] = {}
@@ -160,13 +175,25 @@ class ApiServer:
             log.debug("forbidden: %s", attributes.forbidden_message(attrs))
             raise attributes.forbidden(attrs, decision.reason)
 
+    async def close(self) -> None:
+        """Release what the apiserver holds besides the store (client sessions, watches)."""
+        await self.webhooks.close()
+        await self.aggregator.close()
+
     async def handle(self, req: ApiRequest) -> ApiResponse:
         self.requests_total += 1
-        token = None
+        token = user = None
         try:
             info = requestinfo.parse(req.method, req.path, req.query)
+            # Authorized first (impersonation decides who the request runs as), then the
+            # aggregated APIs' proxy and everything else see that user.
             self._authorize(req, info)
             token = REQUESTER.set(req.user)
+            user = REQUEST_USER.set(req.user)  # who admission webhooks are told is asking
+            if req.path.startswith("/apis/"):
+                remote = await self.aggregator.remote_for(req.path)
+                if remote is not None:
+                    return await self.aggregator.proxy(req, remote)
             if not info.is_resource:
                 return await self._non_resource(req)
             return await self._resource(req, info)
@@ -180,6 +207,8 @@ class ApiServer:
             log.exception("internal error serving %s %s", req.method, req.path)
             return status_response(InternalError(f"Internal error occurred: {exc!r}"))
         finally:
+            if user is not None:
+                REQUEST_USER.reset(user)
             if token is not None:
                 REQUESTER.reset(token)
 

@@ -83,7 +83,8 @@ class GarbageCollector(Controller):
     def _types_changed(self, registry: Registry) -> None:
         """Observe every deletable resource served now; forget those no longer served."""
         wanted = {(rt.group, rt.version, rt.plural): rt for rt in one_version_each(
-            [rt for rt in registry if {"list", "watch", "delete"} <= set(rt.verbs)])}
+            [rt for rt in registry if rt.stored_as is None
+             and {"list", "watch", "delete"} <= set(rt.verbs)])}
         for key, rt in wanted.items():
             if key not in self._observed:
                 self._observed[key] = rt

@@ -59,7 +59,9 @@ class NamespaceController(Controller):
     def content(self) -> list[ResourceType]:
         """The namespaced resources served now (custom ones included, as their CRDs come
         and go: the registry is the controller manager's ServedTypes)."""
+        # stored_as: another version of a stored resource (events.k8s.io) is the same objects.
         return one_version_each([rt for rt in self.registry if rt.namespaced and
+                                 rt.stored_as is None and
                                  {"list", "delete", "deletecollection"} <= set(rt.verbs)])
 
     def _seen(self, ns: dict[str, Any]) -> None:

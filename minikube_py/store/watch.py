@@ -194,6 +194,8 @@ class Watcher:
                 continue
             if sub.closed:
                 return None
+            if wait is not None and wait <= 0:
+                return []  # only what is ready: no wait (a reader that drains as it reads)
             sub.waiter = asyncio.get_running_loop().create_future()
             try:
                 async with asyncio.timeout(wait):

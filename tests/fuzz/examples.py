@@ -83,6 +83,19 @@ _BODIES: dict[str, dict[str, Any]] = {
         "usages": ["client auth"]}},
     "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",
                                         "preemptionPolicy": "PreemptLowerPriority"},
+    "events.k8s.io/Event": {"eventTime": "2026-01-01T00:00:00.000000Z",
+                            "reportingController": "example.com/fuzz",
+                            "reportingInstance": "fuzz-1", "action": "Fuzz", "reason": "Fuzz",
+                            "note": "a fuzz event", "type": "Normal",
+                            "regarding": {"kind": "Pod", "name": "p", "apiVersion": "v1"}},
+    "networking.k8s.io/Ingress": {"spec": {"rules": [{"host": "fuzz.example.com", "http": {
+        "paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": {
+            "name": "web", "port": {"number": 80}}}}]}}]}},
+    "networking.k8s.io/IngressClass": {"spec": {"controller": "example.com/fuzz"}},
+    "networking.k8s.io/NetworkPolicy": {"spec": {"podSelector": {"matchLabels": dict(_SEL)},
+                                                 "ingress": [{"ports": [{"port": 80}]}]}},
+    "node.k8s.io/RuntimeClass": {"handler": "runc",
+                                 "overhead": {"podFixed": {"cpu": "10m"}}},
     "rbac.authorization.k8s.io/Role": {"rules": [
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]},
     "rbac.authorization.k8s.io/ClusterRole": {"rules": [
@@ -109,6 +122,21 @@ _BODIES: dict[str, dict[str, Any]] = {
     "authentication.k8s.io/TokenReview": {"spec": {"token": "not-a-token"}},
 }
 
+# Kinds the fuzz leaves alone, and why: their writes change how the apiserver treats every
+# other request, so a mutation the apiserver rightly accepts would fail unrelated checks.
+NOT_FUZZED = {
+    "admissionregistration.k8s.io/ValidatingWebhookConfiguration":
+        "a valid mutation may send every request to an unreachable webhook",
+    "admissionregistration.k8s.io/MutatingWebhookConfiguration":
+        "a valid mutation may send every request to an unreachable webhook",
+    "apiregistration.k8s.io/APIService":
+        "its name must be version.group, which no seed name is; a valid one reroutes a group",
+    # Fuzzed by tests/api/test_crd_robustness.py instead.
+    "apiextensions.k8s.io/CustomResourceDefinition":
+        "its name must be <plural>.<group> (no random names), and each one accepted adds an "
+        "API to the daemon the whole fuzz run shares",
+}
+
 
 def kind_key(rt: ResourceType) -> str:
     return f"{rt.group}/{rt.kind}"
@@ -121,17 +149,14 @@ def example(rt: ResourceType, name: str, namespace: str | None = None) -> dict[s
     meta["name"] = name
     if rt.namespaced and namespace:
         meta["namespace"] = namespace
-        if rt.kind == "Event":
-            body["involvedObject"]["namespace"] = namespace
+        for reference in ("involvedObject", "regarding"):  # an Event's object
+            if reference in body:
+                body[reference]["namespace"] = namespace
         if rt.kind == "LocalSubjectAccessReview":  # must be about its own namespace
             body["spec"]["resourceAttributes"]["namespace"] = namespace
     return {"apiVersion": rt.api_version, "kind": rt.kind, **body}
 
 
-# CRDs are fuzzed by tests/api/test_crd_robustness.py instead: a CRD's name must be
-# <plural>.<group> (no generateName, no random names), and each one accepted here would add
-# an API to the daemon the whole fuzz run shares.
-NOT_FUZZED = {"apiextensions.k8s.io/CustomResourceDefinition"}
 
 
 def served_kinds() -> list[ResourceType]:

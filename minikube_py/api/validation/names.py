@@ -290,3 +290,29 @@ def is_extended_resource(name: str) -> bool:
 def is_overcommit_allowed(name: str) -> bool:
     """Requests may be below limits only for native, non-hugepages resources."""
     return is_native_resource(name) and not is_hugepages_resource(name)
+
+
+_WILDCARD_DNS1123_SUBDOMAIN_FMT = "\\*\\." + _DNS1123_SUBDOMAIN_FMT
+_WILDCARD_DNS1123_SUBDOMAIN = _full(_WILDCARD_DNS1123_SUBDOMAIN_FMT)
+_WILDCARD_DNS1123_SUBDOMAIN_MSG = (
+    "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "
+    "which must consist of lower case alphanumeric characters, '-' or '.' and end with an "
+    "alphanumeric character")
+
+
+def is_wildcard_dns1123_subdomain(value: str) -> list[str]:
+    """``*.example.com`` (apimachinery IsWildcardDNS1123Subdomain)."""
+    errs = []
+    if len(value) > DNS1123_SUBDOMAIN_MAX:
+        errs.append(max_len_error(DNS1123_SUBDOMAIN_MAX))
+    if not _matches(_WILDCARD_DNS1123_SUBDOMAIN, value):
+        errs.append(regex_error(_WILDCARD_DNS1123_SUBDOMAIN_MSG, _WILDCARD_DNS1123_SUBDOMAIN_FMT,
+                                "*.example.com"))
+    return errs
+
+
+def is_path_segment_name(value: str) -> list[str]:
+    """A name that can be one segment of a URL path (apimachinery IsPathSegmentName)."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in value]

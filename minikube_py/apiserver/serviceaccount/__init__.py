@@ -27,5 +27,10 @@ def install(server: Any, data_dir: Path, *,
     issuer = TokenIssuer(ensure_signing_key(data_dir))
     server.subresource_handlers["token"] = TokenRequestHandler(issuer)
     oidc.install(server, issuer, external_address=external_address)
-    server.rest.admission.mutating.append(ServiceAccountAdmission(server.rest.find))
+    # Before the users' webhooks, as Kubernetes orders ServiceAccount and
+    # MutatingAdmissionWebhook: a webhook sees the pod with its token volume.
+    mutating = server.rest.admission.mutating
+    webhook = getattr(getattr(server, "webhooks", None), "mutate", None)
+    at = next((i for i, plugin in enumerate(mutating) if plugin == webhook), len(mutating))
+    mutating.insert(at, ServiceAccountAdmission(server.rest.find))
     return ServiceAccountTokenAuthenticator(issuer, server.rest.find)
