@@ -1,0 +1,505 @@
+"""The Service proxy's pump on Linux: ``splice(2)`` through pipes, driven by an epoll of its own.
+
+:class:`~minikube_py.proxy.tcp.TcpForwarder` uses this pump wherever ``os.splice`` exists
+(:data:`AVAILABLE`); :mod:`~minikube_py.proxy.transport_pump` is the portable one. Both keep
+the same behaviour (balancing, skipping, half-close, back-pressure, stop); this one goes below
+asyncio's transports, to file descriptors, because that is where the time went:
+
+- **No copy through user space.** Bytes read from one socket are spliced into a pipe and from
+  the pipe into the other socket (``SPLICE_F_MOVE | SPLICE_F_NONBLOCK``): the kernel moves page
+  references, Python never sees the data. Each direction of a pair has its own pipe
+  (``F_SETPIPE_SZ`` :data:`SPLICE_SIZE`), taken from a small pool that closed pairs give back
+  empty pipes to, so a short connection costs no pipe system calls.
+- **Few Python frames per event.** One :class:`Reactor` per event loop owns an epoll; the
+  loop's selector watches only that epoll's descriptor (``loop.add_reader``), and when it is
+  ready the reactor polls it without waiting and calls each ready descriptor's handler
+  directly: no ``Handle``, no transport, no protocol callback per read. A handler is one
+  splice in and one splice out.
+- **Cheap connection setup.** A listening socket is non-blocking and registered with the
+  reactor; when it is ready up to :data:`ACCEPT_BATCH` connections are accepted at once. The
+  endpoint is dialed with a non-blocking ``connect`` (on loopback the handshake is complete
+  when it returns, so the pair starts in the same callback); a dial still under way waits on
+  the reactor for writability with one timer (``call_later``), no task.
+
+Per pair (``up`` is client → endpoint, ``down`` endpoint → client), each direction a
+:class:`_Flow`:
+
+- A flow reads its source (one splice of up to :data:`SPLICE_SIZE` bytes into its empty
+  pipe) and writes what it read to its destination at once. What the destination did not take
+  stays in the pipe (``pending``); then the flow stops reading its source and waits for the
+  destination to be writable. So back-pressure is the kernel's: a slow reader holds at most
+  :data:`SPLICE_SIZE` bytes per direction in the proxy (in the pipe), the rest waits in the
+  socket buffers and TCP's window slows the sender.
+- A descriptor is registered with the epoll only while something is awaited on it
+  (readable: its outgoing flow reads; writable: its incoming flow has pending bytes), so a
+  descriptor that hung up is never reported over and over.
+- Half-close: EOF on the source becomes ``shutdown(SHUT_WR)`` on the destination once the pipe
+  is drained, while the other direction keeps flowing; when both directions are done both
+  sockets are closed. An error (reset, broken pipe) on either side resets both (``SO_LINGER``
+  0, then close): the peer of a cut stream is told it was cut.
+- Events are acted on by trying the operation: an event meant for a descriptor number that
+  was closed and reused within one poll batch finds nothing to read (``EAGAIN``) or a
+  handshake not finished, and is ignored.
+
+TCP_NODELAY: set on the listening socket (Linux hands it down to accepted ones) and by
+:func:`~minikube_py.proxy.sockets.start_connect` on dialed ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import fcntl
+import logging
+import os
+import select
+import socket
+import struct
+import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from minikube_py.proxy.balancer import Endpoint
+from minikube_py.proxy.sockets import connected, start_connect
+
+if TYPE_CHECKING:
+    from minikube_py.proxy.tcp import TcpForwarder
+
+log = logging.getLogger(__name__)
+
+AVAILABLE = hasattr(os, "splice") and hasattr(select, "epoll")
+"""Whether this pump can run here (Linux)."""
+
+SPLICE_SIZE = 1 << 20
+"""Bytes one splice may move, the size asked for each pipe, and so the most one direction of
+a pair holds in the proxy."""
+
+PIPE_POOL = 64
+"""Empty pipes a reactor keeps for the next pairs."""
+
+ACCEPT_BATCH = 64
+"""Connections accepted from one listening socket per readiness event."""
+
+MAX_EVENTS = 256
+"""Descriptor events handled per callback of the event loop."""
+
+ACCEPT_RETRY = 1.0
+"""Seconds a listener stops accepting when the process is out of descriptors or memory."""
+
+_IN = getattr(select, "EPOLLIN", 1)
+_OUT = getattr(select, "EPOLLOUT", 4)
+_READABLE = _IN | getattr(select, "EPOLLERR", 8) | getattr(select, "EPOLLHUP", 16)
+_WRITABLE = _OUT | getattr(select, "EPOLLERR", 8) | getattr(select, "EPOLLHUP", 16)
+_FLAGS = getattr(os, "SPLICE_F_MOVE", 1) | getattr(os, "SPLICE_F_NONBLOCK", 2)
+_LINGER_RESET = struct.pack("ii", 1, 0)
+_SHORT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+Handler = Callable[[int], None]
+
+
+class Reactor:
+    """The proxy's epoll on one event loop, its descriptors' handlers, and the pipe pool.
+
+    The loop's selector watches the epoll's own descriptor; :meth:`_ready` then polls the
+    epoll without waiting and calls the handler of every ready descriptor with its events.
+    """
+
+    __slots__ = ("__weakref__", "epoll", "handlers", "loop", "pipes")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.epoll = select.epoll()
+        self.handlers: dict[int, Handler] = {}
+        self.pipes: list[tuple[int, int]] = []
+        weakref.finalize(self, _close_all, self.epoll, self.pipes)
+        loop.add_reader(self.epoll.fileno(), self._ready)
+
+    def _ready(self) -> None:
+        handlers = self.handlers
+        for fd, events in self.epoll.poll(0, MAX_EVENTS):
+            handler = handlers.get(fd)
+            if handler is not None:
+                handler(events)
+
+    def pipe(self) -> tuple[int, int]:
+        """An empty pipe (read end, write end): from the pool, or a new one."""
+        if self.pipes:
+            return self.pipes.pop()
+        read, write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, SPLICE_SIZE)
+        except OSError:  # above /proc/sys/fs/pipe-max-size: the default size then (64 KiB)
+            pass
+        return read, write
+
+    def give_back(self, pipe: tuple[int, int], *, empty: bool) -> None:
+        """Return a pipe: pooled if it is empty and the pool has room, else closed."""
+        if empty and len(self.pipes) < PIPE_POOL:
+            self.pipes.append(pipe)
+        else:
+            os.close(pipe[0])
+            os.close(pipe[1])
+
+
+def _close_all(epoll: select.epoll, pipes: list[tuple[int, int]]) -> None:
+    epoll.close()
+    for read, write in pipes:
+        os.close(read)
+        os.close(write)
+    pipes.clear()
+
+
+_reactors: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Reactor] = (
+    weakref.WeakKeyDictionary())
+
+
+def reactor(loop: asyncio.AbstractEventLoop) -> Reactor:
+    """The reactor of ``loop`` (made on first use)."""
+    found = _reactors.get(loop)
+    if found is None:
+        found = _reactors[loop] = Reactor(loop)
+    return found
+
+
+class SpliceListener:
+    """A non-blocking listening socket whose connections become :class:`SplicePair`\\ s."""
+
+    __slots__ = ("forwarder", "port", "reactor", "sock")
+
+    def __init__(self, forwarder: TcpForwarder, reactor: Reactor, sock: socket.socket) -> None:
+        self.forwarder = forwarder
+        self.reactor = reactor
+        self.sock = sock
+        self.port = int(sock.getsockname()[1])
+        fd = sock.fileno()
+        reactor.handlers[fd] = self._ready
+        reactor.epoll.register(fd, _IN)
+
+    def _ready(self, events: int) -> None:
+        accept = self.sock.accept
+        forwarder, reactor = self.forwarder, self.reactor
+        for _ in range(ACCEPT_BATCH):
+            try:
+                client, address = accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno in _SHORT_OF_RESOURCES:
+                    log.warning("proxy %s: cannot accept (%s); pausing for %gs",
+                                forwarder.name, exc.strerror, ACCEPT_RETRY)
+                    self._pause()
+                return  # ECONNABORTED and the like: that client is gone
+            client.setblocking(False)
+            SplicePair(forwarder, reactor, client, address[0])
+
+    def _pause(self) -> None:
+        fd = self.sock.fileno()
+        self.reactor.epoll.unregister(fd)
+        self.reactor.loop.call_later(ACCEPT_RETRY, self._resume, fd)
+
+    def _resume(self, fd: int) -> None:
+        if self.sock.fileno() == fd:  # not closed meanwhile
+            self.reactor.epoll.register(fd, _IN)
+
+    def close(self) -> None:
+        """Stop accepting (connections under way go on)."""
+        fd = self.sock.fileno()
+        if fd >= 0:
+            self.reactor.handlers.pop(fd, None)
+            self.sock.close()  # closing takes it out of the epoll
+
+
+def listen(forwarder: TcpForwarder, host: str, port: int, backlog: int) -> SpliceListener:
+    """Accept connections for ``forwarder`` on ``host:port`` (an IP address; port 0: any)."""
+    loop = asyncio.get_running_loop()
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM,
+        flags=socket.AI_PASSIVE | socket.AI_NUMERICHOST)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited when accepted
+        sock.setblocking(False)
+        sock.bind(address)
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return SpliceListener(forwarder, reactor(loop), sock)
+
+
+class _Flow:
+    """One direction of a pair: bytes read from ``src`` go through a pipe to ``dst``.
+
+    The flow is also the handler of its source descriptor: readable means its own source can
+    be read, writable means the opposite flow (``other``, whose destination that descriptor
+    is) can write. ``mask`` is what the source descriptor is registered for (0: not at all).
+    """
+
+    __slots__ = ("dst", "dst_sock", "eof", "epoll", "mask", "other", "pair", "pending",
+                 "pipe_r", "pipe_w", "reading", "shut", "src", "up")
+
+    def __init__(self, pair: SplicePair, src: socket.socket, dst: socket.socket,
+                 pipe: tuple[int, int], *, up: bool) -> None:
+        self.pair = pair
+        self.epoll = pair.reactor.epoll
+        self.src, self.dst = src.fileno(), dst.fileno()
+        self.dst_sock = dst
+        self.pipe_r, self.pipe_w = pipe
+        self.up = up
+        self.other: _Flow = self
+        self.pending = 0  # bytes in the pipe, read from src and not yet taken by dst
+        self.reading = True  # src is to be read: not at EOF and the pipe is empty
+        self.eof = False
+        self.shut = False  # dst's writing side shut down (after EOF, pipe drained)
+        self.mask = 0
+
+    def ready(self, events: int) -> None:
+        if events & _READABLE and self.reading:
+            self.pull()
+        other = self.other
+        if events & _WRITABLE and other.pending:
+            other.push()
+
+    def pull(self) -> None:
+        """Read the source into the pipe and write the pipe to the destination."""
+        try:
+            n = os.splice(self.src, self.pipe_w, SPLICE_SIZE, flags=_FLAGS)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        if not n:
+            self.eof = True
+            self.reading = False
+            self.rearm()
+            self.pair.end_of(self)
+            return
+        stats = self.pair.forwarder.stats
+        if self.up:
+            stats.bytes_from_clients += n
+        else:
+            stats.bytes_from_endpoints += n
+        try:
+            written = os.splice(self.pipe_r, self.dst, n, flags=_FLAGS)
+        except BlockingIOError:
+            written = 0
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        if written < n:  # the destination is full: wait for it, read no more meanwhile
+            self.pending = n - written
+            self.reading = False
+            self.rearm()
+            self.other.rearm()
+
+    def push(self) -> None:
+        """Write what is pending in the pipe to the destination (it became writable)."""
+        try:
+            written = os.splice(self.pipe_r, self.dst, self.pending, flags=_FLAGS)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        self.pending -= written
+        if self.pending:
+            return
+        if self.eof:
+            self.other.rearm()
+            self.pair.end_of(self)
+        else:
+            self.reading = True
+            self.rearm()
+            self.other.rearm()
+
+    def rearm(self) -> None:
+        """Register the source descriptor for what is now awaited on it (or take it out)."""
+        new = (_IN if self.reading else 0) | (_OUT if self.other.pending else 0)
+        old = self.mask
+        if new != old:
+            self.mask = new
+            if not old:
+                self.epoll.register(self.src, new)
+            elif not new:
+                self.epoll.unregister(self.src)
+            else:
+                self.epoll.modify(self.src, new)
+
+
+class SplicePair:
+    """A client connection, the endpoint it is dialing or connected to, and their two flows."""
+
+    __slots__ = ("candidates", "client", "client_ip", "closed", "dialing", "down", "endpoint",
+                 "forwarder", "reactor", "timer", "up")
+
+    def __init__(self, forwarder: TcpForwarder, reactor: Reactor, client: socket.socket,
+                 client_ip: str) -> None:
+        self.forwarder = forwarder
+        self.reactor = reactor
+        self.client = client
+        self.client_ip = client_ip
+        self.endpoint: socket.socket | None = None
+        self.dialing: Endpoint | None = None  # the endpoint of a handshake under way
+        self.up: _Flow | None = None
+        self.down: _Flow | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.closed = False
+        stats = forwarder.stats
+        stats.accepted += 1
+        stats.active += 1
+        forwarder.pairs.add(self)
+        self.candidates: Iterator[Endpoint] = forwarder.balancer.candidates(client_ip)
+        self.dial()
+
+    # ---- dialing ---------------------------------------------------------------------------
+
+    def dial(self) -> None:
+        """Dial the next candidate; the client is closed when none is left."""
+        forwarder = self.forwarder
+        for endpoint in self.candidates:
+            try:
+                sock = start_connect(endpoint)
+            except OSError as exc:
+                self._dial_failed(endpoint, exc)
+                continue
+            try:
+                done = connected(sock)
+            except OSError as exc:
+                sock.close()
+                self._dial_failed(endpoint, exc)
+                continue
+            self.endpoint = sock
+            if done:
+                self._established()
+                return
+            fd = sock.fileno()  # a handshake under way (not loopback): wait for it
+            self.dialing = endpoint
+            self.reactor.handlers[fd] = self._dial_ready
+            self.reactor.epoll.register(fd, _OUT)
+            self.timer = self.reactor.loop.call_later(forwarder.connect_timeout,
+                                                      self._dial_timeout)
+            return
+        self.candidates = iter(())
+        forwarder.stats.no_endpoint += 1
+        log.info("proxy %s: no endpoint accepted a connection from %s", forwarder.name,
+                 self.client_ip)
+        self.close()
+
+    def _dial_ready(self, events: int) -> None:
+        sock = self.endpoint
+        assert sock is not None
+        try:
+            if not connected(sock):
+                return  # an event for an earlier user of the descriptor number
+        except OSError as exc:
+            self._dial_failed(self.dialing, exc)
+            self._drop_dial()
+            self.dial()
+            return
+        fd = sock.fileno()
+        self.reactor.epoll.unregister(fd)
+        del self.reactor.handlers[fd]
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.dialing = None
+        self._established()
+
+    def _dial_timeout(self) -> None:
+        self.timer = None
+        self._dial_failed(self.dialing, TimeoutError("connect timed out"))
+        self._drop_dial()
+        self.dial()
+
+    def _drop_dial(self) -> None:
+        """Forget the dial under way (its socket closed, its timer cancelled)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        sock, self.endpoint, self.dialing = self.endpoint, None, None
+        if sock is not None:
+            self.reactor.handlers.pop(sock.fileno(), None)
+            sock.close()
+
+    def _dial_failed(self, endpoint: Endpoint | None, exc: OSError) -> None:
+        self.forwarder.stats.dial_failures += 1
+        log.debug("proxy %s: endpoint %s failed: %r", self.forwarder.name, endpoint, exc)
+
+    def _established(self) -> None:
+        """The endpoint accepted: both sockets are read from now on."""
+        self.forwarder.stats.connected += 1
+        endpoint = self.endpoint
+        assert endpoint is not None
+        reactor = self.reactor
+        up = self.up = _Flow(self, self.client, endpoint, reactor.pipe(), up=True)
+        down = self.down = _Flow(self, endpoint, self.client, reactor.pipe(), up=False)
+        up.other, down.other = down, up
+        reactor.handlers[up.src] = up.ready
+        reactor.handlers[down.src] = down.ready
+        up.rearm()
+        down.rearm()
+
+    # ---- the end ---------------------------------------------------------------------------
+
+    def end_of(self, flow: _Flow) -> None:
+        """``flow`` read EOF: once its pipe is drained, pass it on (or close when both are)."""
+        if flow.pending or flow.shut:
+            return
+        flow.shut = True
+        if flow.other.shut:
+            self.close()
+            return
+        try:
+            flow.dst_sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            self.fail(exc)
+
+    def fail(self, exc: OSError) -> None:
+        log.debug("proxy %s: connection cut: %r", self.forwarder.name, exc)
+        self.abort()
+
+    def close(self) -> None:
+        """Close both sockets (every byte has been passed on)."""
+        self._end(reset=False)
+
+    def abort(self) -> None:
+        """Reset both sockets now, bytes in the pipes dropped; stop dialing."""
+        self._end(reset=True)
+
+    def _end(self, *, reset: bool) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        reactor = self.reactor
+        for flow in (self.up, self.down):
+            if flow is not None:
+                reactor.give_back((flow.pipe_r, flow.pipe_w), empty=not flow.pending)
+                flow.pending = 0
+                flow.reading = False
+        for sock in (self.client, self.endpoint):
+            if sock is not None:
+                reactor.handlers.pop(sock.fileno(), None)
+                if reset:
+                    try:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+                    except OSError:
+                        pass
+                sock.close()  # closing also takes it out of the epoll
+        stats = self.forwarder.stats
+        stats.active -= 1
+        self.forwarder.pairs.discard(self)
+
+    # ---- introspection ---------------------------------------------------------------------
+
+    def buffered(self) -> int:
+        """Bytes this pair holds (in its pipes), waiting to be written."""
+        return sum(flow.pending for flow in (self.up, self.down) if flow is not None)
+
+    def sockets(self) -> list[socket.socket]:
+        """The client's and (once connected) the endpoint's socket."""
+        return [sock for sock in (self.client, self.endpoint) if sock is not None]
