@@ -81,7 +81,12 @@ ACCEPT_BATCH = 64
 """Connections accepted from one listening socket per readiness event."""
 
 MAX_EVENTS = 256
-"""Descriptor events handled per callback of the event loop."""
+"""Descriptor events handled per poll."""
+
+POLL_ROUNDS = int(os.environ.get("POLL_ROUNDS", "4"))
+"""Polls per callback of the event loop: what became ready while the last batch was handled
+is handled too, without a round of the loop (which costs more than a poll finding nothing);
+bounded so the loop's other callbacks still get their turn."""
 
 ACCEPT_RETRY = 1.0
 """Seconds a listener stops accepting when the process is out of descriptors or memory."""
@@ -115,11 +120,15 @@ class Reactor:
         loop.add_reader(self.epoll.fileno(), self._ready)
 
     def _ready(self) -> None:
-        handlers = self.handlers
-        for fd, events in self.epoll.poll(0, MAX_EVENTS):
-            handler = handlers.get(fd)
-            if handler is not None:
-                handler(events)
+        handlers, poll = self.handlers, self.epoll.poll
+        for _ in range(POLL_ROUNDS):
+            ready = poll(0, MAX_EVENTS)
+            if not ready:
+                return
+            for fd, events in ready:
+                handler = handlers.get(fd)
+                if handler is not None:
+                    handler(events)
 
     def pipe(self) -> tuple[int, int]:
         """An empty pipe (read end, write end): from the pool, or a new one."""
@@ -164,23 +173,25 @@ def reactor(loop: asyncio.AbstractEventLoop) -> Reactor:
 class SpliceListener:
     """A non-blocking listening socket whose connections become :class:`SplicePair`\\ s."""
 
-    __slots__ = ("forwarder", "port", "reactor", "sock")
+    __slots__ = ("family", "forwarder", "port", "reactor", "sock")
 
     def __init__(self, forwarder: TcpForwarder, reactor: Reactor, sock: socket.socket) -> None:
         self.forwarder = forwarder
         self.reactor = reactor
         self.sock = sock
+        self.family = sock.family
         self.port = int(sock.getsockname()[1])
         fd = sock.fileno()
         reactor.handlers[fd] = self._ready
         reactor.epoll.register(fd, _IN)
 
     def _ready(self, events: int) -> None:
-        accept = self.sock.accept
+        accept = self.sock._accept  # type: ignore[attr-defined]  # (fd, address)
+        family, kind = self.family, socket.SOCK_STREAM
         forwarder, reactor = self.forwarder, self.reactor
         for _ in range(ACCEPT_BATCH):
             try:
-                client, address = accept()
+                fd, address = accept()
             except BlockingIOError:
                 return
             except OSError as exc:
@@ -189,7 +200,8 @@ class SpliceListener:
                                 forwarder.name, exc.strerror, ACCEPT_RETRY)
                     self._pause()
                 return  # ECONNABORTED and the like: that client is gone
-            client.setblocking(False)
+            client = socket.socket(family, kind, 0, fd)  # (socket.accept would look up the
+            client.setblocking(False)                   # family and type as enums each time)
             SplicePair(forwarder, reactor, client, address[0])
 
     def _pause(self) -> None:
@@ -237,11 +249,12 @@ class _Flow:
     """
 
     __slots__ = ("dst", "dst_sock", "eof", "epoll", "mask", "other", "pair", "pending",
-                 "pipe_r", "pipe_w", "reading", "shut", "src", "up")
+                 "pipe_r", "pipe_w", "reading", "shut", "src", "stats", "up")
 
     def __init__(self, pair: SplicePair, src: socket.socket, dst: socket.socket,
                  pipe: tuple[int, int], *, up: bool) -> None:
         self.pair = pair
+        self.stats = pair.forwarder.stats
         self.epoll = pair.reactor.epoll
         self.src, self.dst = src.fileno(), dst.fileno()
         self.dst_sock = dst
@@ -276,7 +289,7 @@ class _Flow:
             self.rearm()
             self.pair.end_of(self)
             return
-        stats = self.pair.forwarder.stats
+        stats = self.stats
         if self.up:
             stats.bytes_from_clients += n
         else:
