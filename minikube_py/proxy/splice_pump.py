@@ -83,7 +83,7 @@ ACCEPT_BATCH = 64
 MAX_EVENTS = 256
 """Descriptor events handled per poll."""
 
-POLL_ROUNDS = int(os.environ.get("POLL_ROUNDS", "4"))
+POLL_ROUNDS = 4
 """Polls per callback of the event loop: what became ready while the last batch was handled
 is handled too, without a round of the loop (which costs more than a poll finding nothing);
 bounded so the loop's other callbacks still get their turn."""
@@ -128,7 +128,19 @@ class Reactor:
             for fd, events in ready:
                 handler = handlers.get(fd)
                 if handler is not None:
-                    handler(events)
+                    try:
+                        handler(events)
+                    except Exception:  # a bug: drop the descriptor rather than spin on it
+                        log.exception("proxy: the handler of descriptor %d failed", fd)
+                        self.forget(fd)
+
+    def forget(self, fd: int) -> None:
+        """Stop watching ``fd`` (its handler failed)."""
+        self.handlers.pop(fd, None)
+        try:
+            self.epoll.unregister(fd)
+        except OSError:
+            pass
 
     def pipe(self) -> tuple[int, int]:
         """An empty pipe (read end, write end): from the pool, or a new one."""
@@ -364,7 +376,11 @@ class SplicePair:
         stats.active += 1
         forwarder.pairs.add(self)
         self.candidates: Iterator[Endpoint] = forwarder.balancer.candidates(client_ip)
-        self.dial()
+        try:
+            self.dial()
+        except BaseException:  # a bug: leave nothing half-open
+            self.abort()
+            raise
 
     # ---- dialing ---------------------------------------------------------------------------
 

@@ -263,3 +263,39 @@ async def test_abort_while_dialing_cancels_the_dial(backend: BackendFactory) -> 
     finally:
         for sock in (full, *fillers):
             sock.close()
+
+
+async def test_a_failing_handler_is_dropped_not_spun_on(proxy: ServicePortProxy,
+                                                        backend: BackendFactory,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A handler that raises (a bug) is logged and its descriptor no longer watched; the
+    reactor goes on serving the other connections."""
+    proxy.update([(await backend("echo", echo)).endpoint])
+    port = await proxy.start("127.0.0.1")
+    reactor = splice_pump.reactor(asyncio.get_running_loop())
+    calls = []
+    async with asyncio.timeout(GUARD):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"one")
+        assert await reader.readexactly(3) == b"one"
+        pair = the_pair(proxy)
+        assert pair.up is not None
+        fd = pair.up.src
+
+        def broken(events: int) -> None:
+            calls.append(events)
+            raise RuntimeError("bug")
+
+        reactor.handlers[fd] = broken
+        writer.write(b"two")  # makes the client's descriptor readable
+        await eventually(lambda: bool(calls))
+        await asyncio.sleep(0.05)
+        assert len(calls) == 1  # dropped after the first failure, not called again and again
+        assert fd not in reactor.handlers
+        assert "the handler of descriptor" in caplog.text
+        other_reader, other_writer = await asyncio.open_connection("127.0.0.1", port)
+        other_writer.write(b"three")
+        assert await other_reader.readexactly(5) == b"three"
+        other_writer.close()
+        pair.abort()
+        writer.close()
