@@ -246,6 +246,9 @@ def listen(forwarder: TcpForwarder, host: str, port: int, backlog: int) -> Splic
         sock.setblocking(False)
         sock.bind(address)
         sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     except BaseException:
         sock.close()
         raise

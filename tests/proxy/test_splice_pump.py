@@ -6,6 +6,7 @@ passed on as resets, pipes and descriptors given back, stale events ignored, the
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import select
 import socket
@@ -299,3 +300,13 @@ async def test_a_failing_handler_is_dropped_not_spun_on(proxy: ServicePortProxy,
         other_writer.close()
         pair.abort()
         writer.close()
+
+
+async def test_a_taken_port_is_an_oserror_naming_the_address(proxy: ServicePortProxy) -> None:
+    """Binding a port in use fails with OSError (EADDRINUSE) as asyncio's listener did, so
+    the proxier's fall-back to another port still works; nothing is left open."""
+    port = await proxy.start("127.0.0.1")
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}") as caught:
+        await proxy.start("127.0.0.1", port)
+    assert caught.value.errno == errno.EADDRINUSE
+    assert proxy.addresses == [("127.0.0.1", port)]
