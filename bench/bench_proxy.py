@@ -346,8 +346,8 @@ def start(target: Callable[..., None], *args: Any) -> tuple[mp.process.BaseProce
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uvloop", action="store_true", help="run the proxy on uvloop")
-    parser.add_argument("--pump", choices=["splice", "transport"], default=None,
-                        help="the proxy's pump (default: splice on Linux, else transport)")
+    parser.add_argument("--pump", choices=["copy", "splice", "transport"], default=None,
+                        help="the proxy's pump (default: copy on Linux, else transport)")
     parser.add_argument("--haproxy", type=int, default=0, metavar="THREADS",
                         help="measure haproxy (with this many threads) instead, to calibrate")
     parser.add_argument("--haproxy-tuned", action="store_true",

@@ -1,7 +1,7 @@
 """What both pumps of the Service proxy share: the counters and the non-blocking dial.
 
-:mod:`minikube_py.proxy.tcp` (the forwarder) chooses a pump per event loop:
-:mod:`minikube_py.proxy.splice_pump` (Linux, zero-copy) or
+:mod:`minikube_py.proxy.tcp` (the forwarder) chooses a pump:
+:mod:`minikube_py.proxy.epoll_pump` (Linux) or
 :mod:`minikube_py.proxy.transport_pump` (asyncio transports, anywhere). Both count into one
 :class:`ProxyStats` per Service port and dial endpoints with :func:`start_connect` and
 :func:`connected`, which let a loopback dial finish without waiting for the event loop.

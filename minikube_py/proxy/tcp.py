@@ -8,15 +8,18 @@ Service port is reachable on (127.0.0.1, a Docker bridge gateway, ...).
 
 Two pumps do the copying, with the same behaviour:
 
-- :mod:`~minikube_py.proxy.splice_pump` (Linux, the default there): ``splice(2)`` through a
-  pipe per direction, so the bytes never enter user space, driven by an epoll of the proxy's
-  own that the event loop watches as one descriptor. It goes below asyncio's transports to
-  the loop's descriptor callbacks because transports cost a copy per read and several Python
-  frames per event, and the proxy is on every request's path.
+- :mod:`~minikube_py.proxy.epoll_pump` (Linux, the default there): the proxy's own epoll,
+  watched by the event loop as one descriptor, calls each ready socket's handler directly; a
+  handler is one read and one write. It goes below asyncio's transports to the loop's
+  descriptor callbacks because transports cost several Python frames and objects per event and
+  per connection, and the proxy is on every request's path. It moves bytes either through one
+  shared buffer (``pump="copy"``, the default) or with ``splice(2)`` through a pipe per
+  direction (``pump="splice"``: no copy through user space, about a quarter less proxy CPU per
+  MiB, but on loopback lower end-to-end throughput, measured in docs/PERFORMANCE.md).
 - :mod:`~minikube_py.proxy.transport_pump`: asyncio protocols and transports (not streams),
-  where ``os.splice`` does not exist (macOS), or when asked for with ``pump="transport"``.
+  where epoll and ``os.splice`` do not exist (macOS), or with ``pump="transport"``.
 
-What both guarantee, per accepted connection:
+What every pump guarantees, per accepted connection:
 
 - Endpoints are dialed in the order :meth:`Balancer.candidates` yields them, each with a
   connect timeout; one that refuses, is unreachable or times out is skipped. Nothing is read
@@ -40,7 +43,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal, Protocol
 
-from minikube_py.proxy import splice_pump, transport_pump
+from minikube_py.proxy import epoll_pump, transport_pump
 from minikube_py.proxy.balancer import Balancer
 from minikube_py.proxy.sockets import (
     CONNECT_TIMEOUT,
@@ -52,7 +55,7 @@ from minikube_py.proxy.sockets import (
 __all__ = ["CONNECT_TIMEOUT", "Listener", "ProxyStats", "Pump", "TcpForwarder", "connected",
            "server_port", "start_connect"]
 
-Pump = Literal["splice", "transport"]
+Pump = Literal["copy", "splice", "transport"]
 
 
 class Listener(Protocol):
@@ -72,8 +75,8 @@ class _Connection(Protocol):
 
 
 def default_pump() -> Pump:
-    """``splice`` where it exists (Linux), else ``transport``."""
-    return "splice" if splice_pump.AVAILABLE else "transport"
+    """``copy`` (the epoll pump) where it can run (Linux), else ``transport``."""
+    return "copy" if epoll_pump.AVAILABLE else "transport"
 
 
 class TcpForwarder:
@@ -90,20 +93,20 @@ class TcpForwarder:
         self.name = name
         self.connect_timeout = connect_timeout
         self.pump: Pump = pump or default_pump()
-        if self.pump == "splice" and not splice_pump.AVAILABLE:
-            raise ValueError("the splice pump needs Linux (os.splice and select.epoll)")
+        if self.pump != "transport" and not epoll_pump.AVAILABLE:
+            raise ValueError(f"the {self.pump} pump needs Linux (select.epoll, os.splice)")
         self.stats = ProxyStats()
         self.pairs: set[_Connection] = set()
 
     async def listen(self, host: str, port: int = 0, *, backlog: int = 1024) -> Listener:
         """Accept connections on ``host:port`` (0: any free port) until the listener is closed."""
-        if self.pump == "splice":
-            return splice_pump.listen(self, host, port, backlog)
+        if self.pump != "transport":
+            return epoll_pump.listen(self, host, port, backlog)
         return await transport_pump.listen(self, host, port, backlog)
 
     def buffered(self) -> int:
         """Bytes this Service port's connections hold in the proxy, waiting to be written
-        (in user space for the transport pump, in its pipes for the splice pump)."""
+        (in user space, or in the pipes of the splice pump)."""
         return sum(pair.buffered() for pair in self.pairs)
 
     def abort_connections(self) -> None:

@@ -1,7 +1,7 @@
 """The portable pump of the Service proxy: asyncio protocols and transports.
 
-:class:`~minikube_py.proxy.tcp.TcpForwarder` uses it where :mod:`splice_pump
-<minikube_py.proxy.splice_pump>` cannot run (no ``os.splice``: macOS; or when asked for,
+:class:`~minikube_py.proxy.tcp.TcpForwarder` uses it where :mod:`epoll_pump
+<minikube_py.proxy.epoll_pump>` cannot run (no epoll or ``os.splice``: macOS; or when asked for,
 ``pump="transport"``). It is kube-proxy's old userspace mode (``proxysocket.go``) on asyncio
 protocols and transports (not streams: no coroutine per read, no intermediate queue).
 

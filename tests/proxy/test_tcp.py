@@ -1,8 +1,8 @@
 """The data path on real loopback sockets: balancing, skipping, half-close, back-pressure, stop.
 
-Every behaviour is checked with both pumps (``splice`` on Linux and the portable
-``transport`` one); what only one pump has is tested in its own file too
-(``test_splice_pump.py``).
+Every behaviour is checked with every pump (the epoll pump's ``copy`` and ``splice`` on Linux,
+the portable ``transport`` one); what only the epoll pump has is tested in
+``test_epoll_pump.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from minikube_py.proxy import sockets, splice_pump, transport_pump
+from minikube_py.proxy import epoll_pump, sockets, transport_pump
 from minikube_py.proxy.balancer import Balancer
 from minikube_py.proxy.serviceport import ServicePortProxy
 from minikube_py.proxy.tcp import Pump, TcpForwarder
@@ -34,9 +34,9 @@ class FakeClock:
         return self.now
 
 
-PUMPS = [pytest.param("splice", marks=pytest.mark.skipif(
-              not splice_pump.AVAILABLE, reason="splice(2) is Linux only")),
-          "transport"]
+LINUX_ONLY = pytest.mark.skipif(not epoll_pump.AVAILABLE, reason="epoll, splice(2): Linux only")
+PUMPS = [pytest.param("copy", marks=LINUX_ONLY), pytest.param("splice", marks=LINUX_ONLY),
+         "transport"]
 
 
 @pytest.fixture(params=PUMPS)
@@ -271,8 +271,8 @@ async def test_long_transfer_survives_endpoint_update(proxy: ServicePortProxy,
 
 
 @pytest.mark.parametrize(("pump", "keeps_views"), [
-    pytest.param("splice", False, id="splice", marks=pytest.mark.skipif(
-        not splice_pump.AVAILABLE, reason="splice(2) is Linux only")),
+    pytest.param("copy", False, id="copy", marks=LINUX_ONLY),
+    pytest.param("splice", False, id="splice", marks=LINUX_ONLY),
     pytest.param("transport", False, id="transport-copies-the-rest", marks=pytest.mark.skipif(
         sys.version_info >= (3, 12), reason="stdlib transports keep views from 3.12 on")),
     pytest.param("transport", True, id="transport-keeps-a-view"),
@@ -285,7 +285,8 @@ async def test_slow_reader_does_not_make_the_proxy_buffer_the_transfer(
     not the transport keeps the shared read buffer when a write stalls)."""
     transport_pump._buffers[asyncio.get_running_loop()] = _ReadBuffer(
         READ_SIZE, keeps_views=keeps_views)
-    bound = splice_pump.SPLICE_SIZE if pump == "splice" else HIGH_WATER + READ_SIZE
+    bound = {"copy": epoll_pump.READ_SIZE, "splice": epoll_pump.SPLICE_SIZE}.get(
+        pump, HIGH_WATER + READ_SIZE)
     payload = pattern(64 << 20)
     sent = [0]
 

@@ -1,6 +1,7 @@
-"""What the splice pump adds to the shared behaviour (``test_tcp.py`` runs that with both
-pumps): integrity of large transfers both ways at once, bounds in both directions, resets
-passed on as resets, pipes and descriptors given back, stale events ignored, the choice of pump.
+"""What the epoll pump adds to the shared behaviour (``test_tcp.py`` runs that with every
+pump): integrity of large transfers both ways at once, bounds in both directions, resets passed
+on as resets, pipes and descriptors given back, stale events ignored, failing handlers dropped,
+the choice of pump. Most run with both of its ways to move bytes (``copy``, ``splice``).
 """
 
 from __future__ import annotations
@@ -14,21 +15,26 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from minikube_py.proxy import splice_pump
+from minikube_py.proxy import epoll_pump
 from minikube_py.proxy.balancer import Balancer
+from minikube_py.proxy.epoll_pump import PIPE_POOL, READ_SIZE, SPLICE_SIZE, EpollPair
 from minikube_py.proxy.serviceport import ServicePortProxy
-from minikube_py.proxy.splice_pump import PIPE_POOL, SPLICE_SIZE, SplicePair
 from minikube_py.proxy.tcp import Pump, TcpForwarder, default_pump
 from tests.proxy.conftest import Backend, BackendFactory, eventually
 
-pytestmark = pytest.mark.skipif(not splice_pump.AVAILABLE, reason="splice(2) is Linux only")
+pytestmark = pytest.mark.skipif(not epoll_pump.AVAILABLE, reason="epoll, splice(2): Linux only")
 
 GUARD = 20.0
 
 
+@pytest.fixture(params=["copy", "splice"])
+def pump(request: pytest.FixtureRequest) -> Pump:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-async def proxy() -> AsyncIterator[ServicePortProxy]:
-    p = ServicePortProxy("default/web:http", pump="splice")
+async def proxy(pump: Pump) -> AsyncIterator[ServicePortProxy]:
+    p = ServicePortProxy("default/web:http", pump=pump)
     yield p
     await p.stop(abort_connections=True)
 
@@ -45,24 +51,26 @@ def pattern(size: int, seed: bytes = b"splice") -> bytes:
     return hashlib.shake_256(seed).digest(size)
 
 
-def the_pair(proxy: ServicePortProxy) -> SplicePair:
+def the_pair(proxy: ServicePortProxy) -> EpollPair:
     (pair,) = proxy.forwarder.pairs
-    assert isinstance(pair, SplicePair)
+    assert isinstance(pair, EpollPair)
     return pair
 
 
-async def test_default_pump_is_splice_on_linux() -> None:
-    assert default_pump() == "splice"
-    assert ServicePortProxy("default/web:http").forwarder.pump == "splice"
+async def test_default_pump_is_copy_on_linux() -> None:
+    assert default_pump() == "copy"
+    assert ServicePortProxy("default/web:http").forwarder.pump == "copy"
 
 
-def test_splice_pump_refused_where_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without os.splice the default is the transport pump, and asking for splice fails."""
-    monkeypatch.setattr(splice_pump, "AVAILABLE", False)
+def test_epoll_pump_refused_where_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without epoll/os.splice the default is the transport pump, and asking for the epoll
+    pump fails."""
+    monkeypatch.setattr(epoll_pump, "AVAILABLE", False)
     assert default_pump() == "transport"
     assert TcpForwarder(Balancer(), name="x").pump == "transport"
-    with pytest.raises(ValueError, match="splice"):
-        TcpForwarder(Balancer(), name="x", pump="splice")
+    for pump in ("copy", "splice"):
+        with pytest.raises(ValueError, match=pump):
+            TcpForwarder(Balancer(), name="x", pump=pump)  # type: ignore[arg-type]
 
 
 async def test_large_transfer_both_ways_at_once_arrives_intact(
@@ -96,7 +104,7 @@ async def test_large_transfer_both_ways_at_once_arrives_intact(
 
 
 async def test_slow_backend_bounds_what_the_proxy_holds_upstream(
-        proxy: ServicePortProxy, backend: BackendFactory) -> None:
+        proxy: ServicePortProxy, backend: BackendFactory, pump: Pump) -> None:
     """A backend that does not read: the proxy holds at most one splice, the client is held
     back by TCP, and everything arrives intact once the backend reads."""
     payload = pattern(48 << 20, b"up")
@@ -124,7 +132,7 @@ async def test_slow_backend_bounds_what_the_proxy_holds_upstream(
             moved = proxy.stats.bytes_from_clients
             still, last = (still + 1, last) if moved == last else (0, moved)
         assert proxy.stats.bytes_from_clients < len(payload)
-        assert 0 < peak <= SPLICE_SIZE
+        assert 0 < peak <= (SPLICE_SIZE if pump == "splice" else READ_SIZE)
         go.set()
         await writer.drain()
         writer.write_eof()
@@ -134,7 +142,7 @@ async def test_slow_backend_bounds_what_the_proxy_holds_upstream(
     assert digest == [hashlib.sha256(payload).digest()]
 
 
-@pytest.mark.parametrize("pump", ["splice", "transport"])
+@pytest.mark.parametrize("pump", ["copy", "splice", "transport"])
 @pytest.mark.parametrize("who", ["client", "endpoint"])
 async def test_a_reset_is_passed_on_as_a_reset(backend: BackendFactory, who: str,
                                                pump: Pump) -> None:
@@ -176,22 +184,23 @@ async def test_a_reset_is_passed_on_as_a_reset(backend: BackendFactory, who: str
     await proxy.stop()
 
 
+@pytest.mark.parametrize("pump", ["splice"])
 async def test_pipes_and_descriptors_are_given_back(proxy: ServicePortProxy,
                                                     backend: BackendFactory) -> None:
     """After many connections the reactor keeps a bounded pool of empty pipes and no handler
     but the listener's; the pairs' pipes were reused, not made anew each time."""
     proxy.update([(await backend("echo", echo)).endpoint])
     port = await proxy.start("127.0.0.1")
-    reactor = splice_pump.reactor(asyncio.get_running_loop())
+    reactor = epoll_pump.reactor(asyncio.get_running_loop())
     made = 0
-    real_pipe2 = splice_pump.os.pipe2
+    real_pipe2 = epoll_pump.os.pipe2
 
     def counting_pipe2(flags: int) -> tuple[int, int]:
         nonlocal made
         made += 1
         return real_pipe2(flags)
 
-    splice_pump.os.pipe2 = counting_pipe2  # type: ignore[attr-defined]
+    epoll_pump.os.pipe2 = counting_pipe2  # type: ignore[attr-defined]
     try:
         async with asyncio.timeout(GUARD):
             for _round in range(3):
@@ -204,13 +213,13 @@ async def test_pipes_and_descriptors_are_given_back(proxy: ServicePortProxy,
                     writer.close()
                 await eventually(lambda: proxy.stats.active == 0)
     finally:
-        splice_pump.os.pipe2 = real_pipe2  # type: ignore[attr-defined]
+        epoll_pump.os.pipe2 = real_pipe2  # type: ignore[attr-defined]
     assert made <= 20  # the first round's pipes served the next rounds
     assert len(reactor.pipes) <= PIPE_POOL
     assert list(reactor.handlers) == [fd for fd in reactor.handlers
                                       if any(fd == lst.sock.fileno()
                                              for lst in proxy._servers.values()
-                                             if isinstance(lst, splice_pump.SpliceListener))]
+                                             if isinstance(lst, epoll_pump.EpollListener))]
 
 
 async def test_stale_events_are_ignored(proxy: ServicePortProxy,
@@ -244,7 +253,7 @@ async def test_abort_while_dialing_cancels_the_dial(backend: BackendFactory) -> 
         filler.setblocking(False)
         filler.connect_ex(full.getsockname())
         fillers.append(filler)
-    proxy = ServicePortProxy("default/web:http", connect_timeout=3600, pump="splice")
+    proxy = ServicePortProxy("default/web:http", connect_timeout=3600, pump="copy")
     proxy.update([full.getsockname()])
     port = await proxy.start("127.0.0.1")
     try:
@@ -273,7 +282,7 @@ async def test_a_failing_handler_is_dropped_not_spun_on(proxy: ServicePortProxy,
     reactor goes on serving the other connections."""
     proxy.update([(await backend("echo", echo)).endpoint])
     port = await proxy.start("127.0.0.1")
-    reactor = splice_pump.reactor(asyncio.get_running_loop())
+    reactor = epoll_pump.reactor(asyncio.get_running_loop())
     calls = []
     async with asyncio.timeout(GUARD):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)

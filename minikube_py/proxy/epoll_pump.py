@@ -1,40 +1,44 @@
-"""The Service proxy's pump on Linux: ``splice(2)`` through pipes, driven by an epoll of its own.
+"""The Service proxy's pump on Linux: an epoll of its own, one read and one write per event.
 
-:class:`~minikube_py.proxy.tcp.TcpForwarder` uses this pump wherever ``os.splice`` exists
-(:data:`AVAILABLE`); :mod:`~minikube_py.proxy.transport_pump` is the portable one. Both keep
-the same behaviour (balancing, skipping, half-close, back-pressure, stop); this one goes below
-asyncio's transports, to file descriptors, because that is where the time went:
+:class:`~minikube_py.proxy.tcp.TcpForwarder` uses this pump wherever epoll and ``os.splice``
+exist (:data:`AVAILABLE`); :mod:`~minikube_py.proxy.transport_pump` is the portable one. Both
+keep the same behaviour (balancing, skipping, half-close, back-pressure, stop); this one goes
+below asyncio's transports, to file descriptors, because that is where the time went:
 
-- **No copy through user space.** Bytes read from one socket are spliced into a pipe and from
-  the pipe into the other socket (``SPLICE_F_MOVE | SPLICE_F_NONBLOCK``): the kernel moves page
-  references, Python never sees the data. Each direction of a pair has its own pipe
-  (``F_SETPIPE_SZ`` :data:`SPLICE_SIZE`), taken from a small pool that closed pairs give back
-  empty pipes to, so a short connection costs no pipe system calls.
 - **Few Python frames per event.** One :class:`Reactor` per event loop owns an epoll; the
   loop's selector watches only that epoll's descriptor (``loop.add_reader``), and when it is
-  ready the reactor polls it without waiting and calls each ready descriptor's handler
-  directly: no ``Handle``, no transport, no protocol callback per read. A handler is one
-  splice in and one splice out.
+  ready the reactor polls it without waiting (a few times, :data:`POLL_ROUNDS`) and calls
+  each ready descriptor's handler directly: no ``Handle``, no transport, no protocol callback
+  per read. Handlers run on the loop's thread, so the counters, the balancer and the set of
+  pairs need no lock.
 - **Cheap connection setup.** A listening socket is non-blocking and registered with the
   reactor; when it is ready up to :data:`ACCEPT_BATCH` connections are accepted at once. The
   endpoint is dialed with a non-blocking ``connect`` (on loopback the handshake is complete
   when it returns, so the pair starts in the same callback); a dial still under way waits on
   the reactor for writability with one timer (``call_later``), no task.
+- **Two ways to move the bytes** (``pump=`` of the forwarder): ``copy`` (the default),
+  ``recv_into`` one buffer shared by the reactor and ``send`` from it at once, only what the
+  destination did not take copied aside; ``splice``, ``splice(2)`` from the socket into a
+  pipe of the flow's own and from the pipe into the other socket (``SPLICE_F_MOVE |
+  SPLICE_F_NONBLOCK``; pipes of :data:`SPLICE_SIZE` from a pool that ended pairs give their
+  empty pipes back to), so the bytes never enter user space. Splicing costs the proxy about a
+  quarter less CPU per MiB, but on loopback the endpoints then receive the sender's own pages
+  and the transfer as a whole was slower (docs/PERFORMANCE.md), hence not the default.
 
 Per pair (``up`` is client → endpoint, ``down`` endpoint → client), each direction a
 :class:`_Flow`:
 
-- A flow reads its source (one splice of up to :data:`SPLICE_SIZE` bytes into its empty
-  pipe) and writes what it read to its destination at once. What the destination did not take
-  stays in the pipe (``pending``); then the flow stops reading its source and waits for the
-  destination to be writable. So back-pressure is the kernel's: a slow reader holds at most
-  :data:`SPLICE_SIZE` bytes per direction in the proxy (in the pipe), the rest waits in the
-  socket buffers and TCP's window slows the sender.
+- A flow reads its source (up to :data:`READ_SIZE` or :data:`SPLICE_SIZE` bytes) and writes
+  what it read to its destination at once. What the destination did not take is kept
+  (``pending``: in the pipe, or copied aside); then the flow stops reading its source and
+  waits for the destination to be writable. So back-pressure is the kernel's: a slow reader
+  holds at most one read (1 MiB) per direction in the proxy, the rest waits in the socket
+  buffers and TCP's window slows the sender.
 - A descriptor is registered with the epoll only while something is awaited on it
   (readable: its outgoing flow reads; writable: its incoming flow has pending bytes), so a
   descriptor that hung up is never reported over and over.
-- Half-close: EOF on the source becomes ``shutdown(SHUT_WR)`` on the destination once the pipe
-  is drained, while the other direction keeps flowing; when both directions are done both
+- Half-close: EOF on the source becomes ``shutdown(SHUT_WR)`` on the destination once nothing
+  is pending, while the other direction keeps flowing; when both directions are done both
   sockets are closed. An error (reset, broken pipe) on either side resets both (``SO_LINGER``
   0, then close): the peer of a cut stream is told it was cut.
 - Events are acted on by trying the operation: an event meant for a descriptor number that
@@ -74,6 +78,10 @@ SPLICE_SIZE = 1 << 20
 """Bytes one splice may move, the size asked for each pipe, and so the most one direction of
 a pair holds in the proxy."""
 
+READ_SIZE = 1 << 20
+"""Bytes one ``recv_into`` of a copying flow may read (into the reactor's one buffer), and so
+the most one direction of such a pair holds in the proxy."""
+
 PIPE_POOL = 64
 """Empty pipes a reactor keeps for the next pairs."""
 
@@ -109,13 +117,14 @@ class Reactor:
     epoll without waiting and calls the handler of every ready descriptor with its events.
     """
 
-    __slots__ = ("__weakref__", "epoll", "handlers", "loop", "pipes")
+    __slots__ = ("__weakref__", "buffer", "epoll", "handlers", "loop", "pipes")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.epoll = select.epoll()
         self.handlers: dict[int, Handler] = {}
         self.pipes: list[tuple[int, int]] = []
+        self.buffer = memoryview(bytearray(READ_SIZE))  # every copying flow reads into it
         weakref.finalize(self, _close_all, self.epoll, self.pipes)
         loop.add_reader(self.epoll.fileno(), self._ready)
 
@@ -182,8 +191,8 @@ def reactor(loop: asyncio.AbstractEventLoop) -> Reactor:
     return found
 
 
-class SpliceListener:
-    """A non-blocking listening socket whose connections become :class:`SplicePair`\\ s."""
+class EpollListener:
+    """A non-blocking listening socket whose connections become :class:`EpollPair`\\ s."""
 
     __slots__ = ("family", "forwarder", "port", "reactor", "sock")
 
@@ -214,7 +223,7 @@ class SpliceListener:
                 return  # ECONNABORTED and the like: that client is gone
             client = socket.socket(family, kind, 0, fd)  # (socket.accept would look up the
             client.setblocking(False)                   # family and type as enums each time)
-            SplicePair(forwarder, reactor, client, address[0])
+            EpollPair(forwarder, reactor, client, address[0])
 
     def _pause(self) -> None:
         fd = self.sock.fileno()
@@ -233,7 +242,7 @@ class SpliceListener:
             self.sock.close()  # closing takes it out of the epoll
 
 
-def listen(forwarder: TcpForwarder, host: str, port: int, backlog: int) -> SpliceListener:
+def listen(forwarder: TcpForwarder, host: str, port: int, backlog: int) -> EpollListener:
     """Accept connections for ``forwarder`` on ``host:port`` (an IP address; port 0: any)."""
     loop = asyncio.get_running_loop()
     family, kind, proto, _, address = socket.getaddrinfo(
@@ -252,34 +261,35 @@ def listen(forwarder: TcpForwarder, host: str, port: int, backlog: int) -> Splic
     except BaseException:
         sock.close()
         raise
-    return SpliceListener(forwarder, reactor(loop), sock)
+    return EpollListener(forwarder, reactor(loop), sock)
 
 
 class _Flow:
-    """One direction of a pair: bytes read from ``src`` go through a pipe to ``dst``.
+    """One direction of a pair: bytes read from ``src`` are written to ``dst``.
 
     The flow is also the handler of its source descriptor: readable means its own source can
     be read, writable means the opposite flow (``other``, whose destination that descriptor
     is) can write. ``mask`` is what the source descriptor is registered for (0: not at all).
+    Subclasses move the bytes: :class:`_CopyFlow` through user space, :class:`_SpliceFlow`
+    through a pipe.
     """
 
     __slots__ = ("dst", "dst_sock", "eof", "epoll", "mask", "other", "pair", "pending",
-                 "pipe_r", "pipe_w", "reading", "shut", "src", "stats", "up")
+                 "reading", "shut", "src", "src_sock", "stats", "up")
 
-    def __init__(self, pair: SplicePair, src: socket.socket, dst: socket.socket,
-                 pipe: tuple[int, int], *, up: bool) -> None:
+    def __init__(self, pair: EpollPair, src: socket.socket, dst: socket.socket, *,
+                 up: bool) -> None:
         self.pair = pair
         self.stats = pair.forwarder.stats
         self.epoll = pair.reactor.epoll
         self.src, self.dst = src.fileno(), dst.fileno()
-        self.dst_sock = dst
-        self.pipe_r, self.pipe_w = pipe
+        self.src_sock, self.dst_sock = src, dst
         self.up = up
         self.other: _Flow = self
-        self.pending = 0  # bytes in the pipe, read from src and not yet taken by dst
-        self.reading = True  # src is to be read: not at EOF and the pipe is empty
+        self.pending = 0  # bytes read from src and not yet taken by dst
+        self.reading = True  # src is to be read: not at EOF and nothing pending
         self.eof = False
-        self.shut = False  # dst's writing side shut down (after EOF, pipe drained)
+        self.shut = False  # dst's writing side shut down (after EOF, nothing pending)
         self.mask = 0
 
     def ready(self, events: int) -> None:
@@ -290,50 +300,39 @@ class _Flow:
             other.push()
 
     def pull(self) -> None:
-        """Read the source into the pipe and write the pipe to the destination."""
-        try:
-            n = os.splice(self.src, self.pipe_w, SPLICE_SIZE, flags=_FLAGS)
-        except BlockingIOError:
-            return
-        except OSError as exc:
-            self.pair.fail(exc)
-            return
-        if not n:
-            self.eof = True
-            self.reading = False
-            self.rearm()
-            self.pair.end_of(self)
-            return
-        stats = self.stats
-        if self.up:
-            stats.bytes_from_clients += n
-        else:
-            stats.bytes_from_endpoints += n
-        try:
-            written = os.splice(self.pipe_r, self.dst, n, flags=_FLAGS)
-        except BlockingIOError:
-            written = 0
-        except OSError as exc:
-            self.pair.fail(exc)
-            return
-        if written < n:  # the destination is full: wait for it, read no more meanwhile
-            self.pending = n - written
-            self.reading = False
-            self.rearm()
-            self.other.rearm()
+        """Read the source and write what was read to the destination."""
+        raise NotImplementedError
 
     def push(self) -> None:
-        """Write what is pending in the pipe to the destination (it became writable)."""
-        try:
-            written = os.splice(self.pipe_r, self.dst, self.pending, flags=_FLAGS)
-        except BlockingIOError:
-            return
-        except OSError as exc:
-            self.pair.fail(exc)
-            return
-        self.pending -= written
-        if self.pending:
-            return
+        """Write what is pending to the destination (it became writable)."""
+        raise NotImplementedError
+
+    def release(self, reactor: Reactor) -> None:
+        """Give back what the flow holds (the pair ended); pending bytes are dropped."""
+        self.pending = 0
+        self.reading = False
+
+    def _counted(self, n: int) -> None:
+        if self.up:
+            self.stats.bytes_from_clients += n
+        else:
+            self.stats.bytes_from_endpoints += n
+
+    def _at_eof(self) -> None:
+        self.eof = True
+        self.reading = False
+        self.rearm()
+        self.pair.end_of(self)
+
+    def _stalled(self, pending: int) -> None:
+        """The destination did not take ``pending`` bytes: wait for it, read no more."""
+        self.pending = pending
+        self.reading = False
+        self.rearm()
+        self.other.rearm()
+
+    def _drained(self) -> None:
+        """Everything pending was written: read again (or pass the EOF on)."""
         if self.eof:
             self.other.rearm()
             self.pair.end_of(self)
@@ -356,7 +355,111 @@ class _Flow:
                 self.epoll.modify(self.src, new)
 
 
-class SplicePair:
+class _CopyFlow(_Flow):
+    """Reads into the reactor's shared buffer and sends from it at once; only what the
+    destination did not take is copied aside (``backlog``, at most one read)."""
+
+    __slots__ = ("backlog", "buffer")
+
+    def __init__(self, pair: EpollPair, src: socket.socket, dst: socket.socket, *,
+                 up: bool) -> None:
+        super().__init__(pair, src, dst, up=up)
+        self.buffer = pair.reactor.buffer
+        self.backlog = bytearray()
+
+    def pull(self) -> None:
+        view = self.buffer
+        try:
+            n = self.src_sock.recv_into(view)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        if not n:
+            self._at_eof()
+            return
+        self._counted(n)
+        try:
+            written = self.dst_sock.send(view[:n])
+        except BlockingIOError:
+            written = 0
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        if written < n:
+            self.backlog = bytearray(view[written:n])
+            self._stalled(n - written)
+
+    def push(self) -> None:
+        try:
+            written = self.dst_sock.send(self.backlog)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        del self.backlog[:written]
+        self.pending -= written
+        if not self.pending:
+            self._drained()
+
+    def release(self, reactor: Reactor) -> None:
+        super().release(reactor)
+        self.backlog = bytearray()
+
+
+class _SpliceFlow(_Flow):
+    """Splices the source into a pipe of its own and the pipe into the destination; what the
+    destination did not take stays in the pipe."""
+
+    __slots__ = ("pipe_r", "pipe_w")
+
+    def __init__(self, pair: EpollPair, src: socket.socket, dst: socket.socket, *,
+                 up: bool) -> None:
+        super().__init__(pair, src, dst, up=up)
+        self.pipe_r, self.pipe_w = pair.reactor.pipe()
+
+    def pull(self) -> None:
+        try:
+            n = os.splice(self.src, self.pipe_w, SPLICE_SIZE, flags=_FLAGS)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        if not n:
+            self._at_eof()
+            return
+        self._counted(n)
+        try:
+            written = os.splice(self.pipe_r, self.dst, n, flags=_FLAGS)
+        except BlockingIOError:
+            written = 0
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        if written < n:
+            self._stalled(n - written)
+
+    def push(self) -> None:
+        try:
+            written = os.splice(self.pipe_r, self.dst, self.pending, flags=_FLAGS)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.pair.fail(exc)
+            return
+        self.pending -= written
+        if not self.pending:
+            self._drained()
+
+    def release(self, reactor: Reactor) -> None:
+        reactor.give_back((self.pipe_r, self.pipe_w), empty=not self.pending)
+        super().release(reactor)
+
+
+class EpollPair:
     """A client connection, the endpoint it is dialing or connected to, and their two flows."""
 
     __slots__ = ("candidates", "client", "client_ip", "closed", "dialing", "down", "endpoint",
@@ -465,8 +568,9 @@ class SplicePair:
         endpoint = self.endpoint
         assert endpoint is not None
         reactor = self.reactor
-        up = self.up = _Flow(self, self.client, endpoint, reactor.pipe(), up=True)
-        down = self.down = _Flow(self, endpoint, self.client, reactor.pipe(), up=False)
+        kind = _SpliceFlow if self.forwarder.pump == "splice" else _CopyFlow
+        up = self.up = kind(self, self.client, endpoint, up=True)
+        down = self.down = kind(self, endpoint, self.client, up=False)
         up.other, down.other = down, up
         reactor.handlers[up.src] = up.ready
         reactor.handlers[down.src] = down.ready
@@ -510,9 +614,7 @@ class SplicePair:
         reactor = self.reactor
         for flow in (self.up, self.down):
             if flow is not None:
-                reactor.give_back((flow.pipe_r, flow.pipe_w), empty=not flow.pending)
-                flow.pending = 0
-                flow.reading = False
+                flow.release(reactor)
         for sock in (self.client, self.endpoint):
             if sock is not None:
                 reactor.handlers.pop(sock.fileno(), None)
