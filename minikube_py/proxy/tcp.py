@@ -22,8 +22,9 @@ Two pumps do the copying, with the same behaviour:
 What every pump guarantees, per accepted connection:
 
 - Endpoints are dialed in the order :meth:`Balancer.candidates` yields them, each with a
-  connect timeout; one that refuses, is unreachable or times out is skipped. Nothing is read
-  from the client before an endpoint accepted. When none accepts, the client is closed at once.
+  connect timeout; one that refuses, is unreachable or times out is skipped. The client's
+  bytes wait (in the kernel) until an endpoint accepted. When none accepts, the client is
+  closed at once.
 - Back-pressure: a slow reader makes the proxy stop reading the other side once a bounded
   amount (about 1 MiB) is waiting for it; the rest stays in the kernel's socket buffers and
   TCP's window slows the sender down.
