@@ -569,8 +569,13 @@ class EpollPair:
         assert endpoint is not None
         reactor = self.reactor
         kind = _SpliceFlow if self.forwarder.pump == "splice" else _CopyFlow
-        up = self.up = kind(self, self.client, endpoint, up=True)
-        down = self.down = kind(self, endpoint, self.client, up=False)
+        try:
+            up = self.up = kind(self, self.client, endpoint, up=True)
+            down = self.down = kind(self, endpoint, self.client, up=False)
+        except OSError as exc:  # no pipe to be had (out of descriptors): this pair only
+            log.warning("proxy %s: cannot pump a connection: %s", self.forwarder.name, exc)
+            self.abort()
+            return
         up.other, down.other = down, up
         reactor.handlers[up.src] = up.ready
         reactor.handlers[down.src] = down.ready

@@ -319,3 +319,33 @@ async def test_a_taken_port_is_an_oserror_naming_the_address(proxy: ServicePortP
         await proxy.start("127.0.0.1", port)
     assert caught.value.errno == errno.EADDRINUSE
     assert proxy.addresses == [("127.0.0.1", port)]
+
+
+@pytest.mark.parametrize("pump", ["splice"])
+async def test_no_pipe_to_be_had_cuts_that_connection_only(
+        proxy: ServicePortProxy, backend: BackendFactory,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of descriptors for a pipe: that client is reset, the listener keeps accepting."""
+    proxy.update([(await backend("echo", echo)).endpoint])
+    port = await proxy.start("127.0.0.1")
+    reactor = epoll_pump.reactor(asyncio.get_running_loop())
+    reactor.pipes.clear()
+    real_pipe2 = epoll_pump.os.pipe2
+
+    def no_pipe(flags: int) -> tuple[int, int]:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    async with asyncio.timeout(GUARD):
+        monkeypatch.setattr(epoll_pump.os, "pipe2", no_pipe)
+        try:  # the reset may come before asyncio saw the connect complete
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert await reader.read() == b""
+            writer.close()
+        except ConnectionResetError:
+            pass
+        await eventually(lambda: proxy.stats.active == 0)
+        monkeypatch.setattr(epoll_pump.os, "pipe2", real_pipe2)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"again")
+        assert await reader.readexactly(5) == b"again"
+        writer.close()
