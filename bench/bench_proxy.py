@@ -121,24 +121,25 @@ def backend_main(conn: Connection) -> None:
 
 # ---- proxy process ---------------------------------------------------------------------------
 
-async def _proxy(conn: Connection, backend_ports: list[int]) -> None:
+async def _proxy(conn: Connection, backend_ports: list[int], pump: str | None) -> None:
     from minikube_py.proxy.serviceport import ServicePortProxy
 
     ports = []
     for i, backend in enumerate(backend_ports):
-        proxy = ServicePortProxy(f"bench/p{i}:{backend}")
+        proxy = ServicePortProxy(f"bench/p{i}:{backend}", pump=pump)
         proxy.update([("127.0.0.1", backend)])
         ports.append(await proxy.start("127.0.0.1"))
     conn.send(ports)
     await asyncio.Event().wait()  # until terminated
 
 
-def proxy_main(conn: Connection, backend_ports: list[int], use_uvloop: bool) -> None:
+def proxy_main(conn: Connection, backend_ports: list[int], use_uvloop: bool,
+               pump: str | None) -> None:
     if use_uvloop:
         import uvloop
 
         uvloop.install()
-    asyncio.run(_proxy(conn, backend_ports))
+    asyncio.run(_proxy(conn, backend_ports, pump))
 
 
 def _free_port() -> int:
@@ -345,6 +346,8 @@ def start(target: Callable[..., None], *args: Any) -> tuple[mp.process.BaseProce
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uvloop", action="store_true", help="run the proxy on uvloop")
+    parser.add_argument("--pump", choices=["copy", "splice", "transport"], default=None,
+                        help="the proxy's pump (default: copy on Linux, else transport)")
     parser.add_argument("--haproxy", type=int, default=0, metavar="THREADS",
                         help="measure haproxy (with this many threads) instead, to calibrate")
     parser.add_argument("--haproxy-tuned", action="store_true",
@@ -362,9 +365,11 @@ def start_under_test(opts: argparse.Namespace, backend_ports: list[int]) -> tupl
         tuned = ", 256 KiB buffers, splice" if opts.haproxy_tuned else ""
         print(f"# under test: haproxy, {opts.haproxy} thread(s){tuned}")
         return start_haproxy(backend_ports, opts.haproxy, opts.haproxy_tuned)
-    print(f"# under test: minikube_py.proxy on the {'uvloop' if opts.uvloop else 'stdlib'} "
-          "event loop")
-    return start(proxy_main, backend_ports, opts.uvloop)
+    from minikube_py.proxy.tcp import default_pump
+
+    print(f"# under test: minikube_py.proxy, {opts.pump or default_pump()} pump, on the "
+          f"{'uvloop' if opts.uvloop else 'stdlib'} event loop")
+    return start(proxy_main, backend_ports, opts.uvloop, opts.pump)
 
 
 def stop(proc: Any) -> None:

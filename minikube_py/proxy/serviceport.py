@@ -10,29 +10,29 @@ when the Service or the port goes away. The data path itself lives in
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterable
 
 from minikube_py.proxy.balancer import Balancer, Endpoint
-from minikube_py.proxy.tcp import CONNECT_TIMEOUT, ProxyStats, TcpForwarder, server_port
+from minikube_py.proxy.tcp import CONNECT_TIMEOUT, Listener, ProxyStats, Pump, TcpForwarder
 
 
 class ServicePortProxy:
     """Listeners of one Service port on one or more addresses, forwarding to its endpoints.
 
     ``name`` is ``namespace/service:port`` (for task names and logs); ``affinity_timeout`` is
-    ``None`` for ``sessionAffinity: None`` or the ClientIP timeout in seconds.
+    ``None`` for ``sessionAffinity: None`` or the ClientIP timeout in seconds; ``pump`` picks
+    the data path's machinery (:func:`~minikube_py.proxy.tcp.default_pump` when not given).
     """
 
     def __init__(self, name: str, *, affinity_timeout: float | None = None,
                  connect_timeout: float = CONNECT_TIMEOUT,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, pump: Pump | None = None) -> None:
         self.name = name
         self.balancer = Balancer(name=name, affinity_timeout=affinity_timeout, clock=clock)
         self.forwarder = TcpForwarder(self.balancer, name=name,
-                                      connect_timeout=connect_timeout)
-        self._servers: dict[tuple[str, int], asyncio.Server] = {}
+                                      connect_timeout=connect_timeout, pump=pump)
+        self._servers: dict[tuple[str, int], Listener] = {}
 
     @property
     def stats(self) -> ProxyStats:
@@ -57,10 +57,9 @@ class ServicePortProxy:
 
     async def start(self, host: str, port: int = 0) -> int:
         """Listen on ``host:port`` too (``port`` 0: any free port); return the bound port."""
-        server = await self.forwarder.listen(host, port)
-        bound = server_port(server)
-        self._servers[(host, bound)] = server
-        return bound
+        listener = await self.forwarder.listen(host, port)
+        self._servers[(host, listener.port)] = listener
+        return listener.port
 
     async def stop(self, *, abort_connections: bool = False) -> None:
         """Stop accepting on every address.
@@ -73,5 +72,6 @@ class ServicePortProxy:
             server.close()
         if abort_connections:
             self.forwarder.abort_connections()
-        # Server.wait_closed() is not awaited: from Python 3.12 on it also waits for every
-        # accepted connection to end, and stopping must not wait for clients.
+        # (asyncio's Server.wait_closed() is not awaited for the transport pump: from Python
+        # 3.12 on it also waits for every accepted connection to end, and stopping must not
+        # wait for clients.)

@@ -1,8 +1,14 @@
-"""The data path on real loopback sockets: balancing, skipping, half-close, back-pressure, stop."""
+"""The data path on real loopback sockets: balancing, skipping, half-close, back-pressure, stop.
+
+Every behaviour is checked with every pump (the epoll pump's ``copy`` and ``splice`` on Linux,
+the portable ``transport`` one); what only the epoll pump has is tested in
+``test_epoll_pump.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import socket
 import sys
@@ -10,10 +16,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from minikube_py.proxy import tcp
+from minikube_py.proxy import epoll_pump, sockets, transport_pump
 from minikube_py.proxy.balancer import Balancer
 from minikube_py.proxy.serviceport import ServicePortProxy
-from minikube_py.proxy.tcp import HIGH_WATER, READ_SIZE, TcpForwarder, _Pair, _ReadBuffer
+from minikube_py.proxy.tcp import Pump, TcpForwarder
+from minikube_py.proxy.transport_pump import HIGH_WATER, READ_SIZE, _Pair, _ReadBuffer
 from tests.proxy.conftest import Backend, BackendFactory, closed_port, eventually
 
 GUARD = 10.0  # seconds before a test that would hang fails instead
@@ -27,22 +34,37 @@ class FakeClock:
         return self.now
 
 
+LINUX_ONLY = pytest.mark.skipif(not epoll_pump.AVAILABLE, reason="epoll, splice(2): Linux only")
+PUMPS = [pytest.param("copy", marks=LINUX_ONLY), pytest.param("splice", marks=LINUX_ONLY),
+         "transport"]
+
+
+@pytest.fixture(params=PUMPS)
+def pump(request: pytest.FixtureRequest) -> Pump:
+    return request.param  # type: ignore[no-any-return]
+
+
 @pytest.fixture
-async def proxy() -> AsyncIterator[ServicePortProxy]:
-    p = ServicePortProxy("default/web:http")
+async def proxy(pump: Pump) -> AsyncIterator[ServicePortProxy]:
+    p = ServicePortProxy("default/web:http", pump=pump)
     yield p
     await p.stop(abort_connections=True)
 
 
 async def fetch(port: int, send: bytes = b"") -> bytes:
-    """Connect, send ``send`` and EOF, read until EOF (a reset counts as EOF)."""
+    """Connect, send ``send`` and EOF, read until EOF (a reset counts as EOF, also one that
+    came before the client's own EOF could be sent)."""
     async with asyncio.timeout(GUARD):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        if send:
-            writer.write(send)
-        writer.write_eof()
         try:
+            if send:
+                writer.write(send)
+            writer.write_eof()
             return await reader.read()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTCONN, errno.ECONNRESET):
+                raise
+            return b""
         except ConnectionResetError:
             return b""
         finally:
@@ -70,16 +92,17 @@ async def test_round_robin_across_three_backends(proxy: ServicePortProxy,
 async def test_dial_without_sock_nonblock(proxy: ServicePortProxy, backend: BackendFactory,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Where socket.SOCK_NONBLOCK does not exist (macOS), dialing still works."""
-    monkeypatch.setattr(tcp, "_SOCK_NONBLOCK", 0)
+    monkeypatch.setattr(sockets, "_SOCK_NONBLOCK", 0)
     proxy.update([(await backend("a")).endpoint])
     port = await proxy.start("127.0.0.1")
     assert await fetch(port) == b"a"
 
 
-async def test_client_ip_affinity_sticks_and_expires(backend: BackendFactory) -> None:
+async def test_client_ip_affinity_sticks_and_expires(backend: BackendFactory,
+                                                     pump: Pump) -> None:
     """Connections from one client IP stay on one backend until it idles past the timeout."""
     clock = FakeClock()
-    proxy = ServicePortProxy("default/web:http", affinity_timeout=60, clock=clock)
+    proxy = ServicePortProxy("default/web:http", affinity_timeout=60, clock=clock, pump=pump)
     backends = [await backend(name) for name in "abc"]
     proxy.update(b.endpoint for b in backends)
     port = await proxy.start("127.0.0.1")
@@ -106,7 +129,7 @@ async def test_refused_endpoint_is_skipped(proxy: ServicePortProxy,
 
 
 async def test_endpoint_that_does_not_answer_is_skipped_after_the_timeout(
-        backend: BackendFactory) -> None:
+        backend: BackendFactory, pump: Pump) -> None:
     """An endpoint whose accept queue is full (its SYNs are dropped) is given up on in time."""
     full = socket.socket()
     full.bind(("127.0.0.1", 0))
@@ -118,7 +141,7 @@ async def test_endpoint_that_does_not_answer_is_skipped_after_the_timeout(
         filler.connect_ex(full.getsockname())
         fillers.append(filler)
     live = await backend("live")
-    proxy = ServicePortProxy("default/web:http", connect_timeout=0.2)
+    proxy = ServicePortProxy("default/web:http", connect_timeout=0.2, pump=pump)
     proxy.update([full.getsockname(), live.endpoint])
     port = await proxy.start("127.0.0.1")
     try:
@@ -134,9 +157,9 @@ async def test_endpoint_that_does_not_answer_is_skipped_after_the_timeout(
     pytest.param(2, id="all-refuse"),
     pytest.param(0, id="no-endpoints"),
 ])
-async def test_client_closed_when_no_endpoint_accepts(endpoints: int) -> None:
+async def test_client_closed_when_no_endpoint_accepts(endpoints: int, pump: Pump) -> None:
     """With every endpoint refusing (or none), the client is closed at once, not left hanging."""
-    proxy = ServicePortProxy("default/web:http", connect_timeout=3600)
+    proxy = ServicePortProxy("default/web:http", connect_timeout=3600, pump=pump)
     proxy.update(("127.0.0.1", closed_port()) for _ in range(endpoints))
     port = await proxy.start("127.0.0.1")
     try:
@@ -247,17 +270,23 @@ async def test_long_transfer_survives_endpoint_update(proxy: ServicePortProxy,
     assert head + rest == payload
 
 
-@pytest.mark.parametrize("keeps_views", [
-    pytest.param(False, id="transport-copies-the-rest", marks=pytest.mark.skipif(
+@pytest.mark.parametrize(("pump", "keeps_views"), [
+    pytest.param("copy", False, id="copy", marks=LINUX_ONLY),
+    pytest.param("splice", False, id="splice", marks=LINUX_ONLY),
+    pytest.param("transport", False, id="transport-copies-the-rest", marks=pytest.mark.skipif(
         sys.version_info >= (3, 12), reason="stdlib transports keep views from 3.12 on")),
-    pytest.param(True, id="transport-keeps-a-view"),
+    pytest.param("transport", True, id="transport-keeps-a-view"),
 ])
 async def test_slow_reader_does_not_make_the_proxy_buffer_the_transfer(
-        proxy: ServicePortProxy, backend: BackendFactory, keeps_views: bool) -> None:
+        proxy: ServicePortProxy, backend: BackendFactory, pump: Pump,
+        keeps_views: bool) -> None:
     """With a client that does not read, the proxy holds a bounded amount, the backend waits,
-    and every byte arrives intact once the client reads (whether or not the transport keeps
-    the shared read buffer when a write stalls)."""
-    tcp._buffers[asyncio.get_running_loop()] = _ReadBuffer(READ_SIZE, keeps_views=keeps_views)
+    and every byte arrives intact once the client reads (for the transport pump: whether or
+    not the transport keeps the shared read buffer when a write stalls)."""
+    transport_pump._buffers[asyncio.get_running_loop()] = _ReadBuffer(
+        READ_SIZE, keeps_views=keeps_views)
+    bound = {"copy": epoll_pump.READ_SIZE, "splice": epoll_pump.SPLICE_SIZE}.get(
+        pump, HIGH_WATER + READ_SIZE)
     payload = pattern(64 << 20)
     sent = [0]
 
@@ -280,14 +309,14 @@ async def test_slow_reader_does_not_make_the_proxy_buffer_the_transfer(
             peak = max(peak, proxy.forwarder.buffered())
             still, last = (still + 1, last) if sent[0] == last else (0, sent[0])
         assert sent[0] < len(payload)
-        assert 0 < peak <= HIGH_WATER + READ_SIZE
+        assert 0 < peak <= bound
         received = hashlib.sha256()
         while data := await reader.read(1 << 20):
             received.update(data)
             peak = max(peak, proxy.forwarder.buffered())
         writer.close()
     assert received.digest() == hashlib.sha256(payload).digest()
-    assert peak <= HIGH_WATER + READ_SIZE
+    assert peak <= bound
 
 
 async def test_both_sockets_use_tcp_nodelay(proxy: ServicePortProxy,
@@ -300,9 +329,9 @@ async def test_both_sockets_use_tcp_nodelay(proxy: ServicePortProxy,
         writer.write(b"ping")
         assert await reader.readexactly(4) == b"ping"
         (pair,) = proxy.forwarder.pairs
-        for half in (pair.client, pair.endpoint):
-            assert half.transport is not None
-            sock = half.transport.get_extra_info("socket")
+        both = pair.sockets()
+        assert len(both) == 2
+        for sock in both:
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
         writer.close()
 
@@ -395,15 +424,17 @@ class FakeTransport(asyncio.Transport):
         pass
 
 
-async def test_bytes_read_before_the_endpoint_accepts_are_forwarded() -> None:
-    """A loop that reads a paused socket anyway (uvloop does): early bytes and EOF still arrive."""
-    forwarder = TcpForwarder(Balancer(), name="default/web:http")
+async def test_bytes_read_before_the_endpoint_accepts_are_forwarded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Transport pump: a loop that reads a paused socket anyway (uvloop does): early bytes and
+    EOF still arrive. (The splice pump does not register the client before it is connected.)"""
+    forwarder = TcpForwarder(Balancer(), name="default/web:http", pump="transport")
     hold = asyncio.Event()
 
-    async def dial(pair: object) -> None:
+    async def dial(forwarder: object, pair: object) -> None:
         await hold.wait()
 
-    forwarder.dial = dial  # type: ignore[method-assign]
+    monkeypatch.setattr(transport_pump, "dial", dial)
     pair = _Pair(forwarder, _ReadBuffer(64, keeps_views=True))
     client, endpoint = FakeTransport(), FakeTransport()
     pair.client.connection_made(client)
