@@ -50,16 +50,16 @@ _API_KEY = {"type": (1, "s"), "name": (2, "s"), "in": (3, "s"), "description": (
 def _scalars(obj: dict[str, Any], table: dict[str, tuple[int, str]]) -> list[tuple[int, bytes]]:
     """(number, encoded field) for the scalar members of ``obj`` the table knows."""
     out = []
-    for key, (number, kind) in table.items():
+    for key, (number, wire) in table.items():
         value = obj.get(key)
         if value is None:
             continue
-        if kind == "s":
+        if wire == "s":
             out.append((number, length_delimited(number, str(value).encode())))
-        elif kind == "b":
+        elif wire == "b":
             if value:
                 out.append((number, varint(number << 3) + b"\x01"))
-        elif kind == "i":
+        elif wire == "i":
             out.append((number, varint(number << 3) + varint(int(value))))
         else:
             out.append((number, b"".join(length_delimited(number, str(v).encode())

@@ -82,12 +82,12 @@ class RBACEscalation:
                 obj.get("roleRef") == ctx.old.get("roleRef"):
             return
         ref: dict[str, Any] = obj.get("roleRef") or {}
-        kind, role = str(ref.get("kind") or ""), str(ref.get("name") or "")
-        resource = "roles" if kind == "Role" else "clusterroles"
+        ref_type, role = str(ref.get("kind") or ""), str(ref.get("name") or "")
+        resource = "roles" if ref_type == "Role" else "clusterroles"
         if self._allowed(user, "bind", resource, ctx.namespace, role):
             return
         self.index.sync()
-        self._confirm(ctx, user, self.index.reference_rules(kind, role, ctx.namespace))
+        self._confirm(ctx, user, self.index.reference_rules(ref_type, role, ctx.namespace))
 
     def _missing(self, user: UserInfo, namespace: str, wanted: tuple[Rule, ...]) -> list[Rule]:
         owned = self.authorizer.rules(user, namespace)

@@ -47,13 +47,13 @@ class Binding:
     kind: str  # RoleBinding | ClusterRoleBinding
     namespace: str
     name: str
-    role_kind: str  # Role | ClusterRole
+    role_type: str  # Role | ClusterRole
     role_name: str
 
     def describe(self, subject: str) -> str:
         """``RoleBinding "name/ns" of Role "r" to User "u"`` (the RBAC reason's source)."""
         where = f"{self.name}/{self.namespace}" if self.namespace else self.name
-        return (f'{self.kind} "{where}" of {self.role_kind} "{self.role_name}" to '
+        return (f'{self.kind} "{where}" of {self.role_type} "{self.role_name}" to '
                 f"{subject}")
 
 
@@ -64,12 +64,12 @@ def subject_keys(subject: Any, namespace: str) -> tuple[str, str] | None:
     """The index key of a binding's subject and how the RBAC reason names it."""
     if not isinstance(subject, dict):
         return None
-    kind, name = subject.get("kind"), str(subject.get("name") or "")
-    if kind == "User":
+    subject_type, name = subject.get("kind"), str(subject.get("name") or "")
+    if subject_type == "User":
         return f"u:{name}", f'User "{name}"'
-    if kind == "Group":
+    if subject_type == "Group":
         return f"g:{name}", f'Group "{name}"'
-    if kind == "ServiceAccount":
+    if subject_type == "ServiceAccount":
         ns = str(subject.get("namespace") or namespace)
         return f"u:{SA_PREFIX}{ns}:{name}", f'ServiceAccount "{ns}/{name}"'
     return None
@@ -223,25 +223,25 @@ class PolicyIndex:
                         del self.cluster_bindings[skey]
 
     def role_rules(self, binding: Binding) -> tuple[Rule, ...]:
-        if binding.role_kind == "ClusterRole":
+        if binding.role_type == "ClusterRole":
             return self.cluster_roles.get(binding.role_name, ())
-        if binding.role_kind == "Role":
+        if binding.role_type == "Role":
             return self.roles.get((binding.namespace, binding.role_name), ())
         return ()
 
     def missing_role(self, binding: Binding) -> str | None:
         """Why a binding grants nothing because its role does not exist (RBAC's evaluation
         error, in the lister's words), or None."""
-        if binding.role_kind == "ClusterRole":
+        if binding.role_type == "ClusterRole":
             if binding.role_name not in self.cluster_roles:
                 return f'clusterrole.rbac.authorization.k8s.io "{binding.role_name}" not found'
         elif (binding.namespace, binding.role_name) not in self.roles:
             return f'role.rbac.authorization.k8s.io "{binding.role_name}" not found'
         return None
 
-    def reference_rules(self, kind: str, name: str, namespace: str) -> tuple[Rule, ...]:
+    def reference_rules(self, ref_type: str, name: str, namespace: str) -> tuple[Rule, ...]:
         """The rules a roleRef names (GetRoleReferenceRules)."""
-        if kind == "ClusterRole":
+        if ref_type == "ClusterRole":
             return self.cluster_roles.get(name, ())
         return self.roles.get((namespace, name), ())
 
