@@ -72,6 +72,8 @@ class ResourceHandlers:
             return await self._scale(verb, req, rt, ns, name, query, media)
         if sub == "binding" and verb == "create":
             return await self._bind(req, rt, ns, name, query, media)
+        if sub == "eviction" and verb == "create":
+            return await self._evict(req, rt, ns, name, query, media)
         raise MethodNotAllowed.generic()
 
     # -- reads -------------------------------------------------------------------------------
@@ -266,6 +268,41 @@ class ResourceHandlers:
         uid = meta.get("uid") if isinstance(meta, dict) else None
         if not opts.dry_run:
             await self.rest.bind(rt, ns, name, node, uid=uid if isinstance(uid, str) else None)
+        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                  "code": 201}
+        if media.type == PROTOBUF:
+            return pbr.status_response(status, 201)
+        return ApiResponse(201, status)
+
+
+    async def _evict(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
+                     query: Query, media: MediaType) -> ApiResponse:
+        """``pods/eviction`` (policy/v1 Eviction, what ``kubectl drain`` posts): the pod's
+        deletion with the Eviction's ``deleteOptions``. No PodDisruptionBudgets are served
+        yet, so no eviction is refused with 429 for one; an eviction of a pod already being
+        deleted succeeds, as Kubernetes' does."""
+        body = decode_body(req.body, req.content_type or "application/json", None).value
+        if not isinstance(body, dict):
+            raise BadRequest("Eviction must be a JSON object")
+        if body.get("kind") not in (None, "", "Eviction"):
+            raise BadRequest(f'the body of pods/eviction is a {body.get("kind")!r}, not an '
+                             "Eviction")
+        meta = body.get("metadata") or {}
+        if isinstance(meta, dict) and meta.get("name") not in (None, "", name):
+            raise BadRequest(f'name in URL does not match name in Eviction object: '
+                             f'{name} != {meta.get("name")}')
+        raw = body.get("deleteOptions")
+        if raw is not None and not isinstance(raw, dict):
+            raise BadRequest("Eviction.deleteOptions must be a JSON object")
+        if raw:
+            raw = {**raw, "kind": "DeleteOptions"}
+            checked = decode(DELETE_OPTIONS, raw)
+            if checked.type_errors:
+                raise BadRequest("Eviction.deleteOptions: " + "; ".join(checked.type_errors))
+        options = DeleteOptions.parse(query, raw or None)
+        current = self.rest.get(rt, ns, name)  # 404 for a pod that is not there
+        if not (current.get("metadata") or {}).get("deletionTimestamp"):
+            await self.rest.delete(rt, ns, name, options)
         status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                   "code": 201}
         if media.type == PROTOBUF:
