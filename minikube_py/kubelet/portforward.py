@@ -26,13 +26,12 @@ from minikube_py.util.spdy import SpdyStream
 
 from .kubelet import Kubelet
 from .portforward_ws import CHANNEL_PROTOCOLS, serve_channels
-from .serving import kubelet_of, pod_of
+from .serving import ForwardError, dial_pod, kubelet_of, pod_of
 from .spdy_upgrade import serve_spdy
 
 log = logging.getLogger(__name__)
 PROTOCOL = "portforward.k8s.io"
 PAIR_TIMEOUT = 30.0  # Kubernetes' streamCreationTimeout
-CONNECT_TIMEOUT = 10.0
 READ_SIZE = 1 << 16
 Object = dict[str, Any]
 
@@ -114,13 +113,9 @@ class PortForwarder:
             await self._fail(data, error, f'invalid port "{raw_port}"')
             return
         try:
-            host, dial_port = self.kubelet.dial_address(self.pod, port)
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, dial_port), CONNECT_TIMEOUT)
-        except (TimeoutError, OSError, LookupError) as exc:
-            uid = self.pod["metadata"].get("uid", "")
-            await self._fail(data, error, f"error forwarding port {port} to pod "
-                             f"{self._pod_name}, uid {uid}: {exc or type(exc).__name__}")
+            reader, writer = await dial_pod(self.kubelet, self.pod, port)
+        except ForwardError as exc:
+            await self._fail(data, error, str(exc))
             return
         upload = asyncio.get_running_loop().create_task(
             self._upload(data, writer), name=f"portforward-upload-{self._pod_name}")

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .serving import ForwardError, dial_pod
+
 if TYPE_CHECKING:
     from .kubelet import Kubelet
 
 log = logging.getLogger(__name__)
 CHANNEL_PROTOCOLS = ("v4.channel.k8s.io", "portforward.k8s.io")
-CONNECT_TIMEOUT = 10.0
 READ_SIZE = 1 << 16
 Object = dict[str, Any]
 
@@ -42,14 +43,9 @@ async def serve_channels(request: web.BaseRequest, kubelet: Kubelet, pod: Object
         await ws.send_bytes(bytes([2 * index]) + head)
         await ws.send_bytes(bytes([2 * index + 1]) + head)
         try:
-            host, dial_port = kubelet.dial_address(pod, port)
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, dial_port), CONNECT_TIMEOUT)
-        except (TimeoutError, OSError, LookupError) as exc:
-            message = (f"error forwarding port {port} to pod {meta.get('namespace')}/"
-                       f"{meta.get('name')}, uid {meta.get('uid', '')}: "
-                       f"{exc or type(exc).__name__}")
-            await ws.send_bytes(bytes([2 * index + 1]) + message.encode())
+            reader, writer = await dial_pod(kubelet, pod, port)
+        except ForwardError as exc:
+            await ws.send_bytes(bytes([2 * index + 1]) + str(exc).encode())
             continue
         writers[2 * index] = writer
         pumps.append(asyncio.get_running_loop().create_task(

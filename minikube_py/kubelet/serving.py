@@ -4,6 +4,7 @@ the API as the caller sees it, and the kubelet of its node in this process
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -34,3 +35,25 @@ def kubelet_of(pod: Object) -> Kubelet:
         raise ServiceUnavailable(f"the kubelet of node {node} is not reachable from the "
                                  "apiserver (it does not run in the daemon)")
     return kubelet
+
+
+CONNECT_TIMEOUT = 10.0  # seconds a port-forward waits for the pod's port to accept
+
+
+class ForwardError(Exception):
+    """A pod port that port-forward cannot reach; the message is the kubelet's words."""
+
+
+async def dial_pod(kubelet: Kubelet, pod: Object, port: int
+                   ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to ``port`` of ``pod`` where this node reaches it (port-forward, both
+    protocols); ForwardError naming the pod when it cannot be made."""
+    try:
+        host, dial_port = kubelet.dial_address(pod, port)
+        return await asyncio.wait_for(asyncio.open_connection(host, dial_port),
+                                      CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, LookupError) as exc:
+        meta = pod["metadata"]
+        raise ForwardError(f"error forwarding port {port} to pod {meta.get('namespace')}/"
+                           f"{meta.get('name')}, uid {meta.get('uid', '')}: "
+                           f"{exc or type(exc).__name__}") from None
