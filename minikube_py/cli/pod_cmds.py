@@ -20,11 +20,12 @@ import click
 from minikube_py.cli.context import CliError, fail, kubeconfig_option, kubeconfig_path
 from minikube_py.cli.resources import namespace_option
 from minikube_py.client import kubeconfig
+from minikube_py.util import clock
 
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 
 
-def _session(kubeconfig_file: str | None) -> tuple[aiohttp.ClientSession, str]:
+def stream_session(kubeconfig_file: str | None) -> tuple[aiohttp.ClientSession, str]:
     try:
         config = kubeconfig.load(kubeconfig_path(kubeconfig_file))
     except kubeconfig.KubeConfigError as exc:
@@ -38,19 +39,16 @@ def _session(kubeconfig_file: str | None) -> tuple[aiohttp.ClientSession, str]:
                                  timeout=aiohttp.ClientTimeout(total=None)), config.server
 
 
-def _duration(text: str) -> int:
-    """Whole seconds of a Go-style duration (``90s``, ``5m``, ``1h30m``), at least 1."""
-    import re
-
-    parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", text.strip())
-    if not text.strip() or parts is None:
+def _since_seconds(text: str) -> int:
+    """``--since``: whole seconds of a Go-style duration (``90s``, ``5m``), at least 1."""
+    seconds = clock.parse_duration(text.strip())
+    if seconds is None:
         raise click.BadParameter(f'invalid duration "{text}" (e.g. 30s, 5m, 1h)',
                                  param_hint="--since")
-    hours, minutes, seconds = (int(g or 0) for g in parts.groups())
-    return max(hours * 3600 + minutes * 60 + seconds, 1)
+    return max(int(seconds), 1)
 
 
-def _message(body: bytes) -> str:
+def status_message(body: bytes) -> str:
     try:
         return str(json.loads(body).get("message") or body.decode())
     except (ValueError, AttributeError):
@@ -128,10 +126,10 @@ def logs(pod: str, container: str, follow: bool, previous: bool, tail: int | Non
          timestamps: bool, since: str, namespace: str | None,
          kubeconfig_file: str | None) -> None:
     """Print a container's logs."""
-    since_seconds = _duration(since) if since else None
+    since_seconds = _since_seconds(since) if since else None
 
     async def main() -> None:
-        session, server = _session(kubeconfig_file)
+        session, server = stream_session(kubeconfig_file)
         params = {k: v for k, v in {"container": container, "follow": "true" if follow else "",
                                     "previous": "true" if previous else "",
                                     "timestamps": "true" if timestamps else "",
@@ -142,7 +140,7 @@ def logs(pod: str, container: str, follow: bool, previous: bool, tail: int | Non
         url = f"{server}/api/v1/namespaces/{namespace or 'default'}/pods/{quote(pod)}/log"
         async with session, session.get(url, params=params) as resp:
             if resp.status >= 400:
-                raise CliError(_message(await resp.read()))
+                raise CliError(status_message(await resp.read()))
             async for chunk in resp.content.iter_any():
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.buffer.flush()
@@ -168,7 +166,7 @@ def exec_(pod: str, command: tuple[str, ...], container: str, stdin: bool, tty: 
     """Run a command in a container: minikube-py exec POD -- CMD ARGS..."""
 
     async def main() -> int:
-        session, server = _session(kubeconfig_file)
+        session, server = stream_session(kubeconfig_file)
         params = [("stdout", "true"), ("stderr", "false" if tty else "true"),
                   *(("command", c) for c in command)]
         if container:

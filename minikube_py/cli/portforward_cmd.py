@@ -23,7 +23,7 @@ import aiohttp
 import click
 
 from minikube_py.cli.context import CliError, fail, kubeconfig_option
-from minikube_py.cli.pod_cmds import _message, _session
+from minikube_py.cli.pod_cmds import status_message, stream_session
 from minikube_py.cli.resources import namespace_option
 
 Object = dict[str, Any]
@@ -73,7 +73,7 @@ class Api:
         async with self.session.get(f"{self.server}/{path}", params=params) as resp:
             body = await resp.read()
             if resp.status >= 400:
-                raise CliError(f"Error from server: {_message(body)}")
+                raise CliError(f"Error from server: {status_message(body)}")
             return json.loads(body)  # type: ignore[no-any-return]
 
     def ns_path(self, prefix: str, plural: str, name: str = "") -> str:
@@ -232,7 +232,7 @@ def port_forward(target: str, ports: tuple[str, ...], addresses: tuple[str, ...]
 
     async def main() -> None:
         mappings = [parse_mapping(p) for p in ports]
-        session, server = _session(kubeconfig_file)
+        session, server = stream_session(kubeconfig_file)
         async with session:
             api = Api(session, server, namespace or "default")
             pod, remotes = await resolve(api, target, mappings)

@@ -47,13 +47,20 @@ def table_lines(table: dict[str, Any], *, wide: bool = False, namespace_column: 
         header.append("LABELS")
     all_rows = ([header] if headers else []) + rows
     if widths is None:
-        widths = [max((len(r[i]) for r in [header, *rows]), default=0)
-                  for i in range(len(header))]
-    lines = []
-    for r in all_rows:
-        lines.append("   ".join(c.ljust(widths[i]) if i < len(r) - 1 else c
-                                for i, c in enumerate(r)).rstrip())
-    return lines, widths
+        widths = column_widths([header, *rows])
+    return aligned(all_rows, widths), widths
+
+
+def column_widths(rows: list[list[str]]) -> list[int]:
+    return [max((len(r[i]) for r in rows if i < len(r)), default=0)
+            for i in range(max((len(r) for r in rows), default=0))]
+
+
+def aligned(rows: list[list[str]], widths: list[int] | None = None) -> list[str]:
+    """Columns three spaces apart, the last one unpadded, as kubectl's printers write them."""
+    widths = widths if widths is not None else column_widths(rows)
+    return ["   ".join(c.ljust(widths[i]) if i < len(r) - 1 else c
+                       for i, c in enumerate(r)).rstrip() for r in rows]
 
 
 def _cell(value: Any) -> str:

@@ -13,9 +13,10 @@ from minikube_py.api.errors import NotFound
 from minikube_py.api.registry import REGISTRY
 from minikube_py.apiserver import bootstraptokens as tokens
 from minikube_py.cli.context import CliError, Session, kubeconfig_option, kubeconfig_path, run
-from minikube_py.cli.pod_cmds import _duration
+from minikube_py.cli.printing import aligned
 from minikube_py.client import kubeconfig
 from minikube_py.client.bootstrap import ca_cert_hash
+from minikube_py.util import clock
 
 SECRETS = REGISTRY.require("", "v1", "secrets")
 
@@ -35,7 +36,11 @@ def token() -> None:
 def token_create(ttl: str, description: str, print_join_command: bool,
                  kubeconfig_file: str | None) -> None:
     """Create a bootstrap token."""
-    lifetime = None if ttl in ("0", "0s") else dt.timedelta(seconds=_duration(ttl))
+    seconds = clock.parse_duration(ttl) if ttl not in ("0", "0s") else 0.0
+    if seconds is None:
+        raise click.BadParameter(f'invalid duration "{ttl}" (e.g. 1h, 24h, 30m)',
+                                 param_hint="--ttl")
+    lifetime = dt.timedelta(seconds=seconds) if seconds else None
     value = tokens.new_token()
 
     async def body(s: Session) -> None:
@@ -68,9 +73,7 @@ def token_list(kubeconfig_file: str | None) -> None:
             rows.append([tokens.field(secret, "token-id") + ".<secret>",
                          tokens.field(secret, "expiration") or "<forever>",
                          tokens.field(secret, "description") or "<none>"])
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        for r in rows:
-            click.echo("   ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip())
+        click.echo("\n".join(aligned(rows)))
 
     run(body, kubeconfig_file=kubeconfig_file)
 

@@ -16,19 +16,13 @@ from minikube_py.api.errors import ServiceUnavailable
 from minikube_py.api.registry import REGISTRY
 from minikube_py.api.validation.names import parse_quantity
 from minikube_py.cli.context import CliError, Session, kubeconfig_option, run
+from minikube_py.cli.printing import aligned
 from minikube_py.cli.resources import namespace_option
 
 POD_METRICS = REGISTRY.require("metrics.k8s.io", "v1beta1", "pods")
 NODE_METRICS = REGISTRY.require("metrics.k8s.io", "v1beta1", "nodes")
 NODES = REGISTRY.require("", "v1", "nodes")
 Object = dict[str, Any]
-
-
-def tabulate(rows: list[list[str]]) -> str:
-    """Columns three spaces apart, as kubectl's printers align them."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("   ".join(c.ljust(widths[i]) if i < len(r) - 1 else c
-                                 for i, c in enumerate(r)).rstrip() for r in rows)
 
 
 def _amount(usage: Object, key: str) -> Fraction:
@@ -103,8 +97,8 @@ def top_pod(name: str, all_namespaces: bool, selector: str, containers: bool,
             raise CliError(f"Metrics not available for pod{'s' if not name else ''}"
                            f"{' ' + name if name else ''}{where}")
         items.sort(key=lambda m: (m["metadata"].get("namespace", ""), m["metadata"]["name"]))
-        click.echo(tabulate(pod_rows(items, containers=containers,
-                                     all_namespaces=all_namespaces)))
+        click.echo("\n".join(aligned(pod_rows(
+            items, containers=containers, all_namespaces=all_namespaces))))
 
     run(body, kubeconfig_file=kubeconfig_file, namespace=namespace)
 
@@ -132,6 +126,6 @@ def top_node(name: str, selector: str, kubeconfig_file: str | None) -> None:
                          _percent(memory, parse_quantity(allocatable.get("memory", "0")))])
         if len(rows) == 1:
             raise CliError("metrics not available yet")
-        click.echo(tabulate(rows))
+        click.echo("\n".join(aligned(rows)))
 
     run(body, kubeconfig_file=kubeconfig_file)

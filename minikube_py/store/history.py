@@ -13,14 +13,13 @@ most), so a time can be turned into the newest revision committed by then.
 from __future__ import annotations
 
 import bisect
-import re
 from collections import deque
 from dataclasses import dataclass
 
+from minikube_py.util.clock import parse_duration
+
 DEFAULT_WINDOW = 300.0
 DEFAULT_REVISIONS = 10_000
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 
 
 class HistoryError(ValueError):
@@ -53,7 +52,7 @@ class History:
                 if revisions < 1:
                     raise HistoryError(f"invalid history {text!r}: keep at least 1 revision")
                 continue
-            seconds = _duration(part)
+            seconds = parse_duration(part)
             if seconds is None:
                 raise HistoryError(f"invalid history {text!r}: {part!r} is neither a duration "
                                    f"(like 90s, 5m, 1h30m) nor a count of revisions")
@@ -85,16 +84,6 @@ class History:
         if self.window is not None:
             target = max(target, clock.revision_at(now - self.window))
         return min(target, revision)
-
-
-def _duration(text: str) -> float | None:
-    pos, total = 0, 0.0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            return None
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    return total if pos == len(text) and pos > 0 else None
 
 
 class RevisionClock:

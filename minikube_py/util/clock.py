@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import Any
 
@@ -61,3 +62,19 @@ def human_duration(seconds: int) -> str:
     if days < 365 * 2:
         return f"{days}d"
     return f"{days // 365}y"
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds of a Go-style duration (``90s``, ``5m``, ``1h30m``, ``1.5h``); None if it is
+    not one."""
+    pos, total = 0, 0.0
+    for match in _DURATION.finditer(text):
+        if match.start() != pos:
+            return None
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    return total if pos == len(text) and pos > 0 else None
