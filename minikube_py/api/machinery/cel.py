@@ -1,7 +1,8 @@
 """CEL expressions over JSON-shaped values (Kubernetes' ``k8s.io/apiserver/pkg/cel``, here
 on cel-python): compiled once per expression text, evaluated to a boolean.
 
-Used for admission webhooks' ``matchConditions``: validation compiles them (a syntax error
+Used for admission webhooks' ``matchConditions`` (and its environment for CRDs' rules,
+``celrules.py``): validation compiles them (a syntax error
 is a field error), the webhook dispatcher evaluates them with ``object``, ``oldObject`` and
 ``request``. The library's errors are translated here into :class:`CelError`.
 
@@ -24,7 +25,7 @@ class CelError(Exception):
 
 
 @cache
-def _environment() -> celpy.Environment:
+def environment() -> celpy.Environment:
     import celpy
 
     return celpy.Environment()
@@ -35,7 +36,7 @@ def compile_expression(text: str) -> celpy.Runner:
     """The program of ``text`` (CelError when it does not compile)."""
     from celpy.celparser import CELParseError
 
-    env = _environment()
+    env = environment()
     try:
         return env.program(env.compile(text))
     except CELParseError as exc:

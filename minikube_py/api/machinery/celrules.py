@@ -20,20 +20,19 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-import celpy
-from celpy.adapter import json_to_cel
-
 from minikube_py.api.errors import Cause
+from minikube_py.api.machinery import cel
 from minikube_py.api.validation.base import forbidden, invalid, required
 
 VALIDATIONS = "x-kubernetes-validations"
 MISSING: Any = object()  # no old value at this place (a create, or a new field)
-_ENV = celpy.Environment()
 
 
 @lru_cache(maxsize=1024)
 def _program(rule: str) -> Any:
-    return _ENV.program(_ENV.compile(rule))
+    # One CEL engine (machinery/cel.py), imported on the first rule, not at start.
+    env = cel.environment()
+    return env.program(env.compile(rule))
 
 
 def compile_error(rule: str) -> str | None:
@@ -50,6 +49,8 @@ def is_transition(rule: str) -> bool:
 
 
 def _evaluate(rule: str, value: Any, old: Any) -> Any:
+    from celpy.adapter import json_to_cel
+
     activation = {"self": json_to_cel(value)}
     if old is not MISSING:
         activation["oldSelf"] = json_to_cel(old)
@@ -62,6 +63,8 @@ def check(rules: Any, value: Any, old: Any, path: str, type_name: str, *,
     ``oldSelf``, for an update whose other rules were checked already)."""
     if not isinstance(rules, list):
         return
+    from celpy.celtypes import BoolType
+
     for spec in rules:
         if not isinstance(spec, Mapping) or not isinstance(spec.get("rule"), str):
             continue
@@ -75,7 +78,7 @@ def check(rules: Any, value: Any, old: Any, path: str, type_name: str, *,
         except Exception as exc:  # an evaluation error is the object's problem, not ours
             yield invalid(where, type_name, f"{rule}: evaluation error: {_words(exc)}")
             continue
-        if result is True or (isinstance(result, celpy.celtypes.BoolType) and bool(result)):
+        if result is True or (isinstance(result, BoolType) and bool(result)):
             continue
         yield _failure(spec, rule, value, old, where, type_name)
 
