@@ -11,8 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minikube_py.api.kinds.apiextensions.customresource import resource_types
+from minikube_py.api.machinery import cel
 from minikube_py.api.machinery import structuralschema as ss
 from minikube_py.api.validation.apiextensions import validate_crd
+
+# The CEL engine is built on the first rule and raises the recursion limit as it is; build it
+# here, so that this does not happen inside a Hypothesis example (which warns, as an error).
+cel.environment()
 
 KEYWORDS = ["type", "properties", "items", "required", "enum", "default", "minimum",
             "maximum", "maxLength", "pattern", "additionalProperties", "nullable",
