@@ -11,6 +11,7 @@ so an old resourceVersion soon is 410.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import shutil
 import signal
@@ -75,12 +76,26 @@ class Api:
                                         ssl=self.ssl, headers=self.headers) as resp:
             return resp.status, await resp.json()
 
-    async def watch(self, path: str, rv: str) -> AsyncIterator[dict[str, Any]]:
+    @contextlib.asynccontextmanager
+    async def watch(self, path: str, rv: str
+                    ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        """A watch's events. Leaving the block closes its connection and waits for the TLS
+        shutdown to finish: an unfinished watch is dropped from aiohttp's pool, so nothing
+        else would wait for it, and a test's loop may close first (an unclosed socket)."""
         async with self.session.get(f"{self.daemon.url}{path}?watch=1&resourceVersion={rv}",
                                     ssl=self.ssl, headers=self.headers) as resp:
-            async for line in resp.content:
-                if line.strip():
-                    yield json.loads(line)
+            # None when the whole (short) answer has been read: back in the pool already.
+            protocol = resp.connection.protocol if resp.connection else None
+            closed = protocol.closed if protocol else None
+
+            async def events() -> AsyncIterator[dict[str, Any]]:
+                async for line in resp.content:
+                    if line.strip():
+                        yield json.loads(line)
+            async with contextlib.aclosing(events()) as stream:
+                yield stream
+        if closed is not None:
+            await asyncio.wait_for(asyncio.shield(closed), 10)
 
 
 @pytest.fixture
@@ -122,14 +137,15 @@ async def test_watch_on_one_sees_writes_through_the_other_in_order(apis: tuple[A
     got: list[tuple[str, str, str]] = []
 
     async def consume() -> None:
-        async for event in b.watch(path, listed["metadata"]["resourceVersion"]):
-            obj = event["object"]
-            if obj["metadata"]["name"] == ROOT_CA:  # the namespace's own, not ours
-                continue
-            got.append((event["type"], obj["metadata"]["name"],
-                        obj["metadata"]["resourceVersion"]))
-            if len(got) == 30:
-                return
+        async with b.watch(path, listed["metadata"]["resourceVersion"]) as events:
+            async for event in events:
+                obj = event["object"]
+                if obj["metadata"]["name"] == ROOT_CA:  # the namespace's own, not ours
+                    continue
+                got.append((event["type"], obj["metadata"]["name"],
+                            obj["metadata"]["resourceVersion"]))
+                if len(got) == 30:
+                    return
 
     task = asyncio.create_task(consume())
     wrote: list[tuple[str, str, str]] = []
@@ -188,9 +204,10 @@ async def test_watch_from_a_compacted_revision_is_410_then_resumes(apis: tuple[A
     deadline = time.monotonic() + 15
     first: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        async for event in b.watch(path, old):
-            first = event
-            break
+        async with b.watch(path, old) as events:
+            async for event in events:
+                first = event
+                break
         if first.get("type") == "ERROR":
             break
         await asyncio.sleep(0.5)
@@ -200,8 +217,9 @@ async def test_watch_from_a_compacted_revision_is_410_then_resumes(apis: tuple[A
     assert len(ours(relisted)) == 250
 
     async def next_event() -> dict[str, Any]:
-        async for event in b.watch(path, relisted["metadata"]["resourceVersion"]):
-            return event
+        async with b.watch(path, relisted["metadata"]["resourceVersion"]) as events:
+            async for event in events:
+                return event
         raise AssertionError("watch ended")
 
     task = asyncio.create_task(next_event())
