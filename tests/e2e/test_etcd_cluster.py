@@ -18,7 +18,7 @@ import signal
 import ssl
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ class Api:
             protocol = resp.connection.protocol if resp.connection else None
             closed = protocol.closed if protocol else None
 
-            async def events() -> AsyncIterator[dict[str, Any]]:
+            async def events() -> AsyncGenerator[dict[str, Any], None]:
                 async for line in resp.content:
                     if line.strip():
                         yield json.loads(line)
