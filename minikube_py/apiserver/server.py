@@ -42,6 +42,7 @@ from minikube_py.apiserver.aggregation.remote import Aggregator
 from minikube_py.apiserver.authentication import BearerAuthenticator
 from minikube_py.apiserver.authorization import attributes, impersonation
 from minikube_py.apiserver.authorization import rbac as authorizers
+from minikube_py.apiserver.authorization.certificates import CertificateAdmission
 from minikube_py.apiserver.authorization.escalation import RBACEscalation
 from minikube_py.apiserver.authorization.noderestriction import node_restriction
 from minikube_py.apiserver.authorization.policy import PolicyIndex
@@ -151,7 +152,8 @@ class ApiServer:
         self.authorizer = authorizers.build(mode, self.policy)
         self.handlers.reviewer = ApiReviewer(self.authorizer, authenticator)
         self.rest.admission.validating += [RBACEscalation(self.authorizer, self.policy),
-                                            node_restriction]
+                                            node_restriction,
+                                            CertificateAdmission(self.authorizer)]
 
     async def start(self) -> None:
         if self.policy is not None:

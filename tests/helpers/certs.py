@@ -19,5 +19,5 @@ def csr_pem(common_name: str = "system:node:n1", organization: str = "system:nod
     return request.public_bytes(serialization.Encoding.PEM)
 
 
-def csr_b64(common_name: str = "system:node:n1") -> str:
-    return base64.b64encode(csr_pem(common_name)).decode()
+def csr_b64(common_name: str = "system:node:n1", organization: str = "system:nodes") -> str:
+    return base64.b64encode(csr_pem(common_name, organization)).decode()

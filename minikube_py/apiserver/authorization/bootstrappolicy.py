@@ -38,6 +38,9 @@ SCHEDULER_USER = "system:kube-scheduler"
 PROXY_USER = "system:kube-proxy"
 NODES_GROUP = "system:nodes"
 NODE_PREFIX = "system:node:"
+KUBELET_CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet"
+CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client"
+SIGNED_HERE = [KUBELET_CLIENT_SIGNER, CLIENT_SIGNER]
 
 
 def rule(verbs: Iterable[str], groups: Iterable[str], resources: Iterable[str],
@@ -138,6 +141,9 @@ _CONTROLLER_MANAGER = [
     rule(["create"], ["discovery.k8s.io"], ["endpointslices"]),
     rule(["create"], ["coordination.k8s.io"], ["leases"]),
     rule(EVENTS, ["events.k8s.io"], ["events"]),
+    # csrapproving approves kubelets' client certificates; csrsigning signs for its signers.
+    rule(["approve"], ["certificates.k8s.io"], ["signers"], [KUBELET_CLIENT_SIGNER]),
+    rule(["sign"], ["certificates.k8s.io"], ["signers"], SIGNED_HERE),
     # The clusterrole-aggregation controller writes rules it does not hold itself.
     rule(["escalate"], [GROUP], ["clusterroles"]),
     *_REVIEWS,
@@ -215,6 +221,11 @@ CLUSTER_ROLES: list[dict[str, Any]] = [
     cluster_role("system:node", _NODE),
     cluster_role("system:node-proxier", _NODE_PROXIER),
     cluster_role("system:minikube-py:service-ports", [rule(["patch"], [""], ["services"])]),
+    # Bound by whoever may approve requests for these signers (with update on
+    # certificatesigningrequests/approval), as Kubernetes ships them.
+    *(cluster_role(f"system:certificates.k8s.io:{signer.split('/')[1]}-approver",
+                   [rule(["approve"], ["certificates.k8s.io"], ["signers"], [signer])])
+      for signer in SIGNED_HERE),
     # A joining machine: its bootstrap token asks for the node's client certificate.
     cluster_role("system:node-bootstrapper", [rule(["create", "get", "list", "watch"],
                                                    ["certificates.k8s.io"],
