@@ -33,8 +33,8 @@ from minikube_py.api.errors import (
 )
 from minikube_py.api.registry import REGISTRY, Registry, ResourceType
 from minikube_py.api.wire import ApiRequest, ApiResponse
+from minikube_py.apiserver import connect, requestinfo
 from minikube_py.apiserver import protobuf_responses as pbr
-from minikube_py.apiserver import requestinfo
 from minikube_py.apiserver.admission import REQUESTER, default_admission
 from minikube_py.apiserver.admission_classes import class_plugins
 from minikube_py.apiserver.aggregation.local import LocalAPIServices
@@ -300,6 +300,9 @@ class ApiServer:
             raise NotFound.generic()
         handler = self.subresource_handlers.get(sub)
         if handler is not None:
+            if sub in connect.OPTIONS_KINDS:
+                await connect.admit(self.rest.admission, rt, info.namespace, info.name, sub,
+                                    req.query, req.query_all)
             return await handler(self, req, info, rt)
         return await self.handlers.serve_subresource(sub, info.verb, req, rt, info.namespace,
                                                      info.name, query)

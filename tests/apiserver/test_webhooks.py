@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from minikube_py.api.registry import REGISTRY
-from minikube_py.api.wire import ApiRequest
+from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver.server import ApiServer
 from minikube_py.apiserver.storedobjects import StoredObjects
 from tests.apiserver.test_verbs import call
@@ -361,3 +361,44 @@ async def test_configuration_cache_follows_the_store(apiserver: ApiServer) -> No
     assert await configs.objects() == []
     assert apiserver.store.broadcaster.watchers == watchers + 1
     configs.close()
+
+
+async def test_connect_requests_are_admitted_before_the_stream(apiserver: ApiServer,
+                                                               hooks: WebhookServer) -> None:
+    """A webhook whose rules name CONNECT on pods/exec is asked, with the PodExecOptions of
+    the query, before the component serving exec is; its refusal is the answer. Port-forward
+    is not under that rule, and neither is a write to the pod."""
+    served: list[str] = []
+
+    async def kubelet_exec(server: ApiServer, req: ApiRequest, info: Any, rt: Any) -> Any:
+        served.append(info.name)
+        return ApiResponse(200, body={"kind": "Status", "status": "Success"})
+
+    apiserver.subresource_handlers["exec"] = kubelet_exec
+    apiserver.subresource_handlers["portforward"] = kubelet_exec
+    await configure(apiserver, "no-exec", {"url": hooks.url("/deny"),
+                                           "caBundle": hooks.ca_bundle},
+                    rules=[{"operations": ["CONNECT"], "apiGroups": [""], "apiVersions": ["v1"],
+                            "resources": ["pods/exec"]}])
+    pods = "/api/v1/namespaces/default/pods"
+    exec_req = ApiRequest("POST", f"{pods}/deny-me/exec", query={"container": "c",
+                                                                "stdout": "true"},
+                          query_all={"command": ["sh", "-c", "id"]})
+    resp = await apiserver.handle(exec_req)
+    assert resp.status == 403, resp.body
+    assert resp.body["message"] == ('admission webhook "no-exec.example.com" denied the '
+                                    "request: no objects named deny-me")
+    assert served == []
+    hook, review = hooks.requests[-1]
+    request = review["request"]
+    assert (hook, request["operation"], request["subResource"]) == ("deny", "CONNECT", "exec")
+    assert request["kind"] == {"group": "", "version": "v1", "kind": "PodExecOptions"}
+    assert request["object"] == {"kind": "PodExecOptions", "apiVersion": "v1",
+                                 "stdout": True, "container": "c",
+                                 "command": ["sh", "-c", "id"]}
+    assert request["options"] is None
+    fine = ApiRequest("POST", f"{pods}/fine/exec", query_all={"command": ["true"]})
+    assert (await apiserver.handle(fine)).status == 200
+    forward = ApiRequest("GET", f"{pods}/deny-me/portforward", query_all={"ports": ["80"]})
+    assert (await apiserver.handle(forward)).status == 200
+    assert served == ["fine", "deny-me"]

@@ -182,7 +182,7 @@ class WebhookAdmission:
         return True
 
     async def validate(self, ctx: WriteContext) -> None:
-        if ctx.operation not in ("CREATE", "UPDATE", "DELETE"):
+        if ctx.operation not in ("CREATE", "UPDATE", "DELETE", "CONNECT"):
             return
         hooks = await self._matching(self.validating_configs, ctx)
         if not hooks:
@@ -246,8 +246,15 @@ class WebhookAdmission:
             "userInfo": {"username": user.name, "groups": list(user.groups)},
             "object": _convert(ctx.obj, ctx.rt, rt), "oldObject": _convert(ctx.old, ctx.rt, rt),
             "dryRun": ctx.dry_run,
-            "options": {"kind": _OPTIONS_KIND[ctx.operation], "apiVersion": "meta.k8s.io/v1"},
         }
+        if ctx.operation in _OPTIONS_KIND:
+            request["options"] = {"kind": _OPTIONS_KIND[ctx.operation],
+                                  "apiVersion": "meta.k8s.io/v1"}
+        else:  # CONNECT: the object is the request's options (PodExecOptions, ...)
+            options_kind = {"group": "", "version": "v1", "kind": str(ctx.obj and
+                                                                     ctx.obj.get("kind"))}
+            request["kind"] = request["requestKind"] = options_kind
+            request["object"], request["options"] = ctx.obj, None
         if ctx.subresource:
             request["subResource"] = request["requestSubResource"] = ctx.subresource
         if ctx.subresource == "scale":  # as Kubernetes: the Scale is what is admitted
