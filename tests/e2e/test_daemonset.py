@@ -1,6 +1,6 @@
 """The DaemonSet controller in a real daemon with three simulated nodes (``--runtime sim``),
 through the real kubectl: one Running pod per eligible node, ``kubectl rollout status``, and a
-rolling update of the template."""
+rolling update of the template and its undo."""
 
 from __future__ import annotations
 
@@ -78,8 +78,16 @@ def test_one_running_pod_per_node_and_rollout(cluster: RunningDaemon) -> None:
             p["metadata"]["labels"]["controller-revision-hash"] not in first
             and p["spec"]["containers"][0]["image"] == "minikube-py/busybox:v2" for p in now)
     eventually(rolled)
+    assert {p["metadata"]["labels"]["pod-template-generation"] for p in pods(cluster)} == {"2"}
     history = ok(cluster, "rollout", "history", "daemonset/agent")
-    assert "REVISION" in history and "2" in history
+    assert [line.split()[0] for line in history.splitlines()[2:] if line.strip()] == ["1", "2"]
+
+    ok(cluster, "rollout", "undo", "daemonset/agent")
+    done = kubectl(cluster, "rollout", "status", "daemonset/agent", "--timeout=60s")
+    assert done.returncode == 0, done.stderr
+    eventually(lambda: {p["metadata"]["labels"]["controller-revision-hash"]
+                        for p in pods(cluster)} == first and len(pods(cluster)) == 3,
+               what="back on the first revision")
     events = ok(cluster, "get", "events", "--field-selector",
                 "involvedObject.kind=DaemonSet,reason=SuccessfulCreate", "-o", "json")
     sources = {e["source"]["component"] for e in json.loads(events)["items"]}
