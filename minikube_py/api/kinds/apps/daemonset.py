@@ -17,7 +17,6 @@ from minikube_py.api.schemas import apps as schemas
 from minikube_py.api.strategy import Strategy
 from minikube_py.api.validation import apps as validation
 
-
 TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
 
 
