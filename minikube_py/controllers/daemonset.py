@@ -223,15 +223,17 @@ class DaemonSetController(Controller):
         current, old = await self.history.construct(ds)
         revision_hash = str((current["metadata"].get("labels") or {}).get(dsu.REVISION_HASH)
                             or "")
+        # One claim per pass: the cache does not see this pass's own writes anyway.
+        by_node = await self._pods_by_node(ds)
         requeue: float | None = None
         if self.expectations.satisfied(key):
-            requeue = await self._manage(key, ds, nodes, revision_hash)
-            if is_rolling_update(ds):
-                by_node = await self._pods_by_node(ds)
+            requeue = await self._manage(key, ds, nodes, by_node, revision_hash)
+            # As syncDaemonSet: roll only when manage left nothing to wait for.
+            if is_rolling_update(ds) and self.expectations.satisfied(key):
                 plan = rolling_update(ds, nodes, by_node, revision_hash, self.clock())
                 await self._sync_nodes(key, ds, plan, revision_hash)
             await self.history.cleanup(ds, old, self._all_pods(ds))
-        await self._update_status(ds, nodes, await self._pods_by_node(ds), revision_hash)
+        await self._update_status(ds, nodes, by_node, revision_hash)
         wait = min_ready_seconds(ds)
         status = ds.get("status") or {}
         if wait > 0 and status.get("numberReady", 0) != status.get("numberAvailable", 0):
@@ -261,9 +263,8 @@ class DaemonSetController(Controller):
         return {node: pods_by_age(pods) for node, pods in by_node.items()}
 
     async def _manage(self, key: str, ds: Object, nodes: list[Object],
-                      revision_hash: str) -> float | None:
+                      by_node: dict[str, list[Object]], revision_hash: str) -> float | None:
         """Create and delete pods so every eligible node has one (``manage``)."""
-        by_node = await self._pods_by_node(ds)
         plan = Plan()
         for node in nodes:
             self._plan_node(ds, node, by_node.get(node["metadata"]["name"], []), plan,
