@@ -11,7 +11,11 @@ import pytest
 from minikube_py.controllers import daemonset_util as dsu
 from minikube_py.controllers.base import Requeue
 from minikube_py.controllers.daemonset import NODES, PODS, DaemonSetController
-from minikube_py.controllers.daemonset_update import DAEMON_SETS, FailedPodsBackoff
+from minikube_py.controllers.daemonset_update import (
+    CONTROLLER_REVISIONS,
+    DAEMON_SETS,
+    FailedPodsBackoff,
+)
 from tests.controllers.fakes import FakeCluster
 
 Object = dict[str, Any]
@@ -337,3 +341,75 @@ async def test_status_counts(cluster: FakeCluster, controller: DaemonSetControll
                       "numberUnavailable": 2, "updatedNumberScheduled": 2,
                       "observedGeneration": 1}
     assert [pinned_node(p) for p in created_pods(cluster)] == ["n3"]
+
+
+def revision(ds: Object, number: int, *, template_of: Object | None = None,
+             revision_hash: str | None = None) -> Object:
+    source = template_of or ds
+    hashed = revision_hash or dsu.revision_hash(source)
+    return {"apiVersion": "apps/v1", "kind": "ControllerRevision",
+            "metadata": {"name": f"agent-{hashed}", "namespace": "default",
+                         "labels": {"app": "agent", dsu.REVISION_HASH: hashed},
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                              "name": "agent", "uid": ds["metadata"]["uid"],
+                                              "controller": True}]},
+            "data": dsu.revision_data(source), "revision": number}
+
+
+async def test_history_keeps_the_limit_and_revisions_pods_use(
+        cluster: FakeCluster, controller: DaemonSetController) -> None:
+    """A new template gets the next revision; old ones beyond revisionHistoryLimit are
+    deleted oldest first, except one a live pod still runs."""
+    spec = daemon_set()
+    spec["spec"]["revisionHistoryLimit"] = 1
+    [ds] = cluster.seed(DAEMON_SETS, spec)
+    cluster.seed(NODES, node("n1"))
+    cluster.seed(CONTROLLER_REVISIONS, *(revision(ds, n, revision_hash=f"h{n}",
+                                                  template_of=daemon_set(image=f"old:{n}"))
+                                         for n in (1, 2, 3)))
+    cluster.seed(PODS, daemon_pod(ds, "old", "n1", revision="h1"))
+    await controller.reconcile("default/agent")
+    writes = cluster.writes(resource="controllerrevisions")
+    assert [(a.verb, a.body["revision"]) for a in writes if a.verb == "create"] == [("create", 4)]
+    assert [a.name for a in writes if a.verb == "delete"] == ["agent-h2", "agent-h3"]
+
+
+async def test_returning_template_is_renumbered(cluster: FakeCluster,
+                                                controller: DaemonSetController) -> None:
+    """A rollback to an old template makes its revision the newest, no new one is made."""
+    [ds] = cluster.seed(DAEMON_SETS, daemon_set())
+    other = daemon_set(image="agent:2")
+    cluster.seed(CONTROLLER_REVISIONS, revision(ds, 1), revision(ds, 2, template_of=other))
+    await controller.reconcile("default/agent")
+    [write] = cluster.writes(resource="controllerrevisions")
+    assert write.verb == "update" and write.body["revision"] == 3
+    assert write.name == f"agent-{dsu.revision_hash(ds)}"
+
+
+async def test_host_network_pods_tolerate_network_unavailable(
+        cluster: FakeCluster, controller: DaemonSetController) -> None:
+    """A hostNetwork daemon runs on a node whose network is not ready yet."""
+    spec = daemon_set()
+    spec["spec"]["template"]["spec"]["hostNetwork"] = True
+    cluster.seed(NODES, node("n1", taints=[{"key": "node.kubernetes.io/network-unavailable",
+                                            "effect": "NoSchedule"}]))
+    cluster.seed(DAEMON_SETS, spec)
+    await controller.reconcile("default/agent")
+    [pod] = created_pods(cluster)
+    assert {"key": "node.kubernetes.io/network-unavailable", "operator": "Exists",
+            "effect": "NoSchedule"} in pod["spec"]["tolerations"]
+
+
+async def test_orphan_matching_pod_is_adopted_not_duplicated(
+        cluster: FakeCluster, controller: DaemonSetController) -> None:
+    """A matching pod without an owner on a node is adopted; no second pod is created."""
+    cluster.seed(NODES, node("n1"))
+    [ds] = cluster.seed(DAEMON_SETS, daemon_set())
+    orphan = daemon_pod(ds, "orphan", "n1")
+    del orphan["metadata"]["ownerReferences"]
+    cluster.seed(PODS, orphan)
+    await controller.reconcile("default/agent")
+    [patch] = cluster.writes(resource="pods")
+    assert patch.verb == "patch" and patch.name == "orphan"
+    assert created_pods(cluster) == []
+    assert last_status(cluster)["currentNumberScheduled"] == 1
