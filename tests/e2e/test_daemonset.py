@@ -65,6 +65,10 @@ def test_one_running_pod_per_node_and_rollout(cluster: RunningDaemon) -> None:
     assert all(p["status"]["phase"] == "Running" for p in running)
     status = json.loads(ok(cluster, "get", "ds", "agent", "-o", "json"))["status"]
     assert status["desiredNumberScheduled"] == status["numberAvailable"] == 3
+    row = ok(cluster, "get", "ds", "agent", "--no-headers").split()
+    assert row[:7] == ["agent", "3", "3", "3", "3", "3", "<none>"]
+    described = ok(cluster, "describe", "ds", "agent")
+    assert "Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed" in described
     first = {p["metadata"]["labels"]["controller-revision-hash"] for p in running}
     assert len(first) == 1
 
