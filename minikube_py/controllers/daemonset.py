@@ -319,21 +319,21 @@ class DaemonSetController(Controller):
         available (``podsShouldBeOnNode``)."""
         if max_surge_configured(ds) == 0:
             return [p["metadata"]["name"] for p in running[1:]]
-        newest: Object | None = None
-        oldest: Object | None = None
+        oldest_new: Object | None = None
+        oldest_old: Object | None = None
         extras = []
         for pod in running:
             labels = pod["metadata"].get("labels") or {}
-            if labels.get(dsu.REVISION_HASH) == revision and newest is None:
-                newest = pod
-            elif labels.get(dsu.REVISION_HASH) != revision and oldest is None:
-                oldest = pod
+            if labels.get(dsu.REVISION_HASH) == revision and oldest_new is None:
+                oldest_new = pod
+            elif labels.get(dsu.REVISION_HASH) != revision and oldest_old is None:
+                oldest_old = pod
             else:
                 extras.append(pod["metadata"]["name"])
-        if newest is not None and oldest is not None and (
-                not is_pod_ready(oldest)
-                or is_pod_available(newest, min_ready_seconds(ds), self.clock())):
-            extras.append(oldest["metadata"]["name"])
+        if oldest_new is not None and oldest_old is not None and (
+                not is_pod_ready(oldest_old)
+                or is_pod_available(oldest_new, min_ready_seconds(ds), self.clock())):
+            extras.append(oldest_old["metadata"]["name"])
         return extras
 
     # -- writes --------------------------------------------------------------------------------

@@ -413,3 +413,17 @@ async def test_orphan_matching_pod_is_adopted_not_duplicated(
     assert patch.verb == "patch" and patch.name == "orphan"
     assert created_pods(cluster) == []
     assert last_status(cluster)["currentNumberScheduled"] == 1
+
+
+@pytest.mark.parametrize(("new_ready", "deletes"), [
+    pytest.param(False, [], id="new-not-ready-both-stay"),
+    pytest.param(True, ["old-n1"], id="new-available-old-goes")])
+async def test_surge_keeps_old_pod_until_new_is_available(
+        cluster: FakeCluster, controller: DaemonSetController, new_ready: bool,
+        deletes: list[str]) -> None:
+    """With maxSurge, a node's old pod stays beside the new one until that is available."""
+    ds = _three_nodes_with_old_pods(cluster, max_unavailable=0, max_surge=1)
+    cluster.seed(PODS, daemon_pod(ds, "new-n1", "n1", ready=new_ready,
+                                  created="2026-01-02T00:00:00Z"))
+    await controller.reconcile("default/agent")
+    assert deleted(cluster) == deletes and created_pods(cluster) == []
