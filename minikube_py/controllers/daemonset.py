@@ -13,7 +13,8 @@ within ``maxUnavailable``/``maxSurge`` (``daemonset_update.py``); old revisions 
 Which nodes are eligible (node selector, required node affinity, taints against the pod's
 tolerations plus the daemon defaults) and how a pod is pinned to its node (a ``matchFields``
 node affinity the scheduler honours) are in ``daemonset_util.py``. Node adds, deletes and
-changes of labels, taints or ``unschedulable`` re-enqueue every DaemonSet.
+changes of labels, taints or ``unschedulable`` re-enqueue the DaemonSets they concern (a
+deleted node every DaemonSet: its pods there go too).
 
 Unlike Kubernetes, pods whose node is gone are deleted here even when bound (there is no pod
 garbage collector to do it).
@@ -99,8 +100,7 @@ class DaemonSetController(Controller):
         self.daemon_sets = self.watch(DAEMON_SETS, on_change=self._ds_changed).lister
         nodes = self.informer(NODES)
         self.nodes = nodes.lister
-        nodes.add_event_handler(on_add=lambda _n: self._enqueue_every(),
-                                on_update=self._node_updated,
+        nodes.add_event_handler(on_add=self._node_added, on_update=self._node_updated,
                                 on_delete=lambda _n: self._enqueue_every())
         pods = self.informer(PODS)
         pods.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index_func})
@@ -124,13 +124,24 @@ class DaemonSetController(Controller):
         for ds in self.daemon_sets.list():
             self.enqueue(meta_namespace_key(ds))
 
+    def _node_added(self, node: Object) -> None:
+        """A new node: the DaemonSets that should run on it."""
+        for ds in self.daemon_sets.list():
+            if dsu.should_run(ds, node)[0]:
+                self.enqueue(meta_namespace_key(ds))
+
     def _node_updated(self, old: Object, new: Object) -> None:
+        """A node whose labels, taints or ``unschedulable`` changed: the DaemonSets for
+        which that changes whether to run or to keep running there (``updateNode``)."""
         def relevant(node: Object) -> Any:
             spec = node.get("spec") or {}
             return ((node.get("metadata") or {}).get("labels"), spec.get("taints"),
                     spec.get("unschedulable"))
-        if relevant(old) != relevant(new):
-            self._enqueue_every()
+        if relevant(old) == relevant(new):
+            return
+        for ds in self.daemon_sets.list():
+            if dsu.should_run(ds, old) != dsu.should_run(ds, new):
+                self.enqueue(meta_namespace_key(ds))
 
     def _resolve(self, namespace: str, ref: Object | None) -> str | None:
         """The key of the DaemonSet a controller ref names, if it exists with that uid."""

@@ -206,7 +206,7 @@ async def test_node_added_gets_a_pod(cluster: FakeCluster,
     cluster.seed(DAEMON_SETS, daemon_set())
     await controller.reconcile("default/agent")
     catch_up(cluster, controller)
-    controller._enqueue_every()  # what the node informer's add handler does
+    controller._node_added(node("n2"))  # what the node informer's add handler does
     assert len(controller.queue) == 1
     cluster.seed(NODES, node("n2"))
     await controller.reconcile("default/agent")
@@ -214,15 +214,19 @@ async def test_node_added_gets_a_pod(cluster: FakeCluster,
     assert cluster.writes(resource="controllerrevisions") == []
 
 
-async def test_node_changes_that_matter_enqueue(controller: DaemonSetController,
-                                                cluster: FakeCluster) -> None:
-    """A label or taint change enqueues every DaemonSet; a status-only change does not."""
-    cluster.seed(DAEMON_SETS, daemon_set())
+async def test_node_events_enqueue_the_daemon_sets_they_concern(
+        controller: DaemonSetController, cluster: FakeCluster) -> None:
+    """A new node enqueues the DaemonSets that should run there; a label change those whose
+    decision it changes; a status-only change nothing."""
+    cluster.seed(DAEMON_SETS, daemon_set(), daemon_set("ssd-only", node_selector={"disk": "ssd"}))
     old = node("n1")
+    controller._node_added(old)
+    assert await controller.queue.get() == "default/agent" and len(controller.queue) == 0
+    controller.queue.done("default/agent")
     controller._node_updated(old, dict(old, status={"conditions": []}))
     assert len(controller.queue) == 0
     controller._node_updated(old, node("n1", labels={"disk": "ssd"}))
-    assert len(controller.queue) == 1
+    assert await controller.queue.get() == "default/ssd-only" and len(controller.queue) == 0
 
 
 @pytest.mark.parametrize("change", ["removed", "relabelled"])
