@@ -72,6 +72,10 @@ class ControllerExpectations:
     def expect_deletions(self, key: str, pod_keys: list[str]) -> None:
         self._store[key] = _Expectation(deletes=set(pod_keys), timestamp=self.clock())
 
+    def expect(self, key: str, *, adds: int, deletes: list[str]) -> None:
+        """Creates and deletes at once (``SetExpectations`` of a pass that does both)."""
+        self._store[key] = _Expectation(add=adds, deletes=set(deletes), timestamp=self.clock())
+
     def creation_observed(self, key: str) -> None:
         exp = self._store.get(key)
         if exp is not None:

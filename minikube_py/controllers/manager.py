@@ -32,6 +32,7 @@ from minikube_py.controllers.certificates import (
     CSRSigningController,
 )
 from minikube_py.controllers.clusterroleaggregation import ClusterRoleAggregationController
+from minikube_py.controllers.daemonset import DaemonSetController
 from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
@@ -68,6 +69,8 @@ CONTROLLERS: dict[str, Factory] = {
     "deployment": lambda client, informers, events: DeploymentController(
         client, informers, recorder=source(events, "deployment-controller"),
         owns_recorder=True),
+    "daemonset": lambda client, informers, events: DaemonSetController(
+        client, informers, recorder=source(events, "daemonset-controller"), owns_recorder=True),
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),
