@@ -88,6 +88,10 @@ def test_pods_start_in_order_and_scale_down_keeps_the_claims(sim: RunningDaemon,
             pods[f"web-{i - 1}"])
     web1 = pods["web-1"]
     assert (web1["spec"]["hostname"], web1["spec"]["subdomain"]) == ("web-1", "web")
+    endpoints = json.loads(ok(sim, "get", "endpoints", "web", "-o", "json"))
+    hostnames = sorted(a.get("hostname") for subset in endpoints.get("subsets") or []
+                       for a in subset.get("addresses") or [])
+    assert hostnames == ["web-0", "web-1", "web-2"]  # the names a cluster DNS would serve
     status = kubectl(sim, "rollout", "status", "statefulset/web", "--timeout=30s")
     assert status.returncode == 0, status.stderr
     assert "roll out complete" in status.stdout
@@ -108,3 +112,37 @@ def test_pods_start_in_order_and_scale_down_keeps_the_claims(sim: RunningDaemon,
         raise AssertionError(f"pods left: {names}")
     claims = sorted(c["metadata"]["name"] for c in items(sim, "pvc"))
     assert claims == ["data-web-0", "data-web-1", "data-web-2"]
+
+
+def wait_revisions(daemon: RunningDaemon, name: str) -> dict[str, Any]:
+    """The set's status once ``rollout status`` says it is done."""
+    done = kubectl(daemon, "rollout", "status", f"statefulset/{name}", "--timeout=30s")
+    assert done.returncode == 0, done.stderr
+    return json.loads(ok(daemon, "get", "statefulset", name, "-o", "json"))[  # type: ignore[no-any-return]
+        "status"]
+
+
+def test_rollout_and_undo(sim: RunningDaemon) -> None:
+    """A template change rolls the pods to a new revision; ``rollout undo`` brings the first
+    template back as revision 3 (the old ControllerRevision renumbered)."""
+    sts = json.loads(json.dumps(MANIFEST[1]))
+    sts["metadata"]["name"] = "db"
+    sts["spec"].update(replicas=2, selector={"matchLabels": {"app": "db"}})
+    sts["spec"]["template"]["metadata"]["labels"] = {"app": "db"}
+    sts["spec"]["template"]["spec"]["containers"][0].pop("volumeMounts")
+    del sts["spec"]["volumeClaimTemplates"]
+    ok(sim, "apply", "-f", "-", input=json.dumps(sts))
+    first = wait_revisions(sim, "db")["updateRevision"]
+    ok(sim, "set", "env", "statefulset/db", "COLOUR=blue")
+    second = wait_revisions(sim, "db")
+    assert second["updateRevision"] != first and second["currentRevision"] == second[
+        "updateRevision"] and second["updatedReplicas"] == 2
+    ok(sim, "rollout", "undo", "statefulset/db")
+    third = wait_revisions(sim, "db")
+    assert third["updateRevision"] == first, third
+    history = [line.split()[0] for line in
+               ok(sim, "rollout", "history", "statefulset/db").splitlines()[2:] if line.strip()]
+    assert history == ["2", "3"]
+    pod = json.loads(ok(sim, "get", "pod", "db-1", "-o", "json"))
+    assert pod["metadata"]["labels"]["controller-revision-hash"] == first
+    assert "env" not in pod["spec"]["containers"][0]
