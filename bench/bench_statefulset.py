@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -62,11 +63,15 @@ def rolled(replicas: int) -> Any:
     return check
 
 
-async def run(replicas: int) -> None:
+def data_dir() -> Path:
+    """A fresh data directory with a nodes file of one roomy node."""
+    data = Path(tempfile.mkdtemp(prefix="minikube-py-bench-"))
     node = f"bench-{uuid.uuid4().hex[:6]}"
-    data = Path(f"/tmp/minikube-py-bench-{node}")
-    data.mkdir()
     (data / "nodes.yaml").write_text(f"- name: {node}\n  cpu: '8'\n  memory: 16Gi\n")
+    return data
+
+
+async def run(replicas: int, data: Path) -> None:
     proc, data, _port, _ready = start_daemon(data, "--runtime", "sim", "--nodes-file",
                                              str(data / "nodes.yaml"))
     client = Client(HttpTransport(kubeconfig.load(data / "kubeconfig")))
@@ -95,4 +100,4 @@ async def run(replicas: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(run(int(sys.argv[1]) if len(sys.argv) > 1 else 10))
+    asyncio.run(run(int(sys.argv[1]) if len(sys.argv) > 1 else 10, data_dir()))
