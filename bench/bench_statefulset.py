@@ -25,8 +25,7 @@ from minikube_py.client import kubeconfig
 from minikube_py.client.base import Client
 from minikube_py.client.http import HttpTransport
 
-STATEFUL_SETS = REGISTRY.by_path("apps", "v1", "statefulsets")
-assert STATEFUL_SETS
+STATEFUL_SETS = REGISTRY.require("apps", "v1", "statefulsets")
 IMAGE = "minikube-py/busybox:local"
 
 
