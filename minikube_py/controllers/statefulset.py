@@ -346,7 +346,17 @@ class StatefulSetController(Controller):
 
     async def _create_pod(self, sts: Object, pod: Object) -> None:
         """Claims first, then the pod (``CreateStatefulPod``); a pod that already exists is
-        one the cache has not seen yet."""
+        one the cache has not seen yet. A claim still owned by an earlier pod of the name
+        (``whenScaled: Delete``) is about to go: wait for it (``PodClaimIsStale``)."""
+        namespace = sts["metadata"]["namespace"]
+        for claim in su.claims_of(sts, pod["metadata"]["name"]).values():
+            existing = self.claims.get(claim["metadata"]["name"], namespace)
+            if existing is not None and any(
+                    r.get("kind") == "Pod" for r in existing["metadata"].get("ownerReferences")
+                    or []):
+                log.info("statefulset %s: claim %s is stale, waiting", key_of(sts),
+                         claim["metadata"]["name"])
+                raise Requeue(CLAIM_DELETING_RETRY)
         await self._create_claims(sts, pod)
         try:
             await self.client.create(PODS, pod, sts["metadata"]["namespace"])

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from minikube_py.controllers.base import Requeue
 from minikube_py.controllers.statefulset import (
     CLAIMS,
     PODS,
@@ -168,6 +169,10 @@ async def test_when_scaled_delete_gives_the_claim_to_its_pod() -> None:
     refs = world.cluster.get("persistentvolumeclaims", "data-web-1")["metadata"][
         "ownerReferences"]
     assert [(r["kind"], r["name"]) for r in refs] == [("Pod", "web-1")]
+    world.change(replicas=2)  # back up before the garbage collector took the claim
+    with pytest.raises(Requeue):
+        await world.reconcile()
+    assert "web-1" not in world.pods()
 
 
 async def test_a_deleted_or_failed_pod_is_made_again_with_its_name() -> None:
