@@ -220,12 +220,24 @@ def is_healthy(pod: Object, min_ready: int, now: float) -> bool:
 # --- revisions ------------------------------------------------------------------------------
 
 
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
 def revision_data(sts: Object) -> Object:
     """What a ControllerRevision stores: a strategic merge patch replacing the template
-    (``getPatch``; ``kubectl rollout undo`` sends it back as is)."""
+    (``getPatch``; ``kubectl rollout undo`` sends it back as is). Its keys are sorted and the
+    template's metadata has ``creationTimestamp: null``, as Go encodes it: kubectl compares
+    these bytes with its own encoding of the live set to say a rollback is not needed."""
     template = copy.deepcopy(spec(sts).get("template") or {})
+    meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    template["metadata"] = {**meta, "creationTimestamp": None}
     template["$patch"] = "replace"
-    return {"spec": {"template": template}}
+    return {"spec": {"template": _sorted(template)}}
 
 
 def _fnv32(data: bytes) -> int:
@@ -270,6 +282,9 @@ def apply_revision(sts: Object, revision: Object) -> Object:
     template = copy.deepcopy(((revision.get("data") or {}).get("spec") or {}).get("template")
                              or {})
     template.pop("$patch", None)
+    meta = template.get("metadata")
+    if isinstance(meta, dict) and meta.get("creationTimestamp", "") is None:
+        del meta["creationTimestamp"]
     out.setdefault("spec", {})["template"] = template
     return out
 

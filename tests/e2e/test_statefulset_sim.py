@@ -124,7 +124,8 @@ def wait_revisions(daemon: RunningDaemon, name: str) -> dict[str, Any]:
 
 def test_rollout_and_undo(sim: RunningDaemon) -> None:
     """A template change rolls the pods to a new revision; ``rollout undo`` brings the first
-    template back as revision 3 (the old ControllerRevision renumbered)."""
+    template back as revision 3 (the old ControllerRevision renumbered); an undo to the
+    current revision is skipped (kubectl compares the revision's bytes with the set's)."""
     sts = json.loads(json.dumps(MANIFEST[1]))
     sts["metadata"]["name"] = "db"
     sts["spec"].update(replicas=2, selector={"matchLabels": {"app": "db"}})
@@ -143,6 +144,8 @@ def test_rollout_and_undo(sim: RunningDaemon) -> None:
     history = [line.split()[0] for line in
                ok(sim, "rollout", "history", "statefulset/db").splitlines()[2:] if line.strip()]
     assert history == ["2", "3"]
+    again = ok(sim, "rollout", "undo", "statefulset/db", "--to-revision=3")
+    assert "skipped rollback (current template already matches revision 3)" in again, again
     pod = json.loads(ok(sim, "get", "pod", "db-1", "-o", "json"))
     assert pod["metadata"]["labels"]["controller-revision-hash"] == first
     assert "env" not in pod["spec"]["containers"][0]
