@@ -234,8 +234,9 @@ def revision_data(sts: Object) -> Object:
     template's metadata has ``creationTimestamp: null``, as Go encodes it: kubectl compares
     these bytes with its own encoding of the live set to say a rollback is not needed."""
     template = copy.deepcopy(spec(sts).get("template") or {})
-    meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
-    template["metadata"] = {**meta, "creationTimestamp": None}
+    meta = template.get("metadata")
+    template["metadata"] = {**(meta if isinstance(meta, dict) else {}),
+                            "creationTimestamp": None}
     template["$patch"] = "replace"
     return {"spec": {"template": _sorted(template)}}
 
