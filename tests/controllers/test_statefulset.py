@@ -4,6 +4,7 @@ the kubelet making the new pods Running and Ready."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -60,8 +61,10 @@ class World:
         """One reconcile; the writes it made as ``verb resource name`` (without the status
         writes unless asked)."""
         self.cluster.clear()
-        await self.controller.reconcile(KEY)
-        self.cluster.sync_caches()
+        try:
+            await self.controller.reconcile(KEY)
+        finally:
+            self.cluster.sync_caches()
         return [f"{a.verb} {a.resource}{'/' + a.subresource if a.subresource else ''} "
                 f"{a.name}" for a in self.cluster.writes() if status or not a.subresource]
 
@@ -274,3 +277,47 @@ async def test_pods_that_are_not_members_are_left_alone(name: str) -> None:
     await world.settle()
     assert name in world.pods() and world.status()["replicas"] == 1
     assert CLAIMS.plural == "persistentvolumeclaims"
+
+
+async def test_an_orphan_member_is_adopted_and_a_relabelled_pod_released() -> None:
+    """A matching orphan named web-0 gets the set's controller ref; a pod of the set that
+    stops matching the selector loses it."""
+    world = World(stateful_set(replicas=1, claims=False))
+    world.cluster.seed(PODS, {"metadata": {"name": "web-0", "namespace": "default",
+                                           "labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}})
+    assert (await world.reconcile())[0] == "patch pods web-0"
+    ref = world.cluster.get("pods", "web-0")["metadata"]["ownerReferences"][0]
+    assert (ref["kind"], ref["uid"]) == ("StatefulSet", "uid-web")
+    world.cluster.get("pods", "web-0")["metadata"]["labels"] = {"app": "other"}
+    world.cluster.sync_caches()
+    # released; its name is still taken, so the new web-0 is refused (AlreadyExists)
+    assert await world.reconcile() == ["patch pods web-0", "create pods web-0"]
+    assert "ownerReferences" not in world.cluster.get("pods", "web-0")["metadata"]
+
+
+async def test_a_pod_the_cache_has_not_seen_is_not_an_error() -> None:
+    """Creating web-0 again from a cache behind its own write ends the pass quietly."""
+    world = World(stateful_set(replicas=2, claims=False))
+    await world.controller.reconcile(KEY)  # web-0 created; only the set's cache catches up
+    world.cluster.informers.informer_for(STATEFUL_SETS).indexer.add(
+        copy.deepcopy(world.cluster.get("statefulsets", "web")))
+    world.cluster.clear()
+    await world.controller.reconcile(KEY)
+    assert [a.name for a in world.cluster.writes(resource="pods")] == ["web-0"]
+    assert "web-1" not in world.pods()
+
+
+async def test_min_ready_seconds_holds_the_next_pod_and_asks_for_a_later_look() -> None:
+    """OrderedReady with minReadySeconds waits for web-0 to be available, and requeues."""
+    world = World(stateful_set(replicas=2, claims=False))
+    world.change(minReadySeconds=30)
+    world.controller.clock = lambda: 1_767_225_610.0  # 10 s after the pods turn Ready
+    await world.reconcile()
+    world.set_ready("web-0")
+    with pytest.raises(Requeue):
+        await world.reconcile()
+    assert world.pods() == ["web-0"]
+    world.controller.clock = lambda: 1_767_225_640.0  # 40 s after
+    await world.reconcile()
+    assert world.pods() == ["web-0", "web-1"]
