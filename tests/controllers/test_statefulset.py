@@ -25,13 +25,13 @@ KEY = "default/web"
 
 def stateful_set(replicas: int = 3, *, policy: str = "OrderedReady", image: str = "nginx:1",
                  partition: int | None = None, claims: bool = True,
-                 when_scaled: str = "Retain") -> Object:
+                 when_scaled: str = "Retain", when_deleted: str = "Retain") -> Object:
     strategy: Object = {"type": "RollingUpdate", "rollingUpdate": {"partition": partition or 0}}
     spec: Object = {
         "replicas": replicas, "serviceName": "web", "podManagementPolicy": policy,
         "selector": {"matchLabels": {"app": "web"}}, "updateStrategy": strategy,
         "revisionHistoryLimit": 10,
-        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain",
+        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": when_deleted,
                                                  "whenScaled": when_scaled},
         "template": {"metadata": {"labels": {"app": "web"}},
                      "spec": {"containers": [{"name": "c", "image": image, "volumeMounts": [
@@ -176,6 +176,16 @@ async def test_when_scaled_delete_gives_the_claim_to_its_pod() -> None:
     with pytest.raises(Requeue):
         await world.reconcile()
     assert "web-1" not in world.pods()
+
+
+async def test_when_deleted_delete_gives_the_claims_to_the_set() -> None:
+    """whenDeleted: Delete makes the set a (non-controller) owner of every claim it makes."""
+    world = World(stateful_set(replicas=1, when_deleted="Delete"))
+    await world.settle()
+    refs = world.cluster.get("persistentvolumeclaims", "data-web-0")["metadata"][
+        "ownerReferences"]
+    assert [(r["kind"], r["uid"], r["controller"]) for r in refs] == [
+        ("StatefulSet", "uid-web", False)]
 
 
 async def test_a_deleted_or_failed_pod_is_made_again_with_its_name() -> None:
