@@ -41,6 +41,7 @@ from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
 from minikube_py.controllers.serviceaccounts import ServiceAccountsController
+from minikube_py.controllers.statefulset import StatefulSetController
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ CONTROLLERS: dict[str, Factory] = {
         owns_recorder=True),
     "daemonset": lambda client, informers, events: DaemonSetController(
         client, informers, recorder=source(events, "daemonset-controller"), owns_recorder=True),
+    "statefulset": lambda client, informers, events: StatefulSetController(
+        client, informers, recorder=source(events, "statefulset-controller"), owns_recorder=True),
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),
