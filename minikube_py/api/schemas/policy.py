@@ -3,8 +3,23 @@ PodDisruptionBudget that evictions honour (``api/kinds/policy/poddisruptionbudge
 
 from __future__ import annotations
 
-from minikube_py.api.schema import array, int64, int_or_string, integer, map_of, obj, string, timestamp
-from minikube_py.api.schemas.meta import CONDITION, DELETE_OPTIONS, LABEL_SELECTOR, OBJECT_META, kind
+from minikube_py.api.schema import (
+    array,
+    int64,
+    int_or_string,
+    integer,
+    map_of,
+    obj,
+    string,
+    timestamp,
+)
+from minikube_py.api.schemas.meta import (
+    CONDITION,
+    DELETE_OPTIONS,
+    LABEL_SELECTOR,
+    OBJECT_META,
+    kind,
+)
 
 EVICTION = kind(
     "io.k8s.api.policy.v1.Eviction",
