@@ -1,0 +1,97 @@
+"""PodDisruptionBudgets end to end on a real daemon (``--without kubelet``; pods are marked
+Running and Ready through ``/status`` as a kubelet would): ``kubectl apply`` of a budget,
+the disruption controller's status in ``kubectl get pdb``, ``kubectl drain`` refused while
+no disruption is allowed, and the official Python client's eviction spending the budget."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+
+from tests.conftest import RunningDaemon, start_daemon
+from tests.e2e.test_kubectl import kubectl, ok, table
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
+
+BUDGET = """
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+spec:
+  minAvailable: {min}
+  selector:
+    matchLabels:
+      app: web
+"""
+READY = json.dumps({"status": {"phase": "Running", "conditions": [
+    {"type": "Ready", "status": "True"}]}})
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    running = start_daemon(tmp_path_factory.mktemp("pdb"))
+    yield running
+    running.stop()
+
+
+def eventually(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 15
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def allowed(daemon: RunningDaemon) -> str:
+    return ok(daemon, "get", "pdb", "web", "-o",
+              "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}")
+
+
+def test_budget_refuses_drain_and_python_eviction_spends_it(daemon: RunningDaemon) -> None:
+    """With minAvailable 2 of 2 Ready pods drain is refused (429, retried until its timeout);
+    with minAvailable 1 one eviction succeeds and the next is 429."""
+    node = ok(daemon, "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}")
+    for name in ("web-a", "web-b"):
+        ok(daemon, "run", name, "--image=minikube-py/busybox:local", "--labels=app=web",
+           f"--overrides={json.dumps({'spec': {'nodeName': node}})}")
+        ok(daemon, "patch", "pod", name, "--subresource=status", "--type=merge", "-p", READY)
+    ok(daemon, "apply", "-f", "-", input=BUDGET.format(min=2))
+    eventually(lambda: allowed(daemon) == "2/0", "the controller counts 2 healthy, 0 allowed")
+    rows = table(ok(daemon, "get", "pdb"))
+    assert rows[0] == ["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"]
+    assert rows[1][:4] == ["web", "2", "N/A", "0"]
+
+    drained = kubectl(daemon, "drain", node, "--pod-selector=app=web", "--force",
+                      "--timeout=3s")
+    assert drained.returncode != 0, drained.stdout
+    assert "Cannot evict pod as it would violate the pod's disruption budget" in drained.stderr
+    assert len(ok(daemon, "get", "pods", "-l", "app=web", "-o", "name").split()) == 2
+    ok(daemon, "uncordon", node)
+
+    ok(daemon, "apply", "-f", "-", input=BUDGET.format(min=1))
+    eventually(lambda: allowed(daemon) == "2/1", "one disruption allowed after the change")
+    api = config.new_client_from_config(config_file=str(daemon.kubeconfig))
+    core = client.CoreV1Api(api)
+    try:
+        def eviction(name: str) -> client.V1Eviction:
+            return client.V1Eviction(metadata=client.V1ObjectMeta(name=name,
+                                                                  namespace="default"))
+        core.create_namespaced_pod_eviction("web-a", "default", eviction("web-a"))
+        with pytest.raises(ApiException) as refused:
+            core.create_namespaced_pod_eviction("web-b", "default", eviction("web-b"))
+        assert refused.value.status == 429
+        body = json.loads(refused.value.body)
+        assert body["details"]["causes"][0]["reason"] == "DisruptionBudget"
+    finally:
+        api.close()
+    # Without a kubelet the evicted pod stays terminating; the other is untouched.
+    deleting = ok(daemon, "get", "pods", "-l", "app=web", "-o",
+                  'jsonpath={range .items[*]}{.metadata.name}={.metadata.deletionTimestamp}{" "}'
+                  "{end}").split()
+    assert [d.split("=")[0] for d in deleting if d.split("=")[1]] in (["web-a"], [])
+    assert "web-b=" in deleting
