@@ -95,3 +95,14 @@ def test_budget_refuses_drain_and_python_eviction_spends_it(daemon: RunningDaemo
                   "{end}").split()
     assert [d.split("=")[0] for d in deleting if d.split("=")[1]] in (["web-a"], [])
     assert "web-b=" in deleting
+
+
+def test_kubectl_create_pdb(daemon: RunningDaemon) -> None:
+    """``kubectl create pdb`` (a protobuf body from kubectl 1.32+) is stored as sent, and the
+    controller reports a budget without pods as allowing nothing."""
+    ok(daemon, "create", "pdb", "other", "--selector=app=other", "--max-unavailable=50%")
+    spec = json.loads(ok(daemon, "get", "pdb", "other", "-o", "jsonpath={.spec}"))
+    assert spec == {"maxUnavailable": "50%", "selector": {"matchLabels": {"app": "other"}}}
+    reason = 'jsonpath={.status.conditions[?(@.type=="DisruptionAllowed")].reason}'
+    eventually(lambda: ok(daemon, "get", "pdb", "other", "-o", reason) == "InsufficientPods",
+               "the controller writes the DisruptionAllowed condition")

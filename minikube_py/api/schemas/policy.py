@@ -63,7 +63,8 @@ POD_DISRUPTION_BUDGET_STATUS = obj(
         "conditions": array(CONDITION, "DisruptionAllowed, with reason SufficientPods, "
                             "InsufficientPods or SyncFailed.", merge_key="type"),
     },
-    required=("disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"),
+    # Kubernetes' OpenAPI marks the four counts required; they are not here, because a
+    # protobuf body (kubectl 1.32+ create) leaves zero counts out and they mean 0.
     description="What the disruption controller last computed for a budget.",
 )
 
