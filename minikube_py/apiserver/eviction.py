@@ -20,6 +20,9 @@ Order of the checks, as Kubernetes':
    recorded in ``disruptedPods`` by a resourceVersion-checked status update (a conflict
    re-reads the budget and checks again), and only then is the pod deleted.
 
+Every delete but a dry run's is preceded by the pod's ``DisruptionTarget`` condition
+(``EvictionByEvictionAPI``), written through ``/status`` as Kubernetes does since 1.26.
+
 Budget first, then the delete: a delete that fails after the budget was spent leaves the pod
 in ``disruptedPods``, which the disruption controller drops after two minutes, giving the
 budget back; the reverse order could delete a pod no budget allowed. A dry run checks and
@@ -52,6 +55,9 @@ RETRY_DELAY = 0.01
 TOO_MANY_PDBS = ("This pod has more than one PodDisruptionBudget, which the eviction "
                  "subresource does not support.")
 VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
+
+DISRUPTION_TARGET = "DisruptionTarget"
+_WRITE = WriteOptions(dry_run=False, field_validation="Ignore", field_manager=MANAGER, force=None)
 
 SUCCESS: Object = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                    "code": 201}
@@ -110,7 +116,7 @@ async def evict(rest: RestStorage, pods: ResourceType, namespace: str, name: str
         if _should_enforce_resource_version(pod) and options.precondition_rv is None:
             delete_options = _with_rv(options, pod)
         try:
-            await rest.delete(pods, namespace, name, delete_options)
+            await add_condition_and_delete(rest, pods, namespace, name, delete_options)
         except Conflict:
             if not retry or step == RETRY_STEPS - 1:
                 raise
@@ -130,12 +136,64 @@ async def evict(rest: RestStorage, pods: ResourceType, namespace: str, name: str
             await _spend(rest, pod, pdb, dry_run=options.dry_run)
     delete_options = _with_rv(options, pod) if precondition else options
     try:
-        await rest.delete(pods, namespace, name, delete_options)
+        await add_condition_and_delete(rest, pods, namespace, name, delete_options)
     except Conflict:
         if precondition and options.precondition_rv is None:
             raise _still_processing(matching[0]["metadata"]["name"]) from None
         raise
     return 201, SUCCESS
+
+
+async def add_condition_and_delete(rest: RestStorage, pods: ResourceType, namespace: str,
+                                   name: str, options: DeleteOptions) -> None:
+    """``addConditionAndDeletePod``: the pod's ``DisruptionTarget`` condition (reason
+    ``EvictionByEvictionAPI``) through ``/status``, checked against the delete's
+    preconditions, then the delete (its resourceVersion precondition moved to the pod the
+    condition write made). A dry run only deletes, with ``dryRun``."""
+    if not options.dry_run:
+        for step in range(RETRY_STEPS):
+            latest = rest.get(pods, namespace, name)
+            meta = latest["metadata"]
+            if options.precondition_uid and options.precondition_uid != meta.get("uid"):
+                raise Conflict.of("", "pods", name, "Precondition failed: UID in precondition: "
+                                  f"{options.precondition_uid}, UID in object meta: "
+                                  f"{meta.get('uid')}")
+            if options.precondition_rv and options.precondition_rv != meta["resourceVersion"]:
+                raise Conflict.of("", "pods", name, "Precondition failed: ResourceVersion in "
+                                  f"precondition: {options.precondition_rv}, ResourceVersion "
+                                  f"in object meta: {meta['resourceVersion']}")
+            _set_disruption_target(latest)
+            try:
+                written = await rest.update(pods, namespace, name, latest, subresource="status",
+                                            manager=MANAGER, opts=_WRITE)
+            except Conflict:  # changed since the read: read again (only without a precondition)
+                if options.precondition_rv or step == RETRY_STEPS - 1:
+                    raise
+                await asyncio.sleep(RETRY_DELAY)
+                continue
+            if options.precondition_rv:
+                options = _with_rv(options, written.obj)
+            break
+    await rest.delete(pods, namespace, name, options)
+
+
+def _set_disruption_target(pod: Object) -> None:
+    """``podutil.UpdatePodCondition`` of ``DisruptionTarget``: the transition time changes
+    only when the status does."""
+    status = pod.setdefault("status", {})
+    conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+    current = next((c for c in conditions if c.get("type") == DISRUPTION_TARGET), None)
+    wanted = {"type": DISRUPTION_TARGET, "status": "True", "lastProbeTime": None,
+              "lastTransitionTime": rfc3339(), "reason": "EvictionByEvictionAPI",
+              "message": "Eviction API: evicting"}
+    if current is None:
+        conditions.append(wanted)
+    else:
+        if current.get("status") == "True":
+            wanted["lastTransitionTime"] = current.get("lastTransitionTime") or rfc3339()
+        current.clear()
+        current.update(wanted)
+    status["conditions"] = conditions
 
 
 def _unhealthy_evictable(pdb: Object) -> bool:
@@ -157,9 +215,7 @@ async def _spend(rest: RestStorage, pod: Object, pdb: Object, *, dry_run: bool) 
             return
         try:
             await rest.update(PDBS, namespace, name, updated, subresource="status",
-                              manager=MANAGER, opts=WriteOptions(
-                                  dry_run=False, field_validation="Ignore",
-                                  field_manager=MANAGER, force=None))
+                              manager=MANAGER, opts=_WRITE)
             return
         except Conflict:
             await asyncio.sleep(RETRY_DELAY)

@@ -6,6 +6,7 @@ two budgets → 500; unhealthy and Pending pods; dry run)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -72,10 +73,12 @@ async def test_create_resets_status_and_status_update_keeps_spec(apiserver: ApiS
 
 # -- eviction --------------------------------------------------------------------------------
 
-def pod(name: str, *, ready: bool = True, phase: str = "Running") -> Obj:
+def pod(name: str, *, ready: bool = True, phase: str = "Running", node: str = "") -> Obj:
+    spec: Obj = {"containers": [{"name": "c", "image": "busybox"}]}
+    if node:
+        spec["nodeName"] = node
     return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "labels": {"app": "web"}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            "metadata": {"name": name, "labels": {"app": "web"}}, "spec": spec,
             "status": {"phase": phase, "conditions": [
                 {"type": "Ready", "status": "True" if ready else "False"}]}}
 
@@ -136,13 +139,26 @@ async def test_eviction_spends_the_budget(apiserver: ApiServer) -> None:
     assert await exists(apiserver, "b")
 
 
+async def test_evicted_pod_gets_the_disruption_target_condition(apiserver: ApiServer) -> None:
+    """A pod on a node, evicted, is terminating with DisruptionTarget EvictionByEvictionAPI."""
+    await make_pod(apiserver, "a", node="n1")
+    code, status = await evict(apiserver, "a")
+    assert code == 201, status
+    _, evicted = await call(apiserver, "GET", f"{PODS}/a")
+    assert evicted["metadata"]["deletionTimestamp"]
+    target = [c for c in evicted["status"]["conditions"] if c["type"] == "DisruptionTarget"]
+    assert [(c["status"], c["reason"], c["message"]) for c in target] == [
+        ("True", "EvictionByEvictionAPI", "Eviction API: evicting")]
+
+
 async def test_dry_run_eviction_writes_nothing(apiserver: ApiServer) -> None:
     """dryRun=All checks the budget but neither spends it nor deletes the pod."""
     await make_pod(apiserver, "a")
     await make_budget(apiserver, allowed=1)
     code, status = await evict(apiserver, "a", dryRun="All")
     assert code == 201, status
-    assert await exists(apiserver, "a")
+    _, kept = await call(apiserver, "GET", f"{PODS}/a")
+    assert [c["type"] for c in kept["status"]["conditions"]] == ["Ready"]
     _, budget = await call(apiserver, "GET", f"{PDBS}/web")
     assert budget["status"]["disruptionsAllowed"] == 1 and "disruptedPods" not in budget["status"]
 
@@ -194,3 +210,16 @@ async def test_budget_not_yet_observed_is_429(apiserver: ApiServer) -> None:
     code, status = await evict(apiserver, "a")
     assert code == 429 and status["details"]["retryAfterSeconds"] == 10, status
     assert "still being processed" in status["details"]["causes"][0]["message"]
+
+
+async def test_concurrent_evictions_spend_one_disruption_once(apiserver: ApiServer) -> None:
+    """Three evictions at once against one allowed disruption: exactly one pod goes, the
+    others get 429 (the resourceVersion-checked budget write re-reads on conflict)."""
+    for name in "abc":
+        await make_pod(apiserver, name)
+    await make_budget(apiserver, allowed=1, healthy=3, desired=2)
+    results = await asyncio.gather(*(evict(apiserver, name) for name in "abc"))
+    assert sorted(code for code, _ in results) == [201, 429, 429], results
+    _, budget = await call(apiserver, "GET", f"{PDBS}/web")
+    assert budget["status"]["disruptionsAllowed"] == 0
+    assert len(budget["status"]["disruptedPods"]) == 1
