@@ -1,7 +1,9 @@
 """PodDisruptionBudgets end to end on a real daemon (``--without kubelet``; pods are marked
 Running and Ready through ``/status`` as a kubelet would): ``kubectl apply`` of a budget,
-the disruption controller's status in ``kubectl get pdb``, ``kubectl drain`` refused while
-no disruption is allowed, and the official Python client's eviction spending the budget."""
+the disruption controller's status in ``kubectl get pdb``, evictions refused while no
+disruption is allowed and the official Python client's eviction spending the budget; and
+on a ``--runtime sim`` daemon of two nodes, ``kubectl drain`` refused (429), retrying, and
+finishing once the budget is back."""
 
 from __future__ import annotations
 
@@ -52,9 +54,9 @@ def allowed(daemon: RunningDaemon) -> str:
               "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}")
 
 
-def test_budget_refuses_drain_and_python_eviction_spends_it(daemon: RunningDaemon) -> None:
-    """With minAvailable 2 of 2 Ready pods drain is refused (429, retried until its timeout);
-    with minAvailable 1 one eviction succeeds and the next is 429."""
+def test_budget_refuses_eviction_and_python_eviction_spends_it(daemon: RunningDaemon) -> None:
+    """With minAvailable 2 of 2 Ready pods an eviction is refused (429); with minAvailable 1
+    the official client's first eviction succeeds and the next is 429."""
     node = ok(daemon, "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}")
     for name in ("web-a", "web-b"):
         ok(daemon, "run", name, "--image=minikube-py/busybox:local", "--labels=app=web",
@@ -66,12 +68,11 @@ def test_budget_refuses_drain_and_python_eviction_spends_it(daemon: RunningDaemo
     assert rows[0] == ["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"]
     assert rows[1][:4] == ["web", "2", "N/A", "0"]
 
-    drained = kubectl(daemon, "drain", node, "--pod-selector=app=web", "--force",
-                      "--timeout=3s")
-    assert drained.returncode != 0, drained.stdout
-    assert "Cannot evict pod as it would violate the pod's disruption budget" in drained.stderr
+    refused = kubectl(daemon, "create", "--raw", "/api/v1/namespaces/default/pods/web-a/eviction",
+                      "-f", "-", input=json.dumps({"apiVersion": "policy/v1", "kind": "Eviction",
+                                                   "metadata": {"name": "web-a"}}))
+    assert refused.returncode != 0 and "TooManyRequests" in refused.stderr, refused.stderr
     assert len(ok(daemon, "get", "pods", "-l", "app=web", "-o", "name").split()) == 2
-    ok(daemon, "uncordon", node)
 
     ok(daemon, "apply", "-f", "-", input=BUDGET.format(min=1))
     eventually(lambda: allowed(daemon) == "2/1", "one disruption allowed after the change")
@@ -106,3 +107,30 @@ def test_kubectl_create_pdb(daemon: RunningDaemon) -> None:
     reason = 'jsonpath={.status.conditions[?(@.type=="DisruptionAllowed")].reason}'
     eventually(lambda: ok(daemon, "get", "pdb", "other", "-o", reason) == "InsufficientPods",
                "the controller writes the DisruptionAllowed condition")
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
+    running = start_daemon(tmp_path_factory.mktemp("pdb-sim"), kubelet=True, extra=(
+        "--runtime", "sim", "--without", "service-rules", "--nodes", "2"))
+    yield running
+    running.stop()
+
+
+def test_drain_waits_for_the_budget_to_come_back(sim: RunningDaemon) -> None:
+    """Two replicas on one node, minAvailable 1: drain evicts one, gets 429 for the other,
+    retries, and finishes once the replacement is Ready on the other node (sim kubelets)."""
+    first, second = ok(sim, "get", "nodes", "-o", "jsonpath={.items[*].metadata.name}").split()
+    ok(sim, "cordon", second)
+    ok(sim, "create", "deployment", "web", "--image=minikube-py/busybox:local", "--replicas=2",
+       "--", "sleep", "3600")
+    ok(sim, "apply", "-f", "-", input=BUDGET.format(min=1))
+    eventually(lambda: allowed(sim) == "2/1", "both replicas Ready, one disruption allowed")
+    ok(sim, "uncordon", second)
+    drained = kubectl(sim, "drain", first, "--pod-selector=app=web", "--timeout=40s")
+    assert drained.returncode == 0, drained.stderr
+    assert "Cannot evict pod as it would violate the pod's disruption budget" in drained.stderr
+    assert drained.stdout.count("evicted") == 2, drained.stdout
+    nodes = ok(sim, "get", "pods", "-l", "app=web", "--field-selector=status.phase=Running",
+               "-o", "jsonpath={.items[*].spec.nodeName}").split()
+    assert first not in nodes
