@@ -149,6 +149,8 @@ async def test_evicted_pod_gets_the_disruption_target_condition(apiserver: ApiSe
     target = [c for c in evicted["status"]["conditions"] if c["type"] == "DisruptionTarget"]
     assert [(c["status"], c["reason"], c["message"]) for c in target] == [
         ("True", "EvictionByEvictionAPI", "Eviction API: evicting")]
+    code, status = await evict(apiserver, "a")  # already terminating: success again
+    assert code == 201, status
 
 
 async def test_dry_run_eviction_writes_nothing(apiserver: ApiServer) -> None:
