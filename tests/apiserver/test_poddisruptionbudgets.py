@@ -47,6 +47,12 @@ async def test_invalid_budgets(apiserver: ApiServer, spec: Obj, expected: set[st
     assert fields(status) == expected, status
 
 
+async def test_neither_bound_is_accepted(apiserver: ApiServer) -> None:
+    """As in Kubernetes, a budget may name neither bound (it then allows no disruption)."""
+    code, created = await call(apiserver, "POST", PDBS, pdb("open"))
+    assert code == 201, created
+
+
 async def test_create_resets_status_and_status_update_keeps_spec(apiserver: ApiServer) -> None:
     """A create drops the status it was sent; /status changes only status; a spec change
     bumps the generation; the table has kubectl's columns."""

@@ -14,6 +14,8 @@ from minikube_py.controllers.disruption import (
     PDBS,
     PODS,
     REPLICA_SETS,
+    REPLICATION_CONTROLLERS,
+    STATEFUL_SETS,
     DisruptionController,
 )
 from tests.controllers.fakes import FakeCluster
@@ -105,6 +107,20 @@ async def test_max_unavailable_uses_the_deployment_over_the_replicaset() -> None
                              (DEPLOYMENTS, deployment), (REPLICA_SETS, rs),
                              *[(PODS, pod(n, controller=rs)) for n in "abc"])
     assert counts(status) == (3, 2, 3, 1)
+
+
+@pytest.mark.parametrize(("rt", "api_version", "kind"), [
+    pytest.param(STATEFUL_SETS, "apps/v1", "StatefulSet", id="statefulset"),
+    pytest.param(REPLICATION_CONTROLLERS, "v1", "ReplicationController", id="rc"),
+])
+async def test_max_unavailable_percent_of_other_controllers(rt: Any, api_version: str,
+                                                            kind: str) -> None:
+    """maxUnavailable 25% of a StatefulSet or RC of 4 (rounded up: 1): desired 3."""
+    ctl = owner(kind, "web", 4)
+    ctl["apiVersion"] = api_version
+    status = await reconcile(FakeCluster(), budget(maxUnavailable="25%"), (rt, ctl),
+                             *[(PODS, pod(n, controller=ctl)) for n in "abcd"])
+    assert counts(status) == (4, 3, 4, 1)
 
 
 async def test_max_unavailable_without_a_controller_fails_safe() -> None:
