@@ -54,6 +54,7 @@ from minikube_py.api.kinds.events import event as events_event
 from minikube_py.api.kinds.metrics import nodemetrics, podmetrics
 from minikube_py.api.kinds.networking import ingress, ingressclass, networkpolicy
 from minikube_py.api.kinds.node import runtimeclass
+from minikube_py.api.kinds.policy import poddisruptionbudget
 from minikube_py.api.kinds.rbac import clusterrole, clusterrolebinding, role, rolebinding
 from minikube_py.api.kinds.scheduling import priorityclass
 from minikube_py.api.resource import (
@@ -110,6 +111,7 @@ REGISTRY.add(ingress.RESOURCE)
 REGISTRY.add(ingressclass.RESOURCE)
 REGISTRY.add(networkpolicy.RESOURCE)
 REGISTRY.add(runtimeclass.RESOURCE)
+REGISTRY.add(poddisruptionbudget.RESOURCE)
 REGISTRY.add(validatingwebhookconfiguration.RESOURCE)
 REGISTRY.add(mutatingwebhookconfiguration.RESOURCE)
 REGISTRY.add(apiservice.RESOURCE)

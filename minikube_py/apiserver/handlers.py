@@ -27,6 +27,7 @@ from minikube_py.api.validation.structural import decode
 from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver import protobuf_responses as pbr
 from minikube_py.apiserver.conversion import converter, served
+from minikube_py.apiserver.eviction import evict
 from minikube_py.apiserver.freshness import require_current
 from minikube_py.apiserver.negotiation import PROTOBUF, YAML, MediaType, fallback, negotiate
 from minikube_py.apiserver.options import DeleteOptions, ListOptions, Query, WriteOptions
@@ -278,9 +279,8 @@ class ResourceHandlers:
     async def _evict(self, req: ApiRequest, rt: ResourceType, ns: str, name: str,
                      query: Query, media: MediaType) -> ApiResponse:
         """``pods/eviction`` (policy/v1 Eviction, what ``kubectl drain`` posts): the pod's
-        deletion with the Eviction's ``deleteOptions``. No PodDisruptionBudgets are served
-        yet, so no eviction is refused with 429 for one; an eviction of a pod already being
-        deleted succeeds, as Kubernetes' does."""
+        deletion with the Eviction's ``deleteOptions``, refused with 429 when it would break
+        the pod's PodDisruptionBudget (``eviction.py``)."""
         body = decode_body(req.body, req.content_type or "application/json", None).value
         if not isinstance(body, dict):
             raise BadRequest("Eviction must be a JSON object")
@@ -300,14 +300,10 @@ class ResourceHandlers:
             if checked.type_errors:
                 raise BadRequest("Eviction.deleteOptions: " + "; ".join(checked.type_errors))
         options = DeleteOptions.parse(query, raw or None)
-        current = self.rest.get(rt, ns, name)  # 404 for a pod that is not there
-        if not (current.get("metadata") or {}).get("deletionTimestamp"):
-            await self.rest.delete(rt, ns, name, options)
-        status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                  "code": 201}
+        code, status = await evict(self.rest, rt, ns, name, options)
         if media.type == PROTOBUF:
-            return pbr.status_response(status, 201)
-        return ApiResponse(201, status)
+            return pbr.status_response(status, code)
+        return ApiResponse(code, status)
 
 
 def delete_body(req: ApiRequest) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ from minikube_py.controllers.certificates import (
 from minikube_py.controllers.clusterroleaggregation import ClusterRoleAggregationController
 from minikube_py.controllers.daemonset import DaemonSetController
 from minikube_py.controllers.deployment import DeploymentController
+from minikube_py.controllers.disruption import DisruptionController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
@@ -74,6 +75,8 @@ CONTROLLERS: dict[str, Factory] = {
         client, informers, recorder=source(events, "daemonset-controller"), owns_recorder=True),
     "statefulset": lambda client, informers, events: StatefulSetController(
         client, informers, recorder=source(events, "statefulset-controller"), owns_recorder=True),
+    "disruption": lambda client, informers, events: DisruptionController(
+        client, informers, recorder=source(events, "controllermanager"), owns_recorder=True),
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),

@@ -71,6 +71,8 @@ SAMPLES: dict[str, Object] = {
         "minReplicas": 1, "maxReplicas": 3}},
     "Lease": {"spec": {"holderIdentity": "me", "leaseDurationSeconds": 15}},
     "PriorityClass": {"value": 1000},
+    "PodDisruptionBudget": {"spec": {"minAvailable": 1,
+                                     "selector": {"matchLabels": {"app": "web"}}}},
     "CertificateSigningRequest": {"spec": {
         "request": csr_b64(), "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
         "usages": ["digital signature", "client auth"]}},

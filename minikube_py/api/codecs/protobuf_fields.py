@@ -1950,6 +1950,26 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("deleteOptions", "*io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"),
     },
+    "io.k8s.api.policy.v1.PodDisruptionBudget": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.policy.v1.PodDisruptionBudgetSpec"),
+        3: ("status", "io.k8s.api.policy.v1.PodDisruptionBudgetStatus"),
+    },
+    "io.k8s.api.policy.v1.PodDisruptionBudgetSpec": {
+        1: ("minAvailable", "*io.k8s.apimachinery.pkg.util.intstr.IntOrString"),
+        2: ("selector", "*io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"),
+        3: ("maxUnavailable", "*io.k8s.apimachinery.pkg.util.intstr.IntOrString"),
+        4: ("unhealthyPodEvictionPolicy", "*string"),
+    },
+    "io.k8s.api.policy.v1.PodDisruptionBudgetStatus": {
+        1: ("observedGeneration", "int64"),
+        2: ("disruptedPods", "map[string]io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        3: ("disruptionsAllowed", "int32"),
+        4: ("currentHealthy", "int32"),
+        5: ("desiredHealthy", "int32"),
+        6: ("expectedPods", "int32"),
+        7: ("conditions", "[]io.k8s.apimachinery.pkg.apis.meta.v1.Condition"),
+    },
     "io.k8s.api.scheduling.v1.PriorityClass": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("value", "int32"),

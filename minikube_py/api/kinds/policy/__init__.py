@@ -1,0 +1,1 @@
+"""Kinds of the API group 'policy'; one module per kind."""
