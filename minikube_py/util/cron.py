@@ -9,8 +9,9 @@ ranges ``a-b``, steps ``*/n`` and ``a/n`` (``a`` to the maximum), lists ``a,b`` 
 either is due (cron's rule); when one starts with ``*`` both must match.
 
 The CronJob controller (``controllers/cronjob.py``) calls :func:`parse` and
-:meth:`Schedule.next`; the API's validation keeps its own copy of the messages
-(``api/validation/batch.py``), as the api layer imports nothing from here.
+:meth:`Schedule.next`; the API's validation of ``spec.schedule`` (``api/validation/batch.py``)
+reports the :class:`CronError` message, so a schedule the API accepts is one the controller
+can run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ DESCRIPTORS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 
                "@weekly": "0 0 * * 0", "@daily": "0 0 * * *", "@midnight": "0 0 * * *",
                "@hourly": "0 * * * *"}
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_DURATION = re.compile(r"^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$")  # Go's time.Duration
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)")
 SEARCH_YEARS = 5  # robfig gives up after five years without a match (e.g. 30 February)
 
 
@@ -95,7 +97,6 @@ def _first_of_next_month(t: dt.datetime) -> dt.datetime:
 def parse(spec: str, *, time_zone: str | None = None) -> Schedule:
     """Parse a schedule (``time_zone``: the CronJob's ``spec.timeZone``; a ``CRON_TZ=``
     prefix wins). Raises :class:`CronError`."""
-    spec = spec.strip()
     if not spec:
         raise CronError("empty spec string")
     if spec.startswith(("TZ=", "CRON_TZ=")):
@@ -129,15 +130,12 @@ def _zone(name: str | None) -> dt.tzinfo:
 
 
 def _duration(spec: str) -> float:
-    text = spec[len("@every "):].strip()
-    pos, total = 0, 0.0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
+    text = spec[len("@every "):]
+    if not _DURATION.match(text) or text in ("", "."):
         raise CronError(f'failed to parse duration {spec}: time: invalid duration "{text}"')
+    total = 0.0
+    for number, unit in _DURATION_PART.findall(text):
+        total += float(number) * _UNITS[unit] if number.strip(".") else 0.0
     return max(float(int(total)), 1.0)  # robfig: whole seconds, at least one
 
 
@@ -168,12 +166,7 @@ def _range(expr: str, low: int, high: int, names: dict[str, int]) -> tuple[set[i
         raise CronError(f"too many hyphens: {expr}")
     step = 1
     if len(range_and_step) == 2:
-        try:
-            step = int(range_and_step[1])
-        except ValueError as err:
-            raise CronError(f"failed to parse int from {range_and_step[1]}: {err}") from err
-        if step < 0:
-            raise CronError(f"negative number ({step}) not allowed: {range_and_step[1]}")
+        step = _atoi(range_and_step[1])
         if len(bounds) == 1 and not star:
             end = high  # "N/step" means "N-max/step"
         if step > 1:
@@ -192,10 +185,15 @@ def _range(expr: str, low: int, high: int, names: dict[str, int]) -> tuple[set[i
 def _value(text: str, names: dict[str, int]) -> int:
     if text.lower() in names:
         return names[text.lower()]
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise CronError(f"failed to parse int from {text}: {err}") from err
+    return _atoi(text)
+
+
+def _atoi(text: str) -> int:
+    """A non-negative int as Go's ``strconv.Atoi`` reads it (sign and digits only)."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise CronError(f'failed to parse int from {text}: strconv.Atoi: parsing "{text}": '
+                        "invalid syntax")
+    value = int(text)
     if value < 0:
         raise CronError(f"negative number ({value}) not allowed: {text}")
     return value
