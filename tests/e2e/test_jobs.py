@@ -98,3 +98,44 @@ def test_create_job_with_an_image_starts_its_pod(sim: RunningDaemon) -> None:
                          "-o", "json"))["items"]
     assert [p["metadata"]["labels"]["job-name"] for p in pods] == ["plain"]
     assert pods[0]["metadata"]["name"].startswith("plain-")
+
+
+def test_a_finished_job_with_a_ttl_is_deleted_with_its_pods(sim: RunningDaemon) -> None:
+    """ttlSecondsAfterFinished 0: once Complete, the TTL controller deletes the Job and the
+    garbage collector its pod (Background propagation)."""
+    ok(sim, "apply", "-f", "-", input=json.dumps({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "brief"},
+        "spec": {"ttlSecondsAfterFinished": 0, "template": pod_template()}}))
+    deadline = time.monotonic() + 30
+    left = "?"
+    while time.monotonic() < deadline:
+        jobs = ok(sim, "get", "jobs", "--ignore-not-found", "-o", "name")
+        left = ok(sim, "get", "pods", "-l", "batch.kubernetes.io/job-name=brief", "-o", "name")
+        if "job.batch/brief" not in jobs and not left.strip():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"job brief or its pods remain: {left}")
+
+
+def test_a_cron_job_runs_on_its_schedule(sim: RunningDaemon) -> None:
+    """``@every 2s``: within seconds a Job ``<cronjob>-<minute>`` owned by the CronJob runs
+    to Complete and the CronJob records lastScheduleTime and lastSuccessfulTime."""
+    ok(sim, "apply", "-f", "-", input=json.dumps({
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "often"},
+        "spec": {"schedule": "@every 2s", "concurrencyPolicy": "Forbid",
+                 "jobTemplate": {"spec": {"template": pod_template()}}}}))
+    deadline = time.monotonic() + 30
+    status: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        status = json.loads(ok(sim, "get", "cronjob", "often", "-o", "json")).get("status") or {}
+        if status.get("lastSuccessfulTime"):
+            break
+        time.sleep(0.3)
+    assert status.get("lastScheduleTime") and status.get("lastSuccessfulTime"), status
+    jobs = json.loads(ok(sim, "get", "jobs", "-o", "json"))["items"]
+    mine = [j for j in jobs if (j["metadata"].get("ownerReferences") or [{}])[0].get("name")
+            == "often"]
+    assert mine and all(j["metadata"]["name"].startswith("often-") for j in mine)
+    assert "batch.kubernetes.io/cronjob-scheduled-timestamp" in mine[0]["metadata"][
+        "annotations"]
+    ok(sim, "delete", "cronjob", "often")
