@@ -23,7 +23,8 @@ SCRIPT = json.dumps({"exitCode": 0, "runSeconds": 0.3})
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDaemon]:
     yield from daemon_with_cleanup(tmp_path_factory.mktemp("jobs"),
-                                   f"kj-{uuid.uuid4().hex[:6]}", "--runtime", "sim")
+                                   f"kj-{uuid.uuid4().hex[:6]}", "--runtime", "sim",
+                                   "--without", "proxy")
 
 
 def pod_template() -> dict[str, Any]:
