@@ -140,3 +140,19 @@ def test_a_cron_job_runs_on_its_schedule(sim: RunningDaemon) -> None:
     assert "batch.kubernetes.io/cronjob-scheduled-timestamp" in mine[0]["metadata"][
         "annotations"]
     ok(sim, "delete", "cronjob", "often")
+
+
+def test_an_indexed_job_completes_every_index(sim: RunningDaemon) -> None:
+    """Indexed, completions 3: one pod per index (hostname ``<job>-<i>``, the index
+    annotation) and completedIndexes ``0-2``."""
+    ok(sim, "apply", "-f", "-", input=json.dumps({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "idx"},
+        "spec": {"completions": 3, "parallelism": 3, "completionMode": "Indexed",
+                 "template": pod_template()}}))
+    job = wait_job(sim, "idx", "Complete")
+    assert job["status"]["completedIndexes"] == "0-2" and job["status"]["succeeded"] == 3
+    pods = json.loads(ok(sim, "get", "pods", "-l", "batch.kubernetes.io/job-name=idx",
+                         "-o", "json"))["items"]
+    assert sorted(p["spec"]["hostname"] for p in pods) == ["idx-0", "idx-1", "idx-2"]
+    assert sorted(p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"]
+                  for p in pods) == ["0", "1", "2"]
