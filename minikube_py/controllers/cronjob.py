@@ -143,7 +143,7 @@ class CronJobController(Controller):
                 continue  # gone
             cond = finished_condition(job)
             if cond is None:
-                active.append(object_ref(job))
+                active.append(ref)  # as recorded: a Job's status writes do not rewrite it
             else:
                 self._event(cron_job, NORMAL, "SawCompletedJob",
                             f"Saw completed job: {job['metadata']['name']}, "

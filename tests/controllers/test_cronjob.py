@@ -208,3 +208,16 @@ async def test_history_limits_delete_the_oldest_finished_jobs(cluster: FakeClust
     assert "active" not in status
     assert status["lastSuccessfulTime"] == stamp(CREATED + dt.timedelta(minutes=2, seconds=30))
     assert "SawCompletedJob" in events.reasons()
+
+
+async def test_a_running_job_changing_writes_nothing(cluster: FakeCluster,
+                                                    events: Events) -> None:
+    """An active Job's own status writes leave the CronJob's status.active as recorded: a
+    reconcile then writes nothing."""
+    owner = cron_job(suspend=True)
+    [running] = cluster.seed(JOBS, owned_job("tick-old", owner))
+    owner["status"] = {"active": [active_ref(running)]}
+    cluster.seed(CRON_JOBS, owner)
+    await controller_at(cluster, events, CREATED + dt.timedelta(minutes=1)).reconcile(
+        "default/tick")
+    assert cluster.writes() == []
