@@ -10,6 +10,8 @@ pods failed than ``backoffLimit`` allows (``BackoffLimitExceeded``) or it was ac
 than ``activeDeadlineSeconds`` (``DeadlineExceeded``; the reconcile is requeued for the
 moment the deadline passes); its active pods are deleted then. A suspended Job has no active
 pods; resuming restarts its deadline. A failed pod is replaced after an exponential back-off.
+Pods are created in slow-start batches (1, 2, 4, ...) as the ReplicaSet controller does, so a
+template the apiserver refuses costs one request (a ``FailedCreate`` event and a retry).
 The pods of a finished Job are left alone (the garbage collector removes them with the Job;
 ``ttlafterfinished.py`` removes the Job).
 
@@ -39,6 +41,7 @@ from minikube_py.controllers.base import Controller, Requeue
 from minikube_py.controllers.controller_utils import (
     BURST_REPLICAS,
     CONTROLLER_UID_INDEX,
+    SLOW_START_INITIAL_BATCH_SIZE,
     Clock,
     ControllerExpectations,
     claim_candidates,
@@ -50,6 +53,7 @@ from minikube_py.controllers.controller_utils import (
     pod_from_template,
     pods_to_delete,
     set_counts,
+    slow_start_batch,
 )
 from minikube_py.controllers.controllerref import ControllerRefManager
 from minikube_py.util.clock import parse_rfc3339, rfc3339
@@ -304,10 +308,20 @@ class JobController(Controller):
             self._event(job, NORMAL, "SuccessfulCreate",
                         f"Created pod: {created['metadata']['name']}")
 
-        results = await asyncio.gather(*(create_one(i) for i in indexes), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        pending = iter(indexes)
+        attempted = 0
+
+        async def create_next() -> None:
+            nonlocal attempted
+            attempted += 1
+            await create_one(next(pending))
+
+        _, err = await slow_start_batch(len(indexes), SLOW_START_INITIAL_BATCH_SIZE,
+                                        create_next)
+        for _ in range(len(indexes) - attempted):  # creates never made are not waited for
+            self.expectations.creation_observed(key)
+        if err is not None:
+            raise err
 
     async def _delete(self, key: str, job: Object, victims: list[Object]) -> None:
         if not victims:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from minikube_py.api.errors import Forbidden
 from minikube_py.controllers.base import Requeue
 from minikube_py.controllers.job import JOBS, PODS, JobController
 from minikube_py.controllers.job_util import format_indexes, parse_indexes
@@ -269,3 +270,16 @@ async def test_ttl_after_finished_waits_then_deletes_in_the_background(
     [delete] = cluster.writes()
     assert delete.verb == "delete" and delete.body["propagationPolicy"] == "Background"
     assert delete.body["preconditions"] == {"uid": "uid-pi"}
+
+
+async def test_a_refused_create_stops_after_the_first_batch(
+        cluster: FakeCluster, controller: JobController, events: Events) -> None:
+    """The apiserver refuses pods (a quota, say): one create is tried, not ten; a
+    FailedCreate event; the reconcile fails (to be retried) with nothing left expected."""
+    cluster.seed(JOBS, job(completions=10, parallelism=10))
+    cluster.refuse[("create", "pods")] = Forbidden("exceeded quota")
+    with pytest.raises(Forbidden):
+        await controller.reconcile("default/pi")
+    assert len([a for a in cluster.actions if a.verb == "create"]) == 1
+    assert events.reasons() == ["FailedCreate"]
+    assert controller.expectations.pending("default/pi") == (0, 0)
