@@ -3,10 +3,11 @@ schedule.
 
 ``reconcile(key)`` first brings ``status.active`` up to date with the CronJob's Jobs (those it
 controls, from the shared Job informer): finished Jobs leave it (``SawCompletedJob``; a
-complete one moves ``lastSuccessfulTime``), running ones it had lost are added, and finished
-Jobs beyond ``successfulJobsHistoryLimit``/``failedJobsHistoryLimit`` are deleted, oldest first.
-Then, unless it is suspended or being deleted, it finds the most recent due time it has not
-handled (from ``lastScheduleTime``, else its creation; no earlier than
+complete one moves ``lastSuccessfulTime``), vanished ones too (``MissingJob``), running ones it
+did not create are reported (``UnexpectedJob``: ``kubectl create job --from`` makes them), and
+finished Jobs beyond ``successfulJobsHistoryLimit``/``failedJobsHistoryLimit`` are deleted,
+oldest first. Then, unless it is suspended or being deleted, it finds the most recent due
+time it has not handled (from ``lastScheduleTime``, else its creation; no earlier than
 ``startingDeadlineSeconds`` ago; more than 100 missed times is a ``TooManyMissedTimes``
 warning), skips it when it is past the starting deadline (``MissedSchedule``), and otherwise
 applies ``concurrencyPolicy`` (Forbid: none while one is active, ``JobAlreadyActive``;
@@ -124,7 +125,7 @@ class CronJobController(Controller):
         status = copy.deepcopy(cron_job.get("status") or {})
         jobs = [j for j in self.jobs.by_index(CONTROLLER_UID_INDEX, str(meta.get("uid")))
                 if j["metadata"].get("namespace") == namespace]
-        self._sync_active(cron_job, status, jobs)
+        await self._sync_active(cron_job, status, jobs)
         await self._cleanup(cron_job, jobs)
         requeue: float | None = None
         if not meta.get("deletionTimestamp") and not spec.get("suspend"):
@@ -133,14 +134,22 @@ class CronJobController(Controller):
         if requeue is not None:
             raise Requeue(requeue)
 
-    def _sync_active(self, cron_job: Object, status: Object, jobs: list[Object]) -> None:
-        """``status.active`` as the Jobs are now; ``lastSuccessfulTime`` from complete ones."""
+    async def _sync_active(self, cron_job: Object, status: Object, jobs: list[Object]) -> None:
+        """``status.active`` as the Jobs are now; ``lastSuccessfulTime`` from complete ones.
+        A listed Job the cache lacks is looked up before it is dropped (``MissingJob``), and
+        an unlisted running one is only reported (``UnexpectedJob``) unless a fresh read of
+        the CronJob lists it: either cache may be behind the other."""
         by_uid = {j["metadata"].get("uid"): j for j in jobs}
         active: list[Object] = []
         for ref in status.get("active") or []:
             job = by_uid.get(ref.get("uid"))
             if job is None:
-                continue  # gone
+                if await self._job_exists(ref):
+                    active.append(ref)  # the Job cache has not seen it yet
+                else:
+                    self._event(cron_job, NORMAL, "MissingJob",
+                                f"Active job went missing: {ref.get('name')}")
+                continue
             cond = finished_condition(job)
             if cond is None:
                 active.append(ref)  # as recorded: a Job's status writes do not rewrite it
@@ -149,10 +158,17 @@ class CronJobController(Controller):
                             f"Saw completed job: {job['metadata']['name']}, "
                             f"condition: {cond.get('type')}")
         listed = {ref.get("uid") for ref in active}
+        fresh: set[Any] | None = None
         for job in jobs:
             cond = finished_condition(job)
             if cond is None and job["metadata"].get("uid") not in listed:
-                active.append(object_ref(job))
+                if fresh is None:
+                    fresh = await self._fresh_active(cron_job)
+                if job["metadata"].get("uid") in fresh:
+                    active.append(object_ref(job))
+                else:
+                    self._event(cron_job, WARNING, "UnexpectedJob", "Saw a job that the "
+                                f"controller did not create or forgot: {job['metadata']['name']}")
             if cond is not None and cond.get("type") == COMPLETE:
                 done = (job.get("status") or {}).get("completionTime")
                 last = status.get("lastSuccessfulTime")
@@ -162,6 +178,21 @@ class CronJobController(Controller):
             status["active"] = active
         else:
             status.pop("active", None)
+
+    async def _job_exists(self, ref: Object) -> bool:
+        try:
+            await self.client.get(JOBS, str(ref.get("name")), ref.get("namespace"))
+        except NotFound:
+            return False
+        return True
+
+    async def _fresh_active(self, cron_job: Object) -> set[Any]:
+        meta = cron_job["metadata"]
+        try:
+            fresh = await self.client.get(CRON_JOBS, meta["name"], meta.get("namespace"))
+        except NotFound:
+            return set()
+        return {r.get("uid") for r in (fresh.get("status") or {}).get("active") or []}
 
     async def _cleanup(self, cron_job: Object, jobs: list[Object]) -> None:
         """Delete the oldest finished Jobs beyond the history limits."""

@@ -221,3 +221,22 @@ async def test_a_running_job_changing_writes_nothing(cluster: FakeCluster,
     await controller_at(cluster, events, CREATED + dt.timedelta(minutes=1)).reconcile(
         "default/tick")
     assert cluster.writes() == []
+
+
+async def test_active_refs_survive_a_job_cache_behind_and_strangers_are_reported(
+        cluster: FakeCluster, events: Events) -> None:
+    """status.active lists a Job the cache has not seen (it exists: kept) and one that is gone
+    (dropped, MissingJob); a running Job it did not create is reported (UnexpectedJob) and
+    not listed."""
+    owner = cron_job(suspend=True)
+    behind = cluster.put("jobs", owned_job("tick-new", owner))  # in the store, not the cache
+    gone = owned_job("tick-gone", owner)
+    owner["status"] = {"active": [active_ref(behind), active_ref(gone)]}
+    cluster.seed(CRON_JOBS, owner)
+    cluster.seed(JOBS, owned_job("manual", owner))
+    await controller_at(cluster, events, CREATED).reconcile("default/tick")
+    active = cluster.get("cronjobs", "tick")["status"]["active"]
+    assert [r["name"] for r in active] == ["tick-new"]
+    assert ("Normal", "MissingJob", "Active job went missing: tick-gone") in events.seen
+    assert ("Warning", "UnexpectedJob", "Saw a job that the controller did not create or "
+            "forgot: manual") in events.seen
