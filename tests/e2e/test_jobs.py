@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import RunningDaemon
 from tests.e2e.kubelet_helpers import daemon_with_cleanup
-from tests.e2e.test_kubectl import ok, table
+from tests.e2e.test_kubectl import kubectl, ok, table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
 
@@ -69,11 +69,18 @@ def test_a_job_runs_three_completions_two_at_a_time(sim: RunningDaemon) -> None:
 
 def test_create_job_from_a_cron_job(sim: RunningDaemon) -> None:
     """A suspended CronJob never runs by itself; ``kubectl create job --from=cronjob/...``
-    makes a Job from its template that the Job controller runs to Complete."""
+    makes a Job from its template that the Job controller runs to Complete. A bad schedule is
+    refused with the field and robfig/cron's reason."""
     ok(sim, "apply", "-f", "-", input=json.dumps({
         "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"},
         "spec": {"schedule": "0 3 * * *", "suspend": True,
                  "jobTemplate": {"spec": {"template": pod_template()}}}}))
+    bad = kubectl(sim, "apply", "-f", "-", input=json.dumps({
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "never"},
+        "spec": {"schedule": "61 * * * *", "jobTemplate": {"spec": {"template": pod_template()}}}}))
+    assert bad.returncode != 0
+    assert ('spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59)'
+            in bad.stderr)
     ok(sim, "create", "job", "manual-run", "--from=cronjob/nightly")
     job = wait_job(sim, "manual-run", "Complete")
     assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
