@@ -240,3 +240,16 @@ async def test_active_refs_survive_a_job_cache_behind_and_strangers_are_reported
     assert ("Normal", "MissingJob", "Active job went missing: tick-gone") in events.seen
     assert ("Warning", "UnexpectedJob", "Saw a job that the controller did not create or "
             "forgot: manual") in events.seen
+
+
+async def test_the_time_zone_field_schedules_in_local_time(cluster: FakeCluster,
+                                                          events: Events) -> None:
+    """timeZone Europe/Berlin, ``5 13 * * *``: due at 12:05 UTC; the annotation is written in
+    the zone's offset."""
+    cluster.seed(CRON_JOBS, cron_job(schedule="5 13 * * *", timeZone="Europe/Berlin"))
+    with pytest.raises(Requeue):
+        await controller_at(cluster, events, CREATED + dt.timedelta(minutes=6)).reconcile(
+            "default/tick")
+    [made] = job_creates(cluster)
+    assert made["metadata"]["annotations"][
+        "batch.kubernetes.io/cronjob-scheduled-timestamp"] == "2026-12-04T13:05:00+01:00"
