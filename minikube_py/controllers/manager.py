@@ -32,17 +32,20 @@ from minikube_py.controllers.certificates import (
     CSRSigningController,
 )
 from minikube_py.controllers.clusterroleaggregation import ClusterRoleAggregationController
+from minikube_py.controllers.cronjob import CronJobController
 from minikube_py.controllers.daemonset import DaemonSetController
 from minikube_py.controllers.deployment import DeploymentController
 from minikube_py.controllers.disruption import DisruptionController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
+from minikube_py.controllers.job import JobController
 from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
 from minikube_py.controllers.serviceaccounts import ServiceAccountsController
 from minikube_py.controllers.statefulset import StatefulSetController
+from minikube_py.controllers.ttlafterfinished import TTLAfterFinishedController
 from minikube_py.util.tasks import TaskGroup
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,12 @@ CONTROLLERS: dict[str, Factory] = {
         client, informers, recorder=source(events, "statefulset-controller"), owns_recorder=True),
     "disruption": lambda client, informers, events: DisruptionController(
         client, informers, recorder=source(events, "controllermanager"), owns_recorder=True),
+    "job": lambda client, informers, events: JobController(
+        client, informers, recorder=source(events, "job-controller"), owns_recorder=True),
+    "cronjob": lambda client, informers, events: CronJobController(
+        client, informers, recorder=source(events, "cronjob-controller"), owns_recorder=True),
+    "ttl-after-finished": lambda client, informers, _events: TTLAfterFinishedController(
+        client, informers),
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(
         client, informers),

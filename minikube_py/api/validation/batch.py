@@ -2,8 +2,8 @@
 
 Registered in ``base.VALIDATORS``/``UPDATE_VALIDATORS`` and run by ``validation/__init__.py``.
 Pod templates are checked by ``pod.py``; a CronJob's schedule by :func:`cron_error`, which
-reads the standard five-field cron syntax (and ``@hourly``-style descriptors) with the same
-rules and messages as robfig/cron, the parser Kubernetes uses.
+asks ``util/cron.py`` (the parser the CronJob controller runs schedules with: the standard
+five-field syntax and ``@hourly``-style descriptors, robfig/cron's rules and messages).
 """
 
 from __future__ import annotations
@@ -28,23 +28,14 @@ from minikube_py.api.validation.meta import (
 )
 from minikube_py.api.validation.pod import (
     as_dict,
-    as_int,
     enum,
     nonnegative,
     validate_pod_template,
     validate_template_restart_policy,
 )
+from minikube_py.util import cron
 
 CRONJOB_NAME_MAX = 52  # the controller appends an 11-character suffix to make Job names
-DESCRIPTORS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
-                         "@hourly"})
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
-_DAYS = {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
-# (min, max, names) of minute, hour, day of month, month, day of week.
-_CRON_FIELDS: tuple[tuple[int, int, dict[str, int]], ...] = (
-    (0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MONTHS), (0, 6, _DAYS))
-_DURATION = re.compile(r"^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$")
 _TZ_CHARACTERS = re.compile(r"^[A-Za-z\.\-_0-9+]{1,14}$")
 # Template fields a suspended Job that never started may still change.
 _SUSPENDED_MUTABLE = ("nodeSelector", "tolerations", "affinity", "schedulingGates")
@@ -180,91 +171,17 @@ def _validate_time_zone(zone: Any, path: str) -> list[Cause]:
 
 
 def cron_error(spec: str) -> str | None:
-    """Why ``spec`` is not a valid standard cron schedule (robfig/cron's wording), or None."""
+    """Why ``spec`` is not a valid standard cron schedule (robfig/cron's wording), or None.
+    A ``TZ=``/``CRON_TZ=`` prefix is looked past here (:func:`_validate_schedule` refuses it)."""
     if not spec:
         return "empty spec string"
     if spec.startswith(("TZ=", "CRON_TZ=")):
         _, _, spec = spec.partition(" ")
         spec = spec.strip()
-    if spec.startswith("@"):
-        return _descriptor_error(spec)
-    fields = spec.split()
-    if len(fields) != 5:
-        return f"expected exactly 5 fields, found {len(fields)}: [{' '.join(fields)}]"
-    for text, (low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        for expr in text.split(","):
-            error = _range_error(expr, low, high, names)
-            if error:
-                return error
-    return None
-
-
-def _descriptor_error(spec: str) -> str | None:
-    if spec in DESCRIPTORS:
-        return None
-    if spec.startswith("@every "):
-        duration = spec[len("@every "):]
-        if not _DURATION.match(duration) or duration in ("", "."):
-            return f'failed to parse duration {spec}: time: invalid duration "{duration}"'
-        return None
-    return f"unrecognized descriptor: {spec}"
-
-
-def _range_error(expr: str, low: int, high: int, names: dict[str, int]) -> str | None:
-    range_and_step = expr.split("/")
-    low_and_high = range_and_step[0].split("-")
-    if low_and_high[0] in ("*", "?"):
-        start, end = low, high
-    else:
-        start, error = _int_or_name(low_and_high[0], names)
-        if error:
-            return error
-        if len(low_and_high) == 1:
-            end = start
-        elif len(low_and_high) == 2:
-            end, error = _int_or_name(low_and_high[1], names)
-            if error:
-                return error
-        else:
-            return f"too many hyphens: {expr}"
-    step = 1
-    if len(range_and_step) == 2:
-        step, error = _positive_int(range_and_step[1])
-        if error:
-            return error
-        if len(low_and_high) == 1 and low_and_high[0] not in ("*", "?"):
-            end = high  # "N/step" means "N-max/step"
-    elif len(range_and_step) > 2:
-        return f"too many slashes: {expr}"
-    if start < low:
-        return f"beginning of range ({start}) below minimum ({low}): {expr}"
-    if end > high:
-        return f"end of range ({end}) above maximum ({high}): {expr}"
-    if start > end:
-        return f"beginning of range ({start}) beyond end of range ({end}): {expr}"
-    if step == 0:
-        return f"step of range should be a positive number: {expr}"
-    return None
-
-
-def _int_or_name(text: str, names: dict[str, int]) -> tuple[int, str | None]:
-    if text.lower() in names:
-        return names[text.lower()], None
-    return _positive_int(text)
-
-
-def _positive_int(text: str) -> tuple[int, str | None]:
-    number = as_int(_atoi(text))
-    if number is None:
-        return 0, (f"failed to parse int from {text}: strconv.Atoi: parsing "
-                   f'"{text}": invalid syntax')
-    if number < 0:
-        return 0, f"negative number ({number}) not allowed: {text}"
-    return number, None
-
-
-def _atoi(text: str) -> int | None:
-    """Go's strconv.Atoi: an optional sign and decimal digits, nothing else."""
-    if re.fullmatch(r"[+-]?[0-9]+", text):
-        return int(text)
+        if not spec:
+            return "expected exactly 5 fields, found 0: []"
+    try:
+        cron.parse(spec)
+    except cron.CronError as err:
+        return str(err)
     return None
