@@ -193,7 +193,9 @@ def _split_by_pdb(pods: list[PodInfo], pdbs: list[tuple[LabelSelector, str, tupl
     for pod in pods:
         violates = False
         for i, (selector, namespace, _) in enumerate(pdbs):
-            if namespace == pod.namespace and selector.matches(pod.labels):
+            # An empty selector matches no pod here, as in Kubernetes' preemption.
+            if namespace == pod.namespace and not selector.empty() and \
+                    selector.matches(pod.labels):
                 allowed[i] -= 1
                 violates = violates or allowed[i] < 0
         (violating if violates else fine).append(pod)

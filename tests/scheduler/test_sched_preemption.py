@@ -166,3 +166,21 @@ def test_pod_disruption_budget_steers_victims() -> None:
     by_node = {c.node: c.pdb_violations for c in candidates}
     assert by_node == {"a": 1, "b": 0}
     assert min(candidates, key=lambda c: c.rank()).node == "b"
+
+
+def test_a_budget_with_an_empty_selector_protects_no_victim() -> None:
+    """``selector: {}`` on a PodDisruptionBudget matches no pod for preemption (as for
+    eviction and in Kubernetes), so it steers nothing."""
+    pdb = {"metadata": {"name": "all", "namespace": "default"}, "spec": {"selector": {}},
+           "status": {"disruptionsAllowed": 0}}
+    placed = [pod("db-1", cpu="2", priority=1, node="a", labels={"app": "db"}),
+              pod("web-1", cpu="2", priority=1, node="b", labels={"app": "web"})]
+    handle = FakeHandle(cluster(node("a", cpu="2"), node("b", cpu="2"), pods=placed),
+                        {"poddisruptionbudgets": [pdb]})
+    handle.fw = build_profiles(SchedulerConfig(), handle)["default-scheduler"]  # type: ignore[arg-type]
+    plugin = DefaultPreemption(handle)  # type: ignore[arg-type]
+    incoming = pod("vip", cpu="1", priority=10)
+    state, diagnosis = diagnose(handle, incoming)
+    candidates, _ = plugin.find_candidates(state, info(incoming), handle.node_infos(),
+                                           diagnosis)
+    assert {c.node: c.pdb_violations for c in candidates} == {"a": 0, "b": 0}
