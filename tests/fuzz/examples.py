@@ -81,6 +81,8 @@ _BODIES: dict[str, dict[str, Any]] = {
     "certificates.k8s.io/CertificateSigningRequest": {"spec": {
         "request": csr_b64(), "signerName": "kubernetes.io/kube-apiserver-client",
         "usages": ["client auth"]}},
+    "policy/PodDisruptionBudget": {"spec": {"minAvailable": 1, "selector": {
+        "matchLabels": {"app": "fuzz"}}}},
     "scheduling.k8s.io/PriorityClass": {"value": 1000, "description": "fuzz",
                                         "preemptionPolicy": "PreemptLowerPriority"},
     "events.k8s.io/Event": {"eventTime": "2026-01-01T00:00:00.000000Z",
