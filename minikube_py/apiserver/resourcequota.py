@@ -15,6 +15,8 @@ updates only where they can grow usage (services, PVC resizes); dry runs check o
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from fractions import Fraction
 from typing import Any
 
@@ -38,6 +40,11 @@ def _hard(q: dict[str, Any]) -> quota.Usage:
 class ResourceQuotaAdmission:
     def __init__(self, storage_for: StorageViews) -> None:
         self.storage_for = storage_for
+        # One charge at a time per quota in this process (the compare-and-swap alone is
+        # correct, but concurrent charges would retry each other quadratically); other
+        # apiservers on the same etcd still meet at the swap.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = \
+            weakref.WeakValueDictionary()
 
     def _delta(self, ctx: WriteContext) -> quota.Usage:
         assert ctx.obj is not None
@@ -113,7 +120,11 @@ class ResourceQuotaAdmission:
             status["used"] = {**(status.get("used") or {}), **quota.format_list(after)}
             return Write(stored(QUOTAS, q))
 
-        await self.storage_for(QUOTAS).guaranteed_update(key, try_update)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            await self.storage_for(QUOTAS).guaranteed_update(key, try_update)
 
 
 def _exceeded(name: str, exceeded: list[str], charge: quota.Usage, used: quota.Usage,
