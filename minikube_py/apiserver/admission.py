@@ -15,7 +15,8 @@ then validating plugins (they may only refuse). The chain the apiserver uses:
 Last in each list, the admission webhooks (``apiserver/webhooks/``): the mutating and
 validating webhook configurations users store, called for the requests they match.
 
-Later issues add LimitRanger, ResourceQuota and ServiceAccount here.
+LimitRanger (``limitranger.py``) and ResourceQuota (``resourcequota.py``) are added by the
+apiserver (``server.py``); a later issue adds ServiceAccount here.
 """
 
 from __future__ import annotations

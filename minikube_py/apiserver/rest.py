@@ -179,6 +179,11 @@ class RestStorage:
         entries, _ = self.storage_for(rt).list_prefix(rt.prefix())
         return [served(rt, entry.decode()) for entry in entries]
 
+    def find_in(self, rt: ResourceType, namespace: str) -> list[dict[str, Any]]:
+        """The objects of a resource in one namespace (a prefix read; admission's LimitRanges)."""
+        entries, _ = self.storage_for(rt).list_prefix(rt.prefix(namespace))
+        return [served(rt, entry.decode()) for entry in entries]
+
     def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
         obj = self.find(rt, namespace, name)
         if obj is None:

@@ -50,8 +50,10 @@ from minikube_py.apiserver.authorization.reviewer import ApiReviewer
 from minikube_py.apiserver.customresources import CustomResourceServing
 from minikube_py.apiserver.handlers import ResourceHandlers
 from minikube_py.apiserver.indexes import register_field_indexes
+from minikube_py.apiserver.limitranger import LimitRanger
 from minikube_py.apiserver.negotiation import prefers_protobuf
 from minikube_py.apiserver.options import Query
+from minikube_py.apiserver.resourcequota import ResourceQuotaAdmission
 from minikube_py.apiserver.rest import RestStorage
 from minikube_py.apiserver.webhooks.dispatcher import REQUEST_USER, WebhookAdmission
 from minikube_py.store.errors import StoreClosed, Unencodable
@@ -115,11 +117,16 @@ class ApiServer:
         self.custom_resources = CustomResourceServing(store, self.rest, self.registry)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
         self.rest.admission.mutating += class_plugins(self.rest.find, self.rest.find_all)
+        limit_ranger = LimitRanger(self.rest.find_in)
+        self.rest.admission.mutating.append(limit_ranger.mutate)
+        self.rest.admission.validating.append(limit_ranger.validate)
         # Users' admission webhooks, last of each half of the chain (as Kubernetes orders
         # MutatingAdmissionWebhook and ValidatingAdmissionWebhook).
         self.webhooks = WebhookAdmission(store, self.rest.find)
         self.rest.admission.mutating.append(self.webhooks.mutate)
         self.rest.admission.validating.append(self.webhooks.validate)
+        # ResourceQuota last (as in Kubernetes): it charges the quota before the write.
+        self.rest.admission.validating.append(ResourceQuotaAdmission(self.rest.storage_for))
         # apiregistration: a Local APIService per served group-version, and group-versions
         # served by a Service of the cluster (the daemon runs both loops: run()).
         self.local_apiservices = LocalAPIServices(self.rest, self.registry)

@@ -42,6 +42,7 @@ from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.job import JobController
 from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
+from minikube_py.controllers.resourcequota import ResourceQuotaController
 from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
 from minikube_py.controllers.serviceaccounts import ServiceAccountsController
 from minikube_py.controllers.statefulset import StatefulSetController
@@ -94,6 +95,7 @@ CONTROLLERS: dict[str, Factory] = {
         ClusterRoleAggregationController(client, informers),
     "serviceaccount": lambda client, informers, _events: ServiceAccountsController(
         client, informers),
+    "resourcequota": lambda client, informers, _events: ResourceQuotaController(client, informers),
     "root-ca-cert-publisher": lambda client, informers, _events: RootCACertPublisher(
         client, informers, root_ca=client.root_ca.decode()),
 }
