@@ -93,9 +93,7 @@ def pod_budgets(rest: RestStorage, pod: Object) -> list[Object]:
     matches nothing, as Kubernetes' eviction handler has it)."""
     namespace = pod["metadata"].get("namespace") or ""
     found = []
-    for pdb in rest.find_all(PDBS):
-        if (pdb.get("metadata") or {}).get("namespace") != namespace:
-            continue
+    for pdb in rest.find_all(PDBS, namespace):
         selector = budgets.selector_of(pdb)
         if selector.empty() or not selector.matches(pod["metadata"].get("labels") or {}):
             continue

@@ -25,7 +25,7 @@ from minikube_py.api.errors import Forbidden
 from minikube_py.api.registry import REGISTRY, ResourceType
 from minikube_py.apiserver.admission import WriteContext
 
-# Lists the objects of a resource type in one namespace (RestStorage.find_in).
+# Lists the objects of a resource type in one namespace (RestStorage.find_all).
 ListIn = Callable[[ResourceType, str], list[dict[str, Any]]]
 
 LIMIT_RANGES = REGISTRY.require("", "v1", "limitranges")

@@ -174,13 +174,8 @@ class RestStorage:
         entry = self.storage_for(rt).get(rt.key(namespace, name))
         return served(rt, entry.decode()) if entry is not None else None
 
-    def find_all(self, rt: ResourceType) -> list[dict[str, Any]]:
-        """Every object of a resource at the latest revision (what admission plugins list)."""
-        entries, _ = self.storage_for(rt).list_prefix(rt.prefix())
-        return [served(rt, entry.decode()) for entry in entries]
-
-    def find_in(self, rt: ResourceType, namespace: str) -> list[dict[str, Any]]:
-        """The objects of a resource in one namespace (a prefix read; admission's LimitRanges)."""
+    def find_all(self, rt: ResourceType, namespace: str | None = None) -> list[dict[str, Any]]:
+        """Every object of a resource (or of one namespace of it): what admission lists."""
         entries, _ = self.storage_for(rt).list_prefix(rt.prefix(namespace))
         return [served(rt, entry.decode()) for entry in entries]
 

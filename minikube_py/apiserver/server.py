@@ -117,7 +117,7 @@ class ApiServer:
         self.custom_resources = CustomResourceServing(store, self.rest, self.registry)
         self.rest.admission = default_admission(self.rest.find, self.rest.find_all)
         self.rest.admission.mutating += class_plugins(self.rest.find, self.rest.find_all)
-        limit_ranger = LimitRanger(self.rest.find_in)
+        limit_ranger = LimitRanger(self.rest.find_all)
         self.rest.admission.mutating.append(limit_ranger.mutate)
         self.rest.admission.validating.append(limit_ranger.validate)
         # Users' admission webhooks, last of each half of the chain (as Kubernetes orders
