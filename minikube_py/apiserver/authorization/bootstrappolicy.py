@@ -134,8 +134,8 @@ _CONTROLLER_MANAGER = [
     # The garbage collector and the namespace controller work on every resource.
     rule(["delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["*"],
          ["*"]),
-    rule(["create"], [""], ["configmaps", "endpoints", "events", "pods", "secrets",
-                            "serviceaccounts", "serviceaccounts/token"]),
+    rule(["create"], [""], ["configmaps", "endpoints", "events", "persistentvolumes", "pods",
+                            "secrets", "serviceaccounts", "serviceaccounts/token"]),
     rule(["create"], ["apps"], ["controllerrevisions", "replicasets"]),
     rule(["create"], ["batch"], ["jobs"]),
     rule(["create"], ["discovery.k8s.io"], ["endpointslices"]),
