@@ -1,10 +1,10 @@
 """The daemon: builds every component and runs them as named, guarded tasks of one loop.
 
 Start order: store (open, load), apiserver pipeline, bootstrap objects (system namespaces, the
-``kubernetes`` Service), HTTPS listener, kubeconfig and pid file, then background tasks
-(compaction), then the components: controller manager, one kubelet per virtual node (or, with
-``--without kubelet``, the stand-in node registration), scheduler, proxy, each on an
-in-process client. Stop order is the reverse;
+``kubernetes`` Service, the default StorageClass ``standard``), HTTPS listener, kubeconfig and
+pid file, then background tasks (compaction), then the components: controller manager, one
+kubelet per virtual node (or, with ``--without kubelet``, the stand-in node registration),
+scheduler, proxy, each on an in-process client. Stop order is the reverse;
 SIGINT/SIGTERM trigger it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import fcntl
 import logging
 import os
@@ -56,6 +57,7 @@ from minikube_py.client.bootstrap import cluster_info
 from minikube_py.client.local import LocalTransport
 from minikube_py.config import DaemonConfig
 from minikube_py.controllers.certificates import ClusterSigning
+from minikube_py.controllers.hostpath import DEFAULT_STORAGE_CLASS
 from minikube_py.controllers.manager import ControllerManager
 from minikube_py.kubelet import metrics as kubelet_metrics
 from minikube_py.kubelet import streaming
@@ -246,7 +248,8 @@ class Daemon:
         if "controller-manager" not in cfg.without:
             manager = ControllerManager(
                 self._client_of("controller-manager"), cluster_signing=ClusterSigning(
-                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"), **election)
+                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"),
+                volumes_dir=cfg.data_dir / "volumes", **election)
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)
@@ -358,6 +361,9 @@ async def bootstrap(client: Client, *, api_port: int = 6443, endpoints: bool = T
                     "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
                     "metadata": {"name": name}, "value": value,
                     "description": f"Used for {SYSTEM_CLASS_USE[name]}."})
+    with contextlib.suppress(AlreadyExists):  # minikube's default class, on our provisioner
+        await client.create(REGISTRY.require("storage.k8s.io", "v1", "storageclasses"),
+                            copy.deepcopy(DEFAULT_STORAGE_CLASS))
     try:
         await client.create(services, {
             "apiVersion": "v1", "kind": "Service",

@@ -57,6 +57,7 @@ from minikube_py.api.kinds.node import runtimeclass
 from minikube_py.api.kinds.policy import poddisruptionbudget
 from minikube_py.api.kinds.rbac import clusterrole, clusterrolebinding, role, rolebinding
 from minikube_py.api.kinds.scheduling import priorityclass
+from minikube_py.api.kinds.storage import storageclass
 from minikube_py.api.resource import (
     ALL_VERBS,
     SUBRESOURCE_KINDS,
@@ -112,6 +113,7 @@ REGISTRY.add(ingressclass.RESOURCE)
 REGISTRY.add(networkpolicy.RESOURCE)
 REGISTRY.add(runtimeclass.RESOURCE)
 REGISTRY.add(poddisruptionbudget.RESOURCE)
+REGISTRY.add(storageclass.RESOURCE)
 REGISTRY.add(validatingwebhookconfiguration.RESOURCE)
 REGISTRY.add(mutatingwebhookconfiguration.RESOURCE)
 REGISTRY.add(apiservice.RESOURCE)

@@ -7,8 +7,9 @@ then validating plugins (they may only refuse). The chain the apiserver uses:
   and Priority (a pod's ``priority`` and ``preemptionPolicy`` from its PriorityClass, or
   from the ``globalDefault`` class, else 0);
 - mutating, in ``admission_classes.py`` (added by the apiserver after these): RuntimeClass
-  (a pod's overhead and scheduling from its RuntimeClass) and DefaultIngressClass (an Ingress
-  without a class gets the default one);
+  (a pod's overhead and scheduling from its RuntimeClass), DefaultIngressClass (an Ingress
+  without a class gets the default one) and DefaultStorageClass (so does a
+  PersistentVolumeClaim);
 - validating: NamespaceLifecycle (no new content in a namespace that is missing or
   terminating; the system namespaces cannot be deleted).
 

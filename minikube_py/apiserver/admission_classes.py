@@ -3,12 +3,16 @@
 - DefaultIngressClass: a new Ingress that names no class (neither ``spec.ingressClassName``
   nor the ``kubernetes.io/ingress.class`` annotation) gets the IngressClass annotated
   ``ingressclass.kubernetes.io/is-default-class: "true"`` (the newest, if several are);
+- DefaultStorageClass: a new PersistentVolumeClaim that names no class (no
+  ``spec.storageClassName`` at all — an empty string asks for none — and no beta
+  ``volume.beta.kubernetes.io/storage-class`` annotation) gets the StorageClass annotated
+  ``storageclass.kubernetes.io/is-default-class: "true"`` (the newest, if several are);
 - RuntimeClass: a new pod naming ``spec.runtimeClassName`` must name an existing
   RuntimeClass; it gets the class's ``overhead.podFixed`` as ``spec.overhead`` (a different
   overhead the client set is refused) and its scheduling node selector (a conflicting label
   is refused) and tolerations.
 
-Both are mutating plugins of the chain of ``admission.py``; :func:`class_plugins` gives them
+All are mutating plugins of the chain of ``admission.py``; :func:`class_plugins` gives them
 to the apiserver, which appends them to ``default_admission``'s.
 """
 
@@ -22,6 +26,9 @@ from minikube_py.apiserver.admission import Admit, Getter, ListAll, WriteContext
 
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+DEFAULT_STORAGE_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
+                                     "storageclass.beta.kubernetes.io/is-default-class")
+BETA_STORAGE_CLASS_ANNOTATION = "volume.beta.kubernetes.io/storage-class"
 
 
 def _creating(ctx: WriteContext, group: str, plural: str) -> dict[str, Any] | None:
@@ -30,6 +37,11 @@ def _creating(ctx: WriteContext, group: str, plural: str) -> dict[str, Any] | No
     if ctx.rt is not rt or ctx.operation != "CREATE" or ctx.subresource or ctx.obj is None:
         return None
     return ctx.obj
+
+
+def _newest(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    return max(objects, key=lambda c: (c["metadata"].get("creationTimestamp", ""),
+                                       c["metadata"]["name"]))
 
 
 class DefaultIngressClass:
@@ -49,9 +61,30 @@ class DefaultIngressClass:
                     if ((c.get("metadata") or {}).get("annotations") or {}).get(
                         DEFAULT_CLASS_ANNOTATION) == "true"]
         if defaults:
-            newest = max(defaults, key=lambda c: (c["metadata"].get("creationTimestamp", ""),
-                                                  c["metadata"]["name"]))
-            spec["ingressClassName"] = newest["metadata"]["name"]
+            spec["ingressClassName"] = _newest(defaults)["metadata"]["name"]
+
+
+class DefaultStorageClass:
+    """plugin/pkg/admission/storage/storageclass/setdefault."""
+
+    def __init__(self, list_all: ListAll) -> None:
+        self.list_all = list_all
+
+    async def __call__(self, ctx: WriteContext) -> None:
+        claim = _creating(ctx, "", "persistentvolumeclaims")
+        if claim is None:
+            return
+        spec = claim.setdefault("spec", {})
+        annotations = (claim.get("metadata") or {}).get("annotations") or {}
+        if spec.get("storageClassName") is not None or BETA_STORAGE_CLASS_ANNOTATION in \
+                annotations:
+            return
+        classes = REGISTRY.require("storage.k8s.io", "v1", "storageclasses")
+        defaults = [c for c in self.list_all(classes)
+                    if any(((c.get("metadata") or {}).get("annotations") or {}).get(key)
+                           == "true" for key in DEFAULT_STORAGE_CLASS_ANNOTATIONS)]
+        if defaults:
+            spec["storageClassName"] = _newest(defaults)["metadata"]["name"]
 
 
 class RuntimeClassAdmission:
@@ -96,4 +129,5 @@ class RuntimeClassAdmission:
 
 
 def class_plugins(get: Getter, list_all: ListAll) -> list[Admit]:
-    return [RuntimeClassAdmission(get), DefaultIngressClass(list_all)]
+    return [RuntimeClassAdmission(get), DefaultIngressClass(list_all),
+            DefaultStorageClass(list_all)]

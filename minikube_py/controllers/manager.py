@@ -18,6 +18,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from minikube_py import __version__
 from minikube_py.client.base import Client
@@ -39,8 +40,10 @@ from minikube_py.controllers.disruption import DisruptionController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
+from minikube_py.controllers.hostpath import HostPathProvisioner
 from minikube_py.controllers.job import JobController
 from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.controllers.persistentvolume import PersistentVolumeController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.controllers.resourcequota import ResourceQuotaController
 from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
@@ -101,6 +104,7 @@ CONTROLLERS: dict[str, Factory] = {
 }
 # Controllers that need the manager's own settings (built in _start_controllers).
 CSR_SIGNING = "csrsigning"
+PV_BINDER = "persistentvolume-binder"  # provisions host-path volumes under volumes_dir
 
 
 def user_agent(component: str) -> str:
@@ -121,7 +125,8 @@ class ControllerManager:
                  leader_elect: bool = False, identity: str = "",
                  lease_duration: float = 15.0, renew_deadline: float = 10.0,
                  retry_period: float = 2.0,
-                 cluster_signing: ClusterSigning | None = None) -> None:
+                 cluster_signing: ClusterSigning | None = None,
+                 volumes_dir: Path | None = None) -> None:
         self.client = client.with_user_agent(user_agent(COMPONENT))
         wanted = list(controllers)
         self.enabled = [n for n in CONTROLLERS if "*" in wanted or n in wanted]
@@ -129,6 +134,10 @@ class ControllerManager:
         self.cluster_signing = cluster_signing
         if cluster_signing is not None and ("*" in wanted or CSR_SIGNING in wanted):
             self.enabled.append(CSR_SIGNING)
+        # The binder runs anywhere; it provisions only where the volumes' directory is.
+        self.volumes_dir = volumes_dir
+        if "*" in wanted or PV_BINDER in wanted:
+            self.enabled.append(PV_BINDER)
         self.leader_elect = leader_elect
         self.identity = identity or default_identity()
         self.events = EventRecorder(self.client, COMPONENT, self.identity)
@@ -156,6 +165,11 @@ class ControllerManager:
         if CSR_SIGNING in self.enabled and self.cluster_signing is not None:
             self.running.append(CSRSigningController(self.client, informers,
                                                      self.cluster_signing))
+        if PV_BINDER in self.enabled:
+            self.running.append(PersistentVolumeController(
+                self.client, informers, recorder=source(self.events, "persistentvolume-controller"),
+                owns_recorder=True, provisioner=HostPathProvisioner(self.volumes_dir)
+                if self.volumes_dir is not None else None))
         informers.start()
         for controller in self.running:
             await controller.start()

@@ -109,6 +109,8 @@ SAMPLES: dict[str, Object] = {
     "IngressClass": {"spec": {"controller": "example.com/ingress"}},
     "NetworkPolicy": {"spec": {"podSelector": {}}},
     "RuntimeClass": {"handler": "runc"},
+    "StorageClass": {"provisioner": "example.com/disk", "reclaimPolicy": "Delete",
+                     "volumeBindingMode": "Immediate"},
     "ValidatingWebhookConfiguration": {"webhooks": [{
         "name": "v.example.com", "clientConfig": {"url": "https://example.com/v"},
         "sideEffects": "None", "admissionReviewVersions": ["v1"],

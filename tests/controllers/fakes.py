@@ -113,7 +113,9 @@ class FakeCluster:
         """Store ``obj`` as the apiserver would (names, uid, resourceVersion, generation)."""
         obj = copy.deepcopy(obj)
         meta = obj.setdefault("metadata", {})
-        meta.setdefault("namespace", namespace or "default")
+        rt = REGISTRY.resolve(plural)
+        meta.setdefault("namespace", "" if rt is not None and not rt.namespaced
+                        else namespace or "default")
         if not meta.get("name"):
             meta["name"] = f"{meta.get('generateName', 'x-')}{next(self._names):05d}"
         key = (plural, meta["namespace"], meta["name"])

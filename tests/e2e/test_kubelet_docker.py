@@ -1,6 +1,7 @@
 """The kubelet with real Docker containers, through the real kubectl: shared localhost, init
 order, env and volumes, probes, restarts and back-off, OOM, graceful deletion, logs, exec,
-events, watch phases, a Deployment, and a daemon killed while its pods run."""
+events, watch phases, a Deployment, a claim shared by two pods in turn, and a daemon killed
+while its pods run."""
 
 from __future__ import annotations
 
@@ -335,3 +336,31 @@ def test_a_daemon_killed_while_pods_run_adopts_them(tmp_path: Path) -> None:
     finally:
         first.stop()
         remove_node_containers(node)
+
+
+def test_a_claim_keeps_what_one_pod_wrote_for_the_next(cluster: RunningDaemon) -> None:
+    """A claim of the default class: a pod writes a file into it, a second pod reads it."""
+    mount = """\
+    volumeMounts: [{name: d, mountPath: /data}]
+"""
+    volume = ("  restartPolicy: Never\n"
+              "  volumes: [{name: d, persistentVolumeClaim: {claimName: kept}}]\n")
+    apply(cluster, "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: kept}\n"
+          "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}\n")
+    apply(cluster, pod("writer", f"""\
+  - name: w
+    image: {BUSYBOX}
+    command: [sh, -c, "echo kept-across-pods > /data/note"]
+{mount}""", volume))
+    wait_pod(cluster, "writer", lambda p: p["status"].get("phase") == "Succeeded",
+             what="Succeeded")
+    apply(cluster, pod("reader", f"""\
+  - name: r
+    image: {BUSYBOX}
+    command: [cat, /data/note]
+{mount}""", volume))
+    wait_pod(cluster, "reader", lambda p: p["status"].get("phase") == "Succeeded",
+             what="Succeeded")
+    assert kubectl(cluster, "logs", "reader").stdout.strip() == "kept-across-pods"
+    ok(cluster, "delete", "pod", "writer", "reader", "--wait=true")
+    ok(cluster, "delete", "pvc", "kept", "--wait=true")

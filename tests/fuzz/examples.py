@@ -98,6 +98,8 @@ _BODIES: dict[str, dict[str, Any]] = {
                                                  "ingress": [{"ports": [{"port": 80}]}]}},
     "node.k8s.io/RuntimeClass": {"handler": "runc",
                                  "overhead": {"podFixed": {"cpu": "10m"}}},
+    "storage.k8s.io/StorageClass": {"provisioner": "example.com/fuzz",
+                                    "volumeBindingMode": "WaitForFirstConsumer"},
     "rbac.authorization.k8s.io/Role": {"rules": [
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]},
     "rbac.authorization.k8s.io/ClusterRole": {"rules": [

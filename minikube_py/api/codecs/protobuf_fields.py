@@ -2362,6 +2362,23 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("nodeSelector", "map[string]string"),
         2: ("tolerations", "[]io.k8s.api.core.v1.Toleration"),
     },
+    "io.k8s.api.storage.v1.StorageClass": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("provisioner", "string"),
+        3: ("parameters", "map[string]string"),
+        4: ("reclaimPolicy", "*string"),
+        5: ("mountOptions", "[]string"),
+        6: ("allowVolumeExpansion", "*bool"),
+        7: ("volumeBindingMode", "*string"),
+        8: ("allowedTopologies", "[]io.k8s.api.core.v1.TopologySelectorTerm"),
+    },
+    "io.k8s.api.core.v1.TopologySelectorTerm": {
+        1: ("matchLabelExpressions", "[]io.k8s.api.core.v1.TopologySelectorLabelRequirement"),
+    },
+    "io.k8s.api.core.v1.TopologySelectorLabelRequirement": {
+        1: ("key", "string"),
+        2: ("values", "[]string"),
+    },
     "io.k8s.api.events.v1.Event": {
         1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
         2: ("eventTime", "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"),
