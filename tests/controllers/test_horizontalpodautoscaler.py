@@ -15,7 +15,6 @@ from minikube_py.api.wire import ApiRequest, ApiResponse
 from minikube_py.apiserver.handlers import to_scale
 from minikube_py.controllers.base import Requeue
 from minikube_py.controllers.horizontalpodautoscaler import HorizontalPodAutoscalerController
-
 from tests.controllers.fakes import Action, FakeCluster, _parse
 
 Object = dict[str, Any]

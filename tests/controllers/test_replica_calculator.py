@@ -48,7 +48,7 @@ CALC = ReplicaCalculator(clock=lambda: NOW)
 ])
 def test_utilization(millis: dict[str, int], target: int, expected: int,
                      utilization: int) -> None:
-    """desired = ceil(ready pods × utilization / target), unchanged within 10 %."""
+    """desired = ceil(ready pods x utilization / target), unchanged within 10 %."""
     pods = [pod(name) for name in millis]
     replicas, util, raw = CALC.resource_replicas(len(pods), target, "cpu", pods, usage(**millis))
     assert (replicas, util) == (expected, utilization)
@@ -57,7 +57,7 @@ def test_utilization(millis: dict[str, int], target: int, expected: int,
 
 def test_missing_metrics_count_as_zero_on_scale_up() -> None:
     """A pod without metrics is idle when scaling up: the two sampled pods alone would want
-    ceil(2 × 100/66) = 4; with the third at 0 utilization is 66 % of 66 %: no change."""
+    ceil(2 x 100/66) = 4; with the third at 0 utilization is 66 % of 66 %: no change."""
     pods = [pod("a"), pod("b"), pod("c")]
     replicas, util, _ = CALC.resource_replicas(3, 66, "cpu", pods, usage(a=1000, b=1000))
     assert (replicas, util) == (3, 100)
