@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import os
 import time
 from typing import Any, NoReturn
 
@@ -46,7 +47,8 @@ Object = dict[str, Any]
 HPAS = REGISTRY.require("autoscaling", "v2", "horizontalpodautoscalers")
 PODS = REGISTRY.require("", "v1", "pods")
 POD_METRICS = REGISTRY.require("metrics.k8s.io", "v1beta1", "pods")
-SYNC_PERIOD = 15.0
+SYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
+SYNC_PERIOD_ENV = "MINIKUBE_PY_HPA_SYNC_PERIOD"  # seconds; tests shorten it
 COMPONENT = "horizontal-pod-autoscaler"
 
 
@@ -83,11 +85,12 @@ class HorizontalPodAutoscalerController(Controller):
     def __init__(self, client: Client, informers: SharedInformerFactory, *,
                  registry: Registry = REGISTRY, recorder: EventRecorder | None = None,
                  owns_recorder: bool = False, clock: Clock = time.time,
-                 sync_period: float = SYNC_PERIOD) -> None:
+                 sync_period: float | None = None) -> None:
         super().__init__(client, informers, recorder=recorder, owns_recorder=owns_recorder)
         self.registry = registry
         self.clock = clock
-        self.sync_period = sync_period
+        self.sync_period = sync_period if sync_period is not None else float(
+            os.environ.get(SYNC_PERIOD_ENV, SYNC_PERIOD))
         self.calculator = ReplicaCalculator(clock=clock)
         self.history: dict[str, behavior.History] = {}
         self.hpas = self.watch(HPAS)
