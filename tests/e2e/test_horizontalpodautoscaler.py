@@ -54,7 +54,7 @@ def test_kubectl_autoscale_scales_a_busy_deployment_up(sim: RunningDaemon) -> No
     """Pods at 100 % of their request against a 50 % target: 1 -> more, at most 5."""
     ok(sim, "apply", "-f", "-", input=deployment(100))
     # What `kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=5` creates (that
-    # command answers NotFound here still: see docs/ARCHITECTURE.md, the HPA section).
+    # command POSTs autoscaling/v1, not served yet: see docs/ARCHITECTURE.md, the HPA section).
     ok(sim, "apply", "-f", "-", input=json.dumps({
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "web"},
