@@ -40,6 +40,7 @@ from minikube_py.controllers.disruption import DisruptionController
 from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
+from minikube_py.controllers.horizontalpodautoscaler import HorizontalPodAutoscalerController
 from minikube_py.controllers.hostpath import HostPathProvisioner
 from minikube_py.controllers.job import JobController
 from minikube_py.controllers.namespace import NamespaceController
@@ -101,6 +102,10 @@ CONTROLLERS: dict[str, Factory] = {
     "resourcequota": lambda client, informers, _events: ResourceQuotaController(client, informers),
     "root-ca-cert-publisher": lambda client, informers, _events: RootCACertPublisher(
         client, informers, root_ca=client.root_ca.decode()),
+    "horizontalpodautoscaling": lambda client, informers, events:
+        HorizontalPodAutoscalerController(
+            client, informers, registry=ServedTypes(informers).registry,
+            recorder=source(events, "horizontal-pod-autoscaler"), owns_recorder=True),
 }
 # Controllers that need the manager's own settings (built in _start_controllers).
 CSR_SIGNING = "csrsigning"

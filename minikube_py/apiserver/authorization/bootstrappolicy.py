@@ -142,6 +142,10 @@ _CONTROLLER_MANAGER = [
     rule(["create"], ["discovery.k8s.io"], ["endpointslices"]),
     rule(["create"], ["coordination.k8s.io"], ["leases"]),
     rule(EVENTS, ["events.k8s.io"], ["events"]),
+    # The HPA controller reads and writes every workload's scale and reads pod metrics
+    # (system:controller:horizontal-pod-autoscaler's rules; the first rule covers them too).
+    rule(["get", "update"], ["*"], ["*/scale"]),
+    rule(["get", "list"], ["metrics.k8s.io"], ["pods"]),
     # csrapproving approves kubelets' client certificates; csrsigning signs for its signers.
     rule(["approve"], ["certificates.k8s.io"], ["signers"], [KUBELET_CLIENT_SIGNER]),
     rule(["sign"], ["certificates.k8s.io"], ["signers"], SIGNED_HERE),
