@@ -29,7 +29,7 @@ from minikube_py.api.kinds.authorization import (
     selfsubjectrulesreview,
     subjectaccessreview,
 )
-from minikube_py.api.kinds.autoscaling import horizontalpodautoscaler
+from minikube_py.api.kinds.autoscaling import horizontalpodautoscaler, horizontalpodautoscaler_v1
 from minikube_py.api.kinds.batch import cronjob, job
 from minikube_py.api.kinds.certificates import certificatesigningrequest
 from minikube_py.api.kinds.coordination import lease
@@ -94,6 +94,7 @@ REGISTRY.add(controllerrevision.RESOURCE)
 REGISTRY.add(job.RESOURCE)
 REGISTRY.add(cronjob.RESOURCE)
 REGISTRY.add(horizontalpodautoscaler.RESOURCE)
+REGISTRY.add(horizontalpodautoscaler_v1.RESOURCE)
 REGISTRY.add(lease.RESOURCE)
 REGISTRY.add(priorityclass.RESOURCE)
 REGISTRY.add(customresourcedefinition.RESOURCE)

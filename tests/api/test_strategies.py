@@ -69,6 +69,9 @@ SAMPLES: dict[str, Object] = {
     "HorizontalPodAutoscaler": {"spec": {
         "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "x"},
         "minReplicas": 1, "maxReplicas": 3}},
+    "autoscaling/v1 HorizontalPodAutoscaler": {"spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "x"},
+        "maxReplicas": 3, "targetCPUUtilizationPercentage": 50}},
     "Lease": {"spec": {"holderIdentity": "me", "leaseDurationSeconds": 15}},
     "PriorityClass": {"value": 1000},
     "PodDisruptionBudget": {"spec": {"minAvailable": 1,

@@ -15,9 +15,10 @@ import pytest
 
 from tests.conftest import RunningDaemon
 from tests.e2e.kubelet_helpers import daemon_with_cleanup
-from tests.e2e.test_kubectl import ok, table
+from tests.e2e.test_kubectl import kubectl, ok, table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kubectl]
+V1, V2 = "horizontalpodautoscalers.v1.autoscaling", "horizontalpodautoscalers.v2.autoscaling"
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +54,11 @@ def hpa(daemon: RunningDaemon) -> dict[str, object]:
 def test_kubectl_autoscale_scales_a_busy_deployment_up(sim: RunningDaemon) -> None:
     """Pods at 100 % of their request against a 50 % target: 1 -> more, at most 5."""
     ok(sim, "apply", "-f", "-", input=deployment(100))
-    # What `kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=5` creates (that
-    # command POSTs autoscaling/v1, not served yet: see docs/ARCHITECTURE.md, the HPA section).
-    ok(sim, "apply", "-f", "-", input=json.dumps({
-        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web"},
-        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                    "name": "web"},
-                 "minReplicas": 1, "maxReplicas": 5,
-                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
-                     "type": "Utilization", "averageUtilization": 50}}}]}}))
+    # kubectl POSTs autoscaling/v1 (one CPU target); the stored object is v2.
+    ok(sim, "autoscale", "deployment", "web", "--cpu-percent=50", "--min=1", "--max=5")
+    assert hpa(sim)["spec"]["metrics"] == [  # type: ignore[index]
+        {"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": 50}}}]
     assert hpa(sim)["apiVersion"] == "autoscaling/v2"
     deadline, replicas = time.monotonic() + 30, 1
     while time.monotonic() < deadline:
@@ -82,3 +78,34 @@ def test_kubectl_autoscale_scales_a_busy_deployment_up(sim: RunningDaemon) -> No
     events = ok(sim, "get", "events", "--field-selector", "reason=SuccessfulRescale")
     assert "New size: 2; reason: cpu resource utilization (percentage of request) above " \
         "target" in events
+
+
+def test_the_v1_view_of_an_autoscaler(sim: RunningDaemon) -> None:
+    """An older kubectl's autoscale, read back in both versions: v1 has the CPU target as
+    its own field and what it cannot hold (another metric) in the annotation Kubernetes
+    uses; an update through v1 keeps that metric."""
+    old = "/usr/lib/google-cloud-sdk/bin/kubectl.1.27"
+    ok(sim, "create", "deployment", "api", "--image=minikube-py/busybox:local")
+    result = kubectl(sim, "autoscale", "deployment", "api", "--cpu-percent=70", "--max=3",
+                     binary=old)
+    assert result.returncode == 0, result.stderr
+    v1 = json.loads(ok(sim, "get", V1, "api", "-o", "json"))
+    assert v1["apiVersion"] == "autoscaling/v1"
+    assert v1["spec"] == {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": "api"},
+                          "minReplicas": 1, "maxReplicas": 3,
+                          "targetCPUUtilizationPercentage": 70}
+    memory = {"type": "Resource", "resource": {"name": "memory", "target": {
+        "type": "AverageValue", "averageValue": "64Mi"}}}
+    patch = [{"op": "add", "path": "/spec/metrics/-", "value": memory}]
+    ok(sim, "patch", V2, "api", "--type=json", "-p", json.dumps(patch))
+    v1 = json.loads(ok(sim, "get", V1, "api", "-o", "json"))
+    assert json.loads(v1["metadata"]["annotations"][
+        "autoscaling.alpha.kubernetes.io/metrics"]) == [memory]
+    ok(sim, "patch", V1, "api", "--type=merge", "-p",
+       '{"spec": {"targetCPUUtilizationPercentage": 60}}')
+    v2 = json.loads(ok(sim, "get", V2, "api", "-o", "json"))
+    assert [m["resource"]["name"] for m in v2["spec"]["metrics"]] == ["cpu", "memory"]
+    assert v2["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
+    assert "autoscaling.alpha.kubernetes.io/metrics" not in (
+        v2["metadata"].get("annotations") or {})

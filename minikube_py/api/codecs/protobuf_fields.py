@@ -225,6 +225,29 @@ FIELDS: dict[str, dict[int, tuple[str, str]]] = {
         1: ("replicas", "int32"),
         2: ("selector", "string"),
     },
+    "io.k8s.api.autoscaling.v1.CrossVersionObjectReference": {
+        1: ("kind", "string"),
+        2: ("name", "string"),
+        3: ("apiVersion", "string"),
+    },
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler": {
+        1: ("metadata", "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"),
+        2: ("spec", "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"),
+        3: ("status", "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"),
+    },
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec": {
+        1: ("scaleTargetRef", "io.k8s.api.autoscaling.v1.CrossVersionObjectReference"),
+        2: ("minReplicas", "*int32"),
+        3: ("maxReplicas", "int32"),
+        4: ("targetCPUUtilizationPercentage", "*int32"),
+    },
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus": {
+        1: ("observedGeneration", "*int64"),
+        2: ("lastScaleTime", "*io.k8s.apimachinery.pkg.apis.meta.v1.Time"),
+        3: ("currentReplicas", "int32"),
+        4: ("desiredReplicas", "int32"),
+        5: ("currentCPUUtilizationPercentage", "*int32"),
+    },
     "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource": {
         1: ("name", "string"),
         2: ("target", "io.k8s.api.autoscaling.v2.MetricTarget"),

@@ -310,3 +310,55 @@ HORIZONTAL_POD_AUTOSCALER = kind(
     required=("spec",),
     description="Scales a workload by observed metrics.",
 )
+
+# autoscaling/v1: the same stored HorizontalPodAutoscalers with one CPU target
+# (api/kinds/autoscaling/horizontalpodautoscaler_v1.py converts).
+CROSS_VERSION_OBJECT_REFERENCE_V1 = obj(
+    "io.k8s.api.autoscaling.v1.CrossVersionObjectReference",
+    {
+        "kind": string("Kind of the object."),
+        "name": string("Name of the object."),
+        "apiVersion": string("API version of the object."),
+    },
+    required=("kind", "name"),
+    description="Names a scalable object.",
+)
+
+HORIZONTAL_POD_AUTOSCALER_SPEC_V1 = obj(
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec",
+    {
+        "scaleTargetRef": CROSS_VERSION_OBJECT_REFERENCE_V1.describe("Workload to scale."),
+        "minReplicas": integer("Fewest replicas; defaults to 1."),
+        "maxReplicas": integer("Most replicas."),
+        "targetCPUUtilizationPercentage": integer(
+            "Target average CPU use, as a percentage of the pods' requests."),
+    },
+    required=("scaleTargetRef", "maxReplicas"),
+    description="Desired behaviour of an autoscaler.",
+)
+
+HORIZONTAL_POD_AUTOSCALER_STATUS_V1 = obj(
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus",
+    {
+        "observedGeneration": int64("The metadata.generation that this status was computed from."),
+        "lastScaleTime": timestamp("When the autoscaler last changed the replica count."),
+        "currentReplicas": integer("Replicas of the target now."),
+        "desiredReplicas": integer("Replicas the autoscaler last computed."),
+        "currentCPUUtilizationPercentage": integer(
+            "Average CPU use now, as a percentage of the pods' requests."),
+    },
+    # (Kubernetes marks currentReplicas and desiredReplicas required; not here: kubectl's
+    # protobuf body of `autoscale` leaves the zero status out.)
+    description="Observed state of an autoscaler.",
+)
+
+HORIZONTAL_POD_AUTOSCALER_V1 = kind(
+    "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler",
+    {
+        "spec": HORIZONTAL_POD_AUTOSCALER_SPEC_V1.describe(
+            "Desired state of the HorizontalPodAutoscaler."),
+        "status": HORIZONTAL_POD_AUTOSCALER_STATUS_V1.describe(
+            "Observed state of the HorizontalPodAutoscaler, written by the system."),
+    },
+    description="Scales a workload by its pods' CPU use.",
+)
