@@ -38,6 +38,7 @@ from minikube_py.controllers.endpoints import EndpointsController
 from minikube_py.controllers.endpointslice import EndpointSliceController
 from minikube_py.controllers.garbagecollector import GarbageCollector
 from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.controllers.nodelifecycle import DEFAULT_GRACE_PERIOD, NodeLifecycleController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
 from minikube_py.controllers.serviceaccounts import ServiceAccountsController
@@ -84,6 +85,8 @@ CONTROLLERS: dict[str, Factory] = {
         client, informers),
     "root-ca-cert-publisher": lambda client, informers, _events: RootCACertPublisher(
         client, informers, root_ca=client.root_ca.decode()),
+    "nodelifecycle": lambda client, informers, events: NodeLifecycleController(
+        client, informers, recorder=source(events, "node-controller"), owns_recorder=True),
 }
 # Controllers that need the manager's own settings (built in _start_controllers).
 CSR_SIGNING = "csrsigning"
@@ -107,7 +110,8 @@ class ControllerManager:
                  leader_elect: bool = False, identity: str = "",
                  lease_duration: float = 15.0, renew_deadline: float = 10.0,
                  retry_period: float = 2.0,
-                 cluster_signing: ClusterSigning | None = None) -> None:
+                 cluster_signing: ClusterSigning | None = None,
+                 node_monitor_grace_period: float = DEFAULT_GRACE_PERIOD) -> None:
         self.client = client.with_user_agent(user_agent(COMPONENT))
         wanted = list(controllers)
         self.enabled = [n for n in CONTROLLERS if "*" in wanted or n in wanted]
@@ -115,6 +119,7 @@ class ControllerManager:
         self.cluster_signing = cluster_signing
         if cluster_signing is not None and ("*" in wanted or CSR_SIGNING in wanted):
             self.enabled.append(CSR_SIGNING)
+        self.node_monitor_grace_period = node_monitor_grace_period
         self.leader_elect = leader_elect
         self.identity = identity or default_identity()
         self.events = EventRecorder(self.client, COMPONENT, self.identity)
@@ -139,6 +144,9 @@ class ControllerManager:
         self._informers = informers
         self.running = [CONTROLLERS[n](self.client, informers, self.events)
                         for n in self.enabled if n in CONTROLLERS]
+        for controller in self.running:  # --node-monitor-grace-period
+            if isinstance(controller, NodeLifecycleController):
+                controller.grace_period = self.node_monitor_grace_period
         if CSR_SIGNING in self.enabled and self.cluster_signing is not None:
             self.running.append(CSRSigningController(self.client, informers,
                                                      self.cluster_signing))
