@@ -246,7 +246,8 @@ class Daemon:
         if "controller-manager" not in cfg.without:
             manager = ControllerManager(
                 self._client_of("controller-manager"), cluster_signing=ClusterSigning(
-                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"), **election)
+                    cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"),
+                node_monitor_grace_period=cfg.node_monitor_grace_period, **election)
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)
