@@ -54,6 +54,8 @@ class DaemonConfig:
     role: str = "all"
     # The controller manager's and scheduler's Leases (elected whenever the store is shared).
     lease_duration: float = 15.0
+    # The node lifecycle controller's --node-monitor-grace-period (seconds).
+    node_monitor_grace_period: float = 40.0
 
     @property
     def shared_store(self) -> bool:

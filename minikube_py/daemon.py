@@ -249,7 +249,8 @@ class Daemon:
             manager = ControllerManager(
                 self._client_of("controller-manager"), cluster_signing=ClusterSigning(
                     cfg.data_dir / "ca.crt", cfg.data_dir / "ca.key"),
-                volumes_dir=cfg.data_dir / "volumes", **election)
+                volumes_dir=cfg.data_dir / "volumes",
+                node_monitor_grace_period=cfg.node_monitor_grace_period, **election)
             assert self.server is not None
             self.server.metric_sources.append(manager.metrics)
             out.append(manager)

@@ -153,6 +153,10 @@ def _chosen(data_dir: str | None, kubeconfig_file: str | None) -> DaemonConfig:
               default=15.0, show_default=True, metavar="SECONDS",
               help="Lease of the controller manager and scheduler (elected on etcd), and of "
                    "this apiserver in the kubernetes Endpoints.")
+@click.option("--node-monitor-grace-period", type=click.FloatRange(min=1), default=40.0,
+              show_default=True, metavar="SECONDS",
+              help="How long a node may be silent (no Lease renewal, no status) before the "
+                   "node lifecycle controller marks it Unknown and taints it unreachable.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def up(data_dir: str | None, port: int | None, host: str, detach: bool,
        without: tuple[str, ...],
@@ -160,7 +164,8 @@ def up(data_dir: str | None, port: int | None, host: str, detach: bool,
        history: str | None, compaction_interval: float | None, runtime: str,
        kubelet_backoff: float | None, pod_network: str, authorization_mode: str,
        storage: str, etcd_cafile: str | None, etcd_certfile: str | None,
-       etcd_keyfile: str | None, role: str, lease_duration: float, verbose: bool) -> None:
+       etcd_keyfile: str | None, role: str, lease_duration: float,
+       node_monitor_grace_period: float, verbose: bool) -> None:
     """Start the cluster (foreground unless --detach)."""
     from minikube_py import daemon
 
@@ -173,7 +178,8 @@ def up(data_dir: str | None, port: int | None, host: str, detach: bool,
                               "etcd_certfile": etcd_certfile, "etcd_keyfile": etcd_keyfile})
     if role != "all" and not config.shared_store:
         fail("--role apiserver needs a shared store (--storage etcd://...)")
-    config = replace(config, role=role, lease_duration=lease_duration)
+    config = replace(config, role=role, lease_duration=lease_duration,
+                     node_monitor_grace_period=node_monitor_grace_period)
     pid = daemon.running_pid(config)
     if pid is not None:
         running_port = (datadir.read_pid_file(config.data_dir) or (pid, 0))[1]
@@ -219,7 +225,8 @@ def _start_detached(config: DaemonConfig, verbose: bool) -> None:
         args += ["--kubelet-backoff", str(config.kubelet_backoff)]
     args += ["--history", config.history.flag(), "--compaction-interval",
              str(config.compact_interval), "--storage", config.storage, "--role", config.role,
-             "--leader-elect-lease-duration", str(config.lease_duration)]
+             "--leader-elect-lease-duration", str(config.lease_duration),
+             "--node-monitor-grace-period", str(config.node_monitor_grace_period)]
     for name in ("etcd_cafile", "etcd_certfile", "etcd_keyfile"):
         if getattr(config, name):
             args += [f"--{name.replace('_', '-')}", str(getattr(config, name))]

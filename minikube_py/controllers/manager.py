@@ -44,6 +44,7 @@ from minikube_py.controllers.horizontalpodautoscaler import HorizontalPodAutosca
 from minikube_py.controllers.hostpath import HostPathProvisioner
 from minikube_py.controllers.job import JobController
 from minikube_py.controllers.namespace import NamespaceController
+from minikube_py.controllers.nodelifecycle import DEFAULT_GRACE_PERIOD, NodeLifecycleController
 from minikube_py.controllers.persistentvolume import PersistentVolumeController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.controllers.resourcequota import ResourceQuotaController
@@ -106,6 +107,8 @@ CONTROLLERS: dict[str, Factory] = {
         HorizontalPodAutoscalerController(
             client, informers, registry=ServedTypes(informers).registry,
             recorder=source(events, "horizontal-pod-autoscaler"), owns_recorder=True),
+    "nodelifecycle": lambda client, informers, events: NodeLifecycleController(
+        client, informers, recorder=source(events, "node-controller"), owns_recorder=True),
 }
 # Controllers that need the manager's own settings (built in _start_controllers).
 CSR_SIGNING = "csrsigning"
@@ -131,7 +134,8 @@ class ControllerManager:
                  lease_duration: float = 15.0, renew_deadline: float = 10.0,
                  retry_period: float = 2.0,
                  cluster_signing: ClusterSigning | None = None,
-                 volumes_dir: Path | None = None) -> None:
+                 volumes_dir: Path | None = None,
+                 node_monitor_grace_period: float = DEFAULT_GRACE_PERIOD) -> None:
         self.client = client.with_user_agent(user_agent(COMPONENT))
         wanted = list(controllers)
         self.enabled = [n for n in CONTROLLERS if "*" in wanted or n in wanted]
@@ -143,6 +147,7 @@ class ControllerManager:
         self.volumes_dir = volumes_dir
         if "*" in wanted or PV_BINDER in wanted:
             self.enabled.append(PV_BINDER)
+        self.node_monitor_grace_period = node_monitor_grace_period
         self.leader_elect = leader_elect
         self.identity = identity or default_identity()
         self.events = EventRecorder(self.client, COMPONENT, self.identity)
@@ -167,6 +172,9 @@ class ControllerManager:
         self._informers = informers
         self.running = [CONTROLLERS[n](self.client, informers, self.events)
                         for n in self.enabled if n in CONTROLLERS]
+        for controller in self.running:  # --node-monitor-grace-period
+            if isinstance(controller, NodeLifecycleController):
+                controller.grace_period = self.node_monitor_grace_period
         if CSR_SIGNING in self.enabled and self.cluster_signing is not None:
             self.running.append(CSRSigningController(self.client, informers,
                                                      self.cluster_signing))

@@ -25,7 +25,9 @@ so preemption's victims and deleted pods do go away.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import re
@@ -62,6 +64,9 @@ UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 _NODES = REGISTRY.by_path("", "v1", "nodes")
 _PODS = REGISTRY.by_path("", "v1", "pods")
+_LEASES = REGISTRY.by_path("coordination.k8s.io", "v1", "leases")
+LEASE_NAMESPACE = "kube-node-lease"
+HEARTBEAT_PERIOD = 10.0  # the kubelet's Lease renewal (node lifecycle grace: 40 s)
 
 
 class NodesFileError(ValueError):
@@ -204,6 +209,30 @@ class NodeRegistration:
         pods.add_event_handler(on_add=self._pod_changed,
                                on_update=lambda _old, new: self._pod_changed(new))
         self._informers.start()
+        self._tasks.spawn(self._heartbeat(), name="lease-heartbeat")
+
+    async def _heartbeat(self) -> None:
+        """Renew each node's Lease in ``kube-node-lease``, as its kubelet would, so the node
+        lifecycle controller sees the virtual nodes alive."""
+        while True:
+            for spec in self.nodes:
+                try:
+                    await self._renew(spec.name)
+                except StatusError as exc:
+                    log.warning("node %s: lease renewal failed: %s", spec.name, exc)
+            await asyncio.sleep(HEARTBEAT_PERIOD)
+
+    async def _renew(self, name: str) -> None:
+        assert _LEASES is not None
+        spec = {"holderIdentity": name, "leaseDurationSeconds": 40,
+                "renewTime": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        try:
+            await self.client.patch(_LEASES, name, {"spec": spec}, LEASE_NAMESPACE)
+        except NotFound:
+            with contextlib.suppress(AlreadyExists):
+                await self.client.create(_LEASES, {
+                    "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                    "metadata": {"name": name, "namespace": LEASE_NAMESPACE}, "spec": spec})
 
     async def register(self, spec: NodeSpec) -> None:
         assert _NODES is not None
