@@ -12,6 +12,9 @@
   overhead the client set is refused) and its scheduling node selector (a conflicting label
   is refused) and tolerations.
 
+- StorageObjectInUseProtection: a new PersistentVolumeClaim gets the
+  ``kubernetes.io/pvc-protection`` finalizer (claims only; volumes are not protected).
+
 All are mutating plugins of the chain of ``admission.py``; :func:`class_plugins` gives them
 to the apiserver, which appends them to ``default_admission``'s.
 """
@@ -128,6 +131,20 @@ class RuntimeClassAdmission:
         return Forbidden(f'pods "{ctx.name}" is forbidden: {why}', name=ctx.name, kind="pods")
 
 
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+
+
+async def storage_object_in_use_protection(ctx: WriteContext) -> None:
+    """StorageObjectInUseProtection: a new claim gets the finalizer the pvc-protection
+    controller removes once no pod uses it (controllers/pvcprotection.py)."""
+    claim = _creating(ctx, "", "persistentvolumeclaims")
+    if claim is None:
+        return
+    finalizers = claim.setdefault("metadata", {}).setdefault("finalizers", [])
+    if PVC_PROTECTION not in finalizers:
+        finalizers.append(PVC_PROTECTION)
+
+
 def class_plugins(get: Getter, list_all: ListAll) -> list[Admit]:
     return [RuntimeClassAdmission(get), DefaultIngressClass(list_all),
-            DefaultStorageClass(list_all)]
+            DefaultStorageClass(list_all), storage_object_in_use_protection]

@@ -46,6 +46,7 @@ from minikube_py.controllers.job import JobController
 from minikube_py.controllers.namespace import NamespaceController
 from minikube_py.controllers.nodelifecycle import DEFAULT_GRACE_PERIOD, NodeLifecycleController
 from minikube_py.controllers.persistentvolume import PersistentVolumeController
+from minikube_py.controllers.pvcprotection import PVCProtectionController
 from minikube_py.controllers.replicaset import REPLICATION_CONTROLLERS, ReplicaSetController
 from minikube_py.controllers.resourcequota import ResourceQuotaController
 from minikube_py.controllers.rootcacertpublisher import RootCACertPublisher
@@ -91,6 +92,8 @@ CONTROLLERS: dict[str, Factory] = {
     "cronjob": lambda client, informers, events: CronJobController(
         client, informers, recorder=source(events, "cronjob-controller"), owns_recorder=True),
     "ttl-after-finished": lambda client, informers, _events: TTLAfterFinishedController(
+        client, informers),
+    "pvc-protection": lambda client, informers, _events: PVCProtectionController(
         client, informers),
     "endpoint": lambda client, informers, _events: EndpointsController(client, informers),
     "endpointslice": lambda client, informers, _events: EndpointSliceController(

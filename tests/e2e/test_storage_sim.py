@@ -1,7 +1,8 @@
 """Persistent storage as a laptop cluster's users meet it, through the real kubectl on a real
 daemon with the simulated runtime: a claim naming no class is bound to a volume the host-path
 provisioner makes under the data dir, a pod using it runs, ``kubectl get pvc,pv,sc`` shows
-them, and deleting the claim removes the volume and its directory."""
+them, and deleting the claim (once no pod uses it: pvc-protection) removes the volume and its
+directory."""
 
 from __future__ import annotations
 
@@ -71,7 +72,14 @@ def test_claim_provisioned_bound_used_and_deleted(sim: RunningDaemon) -> None:
     assert f"persistentvolumeclaim/data   Bound    {name}" in listing, listing
     assert "standard (default)   minikube-py.io/hostpath   Delete" in listing, listing
     assert f"persistentvolume/{name}" in listing and "default/data" in listing, listing
+    assert claim["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+    # Deleted while the pod runs: the claim waits (Terminating), the volume and its data stay.
+    ok(sim, "delete", "pvc", "data", "--wait=false")
+    time.sleep(1.5)
+    held = get(sim, "pvc", "data")
+    assert held is not None and held["metadata"].get("deletionTimestamp")
+    assert held["status"]["phase"] == "Bound" and directory.is_dir()
     ok(sim, "delete", "pod", "user", "--wait=true")
-    ok(sim, "delete", "pvc", "data", "--wait=true")
+    wait(lambda: kubectl(sim, "get", "pvc", "data").returncode != 0)
     wait(lambda: kubectl(sim, "get", "pv", name).returncode != 0)
     assert not directory.exists()
