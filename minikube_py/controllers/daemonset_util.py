@@ -7,9 +7,9 @@ of a template.
 Placement follows Kubernetes >= 1.12: a daemon pod is created without ``nodeName`` but with a
 required node affinity ``metadata.name In [node]`` (``matchFields``); the scheduler binds it.
 
-The node-selector matching is a small copy of the scheduler's (``scheduler/plugins/
-helpers.py``): controllers and the scheduler are independent siblings in the layering
-contract, so neither imports the other.
+The node-selector and toleration rules are the scheduler's too
+(``api/machinery/nodeaffinity.py``: controllers and the scheduler are independent siblings
+in the layering contract, so they share them from the api layer).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from minikube_py.api.machinery.nodeaffinity import NODE_NAME_FIELD, term_matches, tolerates
 from minikube_py.controllers import deployment_util as du
 
 Object = dict[str, Any]
@@ -25,7 +26,6 @@ Object = dict[str, Any]
 REVISION_HASH = "controller-revision-hash"  # apps.DefaultDaemonSetUniqueLabelKey
 TEMPLATE_GENERATION = "pod-template-generation"  # extensions.DaemonSetTemplateGenerationKey
 TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation"
-NODE_NAME_FIELD = "metadata.name"
 
 NO_SCHEDULE, NO_EXECUTE = "NoSchedule", "NoExecute"
 
@@ -45,43 +45,6 @@ NETWORK_UNAVAILABLE = "node.kubernetes.io/network-unavailable"  # hostNetwork po
 # --- node selectors and taints --------------------------------------------------------------
 
 
-def _int(text: str) -> int | None:
-    try:
-        return int(text)
-    except ValueError:
-        return None
-
-
-def requirement_matches(req: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    """One ``NodeSelectorRequirement``: In, NotIn, Exists, DoesNotExist, Gt, Lt."""
-    key, op = str(req.get("key") or ""), req.get("operator")
-    values = [str(v) for v in req.get("values") or ()]
-    present, value = key in labels, labels.get(key, "")
-    if op == "In":
-        return present and value in values
-    if op == "NotIn":
-        return not present or value not in values
-    if op == "Exists":
-        return present
-    if op == "DoesNotExist":
-        return not present
-    if op in ("Gt", "Lt") and present and len(values) == 1:
-        have, want = _int(value), _int(values[0])
-        if have is None or want is None:
-            return False
-        return have > want if op == "Gt" else have < want
-    return False
-
-
-def _term_matches(term: Mapping[str, Any], labels: Mapping[str, str], name: str) -> bool:
-    expressions = term.get("matchExpressions") or []
-    fields = term.get("matchFields") or []
-    if not expressions and not fields:
-        return False  # an empty term matches nothing
-    return (all(requirement_matches(r, labels) for r in expressions)
-            and all(requirement_matches(r, {NODE_NAME_FIELD: name}) for r in fields))
-
-
 def _required_affinity(spec: Mapping[str, Any]) -> Mapping[str, Any] | None:
     node_affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
     found = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
@@ -97,21 +60,7 @@ def fits_node_affinity(spec: Mapping[str, Any], node: Object) -> bool:
     required = _required_affinity(spec)
     if required is None:
         return True
-    return any(_term_matches(t, labels, name) for t in required.get("nodeSelectorTerms") or [])
-
-
-def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
-    """core/v1 ``Toleration.ToleratesTaint``."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    operator = toleration.get("operator") or "Equal"
-    if operator == "Exists":
-        return True
-    return operator == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
+    return any(term_matches(t, labels, name) for t in required.get("nodeSelectorTerms") or [])
 
 
 def _untolerated(taints: Iterable[Mapping[str, Any]], tolerations: list[Object],

@@ -42,12 +42,12 @@ from collections.abc import Callable
 from typing import Any
 
 from minikube_py.api.errors import NotFound
+from minikube_py.api.machinery.nodeaffinity import tolerates
 from minikube_py.api.registry import REGISTRY
 from minikube_py.client.base import Client
 from minikube_py.client.events import NORMAL, WARNING, EventRecorder
 from minikube_py.client.informer import SharedInformerFactory
 from minikube_py.controllers.base import Controller, Requeue
-from minikube_py.controllers.daemonset_util import tolerates
 from minikube_py.util.clock import parse_rfc3339, rfc3339
 
 log = logging.getLogger(__name__)

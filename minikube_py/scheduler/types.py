@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from minikube_py.api.machinery.nodeaffinity import tolerates
 from minikube_py.api.machinery.selectors import LabelSelector
 from minikube_py.scheduler import resources as res
 from minikube_py.scheduler.resources import Resources
@@ -282,20 +283,6 @@ def normalized_image(name: str) -> str:
     if "@" not in name and ":" not in name.rsplit("/", 1)[-1]:
         name += ":latest"
     return name
-
-
-def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
-    """core/v1 ``Toleration.ToleratesTaint``."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    operator = toleration.get("operator") or "Equal"
-    if operator == "Exists":
-        return True
-    return operator == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def first_untolerated(taints: Iterable[Mapping[str, Any]],

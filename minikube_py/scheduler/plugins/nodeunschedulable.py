@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from minikube_py.api.machinery.nodeaffinity import tolerates
 from minikube_py.scheduler import clusterevents as ce
 from minikube_py.scheduler.framework import CycleState, Handle, Status, unresolvable
-from minikube_py.scheduler.types import NodeInfo, PodInfo, tolerates
+from minikube_py.scheduler.types import NodeInfo, PodInfo
 
 NAME = "NodeUnschedulable"
 REASON = "node(s) were unschedulable"

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from minikube_py.api.machinery.nodeaffinity import tolerates
 from minikube_py.scheduler import clusterevents as ce
 from minikube_py.scheduler.framework import SKIP, CycleState, Handle, Status, unresolvable
 from minikube_py.scheduler.plugins.helpers import default_normalize_score
-from minikube_py.scheduler.types import NodeInfo, PodInfo, first_untolerated, tolerates
+from minikube_py.scheduler.types import NodeInfo, PodInfo, first_untolerated
 
 NAME = "TaintToleration"
 FILTER_EFFECTS = ("NoSchedule", "NoExecute")
