@@ -62,3 +62,22 @@ def test_a_v1_object_without_a_target_has_no_metrics() -> None:
                 "metadata": {"name": "a"}, "spec": {"maxReplicas": 2, "scaleTargetRef": {
                     "kind": "Deployment", "name": "a"}}})
     assert "metrics" not in v2["spec"] and "annotations" not in v2["metadata"]
+
+
+def test_v1_validation_refuses_what_the_conversion_would_drop_or_a_bad_target() -> None:
+    """A conversion annotation that is not the JSON it should be is a 422 cause (not dropped
+    on the way to storage); a CPU target under 1 % is refused on its v2 path, as Kubernetes
+    validates the internal object."""
+    from minikube_py.api.kinds.autoscaling.horizontalpodautoscaler_v1 import RESOURCE
+
+    def hpa(target: int, annotations: dict[str, str]) -> dict[str, Any]:
+        return {"metadata": {"name": "a", "annotations": annotations},
+                "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "a"},
+                         "maxReplicas": 2, "targetCPUUtilizationPercentage": target}}
+
+    assert RESOURCE.strategy.validate(hpa(50, {METRICS: json.dumps([MEMORY])})) == []
+    causes = RESOURCE.strategy.validate(hpa(50, {METRICS: "{not json", BEHAVIOR: "[]"}))
+    assert [c.field for c in causes] == [f"metadata.annotations[{METRICS}]",
+                                         f"metadata.annotations[{BEHAVIOR}]"]
+    causes = RESOURCE.strategy.validate(hpa(0, {}))
+    assert [c.field for c in causes] == ["spec.metrics[0].resource.target.averageUtilization"]

@@ -346,6 +346,13 @@ def with_(kind: str, path: str, value: Any) -> Object:
     ("HorizontalPodAutoscaler", "spec.maxReplicas", 0, "spec.maxReplicas"),
     ("HorizontalPodAutoscaler", "spec.minReplicas", 5, "spec.maxReplicas"),
     ("HorizontalPodAutoscaler", "spec.scaleTargetRef.name", "a/b", "spec.scaleTargetRef.name"),
+    ("HorizontalPodAutoscaler", "spec.metrics", [{"type": "Resource", "resource": {
+        "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 0}}}],
+     "spec.metrics[0].resource.target.averageUtilization"),
+    ("HorizontalPodAutoscaler", "spec.metrics", [{"type": "Resource", "resource": {
+        "name": "cpu", "target": {"type": "AverageValue"}}}],
+     "spec.metrics[0].resource.target.averageValue"),
+    ("HorizontalPodAutoscaler", "spec.metrics", [{"type": "Bogus"}], "spec.metrics[0].type"),
     ("PersistentVolumeClaim", "spec.accessModes", [], "spec.accessModes"),
     ("Role", "rules.0.verbs", [], "rules[0].verbs"),
     ("Role", "rules.0.resources", [], "rules[0].resources"),

@@ -21,6 +21,7 @@ from minikube_py.api.resource import ResourceType
 from minikube_py.api.schemas import autoscaling as schemas
 from minikube_py.api.strategy import Strategy
 from minikube_py.api.validation import autoscaling as validation
+from minikube_py.api.validation.base import invalid
 from minikube_py.util import jsonutil
 
 METRICS = "autoscaling.alpha.kubernetes.io/metrics"
@@ -142,7 +143,28 @@ class HorizontalPodAutoscalerV1Strategy(Strategy):
         return from_v2(obj)
 
     def validate(self, obj: Object) -> list[Cause]:
-        return validation.validate_horizontal_pod_autoscaler(to_v2(obj))
+        return _annotation_causes(obj) + validation.validate_horizontal_pod_autoscaler(to_v2(obj))
+
+
+def _annotation_causes(obj: Object) -> list[Cause]:
+    """The conversion's annotations must hold what it reads (a list of objects; an object for
+    behavior): anything else would be dropped on the way to storage."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    causes = []
+    for key in (METRICS, CURRENT_METRICS, CONDITIONS, BEHAVIOR):
+        if key not in annotations:
+            continue
+        try:
+            value = json.loads(annotations[key])
+        except (TypeError, ValueError):
+            value = None
+        fits = isinstance(value, dict) if key == BEHAVIOR else (
+            isinstance(value, list) and all(isinstance(v, dict) for v in value))
+        if not fits:
+            causes.append(invalid(f"metadata.annotations[{key}]", annotations[key],
+                                  "must be a JSON object" if key == BEHAVIOR
+                                  else "must be a JSON list of objects"))
+    return causes
 
 
 RESOURCE = ResourceType("autoscaling", "v1", "HorizontalPodAutoscaler",
